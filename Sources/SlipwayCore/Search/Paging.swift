@@ -1,0 +1,42 @@
+import Foundation
+
+/// One page of search results and the token for the next page, if there is one.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var nextPageToken: String?
+
+    public init(items: [Item], nextPageToken: String?) {
+        self.items = items
+        self.nextPageToken = nextPageToken
+    }
+}
+
+/// Opaque page tokens: base64 of `{"offset": N}`, the same shape MLflow hands out.
+public enum PageToken {
+    /// Encodes an offset as a token.
+    public static func encode(offset: Int) -> String {
+        Data("{\"offset\": \(offset)}".utf8).base64EncodedString()
+    }
+
+    /// Decodes a token into an offset; `nil` or an empty token is offset 0.
+    /// - Throws: `INVALID_PARAMETER_VALUE` for a token that is not one of ours.
+    public static func decode(_ token: String?) throws(SlipwayError) -> Int {
+        guard let token, !token.isEmpty else { return 0 }
+        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8) else {
+            throw .invalidParameter("Invalid page token, could not base64-decode")
+        }
+        let digits = text.filter(\.isNumber)
+        guard text.contains("\"offset\""), let offset = Int(digits), offset >= 0 else {
+            throw .invalidParameter("Invalid page token, offset must be a non-negative integer")
+        }
+        return offset
+    }
+
+    /// Builds a page from `limit + 1` fetched rows: the extra row means there is a next page.
+    public static func page<T: Sendable>(_ rows: [T], offset: Int, limit: Int) -> Page<T> {
+        if rows.count > limit {
+            return Page(items: Array(rows.prefix(limit)), nextPageToken: encode(offset: offset + limit))
+        }
+        return Page(items: rows, nextPageToken: nil)
+    }
+}

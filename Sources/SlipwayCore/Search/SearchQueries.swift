@@ -1,0 +1,131 @@
+/// A run search: experiments, filter, order and paging, validated against the run grammar.
+public struct RunSearch: Sendable {
+    public var experimentIDs: [String]
+    public var filter: FilterExpression?
+    public var viewType: ViewType
+    public var maxResults: Int
+    public var orderBy: [OrderTerm]
+    public var pageToken: String?
+
+    /// Run attributes a filter or order may name, and the kind of value each holds.
+    public static let stringAttributes: Set<String> = ["run_id", "run_name", "status", "user_id", "artifact_uri", "lifecycle_stage"]
+    public static let numericAttributes: Set<String> = ["start_time", "end_time", "created"]
+
+    /// Parses and validates the filter and order-by texts a client sent.
+    public init(
+        experimentIDs: [String], filter: String?, viewType: ViewType = .activeOnly, maxResults: Int = 1000,
+        orderBy: [String] = [], pageToken: String? = nil
+    ) throws(SlipwayError) {
+        guard maxResults > 0, maxResults <= 50_000 else {
+            throw .invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be at most 50000, but got value \(maxResults)")
+        }
+        let parser = FilterParser()
+        self.experimentIDs = experimentIDs
+        self.filter = try parser.parse(filter ?? "")
+        self.viewType = viewType
+        self.maxResults = maxResults
+        self.orderBy = try orderBy.map { clause throws(SlipwayError) in try parser.parseOrderBy(clause) }
+        self.pageToken = pageToken
+        for comparison in self.filter?.comparisons ?? [] { try Self.validate(comparison) }
+        for term in self.orderBy { try Self.validate(term) }
+    }
+
+    static func validate(_ c: FilterComparison) throws(SlipwayError) {
+        switch c.entity {
+        case .metric:
+            guard Comparator.numeric.contains(c.comparator) else {
+                throw .invalidParameter("Invalid comparator '\(c.comparator.rawValue)' not one of '{'!=', '<=', '=', '>', '<', '>='}'")
+            }
+            guard case .number = c.value else { throw .invalidParameter("Expected numeric value type for metric. Found \(c.value)") }
+        case .param, .tag:
+            guard Comparator.string.contains(c.comparator) else {
+                throw .invalidParameter("Invalid comparator '\(c.comparator.rawValue)' not one of '{'!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'}'")
+            }
+            if case .number = c.value { throw .invalidParameter("Expected a quoted string value for \(c.entity.rawValue) '\(c.key)'") }
+        case .attribute:
+            let key = c.key
+            if numericAttributes.contains(key) {
+                guard Comparator.numeric.contains(c.comparator) else {
+                    throw .invalidParameter("Invalid comparator '\(c.comparator.rawValue)' not one of '{'!=', '<=', '=', '>', '<', '>='}'")
+                }
+                guard case .number = c.value else { throw .invalidParameter("Expected numeric value type for attribute '\(key)'") }
+            } else if stringAttributes.contains(key) {
+                guard Comparator.string.contains(c.comparator) else {
+                    throw .invalidParameter("Invalid comparator '\(c.comparator.rawValue)' not one of '{'!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'}'")
+                }
+                if case .number = c.value { throw .invalidParameter("Expected a quoted string value for attribute '\(key)'") }
+            } else {
+                throw .invalidParameter("Invalid attribute key '\(key)' specified. Valid keys are '\(["run_id", "run_name", "status", "user_id", "artifact_uri", "start_time", "end_time", "created"])'")
+            }
+        case .dataset:
+            guard ["name", "digest", "context"].contains(c.key) else {
+                throw .invalidParameter("Invalid dataset key '\(c.key)'. Valid keys are name, digest and context")
+            }
+            guard Comparator.string.contains(c.comparator) else {
+                throw .invalidParameter("Invalid comparator '\(c.comparator.rawValue)' for dataset")
+            }
+        }
+    }
+
+    static func validate(_ term: OrderTerm) throws(SlipwayError) {
+        switch term.entity {
+        case .metric, .param, .tag: return
+        case .attribute:
+            guard stringAttributes.contains(term.key) || numericAttributes.contains(term.key) else {
+                throw .invalidParameter("Invalid order_by attribute key '\(term.key)'")
+            }
+        case .dataset:
+            throw .invalidParameter("Ordering by dataset is not supported")
+        }
+    }
+}
+
+/// A search over one of the registry's or tracking's simpler entities (experiments, registered
+/// models, model versions, logged models): a filter limited to the given attributes, order and paging.
+public struct EntitySearch: Sendable {
+    public var filter: FilterExpression?
+    public var maxResults: Int
+    public var orderBy: [OrderTerm]
+    public var pageToken: String?
+
+    /// - Parameters:
+    ///   - attributes: attribute names the filter and order may use.
+    ///   - allowTags: whether `tags.KEY` comparisons are allowed.
+    ///   - allowMetricsAndParams: whether `metrics.` and `params.` are allowed (logged models).
+    public init(
+        filter: String?, maxResults: Int, orderBy: [String], pageToken: String?,
+        attributes: Set<String>, allowTags: Bool = true, allowMetricsAndParams: Bool = false, maxAllowed: Int = 50_000
+    ) throws(SlipwayError) {
+        guard maxResults > 0, maxResults <= maxAllowed else {
+            throw .invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer at most \(maxAllowed)")
+        }
+        let parser = FilterParser()
+        self.filter = try parser.parse(filter ?? "")
+        self.maxResults = maxResults
+        self.orderBy = try orderBy.map { clause throws(SlipwayError) in try parser.parseOrderBy(clause) }
+        self.pageToken = pageToken
+        for c in self.filter?.comparisons ?? [] {
+            switch c.entity {
+            case .attribute:
+                guard attributes.contains(c.key) else {
+                    throw .invalidParameter("Invalid attribute key '\(c.key)' specified. Valid keys are '\(attributes.sorted())'")
+                }
+            case .tag where allowTags: break
+            case .metric where allowMetricsAndParams:
+                guard case .number = c.value else { throw .invalidParameter("Expected numeric value type for metric") }
+            case .param where allowMetricsAndParams: break
+            default:
+                throw .invalidParameter("Invalid entity type '\(c.entity.rawValue)' in this filter")
+            }
+            if case .number = c.value, c.entity == .tag || c.entity == .param {
+                throw .invalidParameter("Expected a quoted string value for \(c.entity.rawValue) '\(c.key)'")
+            }
+        }
+        for term in self.orderBy {
+            guard term.entity == .attribute, attributes.contains(term.key) || term.key == "timestamp" else {
+                if allowMetricsAndParams, term.entity == .metric { continue }
+                throw .invalidParameter("Invalid order_by clause: '\(term.key)' is not a valid attribute")
+            }
+        }
+    }
+}

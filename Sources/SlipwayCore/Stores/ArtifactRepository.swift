@@ -1,0 +1,76 @@
+/// An entry of an artifact directory listing.
+public struct ArtifactFile: Sendable, Hashable {
+    /// The path relative to the listed directory's parent root, as MLflow reports it.
+    public var path: String
+    public var isDirectory: Bool
+    public var size: Int64?
+
+    public init(path: String, isDirectory: Bool, size: Int64?) {
+        self.path = path
+        self.isDirectory = isDirectory
+        self.size = size
+    }
+}
+
+/// A validated artifact path: relative, `/`-separated, no `.`/`..` segments, no NUL or backslash.
+///
+/// Every path that reaches an ``ArtifactRepository`` goes through this type, so nothing can
+/// point outside the artifact root.
+public struct ArtifactPath: Sendable, Hashable, CustomStringConvertible {
+    public let segments: [String]
+
+    /// - Throws: `INVALID_PARAMETER_VALUE` for an absolute path, `..`, `.`, empty segments in the
+    ///   middle, a backslash or a NUL.
+    public init(_ raw: String) throws(SlipwayError) {
+        if raw.contains("\0") || raw.contains("\\") {
+            throw .invalidParameter("Invalid artifact path: '\(raw.replacingOccurrences(of: "\0", with: "\\0"))'")
+        }
+        if raw.hasPrefix("/") { throw .invalidParameter("Invalid artifact path: '\(raw)' must be relative") }
+        var parts = raw.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.last == "" { parts.removeLast() }
+        for part in parts where part.isEmpty || part == "." || part == ".." {
+            throw .invalidParameter("Invalid artifact path: '\(raw)'")
+        }
+        segments = parts
+    }
+
+    public var description: String { segments.joined(separator: "/") }
+    public var isRoot: Bool { segments.isEmpty }
+    public var lastSegment: String { segments.last ?? "" }
+}
+
+/// A file being uploaded: bytes are appended, then the repository commits or aborts it.
+public protocol ArtifactUpload: AnyObject {
+    /// Appends bytes to the file and to its running SHA-256.
+    func append(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+/// What a committed artifact file is: its SHA-256 (hex) and size in bytes.
+public struct ArtifactDigest: Sendable, Hashable {
+    public var sha256: String
+    public var size: Int64
+
+    public init(sha256: String, size: Int64) {
+        self.sha256 = sha256
+        self.size = size
+    }
+}
+
+/// Stores artifact bytes. A file is written under a temporary name and renamed into place when
+/// committed, with its SHA-256 recorded, so a reader never sees half a file.
+public protocol ArtifactRepository: Sendable {
+    /// Starts writing a file at `path` (replacing any file there once committed).
+    func beginUpload(_ path: ArtifactPath) throws -> any ArtifactUpload
+    /// Moves the finished file into place and records its digest.
+    func commit(_ upload: any ArtifactUpload) async throws -> ArtifactDigest
+    /// Discards an unfinished upload.
+    func abort(_ upload: any ArtifactUpload)
+    /// The directory's entries (names relative to it), or `nil` when the path is a file or missing.
+    func list(_ path: ArtifactPath) async throws -> [ArtifactFile]?
+    /// The file's location on disk, or `nil` when it is not a regular file.
+    func fileLocation(_ path: ArtifactPath) -> String?
+    /// The recorded digest of a file, if it was uploaded through this repository.
+    func digest(_ path: ArtifactPath) async throws -> ArtifactDigest?
+    /// Deletes a file or a directory tree.
+    func delete(_ path: ArtifactPath) async throws
+}

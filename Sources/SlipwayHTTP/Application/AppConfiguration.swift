@@ -1,0 +1,41 @@
+public import SlipwayStore
+
+/// Everything `slipway server` needs, as one value. Only the CLI reads argv and the environment
+/// to build it; tests build it directly.
+public struct AppConfiguration: Sendable {
+    /// Address to bind.
+    public var host: String
+    public var port: Int
+    /// Holds the SQLite database (`slipway.db`) and the artifact store (`artifacts/`).
+    public var dataDirectory: String
+    /// `postgres://user:pass@host:port/db` to use PostgreSQL instead of the embedded SQLite.
+    public var databaseURL: String?
+    /// Keep the database in memory (tests); artifacts still go under `dataDirectory`.
+    public var inMemoryDatabase: Bool
+    /// Largest JSON request body accepted, in bytes.
+    public var maxRequestBodyBytes: Int
+    /// Largest single artifact file accepted, in bytes.
+    public var maxArtifactBytes: Int64
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 5000, dataDirectory: String = "./slipway-data", databaseURL: String? = nil,
+        inMemoryDatabase: Bool = false, maxRequestBodyBytes: Int = 16 << 20, maxArtifactBytes: Int64 = 5 << 30
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL
+        self.inMemoryDatabase = inMemoryDatabase
+        self.maxRequestBodyBytes = maxRequestBodyBytes
+        self.maxArtifactBytes = maxArtifactBytes
+    }
+
+    /// Which database the configuration names.
+    public var database: DatabaseConfiguration {
+        if let url = databaseURL, !url.isEmpty { return .postgres(url: url) }
+        if inMemoryDatabase { return .sqliteMemory }
+        return .sqliteFile(path: dataDirectory + "/slipway.db")
+    }
+
+    public var artifactRoot: String { dataDirectory + "/artifacts" }
+}

@@ -1,0 +1,55 @@
+public import Hummingbird
+public import Logging
+import ServiceLifecycle
+import SlipwayCore
+import SlipwayStore
+
+/// Builds the Slipway server: opens the stores, mounts every API, and closes the database after
+/// the HTTP server has stopped (services shut down in reverse order).
+public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let stores = try await Stores.open(config, logger: logger)
+    let router = buildRouter(stores, config: config)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "slipway"),
+        logger: logger)
+    app.addServices(DatabaseCloser(database: stores.database, logger: logger))
+    return app
+}
+
+/// Every route of the server, MLflow's under both `/api/2.0` and `/ajax-api/2.0`.
+func buildRouter(_ stores: Stores, config: AppConfiguration) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    let limit = config.maxRequestBodyBytes
+
+    let mlflow = RouteCollection(context: BasicRequestContext.self)
+    ExperimentsController(store: stores.tracking, limit: limit).addRoutes(to: mlflow)
+    RunsController(store: stores.tracking, limit: limit, now: WallClock.milliseconds).addRoutes(to: mlflow)
+    LoggedModelsController(store: stores.tracking, limit: limit).addRoutes(to: mlflow)
+    RegisteredModelsController(registry: stores.registry, limit: limit).addRoutes(to: mlflow)
+    ModelVersionsController(store: stores.tracking, registry: stores.registry, limit: limit).addRoutes(to: mlflow)
+    let artifacts = ArtifactsController(store: stores.tracking, artifacts: stores.artifacts, maxArtifactBytes: config.maxArtifactBytes, limit: limit)
+    artifacts.addTrackingRoutes(to: mlflow)
+    let proxy = RouteCollection(context: BasicRequestContext.self)
+    artifacts.addProxyRoutes(to: proxy)
+
+    for prefix in ["api", "ajax-api"] {
+        router.addRoutes(mlflow, atPath: "\(prefix)/2.0/mlflow")
+        router.addRoutes(proxy, atPath: "\(prefix)/2.0/mlflow-artifacts")
+    }
+    ServerInfoController().addRoutes(to: router)
+    return router
+}
+
+/// Closes the database once everything started after it has shut down.
+struct DatabaseCloser: Service {
+    let database: StoreDatabase
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await database.close()
+        logger.info("store.closed")
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+public import Logging
+public import SlipwayStore
+
+/// The opened stores of one configuration: what the server and the CLI commands work on.
+public struct Stores: Sendable {
+    public let database: StoreDatabase
+    public let tracking: SQLTrackingStore
+    public let registry: SQLRegistryStore
+    public let artifacts: FileArtifactRepository
+
+    /// Opens (and migrates) the database and the artifact root the configuration names.
+    public static func open(_ config: AppConfiguration, logger: Logger) async throws -> Stores {
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let database = try await StoreDatabase.open(config.database, logger: logger)
+        return Stores(
+            database: database,
+            tracking: SQLTrackingStore(database: database),
+            registry: SQLRegistryStore(database: database),
+            artifacts: try FileArtifactRepository(root: config.artifactRoot, database: database))
+    }
+}

@@ -1,0 +1,74 @@
+import Hummingbird
+import SlipwayCore
+
+/// `experiments/*`: create, get, get-by-name, search, update, delete, restore, tags.
+struct ExperimentsController<Store: TrackingStore>: Sendable {
+    let store: Store
+    let limit: Int
+
+    func addRoutes(to routes: RouteCollection<BasicRequestContext>) {
+        routes.mlflow(.post, "experiments/create", limit: limit) { r in
+            let id = try await store.createExperiment(
+                name: try r.requiredString("name"), artifactLocation: try r.string("artifact_location"), tags: try r.keyValues("tags"))
+            return .object([("experiment_id", .string(id))])
+        }
+        routes.mlflow(.get, "experiments/get", limit: limit) { r in
+            .object([("experiment", Wire.experiment(try await store.getExperiment(id: try r.requiredString("experiment_id"))))])
+        }
+        routes.mlflow(.get, "experiments/get-by-name", limit: limit) { r in
+            let name = try r.requiredString("experiment_name")
+            guard let experiment = try await store.getExperiment(name: name) else {
+                throw SlipwayError.notFound("Could not find experiment with name '\(name)'")
+            }
+            return .object([("experiment", Wire.experiment(experiment))])
+        }
+        let search: MLflowHandler = { r in
+            let query = try EntitySearch(
+                filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 1000), orderBy: try r.strings("order_by"),
+                pageToken: try r.string("page_token"),
+                attributes: ["name", "experiment_id", "id", "creation_time", "last_update_time", "lifecycle_stage"])
+            let page = try await store.searchExperiments(query, viewType: try viewType(r, "view_type"))
+            return Wire.page("experiments", page.items.map(Wire.experiment), next: page.nextPageToken)
+        }
+        routes.mlflow(.post, "experiments/search", limit: limit, search)
+        routes.mlflow(.get, "experiments/search", limit: limit, search)
+        routes.mlflow(.post, "experiments/update", limit: limit) { r in
+            try await store.renameExperiment(id: try r.requiredString("experiment_id"), newName: try r.requiredString("new_name"))
+            return .object([])
+        }
+        routes.mlflow(.post, "experiments/delete", limit: limit) { r in
+            try await store.setExperimentLifecycle(id: try r.requiredString("experiment_id"), .deleted)
+            return .object([])
+        }
+        routes.mlflow(.post, "experiments/restore", limit: limit) { r in
+            try await store.setExperimentLifecycle(id: try r.requiredString("experiment_id"), .active)
+            return .object([])
+        }
+        routes.mlflow(.post, "experiments/set-experiment-tag", limit: limit) { r in
+            try await store.setExperimentTag(
+                id: try r.requiredString("experiment_id"), tag: KeyValue(key: try r.requiredString("key"), value: try r.string("value") ?? ""))
+            return .object([])
+        }
+        routes.mlflow(.post, "experiments/delete-experiment-tag", limit: limit) { r in
+            try await store.deleteExperimentTag(id: try r.requiredString("experiment_id"), key: try r.requiredString("key"))
+            return .object([])
+        }
+    }
+}
+
+/// Reads a `ViewType` field (`ACTIVE_ONLY` by default; proto enums may also come as numbers).
+func viewType(_ r: MLflowRequest, _ key: String) throws(SlipwayError) -> ViewType {
+    if case .number(let n)? = r.fields[key] {
+        switch Int(n) {
+        case 1: return .activeOnly
+        case 2: return .deletedOnly
+        case 3: return .all
+        default: throw .invalidParameter("Invalid value \(Int(n)) for parameter '\(key)'")
+        }
+    }
+    guard let raw = try r.string(key), !raw.isEmpty else { return .activeOnly }
+    guard let view = ViewType(rawValue: raw.uppercased()) else {
+        throw .invalidParameter("Invalid value '\(raw)' for parameter '\(key)': expected ACTIVE_ONLY, DELETED_ONLY or ALL")
+    }
+    return view
+}

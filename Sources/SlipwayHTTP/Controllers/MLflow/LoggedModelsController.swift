@@ -1,0 +1,66 @@
+import Hummingbird
+import SlipwayCore
+
+/// `logged-models/*` (MLflow 3): create, get, finalize, tags, search.
+struct LoggedModelsController<Store: TrackingStore>: Sendable {
+    let store: Store
+    let limit: Int
+
+    func addRoutes(to routes: RouteCollection<BasicRequestContext>) {
+        routes.mlflow(.post, "logged-models", limit: limit) { r in
+            let model = try await store.createLoggedModel(CreateLoggedModelRequest(
+                experimentID: try r.requiredString("experiment_id"), name: try r.string("name"),
+                modelType: try r.string("model_type"), sourceRunID: try r.string("source_run_id"),
+                params: try r.keyValues("params"), tags: try r.keyValues("tags")))
+            return .object([("model", Wire.loggedModel(model))])
+        }
+        routes.on("logged-models/:model_id", method: .get) { request, context -> Response in
+            let id = try context.parameters.require("model_id")
+            return .json(.object([("model", Wire.loggedModel(try await store.getLoggedModel(id: id)))]))
+        }
+        routes.on("logged-models/:model_id", method: .patch) { request, context -> Response in
+            let id = try context.parameters.require("model_id")
+            let r = try await MLflowRequest.read(request, limit: limit)
+            let raw = try r.string("status") ?? LoggedModelStatus.ready.rawValue
+            guard let status = LoggedModelStatus(rawValue: raw) else {
+                throw SlipwayError.invalidParameter("Invalid value '\(raw)' for parameter 'status'")
+            }
+            return .json(.object([("model", Wire.loggedModel(try await store.finalizeLoggedModel(id: id, status: status)))]))
+        }
+        routes.on("logged-models/:model_id/tags", method: .patch) { request, context -> Response in
+            let id = try context.parameters.require("model_id")
+            let r = try await MLflowRequest.read(request, limit: limit)
+            try await store.setLoggedModelTags(id: id, tags: try r.keyValues("tags"))
+            return .json(.object([("model", Wire.loggedModel(try await store.getLoggedModel(id: id)))]))
+        }
+        routes.on("logged-models/:model_id/tags/:key", method: .delete) { request, context -> Response in
+            try await store.deleteLoggedModelTag(id: try context.parameters.require("model_id"), key: try context.parameters.require("key"))
+            return .emptyJSON
+        }
+        routes.mlflow(.post, "logged-models/search", limit: limit) { r in
+            let search = try EntitySearch(
+                filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 100),
+                orderBy: try orderFields(r), pageToken: try r.string("page_token"),
+                attributes: SQLLoggedModelAttributes.names, allowMetricsAndParams: true)
+            let page = try await store.searchLoggedModels(experimentIDs: try r.strings("experiment_ids"), search: search)
+            return Wire.page("models", page.items.map(Wire.loggedModel), next: page.nextPageToken)
+        }
+    }
+
+    /// logged-models/search sends `order_by` as objects (`{"field_name", "ascending"}`).
+    func orderFields(_ r: MLflowRequest) throws(SlipwayError) -> [String] {
+        try r.objects("order_by").map { item throws(SlipwayError) in
+            let o = MLflowRequest(object: item)
+            let field = try o.requiredString("field_name")
+            return "\(field) \((try o.bool("ascending") ?? true) ? "ASC" : "DESC")"
+        }
+    }
+}
+
+/// The logged-model attributes a search may name.
+enum SQLLoggedModelAttributes {
+    static let names: Set<String> = [
+        "model_id", "name", "status", "model_type", "source_run_id", "creation_timestamp", "creation_time",
+        "last_updated_timestamp", "experiment_id",
+    ]
+}

@@ -1,0 +1,31 @@
+import Hummingbird
+import Logging
+import SlipwayCore
+
+/// Turns every error into MLflow's error JSON: a ``SlipwayError`` keeps its code and status,
+/// Hummingbird's routing errors become ENDPOINT_NOT_FOUND / 405 / 413, and anything else is an
+/// INTERNAL_ERROR 500 that is logged (never a client's mistake: those are SlipwayErrors).
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as SlipwayError {
+            return .mlflowError(error)
+        } catch let error as HTTPError {
+            switch error.status {
+            case .notFound:
+                return .mlflowError(SlipwayError(.endpointNotFound, "No endpoint \(request.method) \(request.uri.path)"), status: .notFound)
+            case .methodNotAllowed:
+                return .mlflowError(SlipwayError(.badRequest, "Method \(request.method) is not allowed for \(request.uri.path)"), status: .methodNotAllowed)
+            case .contentTooLarge:
+                return .mlflowError(SlipwayError(.requestLimitExceeded, "Request body is too large"), status: .contentTooLarge)
+            default:
+                let code: ErrorCode = error.status.code < 500 ? .badRequest : .internalError
+                return .mlflowError(SlipwayError(code, error.body ?? error.status.reasonPhrase), status: error.status)
+            }
+        } catch {
+            context.logger.error("http.internal_error", metadata: ["error": "\(String(reflecting: error))", "http.path": "\(request.uri.path)"])
+            return .mlflowError(SlipwayError(.internalError, "Internal error: \(error)"))
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SlipwayCore
+
+/// The fields of an MLflow API request, from the query string (GET) or the JSON body (POST,
+/// PATCH, DELETE), with typed accessors that answer a client's mistakes with MLflow's messages.
+struct MLflowRequest {
+    let fields: [String: JSONValue]
+
+    init(fields: [String: JSONValue]) {
+        self.fields = fields
+    }
+
+    /// Reads the request's fields: the query for GET (and for a DELETE without a body), else the JSON body.
+    static func read(_ request: Request, limit: Int) async throws -> MLflowRequest {
+        var fields = queryFields(request.uri.query ?? "")
+        if request.method != .get && request.method != .head {
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: limit)
+            } catch {
+                throw SlipwayError(.requestLimitExceeded, "Request body exceeds the limit of \(limit) bytes")
+            }
+            if buffer.readableBytes > 0 {
+                let parsed = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }
+                guard case .object(let members) = parsed else {
+                    throw SlipwayError(.badRequest, "Malformed request body: expected a JSON object, got \(parsed.typeName)")
+                }
+                for (key, value) in members { fields[key] = value }
+            }
+        }
+        return MLflowRequest(fields: fields)
+    }
+
+    /// Parses `a=1&b=x+y&b=z` into fields; repeated keys become arrays, `+` is a space.
+    static func queryFields(_ query: String) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [:]
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = decodeComponent(String(parts[0]))
+            let value = parts.count > 1 ? decodeComponent(String(parts[1])) : ""
+            switch fields[key] {
+            case nil: fields[key] = .string(value)
+            case .array(let items)?: fields[key] = .array(items + [.string(value)])
+            case let existing?: fields[key] = .array([existing, .string(value)])
+            }
+        }
+        return fields
+    }
+
+    static func decodeComponent(_ text: String) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    // MARK: - Typed accessors
+
+    func missing(_ key: String) -> SlipwayError {
+        .invalidParameter("Missing value for required parameter '\(key)'. See the API docs for more information about request parameters.")
+    }
+
+    func wrongType(_ key: String, _ value: JSONValue) -> SlipwayError {
+        .invalidParameter("Invalid value \(JSONWriter.string(value)) for parameter '\(key)' supplied. Hint: Value was of type '\(value.typeName)'. See the API docs for more information about request parameters.")
+    }
+
+    /// A string field; `nil` when absent or null.
+    func string(_ key: String) throws(SlipwayError) -> String? {
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .string(let s)?: return s
+        case .array(let items)? where items.count == 1:
+            if case .string(let s) = items[0] { return s }
+            throw wrongType(key, .array(items))
+        case let value?: throw wrongType(key, value)
+        }
+    }
+
+    func requiredString(_ key: String) throws(SlipwayError) -> String {
+        guard let value = try string(key), !value.isEmpty else { throw missing(key) }
+        return value
+    }
+
+    /// An int64 field: a JSON number or a decimal string (proto3 JSON allows both, queries are strings).
+    func int64(_ key: String) throws(SlipwayError) -> Int64? {
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .number(let d)?:
+            guard d == d.rounded(), abs(d) < 9.2e18 else { throw wrongType(key, .number(d)) }
+            return Int64(d)
+        case .string(let s)?:
+            if s.isEmpty { return nil }
+            guard let v = Int64(s) else { throw wrongType(key, .string(s)) }
+            return v
+        case let value?: throw wrongType(key, value)
+        }
+    }
+
+    func requiredInt64(_ key: String) throws(SlipwayError) -> Int64 {
+        guard let value = try int64(key) else { throw missing(key) }
+        return value
+    }
+
+    /// A double field: a JSON number, or a string holding a number, `NaN` or `Infinity`.
+    func double(_ key: String) throws(SlipwayError) -> Double? {
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .number(let d)?: return d
+        case .string(let s)?:
+            switch s {
+            case "NaN": return .nan
+            case "Infinity", "inf": return .infinity
+            case "-Infinity", "-inf": return -.infinity
+            default:
+                guard let d = Double(s) else { throw wrongType(key, .string(s)) }
+                return d
+            }
+        case let value?: throw wrongType(key, value)
+        }
+    }
+
+    func bool(_ key: String) throws(SlipwayError) -> Bool? {
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .bool(let b)?: return b
+        case .string(let s)?:
+            switch s.lowercased() {
+            case "true": return true
+            case "false", "": return false
+            default: throw wrongType(key, .string(s))
+            }
+        case let value?: throw wrongType(key, value)
+        }
+    }
+
+    /// A repeated string field (JSON array, or repeated query keys).
+    func strings(_ key: String) throws(SlipwayError) -> [String] {
+        switch fields[key] {
+        case nil, .null?: return []
+        case .string(let s)?: return [s]
+        case .array(let items)?:
+            return try items.map { item throws(SlipwayError) in
+                guard case .string(let s) = item else { throw wrongType(key, item) }
+                return s
+            }
+        case let value?: throw wrongType(key, value)
+        }
+    }
+
+    /// A repeated message field.
+    func objects(_ key: String) throws(SlipwayError) -> [JSONValue] {
+        switch fields[key] {
+        case nil, .null?: return []
+        case .array(let items)?:
+            for item in items { guard case .object = item else { throw wrongType(key, item) } }
+            return items
+        case let value?: throw wrongType(key, value)
+        }
+    }
+
+    /// A repeated `{key, value}` field (tags, params).
+    func keyValues(_ key: String) throws(SlipwayError) -> [KeyValue] {
+        try objects(key).map { item throws(SlipwayError) in
+            let fields = MLflowRequest(object: item)
+            return KeyValue(key: try fields.requiredString("key"), value: try fields.string("value") ?? "")
+        }
+    }
+
+    /// The run id from `run_id` or its old name `run_uuid`; both present and different is an error.
+    func runID() throws(SlipwayError) -> String {
+        let id = try string("run_id")
+        let uuid = try string("run_uuid")
+        if let id, let uuid, !id.isEmpty, !uuid.isEmpty, id != uuid {
+            throw .invalidParameter("Conflicting values for 'run_id' ('\(id)') and 'run_uuid' ('\(uuid)')")
+        }
+        guard let value = (id?.isEmpty == false ? id : nil) ?? (uuid?.isEmpty == false ? uuid : nil) else { throw missing("run_id") }
+        return value
+    }
+
+    /// A model version number, sent as a string ("1") or a number.
+    func version(_ key: String = "version") throws(SlipwayError) -> Int {
+        let raw: String
+        switch fields[key] {
+        case .number(let d)?: raw = String(Int64(d))
+        default: raw = try requiredString(key)
+        }
+        guard let version = Int(raw), version > 0 else {
+            throw .invalidParameter("Parameter 'version' must be an integer, got '\(raw)'.")
+        }
+        return version
+    }
+
+    init(object: JSONValue) {
+        var fields: [String: JSONValue] = [:]
+        if case .object(let members) = object { for (k, v) in members { fields[k] = v } }
+        self.fields = fields
+    }
+}

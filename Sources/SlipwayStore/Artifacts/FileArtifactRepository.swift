@@ -1,0 +1,166 @@
+import Crypto
+import Foundation
+public import SlipwayCore
+import SQLKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Artifacts as files under one root directory, with each file's SHA-256 recorded in the
+/// `artifacts` table of the store's database.
+public struct FileArtifactRepository: ArtifactRepository {
+    public let root: String
+    let database: StoreDatabase
+    let now: @Sendable () -> Int64
+    static let temporaryMarker = ".slipway-upload-"
+
+    /// - Parameters:
+    ///   - root: the directory that holds every artifact; created if missing.
+    ///   - database: where digests are recorded.
+    public init(root: String, database: StoreDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) throws {
+        self.root = root
+        self.database = database
+        self.now = now
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    func location(_ path: ArtifactPath) -> String {
+        path.isRoot ? root : root + "/" + path.segments.joined(separator: "/")
+    }
+
+    final class FileUpload: ArtifactUpload {
+        let path: ArtifactPath
+        let temporary: String
+        let destination: String
+        var descriptor: Int32
+        var hasher = SHA256()
+        var size: Int64 = 0
+
+        init(path: ArtifactPath, temporary: String, destination: String, descriptor: Int32) {
+            self.path = path
+            self.temporary = temporary
+            self.destination = destination
+            self.descriptor = descriptor
+        }
+
+        func append(_ bytes: UnsafeRawBufferPointer) throws {
+            hasher.update(bufferPointer: bytes)
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw SlipwayError(.internalError, "Could not write artifact '\(path)': \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+            size += Int64(bytes.count)
+        }
+
+        func close() {
+            if descriptor >= 0 {
+                _ = Glibc.close(descriptor)
+                descriptor = -1
+            }
+        }
+    }
+
+    public func beginUpload(_ path: ArtifactPath) throws -> any ArtifactUpload {
+        guard !path.isRoot else { throw SlipwayError.invalidParameter("An artifact upload needs a file path") }
+        let destination = location(path)
+        let directory = (destination as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw SlipwayError.invalidParameter("Cannot upload to '\(path)': it is a directory")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SlipwayError.invalidParameter("Cannot upload to '\(path)': a parent is a file")
+        }
+        let temporary = directory + "/" + Self.temporaryMarker + IDGenerator.hex32()
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            throw SlipwayError(.internalError, "Could not create artifact file for '\(path)': \(String(cString: strerror(errno)))")
+        }
+        return FileUpload(path: path, temporary: temporary, destination: destination, descriptor: descriptor)
+    }
+
+    public func commit(_ upload: any ArtifactUpload) async throws -> ArtifactDigest {
+        guard let upload = upload as? FileUpload else { throw SlipwayError(.internalError, "Foreign upload handle") }
+        let descriptor = upload.descriptor
+        if descriptor >= 0, fsync(descriptor) != 0 {
+            upload.close()
+            abort(upload)
+            throw SlipwayError(.internalError, "Could not flush artifact '\(upload.path)'")
+        }
+        upload.close()
+        guard rename(upload.temporary, upload.destination) == 0 else {
+            abort(upload)
+            throw SlipwayError(.internalError, "Could not store artifact '\(upload.path)': \(String(cString: strerror(errno)))")
+        }
+        let digest = ArtifactDigest(sha256: upload.hasher.finalize().map { String(format: "%02x", $0) }.joined(), size: upload.size)
+        let path = upload.path.description
+        let time = now()
+        try await database.withConnection { db in
+            try await db.raw("""
+                INSERT INTO artifacts (path, sha256, size, created_at) VALUES (\(bind: path), \(bind: digest.sha256), \(bind: digest.size), \(bind: time))
+                ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, created_at = excluded.created_at
+                """).run()
+        }
+        return digest
+    }
+
+    public func abort(_ upload: any ArtifactUpload) {
+        guard let upload = upload as? FileUpload else { return }
+        upload.close()
+        unlink(upload.temporary)
+    }
+
+    public func list(_ path: ArtifactPath) async throws -> [ArtifactFile]? {
+        let directory = location(path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        return names.compactMap { name in
+            if name.hasPrefix(Self.temporaryMarker) { return nil }
+            let full = directory + "/" + name
+            var childIsDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &childIsDirectory) else { return nil }
+            if childIsDirectory.boolValue { return ArtifactFile(path: name, isDirectory: true, size: nil) }
+            let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? NSNumber)?.int64Value ?? 0
+            return ArtifactFile(path: name, isDirectory: false, size: size)
+        }
+    }
+
+    public func fileLocation(_ path: ArtifactPath) -> String? {
+        let file = location(path)
+        var isDirectory: ObjCBool = false
+        guard !path.isRoot, FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        return file
+    }
+
+    public func digest(_ path: ArtifactPath) async throws -> ArtifactDigest? {
+        let key = path.description
+        return try await database.withConnection { db in
+            guard let row = try await db.raw("SELECT sha256, size FROM artifacts WHERE path = \(bind: key)").first() else { return nil }
+            return ArtifactDigest(sha256: try row.decode(column: "sha256", as: String.self), size: try row.decode(column: "size", as: Int64.self))
+        }
+    }
+
+    public func delete(_ path: ArtifactPath) async throws {
+        guard !path.isRoot else { throw SlipwayError.invalidParameter("Refusing to delete the artifact root") }
+        let target = location(path)
+        guard FileManager.default.fileExists(atPath: target) else {
+            throw SlipwayError.notFound("No such artifact: '\(path)'")
+        }
+        try FileManager.default.removeItem(atPath: target)
+        let prefix = path.description
+        try await database.withConnection { db in
+            try await db.raw("DELETE FROM artifacts WHERE path = \(bind: prefix) OR path LIKE \(bind: prefix + "/%")").run()
+        }
+    }
+}

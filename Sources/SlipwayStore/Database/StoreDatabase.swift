@@ -1,0 +1,145 @@
+@preconcurrency import AsyncKit
+import Foundation
+public import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+public import SQLKit
+import SQLiteKit
+
+/// The connection to the store's database, and the one way to run a unit of work on it.
+///
+/// SQLite: one connection in WAL mode, units of work serialized by an async lock (SQLite has one
+/// writer anyway). PostgreSQL: a connection pool; each unit of work holds one connection.
+/// `transaction` commits when the body returns and rolls back when it throws.
+public final class StoreDatabase: Sendable {
+    private enum Backend: Sendable {
+        case sqlite(SQLiteConnection, AsyncMutex)
+        case postgres(EventLoopGroupConnectionPool<PostgresConnectionSource>)
+    }
+
+    private let backend: Backend
+    public let configuration: DatabaseConfiguration
+    let logger: Logger
+
+    private init(backend: Backend, configuration: DatabaseConfiguration, logger: Logger) {
+        self.backend = backend
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Opens the database and runs any pending migrations.
+    /// - Parameters:
+    ///   - configuration: which database.
+    ///   - logger: where the database's own messages go.
+    public static func open(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> StoreDatabase {
+        let database: StoreDatabase
+        switch configuration {
+        case .sqliteFile(let path):
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            database = StoreDatabase(backend: .sqlite(connection, AsyncMutex()), configuration: configuration, logger: logger)
+            try await database.configureSQLite(wal: true)
+        case .sqliteMemory:
+            let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
+            database = StoreDatabase(backend: .sqlite(connection, AsyncMutex()), configuration: configuration, logger: logger)
+            try await database.configureSQLite(wal: false)
+        case .postgres(let url):
+            let config: SQLPostgresConfiguration
+            do {
+                config = try SQLPostgresConfiguration(url: url)
+            } catch {
+                throw SlipwayStoreError.invalidConfiguration("Invalid PostgreSQL URL '\(configuration.redacted)': \(error)")
+            }
+            let pool = EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: config),
+                maxConnectionsPerEventLoop: 4,
+                logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton
+            )
+            database = StoreDatabase(backend: .postgres(pool), configuration: configuration, logger: logger)
+        }
+        do {
+            try await Migrator(logger: logger).migrate(database)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        return database
+    }
+
+    private func configureSQLite(wal: Bool) async throws {
+        try await withConnection { db in
+            if wal {
+                try await db.raw("PRAGMA journal_mode = WAL").run()
+                // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9).
+                try await db.raw("PRAGMA synchronous = NORMAL").run()
+            }
+            try await db.raw("PRAGMA foreign_keys = ON").run()
+            try await db.raw("PRAGMA busy_timeout = 5000").run()
+            // MLflow's LIKE is case-sensitive; ILIKE is the case-insensitive one.
+            try await db.raw("PRAGMA case_sensitive_like = ON").run()
+        }
+    }
+
+    /// Whether this is PostgreSQL (for the few statements whose syntax differs).
+    public var isPostgres: Bool {
+        if case .postgres = backend { return true }
+        return false
+    }
+
+    /// Runs `body` on one connection without a transaction (single reads).
+    public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let connection, let mutex):
+            return try await mutex.withLock { try await body(connection.sql()) }
+        case .postgres(let pool):
+            let connection = try await pool.requestConnection(logger: logger).get()
+            defer { pool.releaseConnection(connection, logger: logger) }
+            return try await body(connection.sql())
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withConnection { db in
+            try await db.raw("BEGIN").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Closes the connection or pool.
+    public func close() async throws {
+        switch backend {
+        case .sqlite(let connection, let mutex):
+            try await mutex.withLock { try await connection.close() }
+        case .postgres(let pool):
+            try await pool.shutdownAsync()
+        }
+    }
+}
+
+/// Errors of the store's own machinery (not a client's mistake).
+public enum SlipwayStoreError: Error, CustomStringConvertible {
+    case invalidConfiguration(String)
+    case migrationFailed(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let m), .migrationFailed(let m): return m
+        }
+    }
+}
+
+/// Whether a database error is a unique-key violation, on either backend.
+func isUniqueViolation(_ error: any Error) -> Bool {
+    if let e = error as? SQLiteError { return e.reason == .constraint || e.reason == .constraintUniqueFailed || e.reason == .constraintPrimaryKeyFailed }
+    if let e = error as? PSQLError { return e.serverInfo?[.sqlState] == "23505" }
+    return false
+}

@@ -1,0 +1,175 @@
+public import SlipwayCore
+import SQLKit
+
+/// The model registry over SQL: registered models here, versions, stages and aliases in
+/// `SQLRegistryStore+Versions.swift`.
+public struct SQLRegistryStore: RegistryStore {
+    let database: StoreDatabase
+    let now: @Sendable () -> Int64
+
+    /// - Parameters:
+    ///   - database: an open, migrated database.
+    ///   - now: the clock, in milliseconds since the Unix epoch.
+    public init(database: StoreDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+        self.database = database
+        self.now = now
+    }
+
+    public func createRegisteredModel(name: String, tags: [KeyValue], description: String?) async throws -> RegisteredModel {
+        try Self.validateModelName(name)
+        let time = now()
+        do {
+            try await database.transaction { db in
+                if try await db.raw("SELECT 1 AS one FROM registered_models WHERE name = \(bind: name)").first() != nil {
+                    throw SlipwayError.alreadyExists("Registered Model (name=\(name)) already exists.")
+                }
+                try await db.raw("""
+                    INSERT INTO registered_models (name, creation_timestamp, last_updated_timestamp, description)
+                    VALUES (\(bind: name), \(bind: time), \(bind: time), \(bind: description))
+                    """).run()
+                for tag in tags { try await Self.upsertModelTag(db, name: name, tag) }
+            }
+        } catch where isUniqueViolation(error) {
+            throw SlipwayError.alreadyExists("Registered Model (name=\(name)) already exists.")
+        }
+        return RegisteredModel(name: name, creationTimestamp: time, lastUpdatedTimestamp: time, description: description, tags: tags)
+    }
+
+    public func getRegisteredModel(name: String) async throws -> RegisteredModel {
+        try await database.withConnection { db in
+            guard let model = try await fetchModels(db, where: "name = \(bind: name)").first else {
+                throw SlipwayError.notFound("Registered Model with name=\(name) not found")
+            }
+            return model
+        }
+    }
+
+    public func updateRegisteredModel(name: String, description: String) async throws -> RegisteredModel {
+        let time = now()
+        try await database.transaction { db in
+            try await Self.requireModel(db, name)
+            try await db.raw("UPDATE registered_models SET description = \(bind: description), last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)").run()
+        }
+        return try await getRegisteredModel(name: name)
+    }
+
+    public func renameRegisteredModel(name: String, newName: String) async throws -> RegisteredModel {
+        try Self.validateModelName(newName)
+        let time = now()
+        try await database.transaction { db in
+            try await Self.requireModel(db, name)
+            if try await db.raw("SELECT 1 AS one FROM registered_models WHERE name = \(bind: newName)").first() != nil {
+                throw SlipwayError.alreadyExists("Registered Model (name=\(newName)) already exists.")
+            }
+            try await db.raw("UPDATE registered_models SET name = \(bind: newName), last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)").run()
+            for table in ["registered_model_tags", "model_versions", "model_version_tags", "registered_model_aliases"] {
+                try await db.raw("UPDATE \(unsafeRaw: table) SET name = \(bind: newName) WHERE name = \(bind: name)").run()
+            }
+            try await db.raw("UPDATE model_versions SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: newName)").run()
+        }
+        return try await getRegisteredModel(name: newName)
+    }
+
+    public func deleteRegisteredModel(name: String) async throws {
+        try await database.transaction { db in
+            try await Self.requireModel(db, name)
+            for table in ["registered_model_aliases", "model_version_tags", "model_versions", "registered_model_tags", "registered_models"] {
+                try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name)").run()
+            }
+        }
+    }
+
+    public func searchRegisteredModels(_ search: EntitySearch) async throws -> Page<RegisteredModel> {
+        let offset = try PageToken.decode(search.pageToken)
+        let filter = FilterSQL { c in
+            if c.entity == .tag {
+                // `tag.k != 'v'` also matches models without the tag: the MLflow client ANDs
+                // `tag.mlflow.prompt.is_prompt != 'true'` onto every search and expects all models back.
+                if c.comparator == .notEqual {
+                    return "NOT " + FilterSQL.exists(table: "registered_model_tags", ownerColumn: "name", outer: "registered_models.name", key: c.key, .equal, c.value)
+                }
+                return FilterSQL.exists(table: "registered_model_tags", ownerColumn: "name", outer: "registered_models.name", key: c.key, c.comparator, c.value)
+            }
+            return FilterSQL.compare("registered_models.name", c.comparator, c.value)
+        }
+        var order = search.orderBy.map { term -> String in
+            let column = term.key == "name" ? "name" : term.key == "creation_timestamp" ? "creation_timestamp" : "last_updated_timestamp"
+            return "\(column) \(term.ascending ? "ASC" : "DESC")"
+        }
+        order.append("name ASC")
+        let condition: SQLQueryString = try filter.condition(search.filter)
+            + " ORDER BY \(unsafeRaw: order.joined(separator: ", ")) LIMIT \(bind: search.maxResults + 1) OFFSET \(bind: offset)"
+        let models = try await database.withConnection { db in try await fetchModels(db, where: condition) }
+        return PageToken.page(models, offset: offset, limit: search.maxResults)
+    }
+
+    public func setRegisteredModelTag(name: String, tag: KeyValue) async throws {
+        try TrackingValidation.validateName(tag.key, kind: "tag")
+        try await database.transaction { db in
+            try await Self.requireModel(db, name)
+            try await Self.upsertModelTag(db, name: name, tag)
+        }
+    }
+
+    public func deleteRegisteredModelTag(name: String, key: String) async throws {
+        try await database.transaction { db in
+            try await Self.requireModel(db, name)
+            try await db.raw("DELETE FROM registered_model_tags WHERE name = \(bind: name) AND key = \(bind: key)").run()
+        }
+    }
+
+    // MARK: - Shared pieces
+
+    static func validateModelName(_ name: String) throws {
+        if name.isEmpty { throw SlipwayError.invalidParameter("Missing value for required parameter 'name'.") }
+        if name.count > 256 { throw SlipwayError.invalidParameter("Registered model name '\(name.prefix(20))...' is longer than 256 characters.") }
+    }
+
+    static func requireModel(_ db: any SQLDatabase, _ name: String) async throws {
+        guard try await db.raw("SELECT 1 AS one FROM registered_models WHERE name = \(bind: name)").first() != nil else {
+            throw SlipwayError.notFound("Registered Model with name=\(name) not found")
+        }
+    }
+
+    static func upsertModelTag(_ db: any SQLDatabase, name: String, _ tag: KeyValue) async throws {
+        try await db.raw("""
+            INSERT INTO registered_model_tags (name, key, value) VALUES (\(bind: name), \(bind: tag.key), \(bind: tag.value))
+            ON CONFLICT (name, key) DO UPDATE SET value = excluded.value
+            """).run()
+    }
+
+    /// Loads models with tags, aliases and the latest version per stage.
+    func fetchModels(_ db: any SQLDatabase, where condition: SQLQueryString) async throws -> [RegisteredModel] {
+        let rows = try await db.raw("SELECT name, creation_timestamp, last_updated_timestamp, description FROM registered_models WHERE " + condition).all()
+        var models = try rows.map { row in
+            RegisteredModel(
+                name: try row.decode(column: "name", as: String.self),
+                creationTimestamp: try row.decode(column: "creation_timestamp", as: Int64.self),
+                lastUpdatedTimestamp: try row.decode(column: "last_updated_timestamp", as: Int64.self),
+                description: try row.decode(column: "description", as: String?.self))
+        }
+        if models.isEmpty { return models }
+        let names = models.map(\.name)
+        var index: [String: Int] = [:]
+        for (i, m) in models.enumerated() { index[m.name] = i }
+        for row in try await db.raw("SELECT name, key, value FROM registered_model_tags WHERE name IN (\(binds: names)) ORDER BY key").all() {
+            guard let i = index[try row.decode(column: "name", as: String.self)] else { continue }
+            models[i].tags.append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+        }
+        for row in try await db.raw("SELECT name, alias, version FROM registered_model_aliases WHERE name IN (\(binds: names)) ORDER BY alias").all() {
+            guard let i = index[try row.decode(column: "name", as: String.self)] else { continue }
+            models[i].aliases.append(ModelAlias(alias: try row.decode(column: "alias", as: String.self), version: try row.decode(column: "version", as: Int.self)))
+        }
+        // The newest version in each stage.
+        let latest = try await fetchVersions(db, where: """
+            name IN (\(binds: names)) AND version IN (
+                SELECT MAX(v.version) FROM model_versions v WHERE v.name = model_versions.name GROUP BY v.current_stage)
+            ORDER BY version
+            """, withTagsAndAliases: false)
+        for version in latest {
+            guard let i = index[version.name] else { continue }
+            models[i].latestVersions.append(version)
+        }
+        return models
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+public import SlipwayCore
+import SQLKit
+
+extension SQLTrackingStore {
+    public func createRun(_ request: CreateRunRequest) async throws -> Run {
+        let experiment = try await getExperiment(id: request.experimentID)
+        guard experiment.lifecycleStage == .active else {
+            throw SlipwayError.invalidParameter("The experiment \(experiment.id) must be in the 'active' state. Current state is \(experiment.lifecycleStage.rawValue).")
+        }
+        try TrackingValidation.validateBatch(metrics: [], params: [], tags: request.tags)
+        let runID = IDGenerator.runID()
+        var tags = request.tags
+        // The run name lives in the `mlflow.runName` tag too; either one names the run.
+        let tagName = tags.first(where: { $0.key == "mlflow.runName" })?.value
+        let name = request.runName.flatMap { $0.isEmpty ? nil : $0 } ?? tagName ?? RunNames.generate()
+        if tagName == nil { tags.append(KeyValue(key: "mlflow.runName", value: name)) }
+        let allTags = tags
+        let info = RunInfo(
+            runID: runID, experimentID: experiment.id, runName: name, userID: request.userID, status: .running,
+            startTime: request.startTime, endTime: nil, artifactURI: "\(experiment.artifactLocation)/\(runID)/artifacts",
+            lifecycleStage: .active)
+        try await database.transaction { db in
+            try await db.raw("""
+                INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
+                VALUES (\(bind: runID), \(bind: Int64(experiment.id)!), \(bind: name), \(bind: info.userID), 'RUNNING',
+                        \(bind: info.startTime), NULL, \(bind: info.artifactURI), 'active')
+                """).run()
+            try await upsertTags(db, runID: runID, allTags)
+        }
+        return Run(info: info, tags: allTags.sorted { $0.key < $1.key })
+    }
+
+    public func getRun(id: String) async throws -> Run {
+        try await database.withConnection { db in
+            guard let run = try await fetchRuns(db, ids: [id]).first else {
+                throw SlipwayError.notFound("Run with id=\(id) not found")
+            }
+            return run
+        }
+    }
+
+    public func updateRun(id: String, status: RunStatus?, endTime: Int64?, runName: String?) async throws -> RunInfo {
+        try await database.transaction { db in
+            let info = try await activeRunInfo(db, id: id)
+            var updated = info
+            if let status { updated.status = status }
+            if let endTime { updated.endTime = endTime }
+            if let runName, !runName.isEmpty { updated.runName = runName }
+            try await db.raw("""
+                UPDATE runs SET status = \(bind: updated.status.rawValue), end_time = \(bind: updated.endTime), name = \(bind: updated.runName)
+                WHERE run_uuid = \(bind: id)
+                """).run()
+            if let runName, !runName.isEmpty {
+                try await upsertTags(db, runID: id, [KeyValue(key: "mlflow.runName", value: runName)])
+            }
+            return updated
+        }
+    }
+
+    public func setRunLifecycle(id: String, _ stage: LifecycleStage) async throws {
+        let time = now()
+        try await database.transaction { db in
+            guard try await db.raw("SELECT 1 AS one FROM runs WHERE run_uuid = \(bind: id)").first() != nil else {
+                throw SlipwayError.notFound("Run with id=\(id) not found")
+            }
+            try await db.raw("""
+                UPDATE runs SET lifecycle_stage = \(bind: stage.rawValue), deleted_time = \(bind: stage == .deleted ? time : nil)
+                WHERE run_uuid = \(bind: id)
+                """).run()
+        }
+    }
+
+    public func logBatch(runID: String, metrics: [Metric], params: [KeyValue], tags: [KeyValue]) async throws {
+        try TrackingValidation.validateBatch(metrics: metrics, params: params, tags: tags)
+        // The same key twice in one batch with different values is a conflict, as in MLflow.
+        var seen: [String: String] = [:]
+        for param in params {
+            if let earlier = seen[param.key], earlier != param.value {
+                throw SlipwayError.invalidParameter("Duplicate parameter keys have been submitted: '\(param.key)' with values '\(earlier)' and '\(param.value)'.")
+            }
+            seen[param.key] = param.value
+        }
+        try await database.transaction { db in
+            _ = try await activeRunInfo(db, id: runID)
+            if !params.isEmpty { try await insertParams(db, runID: runID, params) }
+            if !metrics.isEmpty { try await insertMetrics(db, runID: runID, metrics) }
+            if !tags.isEmpty { try await upsertTags(db, runID: runID, tags) }
+        }
+    }
+
+    public func deleteTag(runID: String, key: String) async throws {
+        try await database.transaction { db in
+            _ = try await activeRunInfo(db, id: runID)
+            guard try await db.raw("SELECT 1 AS one FROM tags WHERE run_uuid = \(bind: runID) AND key = \(bind: key)").first() != nil else {
+                throw SlipwayError.notFound("No tag with name: \(key) in run with id \(runID)")
+            }
+            try await db.raw("DELETE FROM tags WHERE run_uuid = \(bind: runID) AND key = \(bind: key)").run()
+        }
+    }
+
+    public func logInputs(runID: String, datasets: [DatasetInput], models: [String]) async throws {
+        try await database.transaction { db in
+            _ = try await activeRunInfo(db, id: runID)
+            let base = try await db.raw("SELECT COUNT(*) AS n FROM run_inputs WHERE run_uuid = \(bind: runID)").first()?
+                .decode(column: "n", as: Int64.self) ?? 0
+            for (i, input) in datasets.enumerated() {
+                let d = input.dataset
+                let context = input.tags.first(where: { $0.key == "mlflow.data.context" })?.value
+                let tagsJSON = JSONWriter.string(.array(input.tags.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) }))
+                try await db.raw("""
+                    INSERT INTO run_inputs (run_uuid, position, dataset_name, dataset_digest, source_type, source, dataset_schema, profile, context, tags_json)
+                    VALUES (\(bind: runID), \(bind: base + Int64(i)), \(bind: d.name), \(bind: d.digest), \(bind: d.sourceType), \(bind: d.source),
+                            \(bind: d.schema), \(bind: d.profile), \(bind: context), \(bind: tagsJSON))
+                    ON CONFLICT (run_uuid, dataset_name, dataset_digest) DO UPDATE SET context = excluded.context, tags_json = excluded.tags_json
+                    """).run()
+            }
+            for model in models {
+                try await db.raw("INSERT INTO run_model_inputs (run_uuid, model_id) VALUES (\(bind: runID), \(bind: model)) ON CONFLICT DO NOTHING").run()
+            }
+        }
+    }
+
+    public func logOutputs(runID: String, models: [ModelOutput]) async throws {
+        try await database.transaction { db in
+            _ = try await activeRunInfo(db, id: runID)
+            for output in models {
+                try await db.raw("""
+                    INSERT INTO run_outputs (run_uuid, model_id, step) VALUES (\(bind: runID), \(bind: output.modelID), \(bind: output.step))
+                    ON CONFLICT (run_uuid, model_id) DO UPDATE SET step = excluded.step
+                    """).run()
+            }
+        }
+    }
+
+    public func metricHistory(runID: String, key: String, maxResults: Int, pageToken: String?) async throws -> Page<Metric> {
+        let offset = try PageToken.decode(pageToken)
+        let limit = min(max(maxResults, 1), 100_000)
+        return try await database.withConnection { db in
+            guard try await db.raw("SELECT 1 AS one FROM runs WHERE run_uuid = \(bind: runID)").first() != nil else {
+                throw SlipwayError.notFound("Run with id=\(runID) not found")
+            }
+            let rows = try await db.raw("""
+                SELECT key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest FROM metrics
+                WHERE run_uuid = \(bind: runID) AND key = \(bind: key)
+                ORDER BY step, timestamp, value LIMIT \(bind: limit + 1) OFFSET \(bind: offset)
+                """).all()
+            return PageToken.page(try rows.map { try decodeMetric($0) }, offset: offset, limit: limit)
+        }
+    }
+
+    // MARK: - Pieces shared by the writes
+
+    /// The run's info, or RESOURCE_DOES_NOT_EXIST; INVALID_PARAMETER_VALUE when it is deleted.
+    func activeRunInfo(_ db: any SQLDatabase, id: String) async throws -> RunInfo {
+        guard let row = try await db.raw("SELECT \(unsafeRaw: Self.runColumns) FROM runs WHERE run_uuid = \(bind: id)").first() else {
+            throw SlipwayError.notFound("Run with id=\(id) not found")
+        }
+        let info = try decodeRunInfo(row)
+        guard info.lifecycleStage == .active else {
+            throw SlipwayError.invalidParameter("The run \(id) must be in the 'active' state. Current state is \(info.lifecycleStage.rawValue).")
+        }
+        return info
+    }
+
+    func upsertTags(_ db: any SQLDatabase, runID: String, _ tags: [KeyValue]) async throws {
+        // The last value of a key in the batch wins.
+        var latest: [String: String] = [:]
+        var order: [String] = []
+        for tag in tags {
+            if latest[tag.key] == nil { order.append(tag.key) }
+            latest[tag.key] = tag.value
+        }
+        for chunk in order.chunked(by: 300) {
+            let values = chunk.map { key -> SQLQueryString in "(\(bind: runID), \(bind: key), \(bind: latest[key]!))" }
+            try await db.raw("INSERT INTO tags (run_uuid, key, value) VALUES " + values.joined(separator: ", ")
+                + " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value").run()
+        }
+        if let name = latest["mlflow.runName"] {
+            try await db.raw("UPDATE runs SET name = \(bind: name) WHERE run_uuid = \(bind: runID)").run()
+        }
+    }
+
+    func insertParams(_ db: any SQLDatabase, runID: String, _ params: [KeyValue]) async throws {
+        let keys = params.map(\.key)
+        let existing = try await db.raw("SELECT key, value FROM params WHERE run_uuid = \(bind: runID) AND key IN (\(binds: keys))").all()
+        var stored: [String: String] = [:]
+        for row in existing { stored[try row.decode(column: "key", as: String.self)] = try row.decode(column: "value", as: String.self) }
+        var fresh: [KeyValue] = []
+        for param in params {
+            if let old = stored[param.key] {
+                if old != param.value {
+                    throw SlipwayError.invalidParameter(
+                        "Changing param values is not allowed. Param with key='\(param.key)' was already logged with value='\(old)' for run ID='\(runID)'. Attempted logging new value '\(param.value)'.")
+                }
+            } else if !fresh.contains(where: { $0.key == param.key }) {
+                fresh.append(param)
+            }
+        }
+        for chunk in fresh.chunked(by: 300) {
+            let values = chunk.map { p -> SQLQueryString in "(\(bind: runID), \(bind: p.key), \(bind: p.value))" }
+            try await db.raw("INSERT INTO params (run_uuid, key, value) VALUES " + values.joined(separator: ", ")).run()
+        }
+    }
+
+    func insertMetrics(_ db: any SQLDatabase, runID: String, _ metrics: [Metric]) async throws {
+        for chunk in metrics.chunked(by: 400) {
+            let values = chunk.map { m -> SQLQueryString in
+                let isNaN = m.value.isNaN
+                return "(\(bind: runID), \(bind: m.key), \(bind: isNaN ? 0 : m.value), \(bind: isNaN ? 1 : 0), \(bind: m.timestamp), \(bind: m.step), \(bind: m.modelID), \(bind: m.datasetName), \(bind: m.datasetDigest))"
+            }
+            try await db.raw("INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest) VALUES "
+                + values.joined(separator: ", ")).run()
+        }
+        // The latest point per key: highest step, then timestamp, then value (MLflow's order).
+        var latest: [String: Metric] = [:]
+        for m in metrics {
+            if let current = latest[m.key], !Self.isLater(m, than: current) { continue }
+            latest[m.key] = m
+        }
+        let newest = Array(latest.values)
+        for chunk in newest.chunked(by: 300) {
+            let values = chunk.map { m -> SQLQueryString in
+                let isNaN = m.value.isNaN
+                return "(\(bind: runID), \(bind: m.key), \(bind: isNaN ? 0 : m.value), \(bind: isNaN ? 1 : 0), \(bind: m.timestamp), \(bind: m.step))"
+            }
+            try await db.raw("INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES " + values.joined(separator: ", ")
+                + """
+                 ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
+                   timestamp = excluded.timestamp, step = excluded.step
+                 WHERE excluded.step > latest_metrics.step
+                    OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
+                    OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)
+                """).run()
+        }
+    }
+
+    static func isLater(_ a: Metric, than b: Metric) -> Bool {
+        if a.step != b.step { return a.step > b.step }
+        if a.timestamp != b.timestamp { return a.timestamp > b.timestamp }
+        return (a.value.isNaN ? 0 : a.value) > (b.value.isNaN ? 0 : b.value)
+    }
+}
+
+extension Array {
+    func chunked(by size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

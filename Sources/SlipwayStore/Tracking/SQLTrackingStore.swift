@@ -1,0 +1,173 @@
+import Foundation
+public import SlipwayCore
+import SQLKit
+
+/// The tracking store over SQL (SQLite or PostgreSQL): experiments here, runs, search and logged
+/// models in the `SQLTrackingStore+…` files beside it.
+public struct SQLTrackingStore: TrackingStore {
+    let database: StoreDatabase
+    /// Milliseconds since the Unix epoch; injected so tests can fix time.
+    let now: @Sendable () -> Int64
+
+    /// - Parameters:
+    ///   - database: an open, migrated database.
+    ///   - now: the clock, in milliseconds since the Unix epoch.
+    public init(database: StoreDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+        self.database = database
+        self.now = now
+    }
+
+    // MARK: - Experiments
+
+    public func createExperiment(name: String, artifactLocation: String?, tags: [KeyValue]) async throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else {
+            throw SlipwayError.invalidParameter("Invalid experiment name: '\(name)'. Experiment name must be a non-empty string.")
+        }
+        for tag in tags { try TrackingValidation.validateName(tag.key, kind: "tag") }
+        let time = now()
+        // Ids are MAX + 1; on PostgreSQL two creators may race for the same id, so retry.
+        for attempt in 0..<8 {
+            do {
+                return try await database.transaction { db in
+                    if try await db.raw("SELECT 1 AS one FROM experiments WHERE name = \(bind: name)").first() != nil {
+                        throw SlipwayError.alreadyExists("Experiment(name=\(name)) already exists.")
+                    }
+                    let row = try await db.raw("SELECT COALESCE(MAX(experiment_id), -1) + 1 AS next FROM experiments").first()
+                    let id = try row?.decode(column: "next", as: Int64.self) ?? 1
+                    let location = artifactLocation.flatMap { $0.isEmpty ? nil : $0 } ?? "mlflow-artifacts:/\(id)"
+                    try await db.raw("""
+                        INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+                        VALUES (\(bind: id), \(bind: name), \(bind: location), 'active', \(bind: time), \(bind: time))
+                        """).run()
+                    for tag in tags {
+                        try await db.raw("""
+                            INSERT INTO experiment_tags (experiment_id, key, value) VALUES (\(bind: id), \(bind: tag.key), \(bind: tag.value))
+                            ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value
+                            """).run()
+                    }
+                    return String(id)
+                }
+            } catch where isUniqueViolation(error) && attempt < 7 {
+                continue
+            }
+        }
+        throw SlipwayError(.internalError, "Could not allocate an experiment id")
+    }
+
+    public func getExperiment(id: String) async throws -> Experiment {
+        guard let numeric = Int64(id) else {
+            throw SlipwayError.notFound("No Experiment with id=\(id) exists")
+        }
+        return try await database.withConnection { db in
+            guard let experiment = try await fetchExperiments(db, where: "experiment_id = \(bind: numeric)").first else {
+                throw SlipwayError.notFound("No Experiment with id=\(id) exists")
+            }
+            return experiment
+        }
+    }
+
+    public func getExperiment(name: String) async throws -> Experiment? {
+        try await database.withConnection { db in
+            try await fetchExperiments(db, where: "name = \(bind: name)").first
+        }
+    }
+
+    public func searchExperiments(_ search: EntitySearch, viewType: ViewType) async throws -> Page<Experiment> {
+        let offset = try PageToken.decode(search.pageToken)
+        let filter = FilterSQL { c in
+            switch c.entity {
+            case .tag:
+                return FilterSQL.exists(table: "experiment_tags", ownerColumn: "experiment_id", outer: "experiments.experiment_id", key: c.key, c.comparator, c.value)
+            default:
+                let column = c.key == "id" || c.key == "experiment_id" ? "experiments.experiment_id" : "experiments.\(c.key)"
+                return FilterSQL.compare(column, c.comparator, c.value)
+            }
+        }
+        let stages = viewType.stages.map(\.rawValue)
+        var order: [String] = search.orderBy.map { term in
+            let column = term.key == "experiment_id" || term.key == "id" ? "experiment_id" : term.key
+            return "\(column) \(term.ascending ? "ASC" : "DESC")"
+        }
+        if order.isEmpty { order = ["creation_time DESC"] }
+        order.append("experiment_id ASC")
+        let condition: SQLQueryString = try "lifecycle_stage IN (\(binds: stages)) AND " + filter.condition(search.filter)
+            + " ORDER BY \(unsafeRaw: order.joined(separator: ", ")) LIMIT \(bind: search.maxResults + 1) OFFSET \(bind: offset)"
+        let rows = try await database.withConnection { db in try await fetchExperiments(db, where: condition) }
+        return PageToken.page(rows, offset: offset, limit: search.maxResults)
+    }
+
+    public func renameExperiment(id: String, newName: String) async throws {
+        guard !newName.isEmpty else { throw SlipwayError.invalidParameter("Invalid experiment name: ''. Experiment name must be a non-empty string.") }
+        let experiment = try await getExperiment(id: id)
+        guard experiment.lifecycleStage == .active else {
+            throw SlipwayError.invalidParameter("Cannot rename a non-active experiment.")
+        }
+        let time = now()
+        try await database.transaction { db in
+            if try await db.raw("SELECT 1 AS one FROM experiments WHERE name = \(bind: newName) AND experiment_id <> \(bind: Int64(id)!)").first() != nil {
+                throw SlipwayError.alreadyExists("Experiment(name=\(newName)) already exists.")
+            }
+            try await db.raw("UPDATE experiments SET name = \(bind: newName), last_update_time = \(bind: time) WHERE experiment_id = \(bind: Int64(id)!)").run()
+        }
+    }
+
+    public func setExperimentLifecycle(id: String, _ stage: LifecycleStage) async throws {
+        let experiment = try await getExperiment(id: id)
+        if stage == .deleted, experiment.id == Experiment.defaultID {
+            throw SlipwayError.invalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.")
+        }
+        let time = now()
+        try await database.transaction { db in
+            try await db.raw("UPDATE experiments SET lifecycle_stage = \(bind: stage.rawValue), last_update_time = \(bind: time) WHERE experiment_id = \(bind: Int64(id)!)").run()
+            try await db.raw("UPDATE runs SET lifecycle_stage = \(bind: stage.rawValue), deleted_time = \(bind: stage == .deleted ? time : nil) WHERE experiment_id = \(bind: Int64(id)!)").run()
+        }
+    }
+
+    public func setExperimentTag(id: String, tag: KeyValue) async throws {
+        try TrackingValidation.validateName(tag.key, kind: "tag")
+        let experiment = try await getExperiment(id: id)
+        guard experiment.lifecycleStage == .active else {
+            throw SlipwayError.invalidParameter("The experiment \(id) must be in the 'active' state. Current state is \(experiment.lifecycleStage.rawValue).")
+        }
+        try await database.transaction { db in
+            try await db.raw("""
+                INSERT INTO experiment_tags (experiment_id, key, value) VALUES (\(bind: Int64(id)!), \(bind: tag.key), \(bind: tag.value))
+                ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value
+                """).run()
+        }
+    }
+
+    public func deleteExperimentTag(id: String, key: String) async throws {
+        _ = try await getExperiment(id: id)
+        try await database.transaction { db in
+            try await db.raw("DELETE FROM experiment_tags WHERE experiment_id = \(bind: Int64(id)!) AND key = \(bind: key)").run()
+        }
+    }
+
+    func fetchExperiments(_ db: any SQLDatabase, where condition: SQLQueryString) async throws -> [Experiment] {
+        let rows = try await db.raw("""
+            SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time
+            FROM experiments WHERE
+            """ + " " + condition).all()
+        var experiments = try rows.map { row in
+            Experiment(
+                id: String(try row.decode(column: "experiment_id", as: Int64.self)),
+                name: try row.decode(column: "name", as: String.self),
+                artifactLocation: try row.decode(column: "artifact_location", as: String.self),
+                lifecycleStage: LifecycleStage(rawValue: try row.decode(column: "lifecycle_stage", as: String.self)) ?? .active,
+                creationTime: try row.decode(column: "creation_time", as: Int64.self),
+                lastUpdateTime: try row.decode(column: "last_update_time", as: Int64.self))
+        }
+        if experiments.isEmpty { return experiments }
+        let ids = experiments.compactMap { Int64($0.id) }
+        let tagRows = try await db.raw("SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (\(binds: ids)) ORDER BY key").all()
+        var tags: [String: [KeyValue]] = [:]
+        for row in tagRows {
+            let id = String(try row.decode(column: "experiment_id", as: Int64.self))
+            tags[id, default: []].append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+        }
+        for i in experiments.indices { experiments[i].tags = tags[experiments[i].id] ?? [] }
+        return experiments
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import SlipwayCore
+import SlipwayHTTP
+
+struct Models: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work with registered models.", subcommands: [List.self, Show.self, Alias.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered models with their aliases.")
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print JSON (MLflow's shape) instead of a table.") var json = false
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                let search = try EntitySearch(filter: nil, maxResults: 1000, orderBy: ["name ASC"], pageToken: nil, attributes: ["name"])
+                let models = try await stores.registry.searchRegisteredModels(search).items
+                if json {
+                    print(JSONWriter.string(.object([("registered_models", .array(models.map(Wire.registeredModel)))])))
+                    return
+                }
+                var table = TextTable("NAME", "LATEST", "ALIASES", "UPDATED")
+                for m in models {
+                    let latest = m.latestVersions.map(\.version).max().map(String.init) ?? "-"
+                    let aliases = m.aliases.map { "\($0.alias)=v\($0.version)" }.joined(separator: " ")
+                    table.add(m.name, latest, aliases.isEmpty ? "-" : aliases, formatTime(m.lastUpdatedTimestamp))
+                }
+                print(table.render())
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a registered model and its versions.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Registered model name.") var name: String
+        @Flag(help: "Print JSON instead of text.") var json = false
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                let model = try await stores.registry.getRegisteredModel(name: name)
+                let search = try EntitySearch(filter: "name = '\(name.replacingOccurrences(of: "'", with: "''"))'", maxResults: 200_000,
+                                              orderBy: ["version_number DESC"], pageToken: nil, attributes: ["name", "version_number"], maxAllowed: 200_000)
+                let versions = try await stores.registry.searchModelVersions(search).items
+                if json {
+                    print(JSONWriter.string(.object([
+                        ("registered_model", Wire.registeredModel(model)),
+                        ("model_versions", .array(versions.map { Wire.modelVersion($0) })),
+                    ])))
+                    return
+                }
+                print("Model: \(model.name)")
+                if let description = model.description, !description.isEmpty { print("Description: \(description)") }
+                if !model.tags.isEmpty { print("Tags: " + model.tags.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
+                print("")
+                var table = TextTable("VERSION", "STAGE", "ALIASES", "RUN ID", "SOURCE", "CREATED")
+                for v in versions {
+                    table.add(String(v.version), v.currentStage.rawValue, v.aliases.isEmpty ? "-" : v.aliases.joined(separator: ","),
+                              v.runID.isEmpty ? "-" : v.runID, v.source, formatTime(v.creationTimestamp))
+                }
+                print(table.render())
+            }
+        }
+    }
+
+    struct Alias: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Point an alias (e.g. production) at a version.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Registered model name.") var name: String
+        @Argument(help: "Alias, e.g. production.") var alias: String
+        @Argument(help: "Version number.") var version: Int
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                try await stores.registry.setAlias(name: name, alias: alias, version: version)
+                print("\(name)@\(alias) -> version \(version)")
+            }
+        }
+    }
+}

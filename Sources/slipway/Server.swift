@@ -1,0 +1,38 @@
+import ArgumentParser
+import Hummingbird
+import SlipwayHTTP
+
+/// `slipway server`: the tracking server, registry and artifact proxy in one process.
+struct Server: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Slipway server (MLflow-compatible API).")
+
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 5000
+    @OptionGroup var store: StoreOptions
+    @Option(name: .customLong("max-body-mb"), help: "Largest JSON request body, in MiB.") var maxBodyMB = 16
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
+    }
+
+    func run() async throws {
+        var config = store.configuration()
+        config.host = host
+        config.port = port
+        config.maxRequestBodyBytes = maxBodyMB << 20
+        let logger = commandLogger(default: .info)
+        let app = try await buildApplication(config, logger: logger)
+        try await app.runService()
+    }
+}
+
+/// `slipway migrate`: bring the database schema up to date and exit.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        try await withStores(store) { _ in print("database is up to date") }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SlipwayCore
+import SlipwayHTTP
+
+/// Where the data is: shared by every command that opens the store.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Directory holding the SQLite database and the artifacts (env SLIPWAY_DATA_DIR).")
+    var dataDirectory: String = ProcessInfo.processInfo.environment["SLIPWAY_DATA_DIR"] ?? "./slipway-data"
+
+    @Option(name: .customLong("database-url"), help: "postgres://user:password@host:port/database to use PostgreSQL (env SLIPWAY_DATABASE_URL).")
+    var databaseURL: String? = ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"]
+
+    func validate() throws {
+        if let url = databaseURL, !url.isEmpty, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+            throw ValidationError("--database-url must start with postgres:// or postgresql://, got '\(url)'")
+        }
+    }
+
+    func configuration() -> AppConfiguration {
+        AppConfiguration(dataDirectory: dataDirectory, databaseURL: databaseURL)
+    }
+}
+
+/// A logger for the command line: warnings and up unless LOG_LEVEL says otherwise.
+func commandLogger(default level: Logger.Level = .warning) -> Logger {
+    var logger = Logger(label: "slipway")
+    logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? level
+    return logger
+}
+
+/// Opens the stores, runs `body`, closes them; a ``SlipwayError`` becomes a message and exit 1.
+func withStores<T>(_ options: StoreOptions, _ body: (Stores) async throws -> T) async throws -> T {
+    let stores: Stores
+    do {
+        stores = try await Stores.open(options.configuration(), logger: commandLogger())
+    } catch {
+        printError("cannot open the store: \(error)")
+        throw ExitCode(2)
+    }
+    do {
+        let result = try await body(stores)
+        try? await stores.database.close()
+        return result
+    } catch let error as SlipwayError {
+        try? await stores.database.close()
+        printError(error.message)
+        throw ExitCode(1)
+    } catch {
+        try? await stores.database.close()
+        throw error
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+}
