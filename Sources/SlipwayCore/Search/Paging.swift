@@ -25,10 +25,10 @@ public enum PageToken {
         guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8) else {
             throw .invalidParameter("Invalid page token, could not base64-decode")
         }
-        let digits = text.filter(\.isNumber)
-        guard text.contains("\"offset\""), let offset = Int(digits), offset >= 0 else {
+        guard case .number(let number)? = (try? JSONParser.parse(text))?["offset"], number >= 0, number == number.rounded(), number < 1e15 else {
             throw .invalidParameter("Invalid page token, offset must be a non-negative integer")
         }
+        let offset = Int(number)
         return offset
     }
 

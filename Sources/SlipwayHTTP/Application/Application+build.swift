@@ -19,23 +19,24 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
 
 /// Every route of the server, MLflow's under both `/api/2.0` and `/ajax-api/2.0`.
 func buildRouter(_ stores: Stores, config: AppConfiguration) -> Router<BasicRequestContext> {
+    let table = RouteTable()
     let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
-    let limit = config.maxRequestBodyBytes
+    router.add(middleware: ErrorMiddleware(routes: table))
 
-    let mlflow = RouteCollection(context: BasicRequestContext.self)
-    ExperimentsController(store: stores.tracking, limit: limit).addRoutes(to: mlflow)
-    RunsController(store: stores.tracking, limit: limit, now: WallClock.milliseconds).addRoutes(to: mlflow)
-    LoggedModelsController(store: stores.tracking, limit: limit).addRoutes(to: mlflow)
-    RegisteredModelsController(registry: stores.registry, limit: limit).addRoutes(to: mlflow)
-    ModelVersionsController(store: stores.tracking, registry: stores.registry, limit: limit).addRoutes(to: mlflow)
-    let artifacts = ArtifactsController(store: stores.tracking, artifacts: stores.artifacts, maxArtifactBytes: config.maxArtifactBytes, limit: limit)
+    let collection = RouteCollection(context: BasicRequestContext.self)
+    let mlflow = MLflowRoutes(collection: collection, limit: config.maxRequestBodyBytes, table: table)
+    ExperimentsController(store: stores.tracking).addRoutes(to: mlflow)
+    RunsController(store: stores.tracking, now: WallClock.milliseconds).addRoutes(to: mlflow)
+    LoggedModelsController(store: stores.tracking).addRoutes(to: mlflow)
+    RegisteredModelsController(registry: stores.registry).addRoutes(to: mlflow)
+    ModelVersionsController(store: stores.tracking, registry: stores.registry).addRoutes(to: mlflow)
+    let artifacts = ArtifactsController(store: stores.tracking, artifacts: stores.artifacts, maxArtifactBytes: config.maxArtifactBytes)
     artifacts.addTrackingRoutes(to: mlflow)
     let proxy = RouteCollection(context: BasicRequestContext.self)
     artifacts.addProxyRoutes(to: proxy)
 
     for prefix in ["api", "ajax-api"] {
-        router.addRoutes(mlflow, atPath: "\(prefix)/2.0/mlflow")
+        router.addRoutes(collection, atPath: "\(prefix)/2.0/mlflow")
         router.addRoutes(proxy, atPath: "\(prefix)/2.0/mlflow-artifacts")
     }
     ServerInfoController().addRoutes(to: router)

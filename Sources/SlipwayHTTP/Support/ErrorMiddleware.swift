@@ -6,6 +6,8 @@ import SlipwayCore
 /// Hummingbird's routing errors become ENDPOINT_NOT_FOUND / 405 / 413, and anything else is an
 /// INTERNAL_ERROR 500 that is logged (never a client's mistake: those are SlipwayErrors).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -14,11 +16,18 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:
+                let allowed = routes.allowedMethods(forRequestPath: request.uri.path)
+                if !allowed.isEmpty, !allowed.contains(request.method) {
+                    var response = Response.mlflowError(
+                        SlipwayError(.badRequest, "Method \(request.method) is not allowed for \(request.uri.path)"), status: .methodNotAllowed)
+                    response.headers[.allow] = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+                    return response
+                }
                 return .mlflowError(SlipwayError(.endpointNotFound, "No endpoint \(request.method) \(request.uri.path)"), status: .notFound)
             case .methodNotAllowed:
                 return .mlflowError(SlipwayError(.badRequest, "Method \(request.method) is not allowed for \(request.uri.path)"), status: .methodNotAllowed)
             case .contentTooLarge:
-                return .mlflowError(SlipwayError(.requestLimitExceeded, "Request body is too large"), status: .contentTooLarge)
+                return .mlflowError(SlipwayError(.requestLimitExceeded, error.body ?? "Request body is too large"), status: .contentTooLarge)
             default:
                 let code: ErrorCode = error.status.code < 500 ? .badRequest : .internalError
                 return .mlflowError(SlipwayError(code, error.body ?? error.status.reasonPhrase), status: error.status)

@@ -20,7 +20,7 @@ struct MLflowRequest {
             do {
                 buffer = try await request.body.collect(upTo: limit)
             } catch {
-                throw SlipwayError(.requestLimitExceeded, "Request body exceeds the limit of \(limit) bytes")
+                throw HTTPError(.contentTooLarge, message: "Request body exceeds the limit of \(limit) bytes")
             }
             if buffer.readableBytes > 0 {
                 let parsed = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }

@@ -5,15 +5,20 @@ import SlipwayCore
 /// A JSON endpoint of the MLflow API: it gets the request's fields and returns the response JSON.
 typealias MLflowHandler = @Sendable (MLflowRequest) async throws -> JSONValue
 
-extension RouteCollection where Context == BasicRequestContext {
-    /// Registers an MLflow JSON endpoint: fields read from query or body (up to `limit` bytes),
-    /// the handler's JSON sent back with 200.
-    @discardableResult
-    func mlflow(_ method: HTTPRequest.Method, _ path: RouterPath, limit: Int, _ handler: @escaping MLflowHandler) -> Self {
-        on(path, method: method) { request, _ -> Response in
+/// Where controllers register MLflow endpoints: the route collection (mounted under both
+/// `/api/2.0/...` and `/ajax-api/2.0/...`), the JSON body limit, and the table of known routes.
+struct MLflowRoutes {
+    let collection: RouteCollection<BasicRequestContext>
+    let limit: Int
+    let table: RouteTable
+
+    /// Registers a JSON endpoint: fields read from query or body, the handler's JSON sent with 200.
+    func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping MLflowHandler) {
+        table.record(method, path)
+        let limit = self.limit
+        collection.on(RouterPath(path), method: method) { request, _ -> Response in
             let fields = try await MLflowRequest.read(request, limit: limit)
             return .json(try await handler(fields))
         }
-        return self
     }
 }

@@ -87,6 +87,16 @@ public final class StoreDatabase: Sendable {
         return false
     }
 
+    /// ` FOR UPDATE` on PostgreSQL, where concurrent writers need a row lock to serialize on;
+    /// empty on SQLite, whose writers are already serialized.
+    public var forUpdate: String { isPostgres ? " FOR UPDATE" : "" }
+
+    /// Takes a table lock that lets readers in but serializes writers that allocate ids from it
+    /// (PostgreSQL); a no-op on SQLite. Call it inside a transaction.
+    public func lockForIDAllocation(_ db: any SQLDatabase, table: String) async throws {
+        if isPostgres { try await db.raw("LOCK TABLE \(unsafeRaw: table) IN SHARE ROW EXCLUSIVE MODE").run() }
+    }
+
     /// Runs `body` on one connection without a transaction (single reads).
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {

@@ -6,8 +6,12 @@ extension SQLRegistryStore {
         let time = now()
         for attempt in 0..<8 {
             do {
+                let lock = database.forUpdate
                 let version = try await database.transaction { db in
-                    try await Self.requireModel(db, request.name)
+                    // Lock the model's row so concurrent creators take numbers one after another.
+                    guard try await db.raw("SELECT name FROM registered_models WHERE name = \(bind: request.name)\(unsafeRaw: lock)").first() != nil else {
+                        throw SlipwayError.notFound("Registered Model with name=\(request.name) not found")
+                    }
                     let row = try await db.raw("SELECT COALESCE(MAX(version), 0) + 1 AS next FROM model_versions WHERE name = \(bind: request.name)").first()
                     let version = try row?.decode(column: "next", as: Int64.self) ?? 1
                     try await db.raw("""

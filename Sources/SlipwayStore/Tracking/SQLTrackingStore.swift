@@ -26,10 +26,12 @@ public struct SQLTrackingStore: TrackingStore {
         }
         for tag in tags { try TrackingValidation.validateName(tag.key, kind: "tag") }
         let time = now()
-        // Ids are MAX + 1; on PostgreSQL two creators may race for the same id, so retry.
+        // Ids are MAX + 1 under a table lock on PostgreSQL; a unique violation (a race with another
+        // process on an older schema, say) is retried.
         for attempt in 0..<8 {
             do {
-                return try await database.transaction { db in
+                return try await database.transaction { [database] db in
+                    try await database.lockForIDAllocation(db, table: "experiments")
                     if try await db.raw("SELECT 1 AS one FROM experiments WHERE name = \(bind: name)").first() != nil {
                         throw SlipwayError.alreadyExists("Experiment(name=\(name)) already exists.")
                     }

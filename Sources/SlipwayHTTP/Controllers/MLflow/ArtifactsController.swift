@@ -9,7 +9,6 @@ struct ArtifactsController<Store: TrackingStore, Artifacts: ArtifactRepository>:
     let store: Store
     let artifacts: Artifacts
     let maxArtifactBytes: Int64
-    let limit: Int
 
     /// Routes under `.../mlflow-artifacts`.
     func addProxyRoutes(to routes: RouteCollection<BasicRequestContext>) {
@@ -41,7 +40,7 @@ struct ArtifactsController<Store: TrackingStore, Artifacts: ArtifactRepository>:
                 for try await buffer in request.body {
                     total += Int64(buffer.readableBytes)
                     if total > maxArtifactBytes {
-                        throw SlipwayError(.requestLimitExceeded, "Artifact '\(path)' exceeds the limit of \(maxArtifactBytes) bytes")
+                        throw HTTPError(.contentTooLarge, message: "Artifact '\(path)' exceeds the limit of \(maxArtifactBytes) bytes")
                     }
                     try buffer.withUnsafeReadableBytes { try upload.append($0) }
                 }
@@ -59,8 +58,8 @@ struct ArtifactsController<Store: TrackingStore, Artifacts: ArtifactRepository>:
     }
 
     /// `GET /api/2.0/mlflow/artifacts/list?run_id=&path=`: a run's artifacts, paths relative to its root.
-    func addTrackingRoutes(to routes: RouteCollection<BasicRequestContext>) {
-        routes.mlflow(.get, "artifacts/list", limit: limit) { r in
+    func addTrackingRoutes(to routes: MLflowRoutes) {
+        routes.add(.get, "artifacts/list") { r in
             let run = try await store.getRun(id: try r.runID())
             let relative = try r.string("path") ?? ""
             guard let root = Self.proxiedPath(run.info.artifactURI) else {

@@ -4,18 +4,17 @@ import SlipwayCore
 /// `experiments/*`: create, get, get-by-name, search, update, delete, restore, tags.
 struct ExperimentsController<Store: TrackingStore>: Sendable {
     let store: Store
-    let limit: Int
 
-    func addRoutes(to routes: RouteCollection<BasicRequestContext>) {
-        routes.mlflow(.post, "experiments/create", limit: limit) { r in
+    func addRoutes(to routes: MLflowRoutes) {
+        routes.add(.post, "experiments/create") { r in
             let id = try await store.createExperiment(
                 name: try r.requiredString("name"), artifactLocation: try r.string("artifact_location"), tags: try r.keyValues("tags"))
             return .object([("experiment_id", .string(id))])
         }
-        routes.mlflow(.get, "experiments/get", limit: limit) { r in
+        routes.add(.get, "experiments/get") { r in
             .object([("experiment", Wire.experiment(try await store.getExperiment(id: try r.requiredString("experiment_id"))))])
         }
-        routes.mlflow(.get, "experiments/get-by-name", limit: limit) { r in
+        routes.add(.get, "experiments/get-by-name") { r in
             let name = try r.requiredString("experiment_name")
             guard let experiment = try await store.getExperiment(name: name) else {
                 throw SlipwayError.notFound("Could not find experiment with name '\(name)'")
@@ -30,26 +29,26 @@ struct ExperimentsController<Store: TrackingStore>: Sendable {
             let page = try await store.searchExperiments(query, viewType: try viewType(r, "view_type"))
             return Wire.page("experiments", page.items.map(Wire.experiment), next: page.nextPageToken)
         }
-        routes.mlflow(.post, "experiments/search", limit: limit, search)
-        routes.mlflow(.get, "experiments/search", limit: limit, search)
-        routes.mlflow(.post, "experiments/update", limit: limit) { r in
+        routes.add(.post, "experiments/search", search)
+        routes.add(.get, "experiments/search", search)
+        routes.add(.post, "experiments/update") { r in
             try await store.renameExperiment(id: try r.requiredString("experiment_id"), newName: try r.requiredString("new_name"))
             return .object([])
         }
-        routes.mlflow(.post, "experiments/delete", limit: limit) { r in
+        routes.add(.post, "experiments/delete") { r in
             try await store.setExperimentLifecycle(id: try r.requiredString("experiment_id"), .deleted)
             return .object([])
         }
-        routes.mlflow(.post, "experiments/restore", limit: limit) { r in
+        routes.add(.post, "experiments/restore") { r in
             try await store.setExperimentLifecycle(id: try r.requiredString("experiment_id"), .active)
             return .object([])
         }
-        routes.mlflow(.post, "experiments/set-experiment-tag", limit: limit) { r in
+        routes.add(.post, "experiments/set-experiment-tag") { r in
             try await store.setExperimentTag(
                 id: try r.requiredString("experiment_id"), tag: KeyValue(key: try r.requiredString("key"), value: try r.string("value") ?? ""))
             return .object([])
         }
-        routes.mlflow(.post, "experiments/delete-experiment-tag", limit: limit) { r in
+        routes.add(.post, "experiments/delete-experiment-tag") { r in
             try await store.deleteExperimentTag(id: try r.requiredString("experiment_id"), key: try r.requiredString("key"))
             return .object([])
         }

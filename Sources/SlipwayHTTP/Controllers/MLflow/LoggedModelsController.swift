@@ -4,21 +4,21 @@ import SlipwayCore
 /// `logged-models/*` (MLflow 3): create, get, finalize, tags, search.
 struct LoggedModelsController<Store: TrackingStore>: Sendable {
     let store: Store
-    let limit: Int
 
-    func addRoutes(to routes: RouteCollection<BasicRequestContext>) {
-        routes.mlflow(.post, "logged-models", limit: limit) { r in
+    func addRoutes(to routes: MLflowRoutes) {
+        let limit = routes.limit
+        routes.add(.post, "logged-models") { r in
             let model = try await store.createLoggedModel(CreateLoggedModelRequest(
                 experimentID: try r.requiredString("experiment_id"), name: try r.string("name"),
                 modelType: try r.string("model_type"), sourceRunID: try r.string("source_run_id"),
                 params: try r.keyValues("params"), tags: try r.keyValues("tags")))
             return .object([("model", Wire.loggedModel(model))])
         }
-        routes.on("logged-models/:model_id", method: .get) { request, context -> Response in
+        routes.collection.on("logged-models/:model_id", method: .get) { request, context -> Response in
             let id = try context.parameters.require("model_id")
             return .json(.object([("model", Wire.loggedModel(try await store.getLoggedModel(id: id)))]))
         }
-        routes.on("logged-models/:model_id", method: .patch) { request, context -> Response in
+        routes.collection.on("logged-models/:model_id", method: .patch) { request, context -> Response in
             let id = try context.parameters.require("model_id")
             let r = try await MLflowRequest.read(request, limit: limit)
             let raw = try r.string("status") ?? LoggedModelStatus.ready.rawValue
@@ -27,17 +27,17 @@ struct LoggedModelsController<Store: TrackingStore>: Sendable {
             }
             return .json(.object([("model", Wire.loggedModel(try await store.finalizeLoggedModel(id: id, status: status)))]))
         }
-        routes.on("logged-models/:model_id/tags", method: .patch) { request, context -> Response in
+        routes.collection.on("logged-models/:model_id/tags", method: .patch) { request, context -> Response in
             let id = try context.parameters.require("model_id")
             let r = try await MLflowRequest.read(request, limit: limit)
             try await store.setLoggedModelTags(id: id, tags: try r.keyValues("tags"))
             return .json(.object([("model", Wire.loggedModel(try await store.getLoggedModel(id: id)))]))
         }
-        routes.on("logged-models/:model_id/tags/:key", method: .delete) { request, context -> Response in
+        routes.collection.on("logged-models/:model_id/tags/:key", method: .delete) { request, context -> Response in
             try await store.deleteLoggedModelTag(id: try context.parameters.require("model_id"), key: try context.parameters.require("key"))
             return .emptyJSON
         }
-        routes.mlflow(.post, "logged-models/search", limit: limit) { r in
+        routes.add(.post, "logged-models/search") { r in
             let search = try EntitySearch(
                 filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 100),
                 orderBy: try orderFields(r), pageToken: try r.string("page_token"),

@@ -6,26 +6,25 @@ import SlipwayCore
 struct ModelVersionsController<Store: TrackingStore, Registry: RegistryStore>: Sendable {
     let store: Store
     let registry: Registry
-    let limit: Int
 
-    func addRoutes(to routes: RouteCollection<BasicRequestContext>) {
-        routes.mlflow(.post, "model-versions/create", limit: limit) { r in
+    func addRoutes(to routes: MLflowRoutes) {
+        routes.add(.post, "model-versions/create") { r in
             .object([("model_version", Wire.modelVersion(try await create(r)))])
         }
-        routes.mlflow(.get, "model-versions/get", limit: limit) { r in
+        routes.add(.get, "model-versions/get") { r in
             let version = try await registry.getModelVersion(name: try r.requiredString("name"), version: try r.version())
             return .object([("model_version", Wire.modelVersion(version))])
         }
-        routes.mlflow(.patch, "model-versions/update", limit: limit) { r in
+        routes.add(.patch, "model-versions/update") { r in
             let version = try await registry.updateModelVersion(
                 name: try r.requiredString("name"), version: try r.version(), description: try r.string("description") ?? "")
             return .object([("model_version", Wire.modelVersion(version))])
         }
-        routes.mlflow(.delete, "model-versions/delete", limit: limit) { r in
+        routes.add(.delete, "model-versions/delete") { r in
             try await registry.deleteModelVersion(name: try r.requiredString("name"), version: try r.version())
             return .object([])
         }
-        routes.mlflow(.post, "model-versions/transition-stage", limit: limit) { r in
+        routes.add(.post, "model-versions/transition-stage") { r in
             let raw = try r.requiredString("stage")
             guard let stage = ModelStage(caseInsensitive: raw) else {
                 throw SlipwayError.invalidParameter("Invalid Model Version stage: \(raw). Value must be one of None, Staging, Production, Archived.")
@@ -35,17 +34,17 @@ struct ModelVersionsController<Store: TrackingStore, Registry: RegistryStore>: S
                 archiveExisting: try r.bool("archive_existing_versions") ?? false)
             return .object([("model_version", Wire.modelVersion(version))])
         }
-        routes.mlflow(.post, "model-versions/set-tag", limit: limit) { r in
+        routes.add(.post, "model-versions/set-tag") { r in
             try await registry.setModelVersionTag(
                 name: try r.requiredString("name"), version: try r.version(),
                 tag: KeyValue(key: try r.requiredString("key"), value: try r.string("value") ?? ""))
             return .object([])
         }
-        routes.mlflow(.delete, "model-versions/delete-tag", limit: limit) { r in
+        routes.add(.delete, "model-versions/delete-tag") { r in
             try await registry.deleteModelVersionTag(name: try r.requiredString("name"), version: try r.version(), key: try r.requiredString("key"))
             return .object([])
         }
-        routes.mlflow(.get, "model-versions/search", limit: limit) { r in
+        routes.add(.get, "model-versions/search") { r in
             let search = try EntitySearch(
                 filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 10_000), orderBy: try r.strings("order_by"),
                 pageToken: try r.string("page_token"),
@@ -54,7 +53,7 @@ struct ModelVersionsController<Store: TrackingStore, Registry: RegistryStore>: S
             let page = try await registry.searchModelVersions(search)
             return Wire.page("model_versions", page.items.map { Wire.modelVersion($0) }, next: page.nextPageToken)
         }
-        routes.mlflow(.get, "model-versions/get-download-uri", limit: limit) { r in
+        routes.add(.get, "model-versions/get-download-uri") { r in
             let version = try await registry.getModelVersion(name: try r.requiredString("name"), version: try r.version())
             return .object([("artifact_uri", .string(try await downloadURI(version)))])
         }

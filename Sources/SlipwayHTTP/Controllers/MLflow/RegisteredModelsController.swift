@@ -4,30 +4,29 @@ import SlipwayCore
 /// `registered-models/*`: create, get, update, rename, delete, search, latest versions, tags, aliases.
 struct RegisteredModelsController<Registry: RegistryStore>: Sendable {
     let registry: Registry
-    let limit: Int
 
-    func addRoutes(to routes: RouteCollection<BasicRequestContext>) {
-        routes.mlflow(.post, "registered-models/create", limit: limit) { r in
+    func addRoutes(to routes: MLflowRoutes) {
+        routes.add(.post, "registered-models/create") { r in
             let model = try await registry.createRegisteredModel(
                 name: try r.requiredString("name"), tags: try r.keyValues("tags"), description: try r.string("description"))
             return .object([("registered_model", Wire.registeredModel(model))])
         }
-        routes.mlflow(.get, "registered-models/get", limit: limit) { r in
+        routes.add(.get, "registered-models/get") { r in
             .object([("registered_model", Wire.registeredModel(try await registry.getRegisteredModel(name: try r.requiredString("name"))))])
         }
-        routes.mlflow(.patch, "registered-models/update", limit: limit) { r in
+        routes.add(.patch, "registered-models/update") { r in
             let model = try await registry.updateRegisteredModel(name: try r.requiredString("name"), description: try r.string("description") ?? "")
             return .object([("registered_model", Wire.registeredModel(model))])
         }
-        routes.mlflow(.post, "registered-models/rename", limit: limit) { r in
+        routes.add(.post, "registered-models/rename") { r in
             let model = try await registry.renameRegisteredModel(name: try r.requiredString("name"), newName: try r.requiredString("new_name"))
             return .object([("registered_model", Wire.registeredModel(model))])
         }
-        routes.mlflow(.delete, "registered-models/delete", limit: limit) { r in
+        routes.add(.delete, "registered-models/delete") { r in
             try await registry.deleteRegisteredModel(name: try r.requiredString("name"))
             return .object([])
         }
-        routes.mlflow(.get, "registered-models/search", limit: limit) { r in
+        routes.add(.get, "registered-models/search") { r in
             let search = try EntitySearch(
                 filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 100), orderBy: try r.strings("order_by"),
                 pageToken: try r.string("page_token"),
@@ -45,26 +44,26 @@ struct RegisteredModelsController<Registry: RegistryStore>: Sendable {
             let versions = try await registry.latestVersions(name: try r.requiredString("name"), stages: stages)
             return Wire.page("model_versions", versions.map { Wire.modelVersion($0) }, next: nil)
         }
-        routes.mlflow(.post, "registered-models/get-latest-versions", limit: limit, latest)
-        routes.mlflow(.get, "registered-models/get-latest-versions", limit: limit, latest)
-        routes.mlflow(.post, "registered-models/set-tag", limit: limit) { r in
+        routes.add(.post, "registered-models/get-latest-versions", latest)
+        routes.add(.get, "registered-models/get-latest-versions", latest)
+        routes.add(.post, "registered-models/set-tag") { r in
             try await registry.setRegisteredModelTag(
                 name: try r.requiredString("name"), tag: KeyValue(key: try r.requiredString("key"), value: try r.string("value") ?? ""))
             return .object([])
         }
-        routes.mlflow(.delete, "registered-models/delete-tag", limit: limit) { r in
+        routes.add(.delete, "registered-models/delete-tag") { r in
             try await registry.deleteRegisteredModelTag(name: try r.requiredString("name"), key: try r.requiredString("key"))
             return .object([])
         }
-        routes.mlflow(.post, "registered-models/alias", limit: limit) { r in
+        routes.add(.post, "registered-models/alias") { r in
             try await registry.setAlias(name: try r.requiredString("name"), alias: try r.requiredString("alias"), version: try r.version())
             return .object([])
         }
-        routes.mlflow(.delete, "registered-models/alias", limit: limit) { r in
+        routes.add(.delete, "registered-models/alias") { r in
             try await registry.deleteAlias(name: try r.requiredString("name"), alias: try r.requiredString("alias"))
             return .object([])
         }
-        routes.mlflow(.get, "registered-models/alias", limit: limit) { r in
+        routes.add(.get, "registered-models/alias") { r in
             let version = try await registry.getModelVersion(name: try r.requiredString("name"), alias: try r.requiredString("alias"))
             return .object([("model_version", Wire.modelVersion(version))])
         }

@@ -5,11 +5,10 @@ import SlipwayCore
 /// batch, inputs, outputs), tags, search.
 struct RunsController<Store: TrackingStore>: Sendable {
     let store: Store
-    let limit: Int
     let now: @Sendable () -> Int64
 
-    func addRoutes(to routes: RouteCollection<BasicRequestContext>) {
-        routes.mlflow(.post, "runs/create", limit: limit) { r in
+    func addRoutes(to routes: MLflowRoutes) {
+        routes.add(.post, "runs/create") { r in
             let run = try await store.createRun(CreateRunRequest(
                 experimentID: try r.string("experiment_id").flatMap { $0.isEmpty ? nil : $0 } ?? Experiment.defaultID,
                 userID: try r.string("user_id") ?? "",
@@ -18,10 +17,10 @@ struct RunsController<Store: TrackingStore>: Sendable {
                 tags: try r.keyValues("tags")))
             return .object([("run", Wire.run(run, includeOutputs: false))])
         }
-        routes.mlflow(.get, "runs/get", limit: limit) { r in
+        routes.add(.get, "runs/get") { r in
             .object([("run", Wire.run(try await store.getRun(id: try r.runID())))])
         }
-        routes.mlflow(.post, "runs/update", limit: limit) { r in
+        routes.add(.post, "runs/update") { r in
             var status: RunStatus?
             if let raw = try r.string("status"), !raw.isEmpty {
                 guard let parsed = RunStatus(rawValue: raw) else {
@@ -32,36 +31,36 @@ struct RunsController<Store: TrackingStore>: Sendable {
             let info = try await store.updateRun(id: try r.runID(), status: status, endTime: try r.int64("end_time"), runName: try r.string("run_name"))
             return .object([("run_info", Wire.runInfo(info))])
         }
-        routes.mlflow(.post, "runs/delete", limit: limit) { r in
+        routes.add(.post, "runs/delete") { r in
             try await store.setRunLifecycle(id: try r.runID(), .deleted)
             return .object([])
         }
-        routes.mlflow(.post, "runs/restore", limit: limit) { r in
+        routes.add(.post, "runs/restore") { r in
             try await store.setRunLifecycle(id: try r.runID(), .active)
             return .object([])
         }
-        routes.mlflow(.post, "runs/log-parameter", limit: limit) { r in
+        routes.add(.post, "runs/log-parameter") { r in
             try await store.logParam(runID: try r.runID(), KeyValue(key: try r.requiredString("key"), value: try r.string("value") ?? ""))
             return .object([])
         }
-        routes.mlflow(.post, "runs/log-metric", limit: limit) { r in
+        routes.add(.post, "runs/log-metric") { r in
             try await store.logMetric(runID: try r.runID(), try metric(r))
             return .object([])
         }
-        routes.mlflow(.post, "runs/set-tag", limit: limit) { r in
+        routes.add(.post, "runs/set-tag") { r in
             try await store.setTag(runID: try r.runID(), KeyValue(key: try r.requiredString("key"), value: try r.string("value") ?? ""))
             return .object([])
         }
-        routes.mlflow(.post, "runs/delete-tag", limit: limit) { r in
+        routes.add(.post, "runs/delete-tag") { r in
             try await store.deleteTag(runID: try r.runID(), key: try r.requiredString("key"))
             return .object([])
         }
-        routes.mlflow(.post, "runs/log-batch", limit: limit) { r in
+        routes.add(.post, "runs/log-batch") { r in
             let metrics = try r.objects("metrics").map { item throws(SlipwayError) in try metric(MLflowRequest(object: item)) }
             try await store.logBatch(runID: try r.runID(), metrics: metrics, params: try r.keyValues("params"), tags: try r.keyValues("tags"))
             return .object([])
         }
-        routes.mlflow(.post, "runs/log-inputs", limit: limit) { r in
+        routes.add(.post, "runs/log-inputs") { r in
             let datasets = try r.objects("datasets").map { item throws(SlipwayError) -> DatasetInput in
                 let input = MLflowRequest(object: item)
                 guard let datasetJSON = input.fields["dataset"] else { throw input.missing("dataset") }
@@ -77,7 +76,7 @@ struct RunsController<Store: TrackingStore>: Sendable {
             try await store.logInputs(runID: try r.runID(), datasets: datasets, models: models)
             return .object([])
         }
-        routes.mlflow(.post, "runs/outputs", limit: limit) { r in
+        routes.add(.post, "runs/outputs") { r in
             let outputs = try r.objects("models").map { item throws(SlipwayError) -> ModelOutput in
                 let m = MLflowRequest(object: item)
                 return ModelOutput(modelID: try m.requiredString("model_id"), step: try m.int64("step") ?? 0)
@@ -85,7 +84,7 @@ struct RunsController<Store: TrackingStore>: Sendable {
             try await store.logOutputs(runID: try r.runID(), models: outputs)
             return .object([])
         }
-        routes.mlflow(.post, "runs/log-model", limit: limit) { r in
+        routes.add(.post, "runs/log-model") { r in
             // The pre-3.0 way to record a model: kept as the `mlflow.log-model.history` tag.
             let runID = try r.runID()
             let model = try r.requiredString("model_json")
@@ -95,7 +94,7 @@ struct RunsController<Store: TrackingStore>: Sendable {
             try await store.setTag(runID: runID, KeyValue(key: "mlflow.log-model.history", value: JSONWriter.string(.array(history))))
             return .object([])
         }
-        routes.mlflow(.post, "runs/search", limit: limit) { r in
+        routes.add(.post, "runs/search") { r in
             let search = try RunSearch(
                 experimentIDs: try r.strings("experiment_ids"), filter: try r.string("filter"),
                 viewType: try viewType(r, "run_view_type"), maxResults: Int(try r.int64("max_results") ?? 1000),
@@ -103,7 +102,7 @@ struct RunsController<Store: TrackingStore>: Sendable {
             let page = try await store.searchRuns(search)
             return Wire.page("runs", page.items.map { Wire.run($0) }, next: page.nextPageToken)
         }
-        routes.mlflow(.get, "metrics/get-history", limit: limit) { r in
+        routes.add(.get, "metrics/get-history") { r in
             let page = try await store.metricHistory(
                 runID: try r.runID(), key: try r.requiredString("metric_key"),
                 maxResults: Int(try r.int64("max_results") ?? 25_000), pageToken: try r.string("page_token"))
