@@ -1,0 +1,128 @@
+"""Fixtures for the end-to-end suite: a real `slipway server` on loopback, on SQLite and (when
+SLIPWAY_TEST_POSTGRES_URL is set) on PostgreSQL, talked to by the real, unmodified mlflow client."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+# A failing server should fail the test now, not after minutes of client retries.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("SLIPWAY_BIN", ROOT / ".build" / "debug" / "slipway"))
+POSTGRES_URL = os.environ.get("SLIPWAY_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def new_postgres_database() -> str:
+    """Creates an empty database on the test server and returns its URL."""
+    name = "slipway_py_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", POSTGRES_URL, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+class SlipwayServer:
+    """One `slipway server` process; restartable on the same data."""
+
+    def __init__(self, backend: str):
+        self.backend = backend
+        self.data_dir = tempfile.mkdtemp(prefix="slipway-e2e-")
+        self.database_url = new_postgres_database() if backend == "postgres" else None
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.log_path = Path(self.data_dir) / "server.log"
+
+    def command(self, *args) -> list:
+        cmd = [str(BINARY), *args, "--data-dir", self.data_dir]
+        if self.database_url:
+            cmd += ["--database-url", self.database_url]
+        return cmd
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command("server", "--port", str(self.port)), stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"slipway server exited: {self.log_path.read_text()}")
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("slipway server did not become healthy in 30 s")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def cli(self, *args, check=True) -> subprocess.CompletedProcess:
+        """Runs a `slipway` command against this server's store."""
+        result = subprocess.run(self.command(*args), capture_output=True, text=True, timeout=60)
+        if check and result.returncode != 0:
+            raise AssertionError(f"slipway {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+        return result
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request):
+    s = SlipwayServer(request.param).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture()
+def fresh_server(request):
+    """A server of its own for tests that stop and restart it (sqlite, and postgres when available)."""
+    servers = []
+
+    def make(backend):
+        s = SlipwayServer(backend)
+        servers.append(s)
+        return s
+
+    yield make
+    for s in servers:
+        s.stop(signal.SIGKILL)
+
+
+@pytest.fixture()
+def client(server):
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(server.url)
+    mlflow.set_registry_uri(server.url)
+    yield MlflowClient(tracking_uri=server.url, registry_uri=server.url)
+    if mlflow.active_run():
+        mlflow.end_run()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
