@@ -29,18 +29,26 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .postgres:
             let base = ProcessInfo.processInfo.environment["SLIPWAY_TEST_POSTGRES_URL"]!
             let name = "slipway_t_" + IDGenerator.hex32().prefix(12)
-            let admin = try await StoreDatabase.open(.postgres(url: base), logger: logger)
+            let admin = try await StoreDatabase.open(.postgres(url: base), logger: logger, migrate: false)
             try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
             let url = base.replacingOccurrences(of: #"/[^/?]+(\?|$)"#, with: "/\(name)$1", options: .regularExpression)
             let database = try await StoreDatabase.open(.postgres(url: url), logger: logger)
             var failure: (any Error)?
-            do { try await body(database) } catch { failure = error }
+            do { try await body(database) } catch {
+                // PSQLError hides its details from `description`; tests want them.
+                failure = error is SlipwayError ? error : PostgresFailure(details: String(reflecting: error))
+            }
             try? await database.close()
             try? await admin.withConnection { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name)").run() }
             try? await admin.close()
             if let failure { throw failure }
         }
     }
+}
+
+struct PostgresFailure: Error, CustomStringConvertible {
+    let details: String
+    var description: String { details }
 }
 
 /// A clock that advances one millisecond per reading, so ordering by time is deterministic.

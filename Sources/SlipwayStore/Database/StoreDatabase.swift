@@ -32,7 +32,8 @@ public final class StoreDatabase: Sendable {
     /// - Parameters:
     ///   - configuration: which database.
     ///   - logger: where the database's own messages go.
-    public static func open(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> StoreDatabase {
+    ///   - migrate: bring the schema up to date (off only for administrative connections).
+    public static func open(_ configuration: DatabaseConfiguration, logger: Logger, migrate: Bool = true) async throws -> StoreDatabase {
         let database: StoreDatabase
         switch configuration {
         case .sqliteFile(let path):
@@ -59,7 +60,7 @@ public final class StoreDatabase: Sendable {
             database = StoreDatabase(backend: .postgres(pool), configuration: configuration, logger: logger)
         }
         do {
-            try await Migrator(logger: logger).migrate(database)
+            if migrate { try await Migrator(logger: logger).migrate(database) }
         } catch {
             try? await database.close()
             throw error
