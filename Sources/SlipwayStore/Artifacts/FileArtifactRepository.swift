@@ -106,10 +106,10 @@ public struct FileArtifactRepository: ArtifactRepository {
         let path = upload.path.description
         let time = now()
         try await database.withConnection { db in
-            try await db.raw("""
+            try await database.run(db, """
                 INSERT INTO artifacts (path, sha256, size, created_at) VALUES (\(bind: path), \(bind: digest.sha256), \(bind: digest.size), \(bind: time))
                 ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, created_at = excluded.created_at
-                """).run()
+                """)
         }
         return digest
     }
@@ -146,8 +146,8 @@ public struct FileArtifactRepository: ArtifactRepository {
     public func digest(_ path: ArtifactPath) async throws -> ArtifactDigest? {
         let key = path.description
         return try await database.withConnection { db in
-            guard let row = try await db.raw("SELECT sha256, size FROM artifacts WHERE path = \(bind: key)").first() else { return nil }
-            return ArtifactDigest(sha256: try row.decode(column: "sha256", as: String.self), size: try row.decode(column: "size", as: Int64.self))
+            guard let row = try await database.first(db, "SELECT sha256, size FROM artifacts WHERE path = \(bind: key)") else { return nil }
+            return ArtifactDigest(sha256: try row.string("sha256"), size: try row.int64("size"))
         }
     }
 
@@ -160,7 +160,7 @@ public struct FileArtifactRepository: ArtifactRepository {
         try FileManager.default.removeItem(atPath: target)
         let prefix = path.description
         try await database.withConnection { db in
-            try await db.raw("DELETE FROM artifacts WHERE path = \(bind: prefix) OR path LIKE \(bind: prefix + "/%")").run()
+            try await database.run(db, "DELETE FROM artifacts WHERE path = \(bind: prefix) OR path LIKE \(bind: prefix + "/%")")
         }
     }
 }

@@ -82,6 +82,12 @@ public final class StoreDatabase: Sendable {
         }
     }
 
+    /// The SQLite connection, for reading rows without Codable (see `StoreRow`).
+    var sqliteConnection: SQLiteConnection? {
+        if case .sqlite(let connection, _) = backend { return connection }
+        return nil
+    }
+
     /// Whether this is PostgreSQL (for the few statements whose syntax differs).
     public var isPostgres: Bool {
         if case .postgres = backend { return true }

@@ -9,25 +9,25 @@ extension SQLRegistryStore {
                 let lock = database.forUpdate
                 let version = try await database.transaction { db in
                     // Lock the model's row so concurrent creators take numbers one after another.
-                    guard try await db.raw("SELECT name FROM registered_models WHERE name = \(bind: request.name)\(unsafeRaw: lock)").first() != nil else {
+                    guard try await database.first(db, "SELECT name FROM registered_models WHERE name = \(bind: request.name)\(unsafeRaw: lock)") != nil else {
                         throw SlipwayError.notFound("Registered Model with name=\(request.name) not found")
                     }
-                    let row = try await db.raw("SELECT COALESCE(MAX(version), 0) + 1 AS next FROM model_versions WHERE name = \(bind: request.name)").first()
-                    let version = try row?.decode(column: "next", as: Int64.self) ?? 1
-                    try await db.raw("""
+                    let row = try await database.first(db, "SELECT COALESCE(MAX(version), 0) + 1 AS next FROM model_versions WHERE name = \(bind: request.name)")
+                    let version = try row?.int64("next") ?? 1
+                    try await database.run(db, """
                         INSERT INTO model_versions (name, version, creation_timestamp, last_updated_timestamp, description, user_id,
                                                     current_stage, source, run_id, run_link, status, model_id)
                         VALUES (\(bind: request.name), \(bind: version), \(bind: time), \(bind: time), \(bind: request.description),
                                 \(bind: request.userID), 'None', \(bind: request.source), \(bind: request.runID), \(bind: request.runLink),
                                 'READY', \(bind: request.modelID))
-                        """).run()
+                        """)
                     for tag in request.tags {
-                        try await db.raw("""
+                        try await database.run(db, """
                             INSERT INTO model_version_tags (name, version, key, value) VALUES (\(bind: request.name), \(bind: version), \(bind: tag.key), \(bind: tag.value))
                             ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value
-                            """).run()
+                            """)
                     }
-                    try await db.raw("UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: request.name)").run()
+                    try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: request.name)")
                     return Int(version)
                 }
                 return try await getModelVersion(name: request.name, version: version)
@@ -50,11 +50,11 @@ extension SQLRegistryStore {
     public func updateModelVersion(name: String, version: Int, description: String) async throws -> ModelVersion {
         let time = now()
         try await database.transaction { db in
-            try await Self.requireVersion(db, name, version)
-            try await db.raw("""
+            try await requireVersion(db, name, version)
+            try await database.run(db, """
                 UPDATE model_versions SET description = \(bind: description), last_updated_timestamp = \(bind: time)
                 WHERE name = \(bind: name) AND version = \(bind: Int64(version))
-                """).run()
+                """)
         }
         return try await getModelVersion(name: name, version: version)
     }
@@ -62,29 +62,29 @@ extension SQLRegistryStore {
     public func deleteModelVersion(name: String, version: Int) async throws {
         let time = now()
         try await database.transaction { db in
-            try await Self.requireVersion(db, name, version)
+            try await requireVersion(db, name, version)
             for table in ["registered_model_aliases", "model_version_tags", "model_versions"] {
-                try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name) AND version = \(bind: Int64(version))").run()
+                try await database.run(db, "DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name) AND version = \(bind: Int64(version))")
             }
-            try await db.raw("UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)").run()
+            try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
     }
 
     public func transitionStage(name: String, version: Int, stage: ModelStage, archiveExisting: Bool) async throws -> ModelVersion {
         let time = now()
         try await database.transaction { db in
-            try await Self.requireVersion(db, name, version)
+            try await requireVersion(db, name, version)
             if archiveExisting, stage == .staging || stage == .production {
-                try await db.raw("""
+                try await database.run(db, """
                     UPDATE model_versions SET current_stage = 'Archived', last_updated_timestamp = \(bind: time)
                     WHERE name = \(bind: name) AND current_stage = \(bind: stage.rawValue) AND version <> \(bind: Int64(version))
-                    """).run()
+                    """)
             }
-            try await db.raw("""
+            try await database.run(db, """
                 UPDATE model_versions SET current_stage = \(bind: stage.rawValue), last_updated_timestamp = \(bind: time)
                 WHERE name = \(bind: name) AND version = \(bind: Int64(version))
-                """).run()
-            try await db.raw("UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)").run()
+                """)
+            try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
         return try await getModelVersion(name: name, version: version)
     }
@@ -92,18 +92,18 @@ extension SQLRegistryStore {
     public func setModelVersionTag(name: String, version: Int, tag: KeyValue) async throws {
         try TrackingValidation.validateName(tag.key, kind: "tag")
         try await database.transaction { db in
-            try await Self.requireVersion(db, name, version)
-            try await db.raw("""
+            try await requireVersion(db, name, version)
+            try await database.run(db, """
                 INSERT INTO model_version_tags (name, version, key, value) VALUES (\(bind: name), \(bind: Int64(version)), \(bind: tag.key), \(bind: tag.value))
                 ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value
-                """).run()
+                """)
         }
     }
 
     public func deleteModelVersionTag(name: String, version: Int, key: String) async throws {
         try await database.transaction { db in
-            try await Self.requireVersion(db, name, version)
-            try await db.raw("DELETE FROM model_version_tags WHERE name = \(bind: name) AND version = \(bind: Int64(version)) AND key = \(bind: key)").run()
+            try await requireVersion(db, name, version)
+            try await database.run(db, "DELETE FROM model_version_tags WHERE name = \(bind: name) AND version = \(bind: Int64(version)) AND key = \(bind: key)")
         }
     }
 
@@ -159,28 +159,28 @@ extension SQLRegistryStore {
         try Self.validateAlias(alias)
         let time = now()
         try await database.transaction { db in
-            try await Self.requireVersion(db, name, version)
-            try await db.raw("""
+            try await requireVersion(db, name, version)
+            try await database.run(db, """
                 INSERT INTO registered_model_aliases (name, alias, version) VALUES (\(bind: name), \(bind: alias), \(bind: Int64(version)))
                 ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version
-                """).run()
-            try await db.raw("UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)").run()
+                """)
+            try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
     }
 
     public func deleteAlias(name: String, alias: String) async throws {
         let time = now()
         try await database.transaction { db in
-            try await Self.requireModel(db, name)
-            try await db.raw("DELETE FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)").run()
-            try await db.raw("UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)").run()
+            try await requireModel(db, name)
+            try await database.run(db, "DELETE FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)")
+            try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
     }
 
     public func getModelVersion(name: String, alias: String) async throws -> ModelVersion {
         let version = try await database.withConnection { db in
-            try await db.raw("SELECT version FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)").first()?
-                .decode(column: "version", as: Int.self)
+            try await database.first(db, "SELECT version FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)")?
+                .int("version")
         }
         guard let version else {
             throw SlipwayError.invalidParameter("Registered model alias \(alias) not found.")
@@ -201,45 +201,45 @@ extension SQLRegistryStore {
         }
     }
 
-    static func requireVersion(_ db: any SQLDatabase, _ name: String, _ version: Int) async throws {
-        guard try await db.raw("SELECT 1 AS one FROM model_versions WHERE name = \(bind: name) AND version = \(bind: Int64(version))").first() != nil else {
+    func requireVersion(_ db: any SQLDatabase, _ name: String, _ version: Int) async throws {
+        guard try await database.first(db, "SELECT 1 AS one FROM model_versions WHERE name = \(bind: name) AND version = \(bind: Int64(version))") != nil else {
             throw SlipwayError.notFound("Model Version (name=\(name), version=\(version)) not found")
         }
     }
 
     func fetchVersions(_ db: any SQLDatabase, where condition: SQLQueryString, withTagsAndAliases: Bool) async throws -> [ModelVersion] {
-        let rows = try await db.raw("""
+        let rows = try await database.rows(db, """
             SELECT name, version, creation_timestamp, last_updated_timestamp, description, user_id, current_stage, source, run_id, run_link, status, model_id
             FROM model_versions WHERE
-            """ + " " + condition).all()
+            """ + " " + condition)
         var versions = try rows.map { row in
             ModelVersion(
-                name: try row.decode(column: "name", as: String.self),
-                version: try row.decode(column: "version", as: Int.self),
-                creationTimestamp: try row.decode(column: "creation_timestamp", as: Int64.self),
-                lastUpdatedTimestamp: try row.decode(column: "last_updated_timestamp", as: Int64.self),
-                currentStage: ModelStage(rawValue: try row.decode(column: "current_stage", as: String.self)) ?? .none,
-                description: try row.decode(column: "description", as: String.self),
-                userID: try row.decode(column: "user_id", as: String.self),
-                source: try row.decode(column: "source", as: String.self),
-                runID: try row.decode(column: "run_id", as: String.self),
-                runLink: try row.decode(column: "run_link", as: String.self),
-                status: try row.decode(column: "status", as: String.self),
-                modelID: try row.decode(column: "model_id", as: String?.self))
+                name: try row.string("name"),
+                version: try row.int("version"),
+                creationTimestamp: try row.int64("creation_timestamp"),
+                lastUpdatedTimestamp: try row.int64("last_updated_timestamp"),
+                currentStage: ModelStage(rawValue: try row.string("current_stage")) ?? .none,
+                description: try row.string("description"),
+                userID: try row.string("user_id"),
+                source: try row.string("source"),
+                runID: try row.string("run_id"),
+                runLink: try row.string("run_link"),
+                status: try row.string("status"),
+                modelID: try row.optionalString("model_id"))
         }
         guard withTagsAndAliases, !versions.isEmpty else { return versions }
         let names = Array(Set(versions.map(\.name)))
         var index: [String: Int] = [:]
         for (i, v) in versions.enumerated() { index["\(v.name)\u{0}\(v.version)"] = i }
-        for row in try await db.raw("SELECT name, version, key, value FROM model_version_tags WHERE name IN (\(binds: names)) ORDER BY key").all() {
-            let key = "\(try row.decode(column: "name", as: String.self))\u{0}\(try row.decode(column: "version", as: Int.self))"
+        for row in try await database.rows(db, "SELECT name, version, key, value FROM model_version_tags WHERE name IN (\(binds: names)) ORDER BY key") {
+            let key = "\(try row.string("name"))\u{0}\(try row.int("version"))"
             guard let i = index[key] else { continue }
-            versions[i].tags.append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+            versions[i].tags.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
         }
-        for row in try await db.raw("SELECT name, version, alias FROM registered_model_aliases WHERE name IN (\(binds: names)) ORDER BY alias").all() {
-            let key = "\(try row.decode(column: "name", as: String.self))\u{0}\(try row.decode(column: "version", as: Int.self))"
+        for row in try await database.rows(db, "SELECT name, version, alias FROM registered_model_aliases WHERE name IN (\(binds: names)) ORDER BY alias") {
+            let key = "\(try row.string("name"))\u{0}\(try row.int("version"))"
             guard let i = index[key] else { continue }
-            versions[i].aliases.append(try row.decode(column: "alias", as: String.self))
+            versions[i].aliases.append(try row.string("alias"))
         }
         return versions
     }

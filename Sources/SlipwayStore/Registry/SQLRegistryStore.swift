@@ -20,14 +20,14 @@ public struct SQLRegistryStore: RegistryStore {
         let time = now()
         do {
             try await database.transaction { db in
-                if try await db.raw("SELECT 1 AS one FROM registered_models WHERE name = \(bind: name)").first() != nil {
+                if try await database.first(db, "SELECT 1 AS one FROM registered_models WHERE name = \(bind: name)") != nil {
                     throw SlipwayError.alreadyExists("Registered Model (name=\(name)) already exists.")
                 }
-                try await db.raw("""
+                try await database.run(db, """
                     INSERT INTO registered_models (name, creation_timestamp, last_updated_timestamp, description)
                     VALUES (\(bind: name), \(bind: time), \(bind: time), \(bind: description))
-                    """).run()
-                for tag in tags { try await Self.upsertModelTag(db, name: name, tag) }
+                    """)
+                for tag in tags { try await upsertModelTag(db, name: name, tag) }
             }
         } catch where isUniqueViolation(error) {
             throw SlipwayError.alreadyExists("Registered Model (name=\(name)) already exists.")
@@ -47,8 +47,8 @@ public struct SQLRegistryStore: RegistryStore {
     public func updateRegisteredModel(name: String, description: String) async throws -> RegisteredModel {
         let time = now()
         try await database.transaction { db in
-            try await Self.requireModel(db, name)
-            try await db.raw("UPDATE registered_models SET description = \(bind: description), last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)").run()
+            try await requireModel(db, name)
+            try await database.run(db, "UPDATE registered_models SET description = \(bind: description), last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
         return try await getRegisteredModel(name: name)
     }
@@ -57,24 +57,24 @@ public struct SQLRegistryStore: RegistryStore {
         try Self.validateModelName(newName)
         let time = now()
         try await database.transaction { db in
-            try await Self.requireModel(db, name)
-            if try await db.raw("SELECT 1 AS one FROM registered_models WHERE name = \(bind: newName)").first() != nil {
+            try await requireModel(db, name)
+            if try await database.first(db, "SELECT 1 AS one FROM registered_models WHERE name = \(bind: newName)") != nil {
                 throw SlipwayError.alreadyExists("Registered Model (name=\(newName)) already exists.")
             }
-            try await db.raw("UPDATE registered_models SET name = \(bind: newName), last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)").run()
+            try await database.run(db, "UPDATE registered_models SET name = \(bind: newName), last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
             for table in ["registered_model_tags", "model_versions", "model_version_tags", "registered_model_aliases"] {
-                try await db.raw("UPDATE \(unsafeRaw: table) SET name = \(bind: newName) WHERE name = \(bind: name)").run()
+                try await database.run(db, "UPDATE \(unsafeRaw: table) SET name = \(bind: newName) WHERE name = \(bind: name)")
             }
-            try await db.raw("UPDATE model_versions SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: newName)").run()
+            try await database.run(db, "UPDATE model_versions SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: newName)")
         }
         return try await getRegisteredModel(name: newName)
     }
 
     public func deleteRegisteredModel(name: String) async throws {
         try await database.transaction { db in
-            try await Self.requireModel(db, name)
+            try await requireModel(db, name)
             for table in ["registered_model_aliases", "model_version_tags", "model_versions", "registered_model_tags", "registered_models"] {
-                try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name)").run()
+                try await database.run(db, "DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name)")
             }
         }
     }
@@ -106,15 +106,15 @@ public struct SQLRegistryStore: RegistryStore {
     public func setRegisteredModelTag(name: String, tag: KeyValue) async throws {
         try TrackingValidation.validateName(tag.key, kind: "tag")
         try await database.transaction { db in
-            try await Self.requireModel(db, name)
-            try await Self.upsertModelTag(db, name: name, tag)
+            try await requireModel(db, name)
+            try await upsertModelTag(db, name: name, tag)
         }
     }
 
     public func deleteRegisteredModelTag(name: String, key: String) async throws {
         try await database.transaction { db in
-            try await Self.requireModel(db, name)
-            try await db.raw("DELETE FROM registered_model_tags WHERE name = \(bind: name) AND key = \(bind: key)").run()
+            try await requireModel(db, name)
+            try await database.run(db, "DELETE FROM registered_model_tags WHERE name = \(bind: name) AND key = \(bind: key)")
         }
     }
 
@@ -125,40 +125,40 @@ public struct SQLRegistryStore: RegistryStore {
         if name.count > 256 { throw SlipwayError.invalidParameter("Registered model name '\(name.prefix(20))...' is longer than 256 characters.") }
     }
 
-    static func requireModel(_ db: any SQLDatabase, _ name: String) async throws {
-        guard try await db.raw("SELECT 1 AS one FROM registered_models WHERE name = \(bind: name)").first() != nil else {
+    func requireModel(_ db: any SQLDatabase, _ name: String) async throws {
+        guard try await database.first(db, "SELECT 1 AS one FROM registered_models WHERE name = \(bind: name)") != nil else {
             throw SlipwayError.notFound("Registered Model with name=\(name) not found")
         }
     }
 
-    static func upsertModelTag(_ db: any SQLDatabase, name: String, _ tag: KeyValue) async throws {
-        try await db.raw("""
+    func upsertModelTag(_ db: any SQLDatabase, name: String, _ tag: KeyValue) async throws {
+        try await database.run(db, """
             INSERT INTO registered_model_tags (name, key, value) VALUES (\(bind: name), \(bind: tag.key), \(bind: tag.value))
             ON CONFLICT (name, key) DO UPDATE SET value = excluded.value
-            """).run()
+            """)
     }
 
     /// Loads models with tags, aliases and the latest version per stage.
     func fetchModels(_ db: any SQLDatabase, where condition: SQLQueryString) async throws -> [RegisteredModel] {
-        let rows = try await db.raw("SELECT name, creation_timestamp, last_updated_timestamp, description FROM registered_models WHERE " + condition).all()
+        let rows = try await database.rows(db, "SELECT name, creation_timestamp, last_updated_timestamp, description FROM registered_models WHERE " + condition)
         var models = try rows.map { row in
             RegisteredModel(
-                name: try row.decode(column: "name", as: String.self),
-                creationTimestamp: try row.decode(column: "creation_timestamp", as: Int64.self),
-                lastUpdatedTimestamp: try row.decode(column: "last_updated_timestamp", as: Int64.self),
-                description: try row.decode(column: "description", as: String?.self))
+                name: try row.string("name"),
+                creationTimestamp: try row.int64("creation_timestamp"),
+                lastUpdatedTimestamp: try row.int64("last_updated_timestamp"),
+                description: try row.optionalString("description"))
         }
         if models.isEmpty { return models }
         let names = models.map(\.name)
         var index: [String: Int] = [:]
         for (i, m) in models.enumerated() { index[m.name] = i }
-        for row in try await db.raw("SELECT name, key, value FROM registered_model_tags WHERE name IN (\(binds: names)) ORDER BY key").all() {
-            guard let i = index[try row.decode(column: "name", as: String.self)] else { continue }
-            models[i].tags.append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+        for row in try await database.rows(db, "SELECT name, key, value FROM registered_model_tags WHERE name IN (\(binds: names)) ORDER BY key") {
+            guard let i = index[try row.string("name")] else { continue }
+            models[i].tags.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
         }
-        for row in try await db.raw("SELECT name, alias, version FROM registered_model_aliases WHERE name IN (\(binds: names)) ORDER BY alias").all() {
-            guard let i = index[try row.decode(column: "name", as: String.self)] else { continue }
-            models[i].aliases.append(ModelAlias(alias: try row.decode(column: "alias", as: String.self), version: try row.decode(column: "version", as: Int.self)))
+        for row in try await database.rows(db, "SELECT name, alias, version FROM registered_model_aliases WHERE name IN (\(binds: names)) ORDER BY alias") {
+            guard let i = index[try row.string("name")] else { continue }
+            models[i].aliases.append(ModelAlias(alias: try row.string("alias"), version: try row.int("version")))
         }
         // The newest version in each stage.
         let latest = try await fetchVersions(db, where: """

@@ -15,22 +15,22 @@ extension SQLTrackingStore {
             creationTimestamp: time, lastUpdatedTimestamp: time,
             tags: request.tags.sorted { $0.key < $1.key }, params: request.params.sorted { $0.key < $1.key })
         try await database.transaction { db in
-            try await db.raw("""
+            try await database.run(db, """
                 INSERT INTO logged_models (model_id, experiment_id, name, artifact_uri, status, model_type, source_run_id, creation_timestamp, last_updated_timestamp)
                 VALUES (\(bind: modelID), \(bind: Int64(experiment.id)!), \(bind: name), \(bind: model.artifactURI), \(bind: model.status.rawValue),
                         \(bind: model.modelType), \(bind: model.sourceRunID), \(bind: time), \(bind: time))
-                """).run()
+                """)
             for tag in request.tags {
-                try await db.raw("""
+                try await database.run(db, """
                     INSERT INTO logged_model_tags (model_id, key, value) VALUES (\(bind: modelID), \(bind: tag.key), \(bind: tag.value))
                     ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value
-                    """).run()
+                    """)
             }
             for param in request.params {
-                try await db.raw("""
+                try await database.run(db, """
                     INSERT INTO logged_model_params (model_id, key, value) VALUES (\(bind: modelID), \(bind: param.key), \(bind: param.value))
                     ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value
-                    """).run()
+                    """)
             }
         }
         return model
@@ -48,10 +48,10 @@ extension SQLTrackingStore {
     public func finalizeLoggedModel(id: String, status: LoggedModelStatus) async throws -> LoggedModel {
         let time = now()
         try await database.transaction { db in
-            guard try await db.raw("SELECT 1 AS one FROM logged_models WHERE model_id = \(bind: id)").first() != nil else {
+            guard try await database.first(db, "SELECT 1 AS one FROM logged_models WHERE model_id = \(bind: id)") != nil else {
                 throw SlipwayError.notFound("Logged Model with ID '\(id)' not found.")
             }
-            try await db.raw("UPDATE logged_models SET status = \(bind: status.rawValue), last_updated_timestamp = \(bind: time) WHERE model_id = \(bind: id)").run()
+            try await database.run(db, "UPDATE logged_models SET status = \(bind: status.rawValue), last_updated_timestamp = \(bind: time) WHERE model_id = \(bind: id)")
         }
         return try await getLoggedModel(id: id)
     }
@@ -59,25 +59,25 @@ extension SQLTrackingStore {
     public func setLoggedModelTags(id: String, tags: [KeyValue]) async throws {
         let time = now()
         try await database.transaction { db in
-            guard try await db.raw("SELECT 1 AS one FROM logged_models WHERE model_id = \(bind: id)").first() != nil else {
+            guard try await database.first(db, "SELECT 1 AS one FROM logged_models WHERE model_id = \(bind: id)") != nil else {
                 throw SlipwayError.notFound("Logged Model with ID '\(id)' not found.")
             }
             for tag in tags {
-                try await db.raw("""
+                try await database.run(db, """
                     INSERT INTO logged_model_tags (model_id, key, value) VALUES (\(bind: id), \(bind: tag.key), \(bind: tag.value))
                     ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value
-                    """).run()
+                    """)
             }
-            try await db.raw("UPDATE logged_models SET last_updated_timestamp = \(bind: time) WHERE model_id = \(bind: id)").run()
+            try await database.run(db, "UPDATE logged_models SET last_updated_timestamp = \(bind: time) WHERE model_id = \(bind: id)")
         }
     }
 
     public func deleteLoggedModelTag(id: String, key: String) async throws {
         try await database.transaction { db in
-            guard try await db.raw("SELECT 1 AS one FROM logged_model_tags WHERE model_id = \(bind: id) AND key = \(bind: key)").first() != nil else {
+            guard try await database.first(db, "SELECT 1 AS one FROM logged_model_tags WHERE model_id = \(bind: id) AND key = \(bind: key)") != nil else {
                 throw SlipwayError.notFound("No tag with key '\(key)' found for logged model '\(id)'.")
             }
-            try await db.raw("DELETE FROM logged_model_tags WHERE model_id = \(bind: id) AND key = \(bind: key)").run()
+            try await database.run(db, "DELETE FROM logged_model_tags WHERE model_id = \(bind: id) AND key = \(bind: key)")
         }
     }
 
@@ -116,39 +116,39 @@ extension SQLTrackingStore {
     }
 
     func fetchLoggedModels(_ db: any SQLDatabase, where condition: SQLQueryString) async throws -> [LoggedModel] {
-        let rows = try await db.raw("""
+        let rows = try await database.rows(db, """
             SELECT model_id, experiment_id, name, artifact_uri, status, model_type, source_run_id, creation_timestamp, last_updated_timestamp
             FROM logged_models WHERE
-            """ + " " + condition).all()
+            """ + " " + condition)
         var models = try rows.map { row in
             LoggedModel(
-                modelID: try row.decode(column: "model_id", as: String.self),
-                experimentID: String(try row.decode(column: "experiment_id", as: Int64.self)),
-                name: try row.decode(column: "name", as: String.self),
-                artifactURI: try row.decode(column: "artifact_uri", as: String.self),
-                status: LoggedModelStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .unspecified,
-                modelType: try row.decode(column: "model_type", as: String.self),
-                sourceRunID: try row.decode(column: "source_run_id", as: String?.self),
-                creationTimestamp: try row.decode(column: "creation_timestamp", as: Int64.self),
-                lastUpdatedTimestamp: try row.decode(column: "last_updated_timestamp", as: Int64.self))
+                modelID: try row.string("model_id"),
+                experimentID: String(try row.int64("experiment_id")),
+                name: try row.string("name"),
+                artifactURI: try row.string("artifact_uri"),
+                status: LoggedModelStatus(rawValue: try row.string("status")) ?? .unspecified,
+                modelType: try row.string("model_type"),
+                sourceRunID: try row.optionalString("source_run_id"),
+                creationTimestamp: try row.int64("creation_timestamp"),
+                lastUpdatedTimestamp: try row.int64("last_updated_timestamp"))
         }
         if models.isEmpty { return models }
         let ids = models.map(\.modelID)
         var index: [String: Int] = [:]
         for (i, m) in models.enumerated() { index[m.modelID] = i }
-        for row in try await db.raw("SELECT model_id, key, value FROM logged_model_tags WHERE model_id IN (\(binds: ids)) ORDER BY key").all() {
-            guard let i = index[try row.decode(column: "model_id", as: String.self)] else { continue }
-            models[i].tags.append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+        for row in try await database.rows(db, "SELECT model_id, key, value FROM logged_model_tags WHERE model_id IN (\(binds: ids)) ORDER BY key") {
+            guard let i = index[try row.string("model_id")] else { continue }
+            models[i].tags.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
         }
-        for row in try await db.raw("SELECT model_id, key, value FROM logged_model_params WHERE model_id IN (\(binds: ids)) ORDER BY key").all() {
-            guard let i = index[try row.decode(column: "model_id", as: String.self)] else { continue }
-            models[i].params.append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+        for row in try await database.rows(db, "SELECT model_id, key, value FROM logged_model_params WHERE model_id IN (\(binds: ids)) ORDER BY key") {
+            guard let i = index[try row.string("model_id")] else { continue }
+            models[i].params.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
         }
-        for row in try await db.raw("""
+        for row in try await database.rows(db, """
             SELECT run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest
             FROM metrics WHERE model_id IN (\(binds: ids)) ORDER BY key, step, timestamp
-            """).all() {
-            let metric = try decodeMetric(row)
+            """) {
+            let metric = try decodeMetric(row, withContext: true, withRunID: true)
             guard let modelID = metric.modelID, let i = index[modelID] else { continue }
             models[i].metrics.append(metric)
         }

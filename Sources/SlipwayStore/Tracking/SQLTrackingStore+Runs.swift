@@ -21,11 +21,11 @@ extension SQLTrackingStore {
             startTime: request.startTime, endTime: nil, artifactURI: "\(experiment.artifactLocation)/\(runID)/artifacts",
             lifecycleStage: .active)
         try await database.transaction { db in
-            try await db.raw("""
+            try await database.run(db, """
                 INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
                 VALUES (\(bind: runID), \(bind: Int64(experiment.id)!), \(bind: name), \(bind: info.userID), 'RUNNING',
                         \(bind: info.startTime), NULL, \(bind: info.artifactURI), 'active')
-                """).run()
+                """)
             try await upsertTags(db, runID: runID, allTags)
         }
         return Run(info: info, tags: allTags.sorted { $0.key < $1.key })
@@ -47,10 +47,10 @@ extension SQLTrackingStore {
             if let status { updated.status = status }
             if let endTime { updated.endTime = endTime }
             if let runName, !runName.isEmpty { updated.runName = runName }
-            try await db.raw("""
+            try await database.run(db, """
                 UPDATE runs SET status = \(bind: updated.status.rawValue), end_time = \(bind: updated.endTime), name = \(bind: updated.runName)
                 WHERE run_uuid = \(bind: id)
-                """).run()
+                """)
             if let runName, !runName.isEmpty {
                 try await upsertTags(db, runID: id, [KeyValue(key: "mlflow.runName", value: runName)])
             }
@@ -61,13 +61,13 @@ extension SQLTrackingStore {
     public func setRunLifecycle(id: String, _ stage: LifecycleStage) async throws {
         let time = now()
         try await database.transaction { db in
-            guard try await db.raw("SELECT 1 AS one FROM runs WHERE run_uuid = \(bind: id)").first() != nil else {
+            guard try await database.first(db, "SELECT 1 AS one FROM runs WHERE run_uuid = \(bind: id)") != nil else {
                 throw SlipwayError.notFound("Run with id=\(id) not found")
             }
-            try await db.raw("""
+            try await database.run(db, """
                 UPDATE runs SET lifecycle_stage = \(bind: stage.rawValue), deleted_time = \(bind: stage == .deleted ? time : nil)
                 WHERE run_uuid = \(bind: id)
-                """).run()
+                """)
         }
     }
 
@@ -92,31 +92,31 @@ extension SQLTrackingStore {
     public func deleteTag(runID: String, key: String) async throws {
         try await database.transaction { db in
             _ = try await activeRunInfo(db, id: runID)
-            guard try await db.raw("SELECT 1 AS one FROM tags WHERE run_uuid = \(bind: runID) AND key = \(bind: key)").first() != nil else {
+            guard try await database.first(db, "SELECT 1 AS one FROM tags WHERE run_uuid = \(bind: runID) AND key = \(bind: key)") != nil else {
                 throw SlipwayError.notFound("No tag with name: \(key) in run with id \(runID)")
             }
-            try await db.raw("DELETE FROM tags WHERE run_uuid = \(bind: runID) AND key = \(bind: key)").run()
+            try await database.run(db, "DELETE FROM tags WHERE run_uuid = \(bind: runID) AND key = \(bind: key)")
         }
     }
 
     public func logInputs(runID: String, datasets: [DatasetInput], models: [String]) async throws {
         try await database.transaction { db in
             _ = try await activeRunInfo(db, id: runID)
-            let base = try await db.raw("SELECT COUNT(*) AS n FROM run_inputs WHERE run_uuid = \(bind: runID)").first()?
-                .decode(column: "n", as: Int64.self) ?? 0
+            let base = try await database.first(db, "SELECT COUNT(*) AS n FROM run_inputs WHERE run_uuid = \(bind: runID)")?
+                .int64("n") ?? 0
             for (i, input) in datasets.enumerated() {
                 let d = input.dataset
                 let context = input.tags.first(where: { $0.key == "mlflow.data.context" })?.value
                 let tagsJSON = JSONWriter.string(.array(input.tags.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) }))
-                try await db.raw("""
+                try await database.run(db, """
                     INSERT INTO run_inputs (run_uuid, position, dataset_name, dataset_digest, source_type, source, dataset_schema, profile, context, tags_json)
                     VALUES (\(bind: runID), \(bind: base + Int64(i)), \(bind: d.name), \(bind: d.digest), \(bind: d.sourceType), \(bind: d.source),
                             \(bind: d.schema), \(bind: d.profile), \(bind: context), \(bind: tagsJSON))
                     ON CONFLICT (run_uuid, dataset_name, dataset_digest) DO UPDATE SET context = excluded.context, tags_json = excluded.tags_json
-                    """).run()
+                    """)
             }
             for model in models {
-                try await db.raw("INSERT INTO run_model_inputs (run_uuid, model_id) VALUES (\(bind: runID), \(bind: model)) ON CONFLICT DO NOTHING").run()
+                try await database.run(db, "INSERT INTO run_model_inputs (run_uuid, model_id) VALUES (\(bind: runID), \(bind: model)) ON CONFLICT DO NOTHING")
             }
         }
     }
@@ -125,10 +125,10 @@ extension SQLTrackingStore {
         try await database.transaction { db in
             _ = try await activeRunInfo(db, id: runID)
             for output in models {
-                try await db.raw("""
+                try await database.run(db, """
                     INSERT INTO run_outputs (run_uuid, model_id, step) VALUES (\(bind: runID), \(bind: output.modelID), \(bind: output.step))
                     ON CONFLICT (run_uuid, model_id) DO UPDATE SET step = excluded.step
-                    """).run()
+                    """)
             }
         }
     }
@@ -137,15 +137,15 @@ extension SQLTrackingStore {
         let offset = try PageToken.decode(pageToken)
         let limit = min(max(maxResults, 1), 100_000)
         return try await database.withConnection { db in
-            guard try await db.raw("SELECT 1 AS one FROM runs WHERE run_uuid = \(bind: runID)").first() != nil else {
+            guard try await database.first(db, "SELECT 1 AS one FROM runs WHERE run_uuid = \(bind: runID)") != nil else {
                 throw SlipwayError.notFound("Run with id=\(runID) not found")
             }
-            let rows = try await db.raw("""
+            let rows = try await database.rows(db, """
                 SELECT key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest FROM metrics
                 WHERE run_uuid = \(bind: runID) AND key = \(bind: key)
                 ORDER BY step, timestamp, value LIMIT \(bind: limit + 1) OFFSET \(bind: offset)
-                """).all()
-            return PageToken.page(try rows.map { try decodeMetric($0) }, offset: offset, limit: limit)
+                """)
+            return PageToken.page(try rows.map { try decodeMetric($0, withContext: true) }, offset: offset, limit: limit)
         }
     }
 
@@ -153,7 +153,7 @@ extension SQLTrackingStore {
 
     /// The run's info, or RESOURCE_DOES_NOT_EXIST; INVALID_PARAMETER_VALUE when it is deleted.
     func activeRunInfo(_ db: any SQLDatabase, id: String) async throws -> RunInfo {
-        guard let row = try await db.raw("SELECT \(unsafeRaw: Self.runColumns) FROM runs WHERE run_uuid = \(bind: id)").first() else {
+        guard let row = try await database.first(db, "SELECT \(unsafeRaw: Self.runColumns) FROM runs WHERE run_uuid = \(bind: id)") else {
             throw SlipwayError.notFound("Run with id=\(id) not found")
         }
         let info = try decodeRunInfo(row)
@@ -173,19 +173,19 @@ extension SQLTrackingStore {
         }
         for chunk in order.chunked(by: 300) {
             let values = chunk.map { key -> SQLQueryString in "(\(bind: runID), \(bind: key), \(bind: latest[key]!))" }
-            try await db.raw("INSERT INTO tags (run_uuid, key, value) VALUES " + values.joined(separator: ", ")
-                + " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value").run()
+            try await database.run(db, "INSERT INTO tags (run_uuid, key, value) VALUES " + values.joined(separator: ", ")
+                + " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value")
         }
         if let name = latest["mlflow.runName"] {
-            try await db.raw("UPDATE runs SET name = \(bind: name) WHERE run_uuid = \(bind: runID)").run()
+            try await database.run(db, "UPDATE runs SET name = \(bind: name) WHERE run_uuid = \(bind: runID)")
         }
     }
 
     func insertParams(_ db: any SQLDatabase, runID: String, _ params: [KeyValue]) async throws {
         let keys = params.map(\.key)
-        let existing = try await db.raw("SELECT key, value FROM params WHERE run_uuid = \(bind: runID) AND key IN (\(binds: keys))").all()
+        let existing = try await database.rows(db, "SELECT key, value FROM params WHERE run_uuid = \(bind: runID) AND key IN (\(binds: keys))")
         var stored: [String: String] = [:]
-        for row in existing { stored[try row.decode(column: "key", as: String.self)] = try row.decode(column: "value", as: String.self) }
+        for row in existing { stored[try row.string("key")] = try row.string("value") }
         var fresh: [KeyValue] = []
         for param in params {
             if let old = stored[param.key] {
@@ -199,7 +199,7 @@ extension SQLTrackingStore {
         }
         for chunk in fresh.chunked(by: 300) {
             let values = chunk.map { p -> SQLQueryString in "(\(bind: runID), \(bind: p.key), \(bind: p.value))" }
-            try await db.raw("INSERT INTO params (run_uuid, key, value) VALUES " + values.joined(separator: ", ")).run()
+            try await database.run(db, "INSERT INTO params (run_uuid, key, value) VALUES " + values.joined(separator: ", "))
         }
     }
 
@@ -209,8 +209,8 @@ extension SQLTrackingStore {
                 let isNaN = m.value.isNaN
                 return "(\(bind: runID), \(bind: m.key), \(bind: isNaN ? 0 : m.value), \(bind: isNaN ? 1 : 0), \(bind: m.timestamp), \(bind: m.step), \(bind: m.modelID), \(bind: m.datasetName), \(bind: m.datasetDigest))"
             }
-            try await db.raw("INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest) VALUES "
-                + values.joined(separator: ", ")).run()
+            try await database.run(db, "INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest) VALUES "
+                + values.joined(separator: ", "))
         }
         // The latest point per key: highest step, then timestamp, then value (MLflow's order).
         var latest: [String: Metric] = [:]
@@ -224,14 +224,14 @@ extension SQLTrackingStore {
                 let isNaN = m.value.isNaN
                 return "(\(bind: runID), \(bind: m.key), \(bind: isNaN ? 0 : m.value), \(bind: isNaN ? 1 : 0), \(bind: m.timestamp), \(bind: m.step))"
             }
-            try await db.raw("INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES " + values.joined(separator: ", ")
+            try await database.run(db, "INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES " + values.joined(separator: ", ")
                 + """
                  ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
                    timestamp = excluded.timestamp, step = excluded.step
                  WHERE excluded.step > latest_metrics.step
                     OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
                     OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)
-                """).run()
+                """)
         }
     }
 

@@ -34,7 +34,7 @@ extension SQLTrackingStore {
         query += " LIMIT \(bind: search.maxResults + 1) OFFSET \(bind: offset)"
         let finalQuery = query
         return try await database.withConnection { db in
-            let ids = try await db.raw(finalQuery).all().map { try $0.decode(column: "run_uuid", as: String.self) }
+            let ids = try await database.rows(db, finalQuery).map { try $0.string("run_uuid") }
             let page = PageToken.page(ids, offset: offset, limit: search.maxResults)
             let runs = try await fetchRuns(db, ids: page.items)
             return Page(items: runs, nextPageToken: page.nextPageToken)
@@ -69,81 +69,83 @@ extension SQLTrackingStore {
     /// Loads whole runs (info, latest metrics, params, tags, inputs, outputs), in the order of `ids`.
     func fetchRuns(_ db: any SQLDatabase, ids: [String]) async throws -> [Run] {
         if ids.isEmpty { return [] }
-        let infoRows = try await db.raw("SELECT \(unsafeRaw: Self.runColumns) FROM runs WHERE run_uuid IN (\(binds: ids))").all()
+        let infoRows = try await database.rows(db, "SELECT \(unsafeRaw: Self.runColumns) FROM runs WHERE run_uuid IN (\(binds: ids))")
         var runs: [String: Run] = [:]
         for row in infoRows {
             let info = try decodeRunInfo(row)
             runs[info.runID] = Run(info: info)
         }
-        for row in try await db.raw("SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid IN (\(binds: ids)) ORDER BY key").all() {
-            let id = try row.decode(column: "run_uuid", as: String.self)
+        for row in try await database.rows(db, "SELECT run_uuid, key, value, is_nan, timestamp, step FROM latest_metrics WHERE run_uuid IN (\(binds: ids)) ORDER BY key") {
+            let id = try row.string("run_uuid")
             runs[id]?.metrics.append(try decodeMetric(row))
         }
-        for row in try await db.raw("SELECT run_uuid, key, value FROM params WHERE run_uuid IN (\(binds: ids)) ORDER BY key").all() {
-            let id = try row.decode(column: "run_uuid", as: String.self)
-            runs[id]?.params.append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+        for row in try await database.rows(db, "SELECT run_uuid, key, value FROM params WHERE run_uuid IN (\(binds: ids)) ORDER BY key") {
+            let id = try row.string("run_uuid")
+            runs[id]?.params.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
         }
-        for row in try await db.raw("SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (\(binds: ids)) ORDER BY key").all() {
-            let id = try row.decode(column: "run_uuid", as: String.self)
-            runs[id]?.tags.append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+        for row in try await database.rows(db, "SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (\(binds: ids)) ORDER BY key") {
+            let id = try row.string("run_uuid")
+            runs[id]?.tags.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
         }
-        for row in try await db.raw("""
+        for row in try await database.rows(db, """
             SELECT run_uuid, dataset_name, dataset_digest, source_type, source, dataset_schema, profile, tags_json
             FROM run_inputs WHERE run_uuid IN (\(binds: ids)) ORDER BY position
-            """).all() {
-            let id = try row.decode(column: "run_uuid", as: String.self)
+            """) {
+            let id = try row.string("run_uuid")
             let dataset = Dataset(
-                name: try row.decode(column: "dataset_name", as: String.self),
-                digest: try row.decode(column: "dataset_digest", as: String.self),
-                sourceType: try row.decode(column: "source_type", as: String.self),
-                source: try row.decode(column: "source", as: String.self),
-                schema: try row.decode(column: "dataset_schema", as: String?.self),
-                profile: try row.decode(column: "profile", as: String?.self))
-            let tagsJSON = try row.decode(column: "tags_json", as: String.self)
+                name: try row.string("dataset_name"),
+                digest: try row.string("dataset_digest"),
+                sourceType: try row.string("source_type"),
+                source: try row.string("source"),
+                schema: try row.optionalString("dataset_schema"),
+                profile: try row.optionalString("profile"))
+            let tagsJSON = try row.string("tags_json")
             let tags = ((try? JSONParser.parse(tagsJSON))?.arrayValue ?? []).compactMap { item -> KeyValue? in
                 guard let key = item["key"]?.stringValue, let value = item["value"]?.stringValue else { return nil }
                 return KeyValue(key: key, value: value)
             }
             runs[id]?.inputs.append(DatasetInput(dataset: dataset, tags: tags))
         }
-        for row in try await db.raw("SELECT run_uuid, model_id FROM run_model_inputs WHERE run_uuid IN (\(binds: ids))").all() {
-            let id = try row.decode(column: "run_uuid", as: String.self)
-            runs[id]?.modelInputs.append(try row.decode(column: "model_id", as: String.self))
+        for row in try await database.rows(db, "SELECT run_uuid, model_id FROM run_model_inputs WHERE run_uuid IN (\(binds: ids))") {
+            let id = try row.string("run_uuid")
+            runs[id]?.modelInputs.append(try row.string("model_id"))
         }
-        for row in try await db.raw("SELECT run_uuid, model_id, step FROM run_outputs WHERE run_uuid IN (\(binds: ids)) ORDER BY step, model_id").all() {
-            let id = try row.decode(column: "run_uuid", as: String.self)
-            runs[id]?.outputs.append(ModelOutput(modelID: try row.decode(column: "model_id", as: String.self), step: try row.decode(column: "step", as: Int64.self)))
+        for row in try await database.rows(db, "SELECT run_uuid, model_id, step FROM run_outputs WHERE run_uuid IN (\(binds: ids)) ORDER BY step, model_id") {
+            let id = try row.string("run_uuid")
+            runs[id]?.outputs.append(ModelOutput(modelID: try row.string("model_id"), step: try row.int64("step")))
         }
         return ids.compactMap { runs[$0] }
     }
 
-    func decodeRunInfo(_ row: any SQLRow) throws -> RunInfo {
+    func decodeRunInfo(_ row: StoreRow) throws -> RunInfo {
         RunInfo(
-            runID: try row.decode(column: "run_uuid", as: String.self),
-            experimentID: String(try row.decode(column: "experiment_id", as: Int64.self)),
-            runName: try row.decode(column: "name", as: String.self),
-            userID: try row.decode(column: "user_id", as: String.self),
-            status: RunStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .running,
-            startTime: try row.decode(column: "start_time", as: Int64.self),
-            endTime: try row.decode(column: "end_time", as: Int64?.self),
-            artifactURI: try row.decode(column: "artifact_uri", as: String.self),
-            lifecycleStage: LifecycleStage(rawValue: try row.decode(column: "lifecycle_stage", as: String.self)) ?? .active)
+            runID: try row.string("run_uuid"),
+            experimentID: String(try row.int64("experiment_id")),
+            runName: try row.string("name"),
+            userID: try row.string("user_id"),
+            status: RunStatus(rawValue: try row.string("status")) ?? .running,
+            startTime: try row.int64("start_time"),
+            endTime: try row.optionalInt64("end_time"),
+            artifactURI: try row.string("artifact_uri"),
+            lifecycleStage: LifecycleStage(rawValue: try row.string("lifecycle_stage")) ?? .active)
     }
 
-    func decodeMetric(_ row: any SQLRow) throws -> Metric {
-        let isNaN = try row.decode(column: "is_nan", as: Int64.self) != 0
+    /// A metric from a `metrics` or `latest_metrics` row; `withContext` reads the model and dataset
+    /// columns, `withRunID` the run id (both only in `metrics` queries that select them).
+    func decodeMetric(_ row: StoreRow, withContext: Bool = false, withRunID: Bool = false) throws -> Metric {
+        let isNaN = try row.int64("is_nan") != 0
         var metric = Metric(
-            key: try row.decode(column: "key", as: String.self),
-            value: isNaN ? .nan : try row.decode(column: "value", as: Double.self),
-            timestamp: try row.decode(column: "timestamp", as: Int64.self),
-            step: try row.decode(column: "step", as: Int64.self))
-        if row.contains(column: "model_id") {
-            metric.modelID = try row.decode(column: "model_id", as: String?.self)
-            metric.datasetName = try row.decode(column: "dataset_name", as: String?.self)
-            metric.datasetDigest = try row.decode(column: "dataset_digest", as: String?.self)
+            key: try row.string("key"),
+            value: isNaN ? .nan : try row.double("value"),
+            timestamp: try row.int64("timestamp"),
+            step: try row.int64("step"))
+        if withContext {
+            metric.modelID = try row.optionalString("model_id")
+            metric.datasetName = try row.optionalString("dataset_name")
+            metric.datasetDigest = try row.optionalString("dataset_digest")
         }
-        if row.contains(column: "run_uuid") {
-            metric.runID = try row.decode(column: "run_uuid", as: String.self)
+        if withRunID {
+            metric.runID = try row.string("run_uuid")
         }
         return metric
     }

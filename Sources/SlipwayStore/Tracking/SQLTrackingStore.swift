@@ -32,21 +32,21 @@ public struct SQLTrackingStore: TrackingStore {
             do {
                 return try await database.transaction { [database] db in
                     try await database.lockForIDAllocation(db, table: "experiments")
-                    if try await db.raw("SELECT 1 AS one FROM experiments WHERE name = \(bind: name)").first() != nil {
+                    if try await database.first(db, "SELECT 1 AS one FROM experiments WHERE name = \(bind: name)") != nil {
                         throw SlipwayError.alreadyExists("Experiment(name=\(name)) already exists.")
                     }
-                    let row = try await db.raw("SELECT COALESCE(MAX(experiment_id), -1) + 1 AS next FROM experiments").first()
-                    let id = try row?.decode(column: "next", as: Int64.self) ?? 1
+                    let row = try await database.first(db, "SELECT COALESCE(MAX(experiment_id), -1) + 1 AS next FROM experiments")
+                    let id = try row?.int64("next") ?? 1
                     let location = artifactLocation.flatMap { $0.isEmpty ? nil : $0 } ?? "mlflow-artifacts:/\(id)"
-                    try await db.raw("""
+                    try await database.run(db, """
                         INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
                         VALUES (\(bind: id), \(bind: name), \(bind: location), 'active', \(bind: time), \(bind: time))
-                        """).run()
+                        """)
                     for tag in tags {
-                        try await db.raw("""
+                        try await database.run(db, """
                             INSERT INTO experiment_tags (experiment_id, key, value) VALUES (\(bind: id), \(bind: tag.key), \(bind: tag.value))
                             ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value
-                            """).run()
+                            """)
                     }
                     return String(id)
                 }
@@ -107,10 +107,10 @@ public struct SQLTrackingStore: TrackingStore {
         }
         let time = now()
         try await database.transaction { db in
-            if try await db.raw("SELECT 1 AS one FROM experiments WHERE name = \(bind: newName) AND experiment_id <> \(bind: Int64(id)!)").first() != nil {
+            if try await database.first(db, "SELECT 1 AS one FROM experiments WHERE name = \(bind: newName) AND experiment_id <> \(bind: Int64(id)!)") != nil {
                 throw SlipwayError.alreadyExists("Experiment(name=\(newName)) already exists.")
             }
-            try await db.raw("UPDATE experiments SET name = \(bind: newName), last_update_time = \(bind: time) WHERE experiment_id = \(bind: Int64(id)!)").run()
+            try await database.run(db, "UPDATE experiments SET name = \(bind: newName), last_update_time = \(bind: time) WHERE experiment_id = \(bind: Int64(id)!)")
         }
     }
 
@@ -121,8 +121,8 @@ public struct SQLTrackingStore: TrackingStore {
         }
         let time = now()
         try await database.transaction { db in
-            try await db.raw("UPDATE experiments SET lifecycle_stage = \(bind: stage.rawValue), last_update_time = \(bind: time) WHERE experiment_id = \(bind: Int64(id)!)").run()
-            try await db.raw("UPDATE runs SET lifecycle_stage = \(bind: stage.rawValue), deleted_time = \(bind: stage == .deleted ? time : nil) WHERE experiment_id = \(bind: Int64(id)!)").run()
+            try await database.run(db, "UPDATE experiments SET lifecycle_stage = \(bind: stage.rawValue), last_update_time = \(bind: time) WHERE experiment_id = \(bind: Int64(id)!)")
+            try await database.run(db, "UPDATE runs SET lifecycle_stage = \(bind: stage.rawValue), deleted_time = \(bind: stage == .deleted ? time : nil) WHERE experiment_id = \(bind: Int64(id)!)")
         }
     }
 
@@ -133,41 +133,41 @@ public struct SQLTrackingStore: TrackingStore {
             throw SlipwayError.invalidParameter("The experiment \(id) must be in the 'active' state. Current state is \(experiment.lifecycleStage.rawValue).")
         }
         try await database.transaction { db in
-            try await db.raw("""
+            try await database.run(db, """
                 INSERT INTO experiment_tags (experiment_id, key, value) VALUES (\(bind: Int64(id)!), \(bind: tag.key), \(bind: tag.value))
                 ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value
-                """).run()
+                """)
         }
     }
 
     public func deleteExperimentTag(id: String, key: String) async throws {
         _ = try await getExperiment(id: id)
         try await database.transaction { db in
-            try await db.raw("DELETE FROM experiment_tags WHERE experiment_id = \(bind: Int64(id)!) AND key = \(bind: key)").run()
+            try await database.run(db, "DELETE FROM experiment_tags WHERE experiment_id = \(bind: Int64(id)!) AND key = \(bind: key)")
         }
     }
 
     func fetchExperiments(_ db: any SQLDatabase, where condition: SQLQueryString) async throws -> [Experiment] {
-        let rows = try await db.raw("""
+        let rows = try await database.rows(db, """
             SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time
             FROM experiments WHERE
-            """ + " " + condition).all()
+            """ + " " + condition)
         var experiments = try rows.map { row in
             Experiment(
-                id: String(try row.decode(column: "experiment_id", as: Int64.self)),
-                name: try row.decode(column: "name", as: String.self),
-                artifactLocation: try row.decode(column: "artifact_location", as: String.self),
-                lifecycleStage: LifecycleStage(rawValue: try row.decode(column: "lifecycle_stage", as: String.self)) ?? .active,
-                creationTime: try row.decode(column: "creation_time", as: Int64.self),
-                lastUpdateTime: try row.decode(column: "last_update_time", as: Int64.self))
+                id: String(try row.int64("experiment_id")),
+                name: try row.string("name"),
+                artifactLocation: try row.string("artifact_location"),
+                lifecycleStage: LifecycleStage(rawValue: try row.string("lifecycle_stage")) ?? .active,
+                creationTime: try row.int64("creation_time"),
+                lastUpdateTime: try row.int64("last_update_time"))
         }
         if experiments.isEmpty { return experiments }
         let ids = experiments.compactMap { Int64($0.id) }
-        let tagRows = try await db.raw("SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (\(binds: ids)) ORDER BY key").all()
+        let tagRows = try await database.rows(db, "SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (\(binds: ids)) ORDER BY key")
         var tags: [String: [KeyValue]] = [:]
         for row in tagRows {
-            let id = String(try row.decode(column: "experiment_id", as: Int64.self))
-            tags[id, default: []].append(KeyValue(key: try row.decode(column: "key", as: String.self), value: try row.decode(column: "value", as: String.self)))
+            let id = String(try row.int64("experiment_id"))
+            tags[id, default: []].append(KeyValue(key: try row.string("key"), value: try row.string("value")))
         }
         for i in experiments.indices { experiments[i].tags = tags[experiments[i].id] ?? [] }
         return experiments

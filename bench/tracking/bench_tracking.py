@@ -1,0 +1,194 @@
+"""Tracking benchmark: the same client script against `mlflow server` (SQLite, 1 worker) and
+`slipway server` (SQLite), in one run, printing medians and the ratio (MLflow time / Slipway time).
+
+Each operation is timed two ways:
+  client - through the unmodified MLflow Python client (what a user's script sees; the client's own
+           Python work is included on both sides, which caps the ratio);
+  http   - the same requests sent with `requests` and prebuilt JSON bodies (the servers' own speed).
+
+Operations: ingest (create a run, log 10 params and 1000 metric points with log_batch),
+search (filter + order by metric over 500 runs), set alias, get metric history (1000 points).
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+
+import requests  # noqa: E402
+from mlflow import MlflowClient  # noqa: E402
+from mlflow.entities import Metric, Param, RunTag  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url, process, seconds=120):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early: {process.args}")
+        try:
+            if requests.get(url + "/health", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server at {url} did not become healthy")
+
+
+def start_mlflow(workdir):
+    port = free_port()
+    cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
+           "--serve-artifacts", "--artifacts-destination", f"{workdir}/artifacts", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", "1"]
+    process = subprocess.Popen(cmd, stdout=open(f"{workdir}/server.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, process)
+    return process, url
+
+
+def start_slipway(binary, workdir):
+    port = free_port()
+    cmd = [binary, "server", "--port", str(port), "--data-dir", workdir]
+    env = dict(os.environ, LOG_LEVEL="warning")
+    process = subprocess.Popen(cmd, stdout=open(f"{workdir}/server.log", "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, process)
+    return process, url
+
+
+def stop(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except Exception:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def median_ms(fn, repeat):
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def run_suite(url, args):
+    """Times every operation against one server; returns {name: median ms}."""
+    client = MlflowClient(tracking_uri=url, registry_uri=url)
+    http = requests.Session()
+    api = url + "/api/2.0/mlflow/"
+    now = int(time.time() * 1000)
+    experiment_id = client.create_experiment("bench")
+    metrics = [Metric("loss", 1.0 / (i + 1), now + i, i) for i in range(1000)]
+    params = [Param(f"p{i}", str(i)) for i in range(10)]
+    metrics_body = [{"key": "loss", "value": 1.0 / (i + 1), "timestamp": now + i, "step": i} for i in range(1000)]
+    params_body = [{"key": f"p{i}", "value": str(i)} for i in range(10)]
+    results = {}
+
+    def ingest_client():
+        run = client.create_run(experiment_id)
+        client.log_batch(run.info.run_id, metrics=metrics, params=params)
+
+    def ingest_http():
+        run = http.post(api + "runs/create", json={"experiment_id": experiment_id, "start_time": now}).json()["run"]
+        run_id = run["info"]["run_id"]
+        http.post(api + "runs/log-batch", data=json.dumps({"run_id": run_id, "metrics": metrics_body}),
+                  headers={"Content-Type": "application/json"}).raise_for_status()
+        http.post(api + "runs/log-batch", json={"run_id": run_id, "params": params_body}).raise_for_status()
+
+    results["ingest (client)"] = median_ms(ingest_client, args.ingest_repeat)
+    results["ingest (http)"] = median_ms(ingest_http, args.ingest_repeat)
+
+    # 500 runs to search over.
+    search_experiment = client.create_experiment("bench-search")
+    for i in range(args.runs):
+        run = client.create_run(search_experiment, run_name=f"run-{i}")
+        client.log_batch(run.info.run_id,
+                         metrics=[Metric("test_mae", (i * 37) % 100, now, 0), Metric("rmse", (i * 53) % 100 + 0.5, now, 0)],
+                         params=[Param("model_type", "xgb" if i % 2 else "lgbm"), Param("max_depth", str(i % 10))],
+                         tags=[RunTag("team", f"t{i % 5}")])
+    query = dict(filter_string="metrics.test_mae < 50 and params.model_type = 'xgb'", order_by=["metrics.rmse ASC"], max_results=100)
+    expected = len(client.search_runs([search_experiment], **query))
+    search_body = {"experiment_ids": [search_experiment], "filter": query["filter_string"], "order_by": query["order_by"],
+                   "max_results": 100, "run_view_type": "ACTIVE_ONLY"}
+
+    def search_http():
+        body = http.post(api + "runs/search", json=search_body).json()
+        assert len(body.get("runs", [])) == expected
+
+    results["search 500 runs (client)"] = median_ms(lambda: client.search_runs([search_experiment], **query), args.repeat)
+    results["search 500 runs (http)"] = median_ms(search_http, args.repeat)
+
+    client.create_registered_model("bench-model")
+    run = client.create_run(experiment_id)
+    for _ in range(2):
+        client.create_model_version("bench-model", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+    flip = {"v": 1}
+
+    def alias_client():
+        flip["v"] = 3 - flip["v"]
+        client.set_registered_model_alias("bench-model", "production", str(flip["v"]))
+
+    def alias_http():
+        flip["v"] = 3 - flip["v"]
+        http.post(api + "registered-models/alias", json={"name": "bench-model", "alias": "production", "version": str(flip["v"])}).raise_for_status()
+
+    results["set alias (client)"] = median_ms(alias_client, args.repeat)
+    results["set alias (http)"] = median_ms(alias_http, args.repeat)
+
+    history_run = client.create_run(experiment_id)
+    client.log_batch(history_run.info.run_id, metrics=metrics)
+    history_params = {"run_id": history_run.info.run_id, "metric_key": "loss", "max_results": 25000}
+
+    def history_http():
+        assert len(http.get(api + "metrics/get-history", params=history_params).json()["metrics"]) == 1000
+
+    results["metric history 1000 (client)"] = median_ms(lambda: client.get_metric_history(history_run.info.run_id, "loss"), args.repeat)
+    results["metric history 1000 (http)"] = median_ms(history_http, args.repeat)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--slipway", required=True, help="path to the slipway binary (a release build)")
+    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--ingest-repeat", type=int, default=15)
+    args = parser.parse_args()
+
+    results = {}
+    for name, start in (("mlflow", start_mlflow), ("slipway", lambda d: start_slipway(args.slipway, d))):
+        workdir = tempfile.mkdtemp(prefix=f"bench-{name}-")
+        process, url = start(workdir)
+        try:
+            print(f"running against {name} at {url} ...", flush=True)
+            results[name] = run_suite(url, args)
+        finally:
+            stop(process)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print()
+    print(f"{'operation':34} {'mlflow ms':>11} {'slipway ms':>11} {'ratio':>8}")
+    for op in results["mlflow"]:
+        m, s = results["mlflow"][op], results["slipway"][op]
+        print(f"{op:34} {m:11.2f} {s:11.2f} {m / s:7.1f}x")
+
+
+if __name__ == "__main__":
+    main()
