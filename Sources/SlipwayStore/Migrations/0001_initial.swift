@@ -59,7 +59,7 @@ let migration0001Initial = Migration(version: 1, name: "initial", statements: [
         dataset_digest TEXT)
     """,
     "CREATE INDEX metrics_run_key_step ON metrics (run_uuid, key, step, timestamp)",
-    "CREATE INDEX metrics_model ON metrics (model_id)",
+    "CREATE INDEX metrics_model ON metrics (model_id) WHERE model_id IS NOT NULL",
     """
     CREATE TABLE latest_metrics (
         run_uuid TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,

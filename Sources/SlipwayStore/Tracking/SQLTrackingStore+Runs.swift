@@ -20,6 +20,8 @@ extension SQLTrackingStore {
             runID: runID, experimentID: experiment.id, runName: name, userID: request.userID, status: .running,
             startTime: request.startTime, endTime: nil, artifactURI: "\(experiment.artifactLocation)/\(runID)/artifacts",
             lifecycleStage: .active)
+        cache?.invalidate(experiment.id)
+        defer { cache?.invalidate(experiment.id) }
         try await database.transaction { db in
             try await database.run(db, """
                 INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
@@ -41,8 +43,7 @@ extension SQLTrackingStore {
     }
 
     public func updateRun(id: String, status: RunStatus?, endTime: Int64?, runName: String?) async throws -> RunInfo {
-        try await database.transaction { db in
-            let info = try await activeRunInfo(db, id: id)
+        try await writingRun(id) { db, info in
             var updated = info
             if let status { updated.status = status }
             if let endTime { updated.endTime = endTime }
@@ -60,15 +61,20 @@ extension SQLTrackingStore {
 
     public func setRunLifecycle(id: String, _ stage: LifecycleStage) async throws {
         let time = now()
-        try await database.transaction { db in
-            guard try await database.first(db, "SELECT 1 AS one FROM runs WHERE run_uuid = \(bind: id)") != nil else {
+        let cache = self.cache
+        let experimentID = try await database.transaction { db in
+            guard let row = try await database.first(db, "SELECT experiment_id FROM runs WHERE run_uuid = \(bind: id)") else {
                 throw SlipwayError.notFound("Run with id=\(id) not found")
             }
+            let experimentID = String(try row.int64("experiment_id"))
+            cache?.invalidate(experimentID)
             try await database.run(db, """
                 UPDATE runs SET lifecycle_stage = \(bind: stage.rawValue), deleted_time = \(bind: stage == .deleted ? time : nil)
                 WHERE run_uuid = \(bind: id)
                 """)
+            return experimentID
         }
+        cache?.invalidate(experimentID)
     }
 
     public func logBatch(runID: String, metrics: [Metric], params: [KeyValue], tags: [KeyValue]) async throws {
@@ -81,8 +87,7 @@ extension SQLTrackingStore {
             }
             seen[param.key] = param.value
         }
-        try await database.transaction { db in
-            _ = try await activeRunInfo(db, id: runID)
+        try await writingRun(runID) { db, _ in
             if !params.isEmpty { try await insertParams(db, runID: runID, params) }
             if !metrics.isEmpty { try await insertMetrics(db, runID: runID, metrics) }
             if !tags.isEmpty { try await upsertTags(db, runID: runID, tags) }
@@ -90,8 +95,7 @@ extension SQLTrackingStore {
     }
 
     public func deleteTag(runID: String, key: String) async throws {
-        try await database.transaction { db in
-            _ = try await activeRunInfo(db, id: runID)
+        try await writingRun(runID) { db, _ in
             guard try await database.first(db, "SELECT 1 AS one FROM tags WHERE run_uuid = \(bind: runID) AND key = \(bind: key)") != nil else {
                 throw SlipwayError.notFound("No tag with name: \(key) in run with id \(runID)")
             }
@@ -100,8 +104,7 @@ extension SQLTrackingStore {
     }
 
     public func logInputs(runID: String, datasets: [DatasetInput], models: [String]) async throws {
-        try await database.transaction { db in
-            _ = try await activeRunInfo(db, id: runID)
+        try await writingRun(runID) { db, _ in
             let base = try await database.first(db, "SELECT COUNT(*) AS n FROM run_inputs WHERE run_uuid = \(bind: runID)")?
                 .int64("n") ?? 0
             for (i, input) in datasets.enumerated() {
@@ -122,8 +125,7 @@ extension SQLTrackingStore {
     }
 
     public func logOutputs(runID: String, models: [ModelOutput]) async throws {
-        try await database.transaction { db in
-            _ = try await activeRunInfo(db, id: runID)
+        try await writingRun(runID) { db, _ in
             for output in models {
                 try await database.run(db, """
                     INSERT INTO run_outputs (run_uuid, model_id, step) VALUES (\(bind: runID), \(bind: output.modelID), \(bind: output.step))

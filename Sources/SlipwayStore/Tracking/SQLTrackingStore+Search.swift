@@ -8,6 +8,7 @@ extension SQLTrackingStore {
         let offset = try PageToken.decode(search.pageToken)
         let experimentIDs = search.experimentIDs.compactMap { Int64($0) }
         if experimentIDs.isEmpty { return Page(items: [], nextPageToken: nil) }
+        if let page = try await searchCachedRuns(search, offset: offset) { return page }
         let filter = FilterSQL { c in try Self.runCondition(c) }
         var query: SQLQueryString = "SELECT run_uuid FROM runs WHERE experiment_id IN (\(binds: experimentIDs)) AND lifecycle_stage IN (\(binds: search.viewType.stages.map(\.rawValue))) AND "
         query += try filter.condition(search.filter)

@@ -8,13 +8,17 @@ public struct SQLTrackingStore: TrackingStore {
     let database: StoreDatabase
     /// Milliseconds since the Unix epoch; injected so tests can fix time.
     let now: @Sendable () -> Int64
+    /// Whole experiments' runs in memory for fast searches (SQLite only; see `RunCache`).
+    let cache: RunCache?
 
     /// - Parameters:
     ///   - database: an open, migrated database.
     ///   - now: the clock, in milliseconds since the Unix epoch.
-    public init(database: StoreDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+    ///   - cacheRuns: search runs in memory on SQLite (off to exercise the SQL path in tests).
+    public init(database: StoreDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds, cacheRuns: Bool = true) {
         self.database = database
         self.now = now
+        self.cache = cacheRuns && !database.isPostgres ? RunCache() : nil
     }
 
     // MARK: - Experiments
@@ -120,6 +124,8 @@ public struct SQLTrackingStore: TrackingStore {
             throw SlipwayError.invalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.")
         }
         let time = now()
+        cache?.invalidate(id)
+        defer { cache?.invalidate(id) }
         try await database.transaction { db in
             try await database.run(db, "UPDATE experiments SET lifecycle_stage = \(bind: stage.rawValue), last_update_time = \(bind: time) WHERE experiment_id = \(bind: Int64(id)!)")
             try await database.run(db, "UPDATE runs SET lifecycle_stage = \(bind: stage.rawValue), deleted_time = \(bind: stage == .deleted ? time : nil) WHERE experiment_id = \(bind: Int64(id)!)")

@@ -1,0 +1,78 @@
+import SlipwayCore
+import Synchronization
+
+/// In-memory copies of whole experiments' runs, so that run searches on SQLite filter and sort in
+/// memory instead of joining tables for every request.
+///
+/// Correctness rests on three rules: every run write of this process invalidates its experiment
+/// before it commits and again after; a loaded copy is installed only if its experiment was not
+/// invalidated while it loaded (generation check); and a commit by another process (the CLI, say)
+/// is seen through SQLite's `PRAGMA data_version`, which drops everything.
+final class RunCache: Sendable {
+    struct Entry {
+        var generation: UInt64
+        var runs: [Run]?
+    }
+
+    struct State {
+        var entries: [String: Entry] = [:]
+        var dataVersion: Int64?
+        var cachedRuns = 0
+    }
+
+    /// Experiments with more runs than this are searched in SQL instead.
+    let maxRunsPerExperiment: Int
+    /// The most runs kept in memory across experiments.
+    let maxCachedRuns: Int
+    private let state = Mutex(State())
+
+    init(maxRunsPerExperiment: Int = 20_000, maxCachedRuns: Int = 200_000) {
+        self.maxRunsPerExperiment = maxRunsPerExperiment
+        self.maxCachedRuns = maxCachedRuns
+    }
+
+    /// The cached runs of an experiment, or the generation to pass to `install` after loading them.
+    func lookup(_ experimentID: String) -> (runs: [Run]?, generation: UInt64) {
+        state.withLock { state in
+            let entry = state.entries[experimentID] ?? Entry(generation: 0, runs: nil)
+            return (entry.runs, entry.generation)
+        }
+    }
+
+    /// Keeps loaded runs unless the experiment was invalidated since `generation` was read.
+    func install(_ experimentID: String, runs: [Run], generation: UInt64) {
+        state.withLock { state in
+            var entry = state.entries[experimentID] ?? Entry(generation: 0, runs: nil)
+            guard entry.generation == generation, entry.runs == nil,
+                  runs.count <= maxRunsPerExperiment, state.cachedRuns + runs.count <= maxCachedRuns else { return }
+            entry.runs = runs
+            state.cachedRuns += runs.count
+            state.entries[experimentID] = entry
+        }
+    }
+
+    /// Forgets an experiment's runs; loads in flight for it will not be installed.
+    func invalidate(_ experimentID: String) {
+        state.withLock { state in
+            var entry = state.entries[experimentID] ?? Entry(generation: 0, runs: nil)
+            state.cachedRuns -= entry.runs?.count ?? 0
+            entry.generation &+= 1
+            entry.runs = nil
+            state.entries[experimentID] = entry
+        }
+    }
+
+    /// Records the database's data version; a change (another process committed) drops everything.
+    func observe(dataVersion: Int64) {
+        state.withLock { state in
+            if let previous = state.dataVersion, previous != dataVersion {
+                for key in state.entries.keys {
+                    state.entries[key]!.generation &+= 1
+                    state.entries[key]!.runs = nil
+                }
+                state.cachedRuns = 0
+            }
+            state.dataVersion = dataVersion
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import SlipwayCore
+import SQLKit
+
+extension SQLTrackingStore {
+    /// Runs a write to one run in a transaction, keeping the run cache honest: the run's
+    /// experiment is invalidated before the commit and again after it.
+    func writingRun<T: Sendable>(_ runID: String, _ body: @Sendable @escaping (any SQLDatabase, RunInfo) async throws -> T) async throws -> T {
+        let cache = self.cache
+        let (result, experimentID) = try await database.transaction { db in
+            let info = try await activeRunInfo(db, id: runID)
+            cache?.invalidate(info.experimentID)
+            return (try await body(db, info), info.experimentID)
+        }
+        cache?.invalidate(experimentID)
+        return result
+    }
+
+    /// Searches in memory when every experiment's runs are (or can be) cached; `nil` means
+    /// "use SQL" (PostgreSQL, or an experiment too large to cache).
+    func searchCachedRuns(_ search: RunSearch, offset: Int) async throws -> Page<Run>? {
+        guard let cache else { return nil }
+        let version = try await database.withConnection { db in
+            try await database.first(db, "PRAGMA data_version")?.int64("data_version")
+        }
+        if let version { cache.observe(dataVersion: version) }
+        var runs: [Run] = []
+        for experimentID in Set(search.experimentIDs) {
+            let (cached, generation) = cache.lookup(experimentID)
+            if let cached {
+                runs += cached
+                continue
+            }
+            guard let numeric = Int64(experimentID) else { continue }
+            let loaded: [Run]? = try await database.withConnection { db in
+                let count = try await database.first(db, "SELECT COUNT(*) AS n FROM runs WHERE experiment_id = \(bind: numeric)")?.int64("n") ?? 0
+                guard count <= cache.maxRunsPerExperiment else { return nil }
+                let ids = try await database.rows(db, "SELECT run_uuid FROM runs WHERE experiment_id = \(bind: numeric)").map { try $0.string("run_uuid") }
+                var all: [Run] = []
+                for chunk in ids.chunked(by: 500) { all += try await fetchRuns(db, ids: Array(chunk)) }
+                return all
+            }
+            guard let loaded else { return nil }
+            cache.install(experimentID, runs: loaded, generation: generation)
+            runs += loaded
+        }
+        let stages = Set(search.viewType.stages)
+        let matcher = RunMatcher(filter: search.filter, order: search.orderBy)
+        let matching = matcher.sorted(runs.filter { stages.contains($0.info.lifecycleStage) && matcher.matches($0) })
+        let end = min(matching.count, offset + search.maxResults + 1)
+        let window = offset < end ? Array(matching[offset..<end]) : []
+        return PageToken.page(window, offset: offset, limit: search.maxResults)
+    }
+}
