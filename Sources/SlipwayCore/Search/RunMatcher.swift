@@ -18,11 +18,11 @@ public struct RunMatcher: Sendable {
 
     /// Sorts runs by the order terms, then newest start time first, then run id.
     public func sorted(_ runs: [Run]) -> [Run] {
-        let keyed = runs.map { run in (run, order.map { Self.sortValue($0, run) }) }
-        return keyed.sorted { a, b in
+        // Sort indices with precomputed keys: moving whole runs around costs more than comparing.
+        let keys = runs.map { run in order.map { Self.sortValue($0, run) } }
+        let indices = runs.indices.sorted { a, b in
             for (i, term) in order.enumerated() {
-                let x = a.1[i], y = b.1[i]
-                switch (x, y) {
+                switch (keys[a][i], keys[b][i]) {
                 case (nil, nil): continue
                 case (nil, _): return false
                 case (_, nil): return true
@@ -31,9 +31,11 @@ public struct RunMatcher: Sendable {
                     if c != 0 { return term.ascending ? c < 0 : c > 0 }
                 }
             }
-            if a.0.info.startTime != b.0.info.startTime { return a.0.info.startTime > b.0.info.startTime }
-            return Self.compareBytes(a.0.info.runID, b.0.info.runID) < 0
-        }.map(\.0)
+            let x = runs[a].info, y = runs[b].info
+            if x.startTime != y.startTime { return x.startTime > y.startTime }
+            return Self.compareBytes(x.runID, y.runID) < 0
+        }
+        return indices.map { runs[$0] }
     }
 
     // MARK: - Filter

@@ -6,6 +6,8 @@ public enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// An already encoded JSON value (from ``JSONStream``), written as it is.
+    case raw([UInt8])
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
@@ -16,6 +18,7 @@ public enum JSONValue: Sendable, Equatable {
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.raw(let a), .raw(let b)): return a == b
         default: return false
         }
     }
@@ -44,7 +47,7 @@ public enum JSONValue: Sendable, Equatable {
         case .number: return "number"
         case .string: return "str"
         case .array: return "list"
-        case .object: return "dict"
+        case .object, .raw: return "dict"
         }
     }
 

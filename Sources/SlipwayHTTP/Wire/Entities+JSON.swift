@@ -21,18 +21,9 @@ public enum Wire {
     }
 
     public static func runInfo(_ info: RunInfo) -> JSONValue {
-        var o = JSONObjectBuilder()
-        o.add("run_uuid", info.runID)
-        o.add("experiment_id", info.experimentID)
-        o.add("run_name", info.runName)
-        o.add("user_id", info.userID)
-        o.add("status", info.status.rawValue)
-        o.add("start_time", info.startTime)
-        o.add("end_time", ifPresent: info.endTime)
-        o.add("artifact_uri", info.artifactURI)
-        o.add("lifecycle_stage", info.lifecycleStage.rawValue)
-        o.add("run_id", info.runID)
-        return o.value
+        var out = JSONStream(capacity: 256)
+        write(info, to: &out)
+        return .raw(out.bytes)
     }
 
     public static func metric(_ m: Metric, withContext: Bool = false) -> JSONValue {
@@ -50,24 +41,100 @@ public enum Wire {
         return o.value
     }
 
+    /// A whole run; written straight to bytes, since search pages hold hundreds of them.
     public static func run(_ run: Run, includeOutputs: Bool = true) -> JSONValue {
-        var data = JSONObjectBuilder()
-        data.add("metrics", nonEmpty: run.metrics.map { metric($0) })
-        data.add("params", nonEmpty: keyValues(run.params))
-        data.add("tags", nonEmpty: keyValues(run.tags))
-        var inputs = JSONObjectBuilder()
-        inputs.add("dataset_inputs", nonEmpty: run.inputs.map(datasetInput))
-        inputs.add("model_inputs", nonEmpty: run.modelInputs.map { .object([("model_id", .string($0))]) })
-        var o = JSONObjectBuilder()
-        o.add("info", runInfo(run.info))
-        o.add("data", data.value)
-        o.add("inputs", inputs.value)
-        if includeOutputs {
-            var outputs = JSONObjectBuilder()
-            outputs.add("model_outputs", nonEmpty: run.outputs.map { .object([("model_id", .string($0.modelID)), ("step", .int($0.step))]) })
-            o.add("outputs", outputs.value)
+        var out = JSONStream(capacity: 1024)
+        write(run, includeOutputs: includeOutputs, to: &out)
+        return .raw(out.bytes)
+    }
+
+    static func write(_ info: RunInfo, to out: inout JSONStream) {
+        out.beginObject()
+        out.field("run_uuid", info.runID)
+        out.field("experiment_id", info.experimentID)
+        out.field("run_name", info.runName)
+        out.field("user_id", info.userID)
+        out.field("status", info.status.rawValue)
+        out.field("start_time", info.startTime)
+        if let end = info.endTime { out.field("end_time", end) }
+        out.field("artifact_uri", info.artifactURI)
+        out.field("lifecycle_stage", info.lifecycleStage.rawValue)
+        out.field("run_id", info.runID)
+        out.endObject()
+    }
+
+    static func write(_ items: [KeyValue], named name: String, to out: inout JSONStream) {
+        guard !items.isEmpty else { return }
+        out.key(name)
+        out.beginArray()
+        for item in items {
+            out.beginObject()
+            out.field("key", item.key)
+            out.field("value", item.value)
+            out.endObject()
         }
-        return o.value
+        out.endArray()
+    }
+
+    static func write(_ run: Run, includeOutputs: Bool, to out: inout JSONStream) {
+        out.beginObject()
+        out.key("info")
+        write(run.info, to: &out)
+        out.key("data")
+        out.beginObject()
+        if !run.metrics.isEmpty {
+            out.key("metrics")
+            out.beginArray()
+            for m in run.metrics {
+                out.beginObject()
+                out.field("key", m.key)
+                out.key("value")
+                out.number(m.value)
+                out.field("timestamp", m.timestamp)
+                out.field("step", m.step)
+                out.endObject()
+            }
+            out.endArray()
+        }
+        write(run.params, named: "params", to: &out)
+        write(run.tags, named: "tags", to: &out)
+        out.endObject()
+        out.key("inputs")
+        out.beginObject()
+        if !run.inputs.isEmpty {
+            out.key("dataset_inputs")
+            out.beginArray()
+            for input in run.inputs { out.raw(JSONWriter.bytes(datasetInput(input))) }
+            out.endArray()
+        }
+        if !run.modelInputs.isEmpty {
+            out.key("model_inputs")
+            out.beginArray()
+            for id in run.modelInputs {
+                out.beginObject()
+                out.field("model_id", id)
+                out.endObject()
+            }
+            out.endArray()
+        }
+        out.endObject()
+        if includeOutputs {
+            out.key("outputs")
+            out.beginObject()
+            if !run.outputs.isEmpty {
+                out.key("model_outputs")
+                out.beginArray()
+                for output in run.outputs {
+                    out.beginObject()
+                    out.field("model_id", output.modelID)
+                    out.field("step", output.step)
+                    out.endObject()
+                }
+                out.endArray()
+            }
+            out.endObject()
+        }
+        out.endObject()
     }
 
     public static func datasetInput(_ input: DatasetInput) -> JSONValue {

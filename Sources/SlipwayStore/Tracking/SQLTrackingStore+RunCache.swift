@@ -23,11 +23,11 @@ extension SQLTrackingStore {
             try await database.first(db, "PRAGMA data_version")?.int64("data_version")
         }
         if let version { cache.observe(dataVersion: version) }
-        var runs: [Run] = []
+        var groups: [[Run]] = []
         for experimentID in Set(search.experimentIDs) {
             let (cached, generation) = cache.lookup(experimentID)
             if let cached {
-                runs += cached
+                groups.append(cached)
                 continue
             }
             guard let numeric = Int64(experimentID) else { continue }
@@ -41,11 +41,15 @@ extension SQLTrackingStore {
             }
             guard let loaded else { return nil }
             cache.install(experimentID, runs: loaded, generation: generation)
-            runs += loaded
+            groups.append(loaded)
         }
         let stages = Set(search.viewType.stages)
         let matcher = RunMatcher(filter: search.filter, order: search.orderBy)
-        let matching = matcher.sorted(runs.filter { stages.contains($0.info.lifecycleStage) && matcher.matches($0) })
+        var candidates: [Run] = []
+        for group in groups {
+            for run in group where stages.contains(run.info.lifecycleStage) && matcher.matches(run) { candidates.append(run) }
+        }
+        let matching = matcher.sorted(candidates)
         let end = min(matching.count, offset + search.maxResults + 1)
         let window = offset < end ? Array(matching[offset..<end]) : []
         return PageToken.page(window, offset: offset, limit: search.maxResults)
