@@ -13,7 +13,7 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "slipway"),
         logger: logger)
-    app.addServices(DatabaseCloser(database: stores.database, logger: logger))
+    app.addServices(DatabaseCloser(database: stores.database, logger: logger), Checkpointer(database: stores.database))
     return app
 }
 
@@ -41,6 +41,19 @@ func buildRouter(_ stores: Stores, config: AppConfiguration) -> Router<BasicRequ
     }
     ServerInfoController().addRoutes(to: router)
     return router
+}
+
+/// Checkpoints SQLite's write-ahead log in the background until shutdown.
+struct Checkpointer: Service {
+    let database: StoreDatabase
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await database.runCheckpoints()
+        }
+        // Nothing to do on PostgreSQL or in memory: stay up until shutdown, as a service must.
+        try? await gracefulShutdown()
+    }
 }
 
 /// Closes the database once everything started after it has shut down.

@@ -74,6 +74,8 @@ public final class StoreDatabase: Sendable {
                 try await db.raw("PRAGMA journal_mode = WAL").run()
                 // NORMAL in WAL mode: a committed transaction survives a process crash (kill -9).
                 try await db.raw("PRAGMA synchronous = NORMAL").run()
+                // The server checkpoints in the background (`runCheckpoints`); this is the safety net.
+                try await db.raw("PRAGMA wal_autocheckpoint = 8192").run()
             }
             try await db.raw("PRAGMA foreign_keys = ON").run()
             // A 64 MiB page cache and memory-mapped reads keep hot pages out of read(2) calls.
@@ -139,7 +141,8 @@ public final class StoreDatabase: Sendable {
     public func close() async throws {
         switch backend {
         case .sqlite(let connection, let mutex):
-            try await mutex.withLock { try await connection.close() }
+            // The future-based close runs even when the closing task is already cancelled.
+            try await mutex.withLock { try await connection.close().get() }
         case .postgres(let pool):
             try await pool.shutdownAsync()
         }

@@ -173,11 +173,10 @@ extension SQLTrackingStore {
             if latest[tag.key] == nil { order.append(tag.key) }
             latest[tag.key] = tag.value
         }
-        for chunk in order.chunked(by: 300) {
-            let values = chunk.map { key -> SQLQueryString in "(\(bind: runID), \(bind: key), \(bind: latest[key]!))" }
-            try await database.run(db, "INSERT INTO tags (run_uuid, key, value) VALUES " + values.joined(separator: ", ")
-                + " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value")
-        }
+        try await database.insert(
+            db, into: "tags", columns: ["run_uuid", "key", "value"],
+            rows: order.map { [.text(runID), .text($0), .text(latest[$0]!)] },
+            suffix: " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value")
         if let name = latest["mlflow.runName"] {
             try await database.run(db, "UPDATE runs SET name = \(bind: name) WHERE run_uuid = \(bind: runID)")
         }
@@ -199,53 +198,41 @@ extension SQLTrackingStore {
                 fresh.append(param)
             }
         }
-        for chunk in fresh.chunked(by: 300) {
-            let values = chunk.map { p -> SQLQueryString in "(\(bind: runID), \(bind: p.key), \(bind: p.value))" }
-            try await database.run(db, "INSERT INTO params (run_uuid, key, value) VALUES " + values.joined(separator: ", "))
-        }
+        try await database.insert(db, into: "params", columns: ["run_uuid", "key", "value"],
+                                  rows: fresh.map { [.text(runID), .text($0.key), .text($0.value)] })
     }
 
     func insertMetrics(_ db: any SQLDatabase, runID: String, _ metrics: [Metric]) async throws {
-        for chunk in metrics.chunked(by: 400) {
-            let values = chunk.map { m -> SQLQueryString in
-                let isNaN = m.value.isNaN
-                return "(\(bind: runID), \(bind: m.key), \(bind: isNaN ? 0 : m.value), \(bind: isNaN ? 1 : 0), \(bind: m.timestamp), \(bind: m.step), \(bind: m.modelID), \(bind: m.datasetName), \(bind: m.datasetDigest))"
-            }
-            try await database.run(db, "INSERT INTO metrics (run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest) VALUES "
-                + values.joined(separator: ", "))
-        }
+        try await database.insert(
+            db, into: "metrics",
+            columns: ["run_uuid", "key", "value", "is_nan", "timestamp", "step", "model_id", "dataset_name", "dataset_digest"],
+            rows: metrics.map { m in
+                [.text(runID), .text(m.key), .double(m.value.isNaN ? 0 : m.value), .int(m.value.isNaN ? 1 : 0), .int(m.timestamp),
+                 .int(m.step), .text(m.modelID), .text(m.datasetName), .text(m.datasetDigest)]
+            })
         // The latest point per key: highest step, then timestamp, then value (MLflow's order).
         var latest: [String: Metric] = [:]
         for m in metrics {
             if let current = latest[m.key], !Self.isLater(m, than: current) { continue }
             latest[m.key] = m
         }
-        let newest = Array(latest.values)
-        for chunk in newest.chunked(by: 300) {
-            let values = chunk.map { m -> SQLQueryString in
-                let isNaN = m.value.isNaN
-                return "(\(bind: runID), \(bind: m.key), \(bind: isNaN ? 0 : m.value), \(bind: isNaN ? 1 : 0), \(bind: m.timestamp), \(bind: m.step))"
-            }
-            try await database.run(db, "INSERT INTO latest_metrics (run_uuid, key, value, is_nan, timestamp, step) VALUES " + values.joined(separator: ", ")
-                + """
+        try await database.insert(
+            db, into: "latest_metrics", columns: ["run_uuid", "key", "value", "is_nan", "timestamp", "step"],
+            rows: latest.values.map { m in
+                [.text(runID), .text(m.key), .double(m.value.isNaN ? 0 : m.value), .int(m.value.isNaN ? 1 : 0), .int(m.timestamp), .int(m.step)]
+            },
+            suffix: """
                  ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
                    timestamp = excluded.timestamp, step = excluded.step
                  WHERE excluded.step > latest_metrics.step
                     OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
                     OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)
                 """)
-        }
     }
 
     static func isLater(_ a: Metric, than b: Metric) -> Bool {
         if a.step != b.step { return a.step > b.step }
         if a.timestamp != b.timestamp { return a.timestamp > b.timestamp }
         return (a.value.isNaN ? 0 : a.value) > (b.value.isNaN ? 0 : b.value)
-    }
-}
-
-extension Array {
-    func chunked(by size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
