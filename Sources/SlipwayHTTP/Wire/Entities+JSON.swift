@@ -27,18 +27,34 @@ public enum Wire {
     }
 
     public static func metric(_ m: Metric, withContext: Bool = false) -> JSONValue {
-        var o = JSONObjectBuilder()
-        o.add("key", m.key)
-        o.add("value", .number(m.value))
-        o.add("timestamp", m.timestamp)
-        o.add("step", m.step)
+        var out = JSONStream(capacity: 96)
+        write(m, withContext: withContext, to: &out)
+        return .raw(out.bytes)
+    }
+
+    /// A list of metric points (a metric history page holds up to 25,000).
+    public static func metrics(_ list: [Metric], withContext: Bool = false) -> JSONValue {
+        var out = JSONStream(capacity: 80 * list.count + 2)
+        out.beginArray()
+        for m in list { write(m, withContext: withContext, to: &out) }
+        out.endArray()
+        return .raw(out.bytes)
+    }
+
+    static func write(_ m: Metric, withContext: Bool, to out: inout JSONStream) {
+        out.beginObject()
+        out.field("key", m.key)
+        out.key("value")
+        out.number(m.value)
+        out.field("timestamp", m.timestamp)
+        out.field("step", m.step)
         if withContext {
-            o.add("dataset_name", ifPresent: m.datasetName)
-            o.add("dataset_digest", ifPresent: m.datasetDigest)
-            o.add("model_id", ifPresent: m.modelID)
-            o.add("run_id", ifPresent: m.runID)
+            if let v = m.datasetName { out.field("dataset_name", v) }
+            if let v = m.datasetDigest { out.field("dataset_digest", v) }
+            if let v = m.modelID { out.field("model_id", v) }
+            if let v = m.runID { out.field("run_id", v) }
         }
-        return o.value
+        out.endObject()
     }
 
     /// A whole run; written straight to bytes, since search pages hold hundreds of them.
@@ -85,15 +101,7 @@ public enum Wire {
         if !run.metrics.isEmpty {
             out.key("metrics")
             out.beginArray()
-            for m in run.metrics {
-                out.beginObject()
-                out.field("key", m.key)
-                out.key("value")
-                out.number(m.value)
-                out.field("timestamp", m.timestamp)
-                out.field("step", m.step)
-                out.endObject()
-            }
+            for m in run.metrics { write(m, withContext: false, to: &out) }
             out.endArray()
         }
         write(run.params, named: "params", to: &out)

@@ -106,7 +106,10 @@ struct RunsController<Store: TrackingStore>: Sendable {
             let page = try await store.metricHistory(
                 runID: try r.runID(), key: try r.requiredString("metric_key"),
                 maxResults: Int(try r.int64("max_results") ?? 25_000), pageToken: try r.string("page_token"))
-            return Wire.page("metrics", page.items.map { Wire.metric($0) }, next: page.nextPageToken)
+            var o = JSONObjectBuilder()
+            if !page.items.isEmpty { o.add("metrics", Wire.metrics(page.items)) }
+            o.add("next_page_token", ifPresent: page.nextPageToken)
+            return o.value
         }
     }
 
