@@ -167,3 +167,24 @@ struct ArtifactRepositoryTests {
 }
 
 import Foundation
+
+@Suite("Webhook store (SQLite and PostgreSQL)")
+struct WebhookStoreTests {
+    @Test("Create, read, list, update, delete; validation", arguments: TestBackend.available)
+    func lifecycle(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { db in
+            let store = SQLWebhookStore(database: db)
+            let events = [try WebhookEvent(entity: "MODEL_VERSION", action: "CREATED"), try WebhookEvent(entity: "MODEL_VERSION_ALIAS", action: "CREATED")]
+            let hook = try await store.createWebhook(name: "hook", description: "d", url: "https://127.0.0.1:9/h", events: events, secret: "s3cr3t", status: .disabled)
+            #expect(try await store.getWebhook(id: hook.id) == hook)
+            #expect(try await store.listWebhooks(maxResults: 10, pageToken: nil).items.map(\.id) == [hook.id])
+            let updated = try await store.updateWebhook(id: hook.id, change: WebhookChange(description: "updated", status: .active))
+            #expect(updated.description == "updated" && updated.status == .active && updated.events == events && updated.secret == "s3cr3t")
+            try await store.deleteWebhook(id: hook.id)
+            await expectError(.resourceDoesNotExist) { _ = try await store.getWebhook(id: hook.id) }
+            await expectError(.invalidParameterValue) { _ = try await store.createWebhook(name: "x", description: "", url: "ftp://x", events: events, secret: nil, status: .active) }
+            await expectError(.invalidParameterValue) { _ = try await store.createWebhook(name: "x", description: "", url: "http://x", events: [], secret: nil, status: .active) }
+            #expect(throws: SlipwayError.self) { try WebhookEvent(entity: "RUN", action: "CREATED") }
+        }
+    }
+}

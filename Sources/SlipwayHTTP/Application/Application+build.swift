@@ -30,6 +30,7 @@ func buildRouter(_ stores: Stores, config: AppConfiguration) -> Router<BasicRequ
     LoggedModelsController(store: stores.tracking).addRoutes(to: mlflow)
     RegisteredModelsController(registry: stores.registry).addRoutes(to: mlflow)
     ModelVersionsController(store: stores.tracking, registry: stores.registry).addRoutes(to: mlflow)
+    WebhooksController(store: stores.webhooks).addRoutes(to: mlflow)
     let artifacts = ArtifactsController(store: stores.tracking, artifacts: stores.artifacts, maxArtifactBytes: config.maxArtifactBytes)
     artifacts.addTrackingRoutes(to: mlflow)
     let proxy = RouteCollection(context: BasicRequestContext.self)

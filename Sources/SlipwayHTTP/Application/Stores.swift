@@ -8,6 +8,7 @@ public struct Stores: Sendable {
     public let tracking: SQLTrackingStore
     public let registry: SQLRegistryStore
     public let artifacts: FileArtifactRepository
+    public let webhooks: SQLWebhookStore
 
     /// Opens (and migrates) the database and the artifact root the configuration names.
     public static func open(_ config: AppConfiguration, logger: Logger) async throws -> Stores {
@@ -17,6 +18,7 @@ public struct Stores: Sendable {
             database: database,
             tracking: SQLTrackingStore(database: database),
             registry: SQLRegistryStore(database: database),
-            artifacts: try FileArtifactRepository(root: config.artifactRoot, database: database))
+            artifacts: try FileArtifactRepository(root: config.artifactRoot, database: database),
+            webhooks: SQLWebhookStore(database: database))
     }
 }

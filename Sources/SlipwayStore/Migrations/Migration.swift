@@ -13,6 +13,7 @@ struct Migration: Sendable {
 /// Every migration, in order. Add new ones at the end with the next number.
 let allMigrations: [Migration] = [
     migration0001Initial,
+    migration0002Webhooks,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the
