@@ -132,3 +132,23 @@ protocol OptionalProtocol { var isNone: Bool { get } }
 extension Optional: OptionalProtocol {
     var isNone: Bool { self == nil }
 }
+
+extension StoreDatabase {
+    /// The key/value rows (tags, params) of many owners at once, grouped by owner and sorted by key.
+    /// - Parameters:
+    ///   - table: a table with `key` and `value` columns and an owner column.
+    ///   - owner: the owner column (read back as text, whatever its type).
+    ///   - owners: the owners to load.
+    func keyValues(_ db: any SQLDatabase, table: String, owner: String, in owners: [any Encodable & Sendable]) async throws -> [String: [KeyValue]] {
+        guard !owners.isEmpty else { return [:] }
+        var grouped: [String: [KeyValue]] = [:]
+        let rows = try await rows(db, """
+            SELECT CAST(\(unsafeRaw: owner) AS TEXT) AS owner, key, value FROM \(unsafeRaw: table)
+            WHERE \(unsafeRaw: owner) IN (\(binds: owners)) ORDER BY key
+            """)
+        for row in rows {
+            grouped[try row.string("owner"), default: []].append(KeyValue(key: try row.string("key"), value: try row.string("value")))
+        }
+        return grouped
+    }
+}

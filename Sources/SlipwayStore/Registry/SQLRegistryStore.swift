@@ -152,10 +152,8 @@ public struct SQLRegistryStore: RegistryStore {
         let names = models.map(\.name)
         var index: [String: Int] = [:]
         for (i, m) in models.enumerated() { index[m.name] = i }
-        for row in try await database.rows(db, "SELECT name, key, value FROM registered_model_tags WHERE name IN (\(binds: names)) ORDER BY key") {
-            guard let i = index[try row.string("name")] else { continue }
-            models[i].tags.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
-        }
+        let tags = try await database.keyValues(db, table: "registered_model_tags", owner: "name", in: names)
+        for i in models.indices { models[i].tags = tags[models[i].name] ?? [] }
         for row in try await database.rows(db, "SELECT name, alias, version FROM registered_model_aliases WHERE name IN (\(binds: names)) ORDER BY alias") {
             guard let i = index[try row.string("name")] else { continue }
             models[i].aliases.append(ModelAlias(alias: try row.string("alias"), version: try row.int("version")))

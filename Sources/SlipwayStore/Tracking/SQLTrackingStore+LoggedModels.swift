@@ -136,13 +136,11 @@ extension SQLTrackingStore {
         let ids = models.map(\.modelID)
         var index: [String: Int] = [:]
         for (i, m) in models.enumerated() { index[m.modelID] = i }
-        for row in try await database.rows(db, "SELECT model_id, key, value FROM logged_model_tags WHERE model_id IN (\(binds: ids)) ORDER BY key") {
-            guard let i = index[try row.string("model_id")] else { continue }
-            models[i].tags.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
-        }
-        for row in try await database.rows(db, "SELECT model_id, key, value FROM logged_model_params WHERE model_id IN (\(binds: ids)) ORDER BY key") {
-            guard let i = index[try row.string("model_id")] else { continue }
-            models[i].params.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
+        let tags = try await database.keyValues(db, table: "logged_model_tags", owner: "model_id", in: ids)
+        let params = try await database.keyValues(db, table: "logged_model_params", owner: "model_id", in: ids)
+        for i in models.indices {
+            models[i].tags = tags[models[i].modelID] ?? []
+            models[i].params = params[models[i].modelID] ?? []
         }
         for row in try await database.rows(db, """
             SELECT run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest

@@ -80,13 +80,11 @@ extension SQLTrackingStore {
             let id = try row.string("run_uuid")
             runs[id]?.metrics.append(try decodeMetric(row))
         }
-        for row in try await database.rows(db, "SELECT run_uuid, key, value FROM params WHERE run_uuid IN (\(binds: ids)) ORDER BY key") {
-            let id = try row.string("run_uuid")
-            runs[id]?.params.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
-        }
-        for row in try await database.rows(db, "SELECT run_uuid, key, value FROM tags WHERE run_uuid IN (\(binds: ids)) ORDER BY key") {
-            let id = try row.string("run_uuid")
-            runs[id]?.tags.append(KeyValue(key: try row.string("key"), value: try row.string("value")))
+        let params = try await database.keyValues(db, table: "params", owner: "run_uuid", in: ids)
+        let tags = try await database.keyValues(db, table: "tags", owner: "run_uuid", in: ids)
+        for id in ids {
+            runs[id]?.params = params[id] ?? []
+            runs[id]?.tags = tags[id] ?? []
         }
         for row in try await database.rows(db, """
             SELECT run_uuid, dataset_name, dataset_digest, source_type, source, dataset_schema, profile, tags_json

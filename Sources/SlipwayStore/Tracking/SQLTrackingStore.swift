@@ -169,12 +169,7 @@ public struct SQLTrackingStore: TrackingStore {
         }
         if experiments.isEmpty { return experiments }
         let ids = experiments.compactMap { Int64($0.id) }
-        let tagRows = try await database.rows(db, "SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (\(binds: ids)) ORDER BY key")
-        var tags: [String: [KeyValue]] = [:]
-        for row in tagRows {
-            let id = String(try row.int64("experiment_id"))
-            tags[id, default: []].append(KeyValue(key: try row.string("key"), value: try row.string("value")))
-        }
+        let tags = try await database.keyValues(db, table: "experiment_tags", owner: "experiment_id", in: ids)
         for i in experiments.indices { experiments[i].tags = tags[experiments[i].id] ?? [] }
         return experiments
     }
