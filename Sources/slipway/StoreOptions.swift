@@ -10,16 +10,21 @@ struct StoreOptions: ParsableArguments {
     var dataDirectory: String = ProcessInfo.processInfo.environment["SLIPWAY_DATA_DIR"] ?? "./slipway-data"
 
     @Option(name: .customLong("database-url"), help: "postgres://user:password@host:port/database to use PostgreSQL (env SLIPWAY_DATABASE_URL).")
-    var databaseURL: String? = ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"]
+    var databaseURL: String?
+
+    /// `--database-url`, else `SLIPWAY_DATABASE_URL`.
+    var resolvedDatabaseURL: String? {
+        databaseURL ?? ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     func validate() throws {
-        if let url = databaseURL, !url.isEmpty, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+        if let url = resolvedDatabaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
             throw ValidationError("--database-url must start with postgres:// or postgresql://, got '\(url)'")
         }
     }
 
     func configuration() -> AppConfiguration {
-        AppConfiguration(dataDirectory: dataDirectory, databaseURL: databaseURL)
+        AppConfiguration(dataDirectory: dataDirectory, databaseURL: resolvedDatabaseURL)
     }
 }
 

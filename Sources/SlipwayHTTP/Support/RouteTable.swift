@@ -8,7 +8,7 @@ final class RouteTable: Sendable {
 
     /// Records `method path` for each mount prefix.
     func record(_ method: HTTPRequest.Method, _ path: String) {
-        methods.withLockedValue { $0[path, default: []].insert(method) }
+        methods.withLockedValue { _ = $0[path, default: []].insert(method) }
     }
 
     /// The methods a request path (with its `/api/2.0/mlflow/` or `/ajax-api/2.0/mlflow/` prefix) accepts.

@@ -1,5 +1,5 @@
 import Foundation
-public import SlipwayCore
+import SlipwayCore
 import SQLiteKit
 import SQLiteNIO
 public import SQLKit
