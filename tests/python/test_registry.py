@@ -1,5 +1,7 @@
 """The registry flow of the recorded trace (traces/registry.jsonl): models, versions, aliases,
 stages, tags, search, download URIs, rename, delete."""
+import time
+
 import mlflow
 import pytest
 from mlflow.exceptions import MlflowException
@@ -85,3 +87,20 @@ def test_mismatched_source_is_rejected(client, run_id):
         client.create_model_version(name, "runs:/0123456789abcdef0123456789abcdef/model", run_id=run_id)
     assert err.value.error_code == "INVALID_PARAMETER_VALUE"
     assert client.search_model_versions(f"name='{name}'") == []
+
+
+def test_search_by_timestamps_and_order(client, run_id):
+    prefix = unique("ts")
+    for i in range(3):
+        client.create_registered_model(f"{prefix}-{i}")
+        time.sleep(0.01)  # distinct millisecond timestamps
+    models = client.search_registered_models(filter_string=f"name LIKE '{prefix}%'", order_by=["last_updated_timestamp DESC"])
+    assert [m.name for m in models] == [f"{prefix}-2", f"{prefix}-1", f"{prefix}-0"]
+    first = client.get_registered_model(f"{prefix}-0").creation_timestamp
+    later = client.search_registered_models(filter_string=f"name LIKE '{prefix}%' AND creation_timestamp > {first}", order_by=["name ASC"])
+    assert [m.name for m in later] == [f"{prefix}-1", f"{prefix}-2"]
+    client.create_model_version(f"{prefix}-0", f"runs:/{run_id}/model", run_id=run_id)
+    assert len(client.search_model_versions(f"name = '{prefix}-0'", order_by=["timestamp DESC"])) == 1
+    with pytest.raises(MlflowException) as err:
+        client.search_experiments(order_by=["nonsense ASC"])
+    assert err.value.error_code == "INVALID_PARAMETER_VALUE"

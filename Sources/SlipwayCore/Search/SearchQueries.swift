@@ -122,7 +122,7 @@ public struct EntitySearch: Sendable {
             }
         }
         for term in self.orderBy {
-            guard term.entity == .attribute, attributes.contains(term.key) || term.key == "timestamp" else {
+            guard term.entity == .attribute, attributes.contains(term.key) else {
                 if allowMetricsAndParams, term.entity == .metric { continue }
                 throw .invalidParameter("Invalid order_by clause: '\(term.key)' is not a valid attribute")
             }

@@ -129,7 +129,7 @@ extension SQLRegistryStore {
                 }
                 return FilterSQL.compare("model_versions.version", c.comparator, value)
             }
-            let column = c.key == "source_path" ? "source" : c.key
+            let column = c.key == "source_path" ? "source" : c.key == "timestamp" ? "last_updated_timestamp" : c.key
             return FilterSQL.compare("model_versions.\(column)", c.comparator, c.value)
         }
         var order = search.orderBy.map { term -> String in

@@ -90,12 +90,9 @@ public struct SQLRegistryStore: RegistryStore {
                 }
                 return FilterSQL.exists(table: "registered_model_tags", ownerColumn: "name", outer: "registered_models.name", key: c.key, c.comparator, c.value)
             }
-            return FilterSQL.compare("registered_models.name", c.comparator, c.value)
+            return FilterSQL.compare("registered_models.\(Self.modelColumn(c.key))", c.comparator, c.value)
         }
-        var order = search.orderBy.map { term -> String in
-            let column = term.key == "name" ? "name" : term.key == "creation_timestamp" ? "creation_timestamp" : "last_updated_timestamp"
-            return "\(column) \(term.ascending ? "ASC" : "DESC")"
-        }
+        var order = search.orderBy.map { "\(Self.modelColumn($0.key)) \($0.ascending ? "ASC" : "DESC")" }
         order.append("name ASC")
         let condition: SQLQueryString = try filter.condition(search.filter)
             + " ORDER BY \(unsafeRaw: order.joined(separator: ", ")) LIMIT \(bind: search.maxResults + 1) OFFSET \(bind: offset)"
@@ -119,6 +116,15 @@ public struct SQLRegistryStore: RegistryStore {
     }
 
     // MARK: - Shared pieces
+
+    /// The column behind a registered-model search attribute (`timestamp` is MLflow's short name).
+    static func modelColumn(_ attribute: String) -> String {
+        switch attribute {
+        case "creation_timestamp": return "creation_timestamp"
+        case "last_updated_timestamp", "timestamp": return "last_updated_timestamp"
+        default: return "name"
+        }
+    }
 
     static func validateModelName(_ name: String) throws {
         if name.isEmpty { throw SlipwayError.invalidParameter("Missing value for required parameter 'name'.") }
