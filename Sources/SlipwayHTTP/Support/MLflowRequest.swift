@@ -68,12 +68,20 @@ struct MLflowRequest {
     func string(_ key: String) throws(SlipwayError) -> String? {
         switch fields[key] {
         case nil, .null?: return nil
-        case .string(let s)?: return s
+        case .string(let s)?: return try checked(key, s)
         case .array(let items)? where items.count == 1:
-            if case .string(let s) = items[0] { return s }
+            if case .string(let s) = items[0] { return try checked(key, s) }
             throw wrongType(key, .array(items))
         case let value?: throw wrongType(key, value)
         }
+    }
+
+    /// NUL characters are refused everywhere: PostgreSQL cannot store them in text.
+    func checked(_ key: String, _ value: String) throws(SlipwayError) -> String {
+        if value.utf8.contains(0) {
+            throw .invalidParameter("Invalid value for parameter '\(key)': NUL characters are not allowed.")
+        }
+        return value
     }
 
     func requiredString(_ key: String) throws(SlipwayError) -> String {
@@ -137,11 +145,11 @@ struct MLflowRequest {
     func strings(_ key: String) throws(SlipwayError) -> [String] {
         switch fields[key] {
         case nil, .null?: return []
-        case .string(let s)?: return [s]
+        case .string(let s)?: return [try checked(key, s)]
         case .array(let items)?:
             return try items.map { item throws(SlipwayError) in
                 guard case .string(let s) = item else { throw wrongType(key, item) }
-                return s
+                return try checked(key, s)
             }
         case let value?: throw wrongType(key, value)
         }
