@@ -13,8 +13,7 @@ struct Experiments: AsyncParsableCommand {
 
         func run() async throws {
             try await withStores(store) { stores in
-                let search = try EntitySearch(filter: nil, maxResults: 50_000, orderBy: ["experiment_id ASC"], pageToken: nil,
-                                              attributes: ["experiment_id"])
+                let search = try EntitySearch(.experiments, filter: nil, maxResults: 50_000, orderBy: ["experiment_id ASC"])
                 let experiments = try await stores.tracking.searchExperiments(search, viewType: .activeOnly).items
                 if json {
                     print(JSONWriter.string(.object([("experiments", .array(experiments.map(Wire.experiment)))])))

@@ -12,7 +12,7 @@ struct Models: AsyncParsableCommand {
 
         func run() async throws {
             try await withStores(store) { stores in
-                let search = try EntitySearch(filter: nil, maxResults: 1000, orderBy: ["name ASC"], pageToken: nil, attributes: ["name"])
+                let search = try EntitySearch(.registeredModels, filter: nil, maxResults: 1000, orderBy: ["name ASC"])
                 let models = try await stores.registry.searchRegisteredModels(search).items
                 if json {
                     print(JSONWriter.string(.object([("registered_models", .array(models.map(Wire.registeredModel)))])))
@@ -38,8 +38,7 @@ struct Models: AsyncParsableCommand {
         func run() async throws {
             try await withStores(store) { stores in
                 let model = try await stores.registry.getRegisteredModel(name: name)
-                let search = try EntitySearch(filter: "name = '\(name.replacingOccurrences(of: "'", with: "''"))'", maxResults: 200_000,
-                                              orderBy: ["version_number DESC"], pageToken: nil, attributes: ["name", "version_number"], maxAllowed: 200_000)
+                let search = try EntitySearch(.modelVersions, filter: "name = '\(name.replacingOccurrences(of: "'", with: "''"))'", maxResults: 200_000, orderBy: ["version_number DESC"])
                 let versions = try await stores.registry.searchModelVersions(search).items
                 if json {
                     print(JSONWriter.string(.object([

@@ -108,18 +108,15 @@ struct RegistryStoreTests {
             let registry = registry(db)
             for name in ["iris-a", "iris-b", "wine"] { _ = try await registry.createRegisteredModel(name: name, tags: [], description: nil) }
             try await registry.setRegisteredModelTag(name: "iris-b", tag: KeyValue(key: "mlflow.prompt.is_prompt", value: "true"))
-            let attributes: Set<String> = ["name"]
-            let found = try await registry.searchRegisteredModels(try EntitySearch(
-                filter: "name LIKE 'iris%' AND tag.`mlflow.prompt.is_prompt` != 'true'", maxResults: 10, orderBy: ["name ASC"], pageToken: nil, attributes: attributes))
+            let found = try await registry.searchRegisteredModels(try EntitySearch(.registeredModels, filter: "name LIKE 'iris%' AND tag.`mlflow.prompt.is_prompt` != 'true'", maxResults: 10, orderBy: ["name ASC"]))
             #expect(found.items.map(\.name) == ["iris-a"])
-            let all = try await registry.searchRegisteredModels(try EntitySearch(filter: "tag.`mlflow.prompt.is_prompt` != 'true'", maxResults: 100, orderBy: [], pageToken: nil, attributes: attributes))
+            let all = try await registry.searchRegisteredModels(try EntitySearch(.registeredModels, filter: "tag.`mlflow.prompt.is_prompt` != 'true'", maxResults: 100, orderBy: []))
             #expect(all.items.map(\.name) == ["iris-a", "wine"])
             _ = try await version(registry, "wine", run: "r1")
             _ = try await version(registry, "wine", run: "r2")
-            let versionAttributes: Set<String> = ["name", "run_id", "version_number"]
-            let versions = try await registry.searchModelVersions(try EntitySearch(filter: "name='wine'", maxResults: 100, orderBy: [], pageToken: nil, attributes: versionAttributes))
+            let versions = try await registry.searchModelVersions(try EntitySearch(.modelVersions, filter: "name='wine'", maxResults: 100, orderBy: []))
             #expect(versions.items.map(\.version) == [2, 1])
-            let byRun = try await registry.searchModelVersions(try EntitySearch(filter: "run_id = 'r2'", maxResults: 100, orderBy: [], pageToken: nil, attributes: versionAttributes))
+            let byRun = try await registry.searchModelVersions(try EntitySearch(.modelVersions, filter: "run_id = 'r2'", maxResults: 100, orderBy: []))
             #expect(byRun.items.map(\.version) == [2])
         }
     }

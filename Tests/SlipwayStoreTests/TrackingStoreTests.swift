@@ -46,7 +46,7 @@ struct TrackingStoreTests {
             #expect(try await store.getExperiment(id: id).tags.isEmpty)
 
             try await store.setExperimentLifecycle(id: id, .deleted)
-            let active = try await store.searchExperiments(try EntitySearch(filter: nil, maxResults: 100, orderBy: [], pageToken: nil, attributes: ["name"]), viewType: .activeOnly)
+            let active = try await store.searchExperiments(try EntitySearch(.experiments, filter: nil, maxResults: 100), viewType: .activeOnly)
             #expect(active.items.map(\.id) == ["0"])
             try await store.setExperimentLifecycle(id: id, .active)
             await expectError(.invalidParameterValue) { try await store.setExperimentLifecycle(id: "0", .deleted) }
@@ -70,16 +70,15 @@ struct TrackingStoreTests {
         try await backend.withDatabase { db in
             let store = store(db)
             for name in ["bike-a", "bike-b", "Bike-c", "iris"] { _ = try await store.createExperiment(name: name, artifactLocation: nil, tags: []) }
-            let attributes: Set<String> = ["name", "creation_time"]
-            let bikes = try await store.searchExperiments(try EntitySearch(filter: "name LIKE 'bike%'", maxResults: 10, orderBy: ["creation_time DESC"], pageToken: nil, attributes: attributes), viewType: .activeOnly)
+            let bikes = try await store.searchExperiments(try EntitySearch(.experiments, filter: "name LIKE 'bike%'", maxResults: 10, orderBy: ["creation_time DESC"], pageToken: nil), viewType: .activeOnly)
             #expect(bikes.items.map(\.name) == ["bike-b", "bike-a"])
-            let ci = try await store.searchExperiments(try EntitySearch(filter: "name ILIKE 'bike%'", maxResults: 10, orderBy: ["name ASC"], pageToken: nil, attributes: attributes), viewType: .activeOnly)
+            let ci = try await store.searchExperiments(try EntitySearch(.experiments, filter: "name ILIKE 'bike%'", maxResults: 10, orderBy: ["name ASC"], pageToken: nil), viewType: .activeOnly)
             #expect(ci.items.map(\.name) == ["Bike-c", "bike-a", "bike-b"])
-            let first = try await store.searchExperiments(try EntitySearch(filter: nil, maxResults: 2, orderBy: ["name ASC"], pageToken: nil, attributes: attributes), viewType: .activeOnly)
+            let first = try await store.searchExperiments(try EntitySearch(.experiments, filter: nil, maxResults: 2, orderBy: ["name ASC"], pageToken: nil), viewType: .activeOnly)
             #expect(first.items.map(\.name) == ["Bike-c", "Default"])
-            let second = try await store.searchExperiments(try EntitySearch(filter: nil, maxResults: 2, orderBy: ["name ASC"], pageToken: first.nextPageToken, attributes: attributes), viewType: .activeOnly)
+            let second = try await store.searchExperiments(try EntitySearch(.experiments, filter: nil, maxResults: 2, orderBy: ["name ASC"], pageToken: first.nextPageToken), viewType: .activeOnly)
             #expect(second.items.map(\.name) == ["bike-a", "bike-b"])
-            let third = try await store.searchExperiments(try EntitySearch(filter: nil, maxResults: 2, orderBy: ["name ASC"], pageToken: second.nextPageToken, attributes: attributes), viewType: .activeOnly)
+            let third = try await store.searchExperiments(try EntitySearch(.experiments, filter: nil, maxResults: 2, orderBy: ["name ASC"], pageToken: second.nextPageToken), viewType: .activeOnly)
             #expect(third.items.map(\.name) == ["iris"])
             #expect(third.nextPageToken == nil)
         }
@@ -248,7 +247,7 @@ struct TrackingStoreTests {
             #expect(fetched.params == [KeyValue(key: "a", value: "1")])
             #expect(fetched.metrics.map(\.key) == ["acc"])
             #expect(fetched.metrics.first?.runID == run.info.runID)
-            let search = try EntitySearch(filter: "name = 'model'", maxResults: 10, orderBy: [], pageToken: nil, attributes: ["name"], allowMetricsAndParams: true)
+            let search = try EntitySearch(.loggedModels, filter: "name = 'model'", maxResults: 10)
             #expect(try await store.searchLoggedModels(experimentIDs: [id], search: search).items.map(\.modelID) == [model.modelID])
             #expect(try await store.searchLoggedModels(experimentIDs: ["0"], search: search).items.isEmpty)
             await expectError(.resourceDoesNotExist) { _ = try await store.getLoggedModel(id: "m-nope") }

@@ -81,39 +81,70 @@ public struct RunSearch: Sendable {
 }
 
 /// A search over one of the registry's or tracking's simpler entities (experiments, registered
-/// models, model versions, logged models): a filter limited to the given attributes, order and paging.
+/// models, model versions, logged models): a filter limited to the entity's attributes, order and
+/// paging. The attribute sets live here, so a store can map every validated name onto a column.
 public struct EntitySearch: Sendable {
+    /// What is searched, and so which attributes a filter or order may name.
+    public enum Kind: Sendable {
+        case experiments
+        case registeredModels
+        case modelVersions
+        case loggedModels
+
+        public var attributes: Set<String> {
+            switch self {
+            case .experiments: return ["name", "experiment_id", "id", "creation_time", "last_update_time", "lifecycle_stage"]
+            case .registeredModels: return ["name", "creation_timestamp", "last_updated_timestamp", "timestamp"]
+            case .modelVersions:
+                return ["name", "version_number", "version", "run_id", "source_path", "source", "current_stage",
+                        "creation_timestamp", "last_updated_timestamp", "timestamp", "model_id"]
+            case .loggedModels:
+                return ["model_id", "name", "status", "model_type", "source_run_id", "creation_timestamp", "creation_time",
+                        "last_updated_timestamp", "experiment_id"]
+            }
+        }
+
+        /// Logged models also filter on `metrics.` and `params.`.
+        var allowsMetricsAndParams: Bool { self == .loggedModels }
+
+        /// The largest page MLflow allows for this kind.
+        public var maxResultsLimit: Int {
+            switch self {
+            case .registeredModels: return 1000
+            case .modelVersions: return 200_000
+            case .experiments, .loggedModels: return 50_000
+            }
+        }
+    }
+
+    public var kind: Kind
     public var filter: FilterExpression?
     public var maxResults: Int
     public var orderBy: [OrderTerm]
     public var pageToken: String?
 
-    /// - Parameters:
-    ///   - attributes: attribute names the filter and order may use.
-    ///   - allowTags: whether `tags.KEY` comparisons are allowed.
-    ///   - allowMetricsAndParams: whether `metrics.` and `params.` are allowed (logged models).
-    public init(
-        filter: String?, maxResults: Int, orderBy: [String], pageToken: String?,
-        attributes: Set<String>, allowTags: Bool = true, allowMetricsAndParams: Bool = false, maxAllowed: Int = 50_000
-    ) throws(SlipwayError) {
-        guard maxResults > 0, maxResults <= maxAllowed else {
-            throw .invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer at most \(maxAllowed)")
+    /// Parses and validates a filter and order against the kind's attributes.
+    public init(_ kind: Kind, filter: String?, maxResults: Int, orderBy: [String] = [], pageToken: String? = nil) throws(SlipwayError) {
+        guard maxResults > 0, maxResults <= kind.maxResultsLimit else {
+            throw .invalidParameter("Invalid value \(maxResults) for parameter 'max_results' supplied. It must be a positive integer at most \(kind.maxResultsLimit)")
         }
         let parser = FilterParser()
+        self.kind = kind
         self.filter = try parser.parse(filter ?? "")
         self.maxResults = maxResults
         self.orderBy = try orderBy.map { clause throws(SlipwayError) in try parser.parseOrderBy(clause) }
         self.pageToken = pageToken
+        let attributes = kind.attributes
         for c in self.filter?.comparisons ?? [] {
             switch c.entity {
             case .attribute:
                 guard attributes.contains(c.key) else {
                     throw .invalidParameter("Invalid attribute key '\(c.key)' specified. Valid keys are '\(attributes.sorted())'")
                 }
-            case .tag where allowTags: break
-            case .metric where allowMetricsAndParams:
+            case .tag: break
+            case .metric where kind.allowsMetricsAndParams:
                 guard case .number = c.value else { throw .invalidParameter("Expected numeric value type for metric") }
-            case .param where allowMetricsAndParams: break
+            case .param where kind.allowsMetricsAndParams: break
             default:
                 throw .invalidParameter("Invalid entity type '\(c.entity.rawValue)' in this filter")
             }
@@ -122,10 +153,9 @@ public struct EntitySearch: Sendable {
             }
         }
         for term in self.orderBy {
-            guard term.entity == .attribute, attributes.contains(term.key) else {
-                if allowMetricsAndParams, term.entity == .metric { continue }
-                throw .invalidParameter("Invalid order_by clause: '\(term.key)' is not a valid attribute")
-            }
+            if term.entity == .attribute, attributes.contains(term.key) { continue }
+            if kind.allowsMetricsAndParams, term.entity == .metric { continue }
+            throw .invalidParameter("Invalid order_by clause: '\(term.key)' is not a valid attribute")
         }
     }
 }

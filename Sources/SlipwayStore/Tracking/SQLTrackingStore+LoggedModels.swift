@@ -106,11 +106,6 @@ extension SQLTrackingStore {
         return PageToken.page(rows, offset: offset, limit: search.maxResults)
     }
 
-    static let loggedModelAttributes: Set<String> = [
-        "model_id", "name", "status", "model_type", "source_run_id", "creation_timestamp", "creation_time",
-        "last_updated_timestamp", "experiment_id",
-    ]
-
     static func loggedModelColumn(_ key: String) -> String {
         key == "creation_time" ? "creation_timestamp" : key
     }

@@ -23,9 +23,8 @@ struct ExperimentsController<Store: TrackingStore>: Sendable {
         }
         let search: MLflowHandler = { r in
             let query = try EntitySearch(
-                filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 1000), orderBy: try r.strings("order_by"),
-                pageToken: try r.string("page_token"),
-                attributes: ["name", "experiment_id", "id", "creation_time", "last_update_time", "lifecycle_stage"])
+                .experiments, filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 1000),
+                orderBy: try r.strings("order_by"), pageToken: try r.string("page_token"))
             let page = try await store.searchExperiments(query, viewType: try viewType(r, "view_type"))
             return Wire.page("experiments", page.items.map(Wire.experiment), next: page.nextPageToken)
         }

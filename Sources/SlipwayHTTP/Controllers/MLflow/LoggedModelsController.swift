@@ -39,9 +39,8 @@ struct LoggedModelsController<Store: TrackingStore>: Sendable {
         }
         routes.add(.post, "logged-models/search") { r in
             let search = try EntitySearch(
-                filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 100),
-                orderBy: try orderFields(r), pageToken: try r.string("page_token"),
-                attributes: SQLLoggedModelAttributes.names, allowMetricsAndParams: true)
+                .loggedModels, filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 100),
+                orderBy: try orderFields(r), pageToken: try r.string("page_token"))
             let page = try await store.searchLoggedModels(experimentIDs: try r.strings("experiment_ids"), search: search)
             return Wire.page("models", page.items.map(Wire.loggedModel), next: page.nextPageToken)
         }
@@ -55,12 +54,4 @@ struct LoggedModelsController<Store: TrackingStore>: Sendable {
             return "\(field) \((try o.bool("ascending") ?? true) ? "ASC" : "DESC")"
         }
     }
-}
-
-/// The logged-model attributes a search may name.
-enum SQLLoggedModelAttributes {
-    static let names: Set<String> = [
-        "model_id", "name", "status", "model_type", "source_run_id", "creation_timestamp", "creation_time",
-        "last_updated_timestamp", "experiment_id",
-    ]
 }

@@ -46,10 +46,8 @@ struct ModelVersionsController<Store: TrackingStore, Registry: RegistryStore>: S
         }
         routes.add(.get, "model-versions/search") { r in
             let search = try EntitySearch(
-                filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 10_000), orderBy: try r.strings("order_by"),
-                pageToken: try r.string("page_token"),
-                attributes: ["name", "version_number", "version", "run_id", "source_path", "source", "current_stage",
-                             "creation_timestamp", "last_updated_timestamp", "timestamp", "model_id"], maxAllowed: 200_000)
+                .modelVersions, filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 10_000),
+                orderBy: try r.strings("order_by"), pageToken: try r.string("page_token"))
             let page = try await registry.searchModelVersions(search)
             return Wire.page("model_versions", page.items.map { Wire.modelVersion($0) }, next: page.nextPageToken)
         }

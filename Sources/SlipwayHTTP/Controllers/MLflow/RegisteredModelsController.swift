@@ -28,9 +28,8 @@ struct RegisteredModelsController<Registry: RegistryStore>: Sendable {
         }
         routes.add(.get, "registered-models/search") { r in
             let search = try EntitySearch(
-                filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 100), orderBy: try r.strings("order_by"),
-                pageToken: try r.string("page_token"),
-                attributes: ["name", "creation_timestamp", "last_updated_timestamp", "timestamp"], maxAllowed: 1000)
+                .registeredModels, filter: try r.string("filter"), maxResults: Int(try r.int64("max_results") ?? 100),
+                orderBy: try r.strings("order_by"), pageToken: try r.string("page_token"))
             let page = try await registry.searchRegisteredModels(search)
             return Wire.page("registered_models", page.items.map(Wire.registeredModel), next: page.nextPageToken)
         }
