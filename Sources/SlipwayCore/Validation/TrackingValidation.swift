@@ -23,7 +23,9 @@ public enum TrackingValidation {
         if total > maxEntitiesPerBatch {
             throw .invalidParameter("A batch logging request can contain at most \(maxEntitiesPerBatch) metrics, params and tags in total. Got \(total).")
         }
-        for metric in metrics { try validateName(metric.key, kind: "metric") }
+        // A batch repeats few keys (1000 points of one metric): check each name once.
+        var checked = Set<String>()
+        for metric in metrics where checked.insert(metric.key).inserted { try validateName(metric.key, kind: "metric") }
         for param in params {
             try validateName(param.key, kind: "param")
             if param.value.count > maxParamValueLength {

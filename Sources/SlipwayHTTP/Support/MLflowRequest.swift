@@ -6,10 +6,21 @@ import SlipwayCore
 /// The fields of an MLflow API request, from the query string (GET) or the JSON body (POST,
 /// PATCH, DELETE), with typed accessors that answer a client's mistakes with MLflow's messages.
 struct MLflowRequest {
-    let fields: [String: JSONValue]
+    /// The members in order. Requests have a handful of fields, so a linear look-up beats
+    /// hashing (a log-batch body holds a thousand small metric objects); the last of a
+    /// duplicated key wins, as in a dictionary.
+    struct Fields {
+        var members: [(String, JSONValue)]
+
+        subscript(key: String) -> JSONValue? {
+            members.last(where: { $0.0 == key })?.1
+        }
+    }
+
+    let fields: Fields
 
     init(fields: [String: JSONValue]) {
-        self.fields = fields
+        self.fields = Fields(members: Array(fields))
     }
 
     /// Reads the request's fields: the query for GET (and for a DELETE without a body), else the JSON body.
@@ -199,8 +210,10 @@ struct MLflowRequest {
     }
 
     init(object: JSONValue) {
-        var fields: [String: JSONValue] = [:]
-        if case .object(let members) = object { for (k, v) in members { fields[k] = v } }
-        self.fields = fields
+        if case .object(let members) = object {
+            fields = Fields(members: members)
+        } else {
+            fields = Fields(members: [])
+        }
     }
 }

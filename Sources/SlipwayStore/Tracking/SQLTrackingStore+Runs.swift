@@ -28,7 +28,7 @@ extension SQLTrackingStore {
                 VALUES (\(bind: runID), \(bind: Int64(experiment.id)!), \(bind: name), \(bind: info.userID), 'RUNNING',
                         \(bind: info.startTime), NULL, \(bind: info.artifactURI), 'active')
                 """)
-            try await upsertTags(db, runID: runID, allTags)
+            try await upsertTags(db, runID: runID, allTags, updatesName: false)
         }
         return Run(info: info, tags: allTags.sorted { $0.key < $1.key })
     }
@@ -165,7 +165,9 @@ extension SQLTrackingStore {
         return info
     }
 
-    func upsertTags(_ db: any SQLDatabase, runID: String, _ tags: [KeyValue]) async throws {
+    /// Sets tags; `mlflow.runName` also renames the run unless `updatesName` is off (a new run
+    /// already carries its name).
+    func upsertTags(_ db: any SQLDatabase, runID: String, _ tags: [KeyValue], updatesName: Bool = true) async throws {
         // The last value of a key in the batch wins.
         var latest: [String: String] = [:]
         var order: [String] = []
@@ -177,7 +179,7 @@ extension SQLTrackingStore {
             db, into: "tags", columns: ["run_uuid", "key", "value"],
             rows: order.map { [.text(runID), .text($0), .text(latest[$0]!)] },
             suffix: " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value")
-        if let name = latest["mlflow.runName"] {
+        if updatesName, let name = latest["mlflow.runName"] {
             try await database.run(db, "UPDATE runs SET name = \(bind: name) WHERE run_uuid = \(bind: runID)")
         }
     }
