@@ -4,11 +4,10 @@ import SQLKit
 
 extension SQLTrackingStore {
     public func createRun(_ request: CreateRunRequest) async throws -> Run {
-        let experiment = try await getExperiment(id: request.experimentID)
-        guard experiment.lifecycleStage == .active else {
-            throw SlipwayError.invalidParameter("The experiment \(experiment.id) must be in the 'active' state. Current state is \(experiment.lifecycleStage.rawValue).")
-        }
         try TrackingValidation.validateBatch(metrics: [], params: [], tags: request.tags)
+        guard let experimentID = Int64(request.experimentID) else {
+            throw SlipwayError.notFound("No Experiment with id=\(request.experimentID) exists")
+        }
         let runID = IDGenerator.runID()
         var tags = request.tags
         // The run name lives in the `mlflow.runName` tag too; either one names the run.
@@ -16,19 +15,28 @@ extension SQLTrackingStore {
         let name = request.runName.flatMap { $0.isEmpty ? nil : $0 } ?? tagName ?? RunNames.generate()
         if tagName == nil { tags.append(KeyValue(key: "mlflow.runName", value: name)) }
         let allTags = tags
-        let info = RunInfo(
-            runID: runID, experimentID: experiment.id, runName: name, userID: request.userID, status: .running,
-            startTime: request.startTime, endTime: nil, artifactURI: "\(experiment.artifactLocation)/\(runID)/artifacts",
-            lifecycleStage: .active)
-        cache?.invalidate(experiment.id)
-        defer { cache?.invalidate(experiment.id) }
-        try await database.transaction { db in
+        let experiment = String(experimentID)
+        cache?.invalidate(experiment)
+        defer { cache?.invalidate(experiment) }
+        let info = try await database.transaction { db in
+            guard let row = try await database.first(db, "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = \(bind: experimentID)") else {
+                throw SlipwayError.notFound("No Experiment with id=\(request.experimentID) exists")
+            }
+            let stage = try row.string("lifecycle_stage")
+            guard stage == LifecycleStage.active.rawValue else {
+                throw SlipwayError.invalidParameter("The experiment \(experiment) must be in the 'active' state. Current state is \(stage).")
+            }
+            let info = RunInfo(
+                runID: runID, experimentID: experiment, runName: name, userID: request.userID, status: .running,
+                startTime: request.startTime, endTime: nil, artifactURI: "\(try row.string("artifact_location"))/\(runID)/artifacts",
+                lifecycleStage: .active)
             try await database.run(db, """
                 INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage)
-                VALUES (\(bind: runID), \(bind: Int64(experiment.id)!), \(bind: name), \(bind: info.userID), 'RUNNING',
+                VALUES (\(bind: runID), \(bind: experimentID), \(bind: name), \(bind: info.userID), 'RUNNING',
                         \(bind: info.startTime), NULL, \(bind: info.artifactURI), 'active')
                 """)
             try await upsertTags(db, runID: runID, allTags, updatesName: false)
+            return info
         }
         return Run(info: info, tags: allTags.sorted { $0.key < $1.key })
     }
