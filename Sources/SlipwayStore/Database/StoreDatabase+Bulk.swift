@@ -1,3 +1,5 @@
+import Foundation
+import NIOCore
 import SQLiteNIO
 import SQLKit
 
@@ -6,6 +8,7 @@ enum SQLValue: Sendable {
     case text(String)
     case int(Int64)
     case double(Double)
+    case blob([UInt8])
     case null
 
     static func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
@@ -15,6 +18,7 @@ enum SQLValue: Sendable {
         case .text(let s): return .text(s)
         case .int(let i): return .integer(Int(i))
         case .double(let d): return .float(d)
+        case .blob(let b): return .blob(ByteBuffer(bytes: b))
         case .null: return .null
         }
     }
@@ -24,6 +28,7 @@ enum SQLValue: Sendable {
         case .text(let s): return s
         case .int(let i): return i
         case .double(let d): return d
+        case .blob(let b): return Data(b)
         case .null: return String?.none
         }
     }

@@ -61,6 +61,19 @@ public struct StoreRow: Sendable {
 
     public func int(_ column: String) throws -> Int { Int(try int64(column)) }
 
+    /// A binary column's bytes.
+    public func bytes(_ column: String) throws -> [UInt8] {
+        switch storage {
+        case .sqlite:
+            switch try value(column) {
+            case .blob(let buffer)?: return Array(buffer.readableBytesView)
+            case .text(let s)?: return Array(s.utf8)
+            default: return []
+            }
+        case .sql(let row): return [UInt8](try row.decode(column: column, as: Data.self))
+        }
+    }
+
     public func double(_ column: String) throws -> Double {
         switch storage {
         case .sqlite:

@@ -46,20 +46,31 @@ let migration0001Initial = Migration(version: 1, name: "initial", statements: [
         key TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY (run_uuid, key))
     """,
+    // Metric history is stored in chunks: the points one request logged for one key (and model,
+    // dataset) packed as 24-byte records (step, timestamp, value; little-endian) in one row.
+    // BYTEA is PostgreSQL's binary type; SQLite stores the blob as it is under that name.
     """
-    CREATE TABLE metrics (
+    CREATE TABLE metric_chunks (
         run_uuid TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        model_id TEXT,
+        dataset_name TEXT,
+        dataset_digest TEXT,
+        point_count BIGINT NOT NULL,
+        points BYTEA NOT NULL)
+    """,
+    "CREATE INDEX metric_chunks_run_key ON metric_chunks (run_uuid, key)",
+    "CREATE INDEX metric_chunks_model ON metric_chunks (model_id) WHERE model_id IS NOT NULL",
+    """
+    CREATE TABLE latest_model_metrics (
+        model_id TEXT NOT NULL,
         key TEXT NOT NULL,
         value DOUBLE PRECISION NOT NULL,
         is_nan INTEGER NOT NULL,
         timestamp BIGINT NOT NULL,
         step BIGINT NOT NULL,
-        model_id TEXT,
-        dataset_name TEXT,
-        dataset_digest TEXT)
+        PRIMARY KEY (model_id, key))
     """,
-    "CREATE INDEX metrics_run_key_step ON metrics (run_uuid, key, step, timestamp)",
-    "CREATE INDEX metrics_model ON metrics (model_id) WHERE model_id IS NOT NULL",
     """
     CREATE TABLE latest_metrics (
         run_uuid TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,

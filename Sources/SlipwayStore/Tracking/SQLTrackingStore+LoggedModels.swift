@@ -92,7 +92,7 @@ extension SQLTrackingStore {
             case .param:
                 return FilterSQL.exists(table: "logged_model_params", ownerColumn: "model_id", outer: "logged_models.model_id", key: c.key, c.comparator, c.value)
             case .metric:
-                return FilterSQL.exists(table: "metrics", ownerColumn: "model_id", outer: "logged_models.model_id", key: c.key, c.comparator, c.value)
+                return FilterSQL.exists(table: "latest_model_metrics", ownerColumn: "model_id", outer: "logged_models.model_id", key: c.key, extra: " AND x.is_nan = 0", c.comparator, c.value)
             default:
                 return FilterSQL.compare("logged_models.\(Self.loggedModelColumn(c.key))", c.comparator, c.value)
             }
@@ -137,11 +137,8 @@ extension SQLTrackingStore {
             models[i].tags = tags[models[i].modelID] ?? []
             models[i].params = params[models[i].modelID] ?? []
         }
-        for row in try await database.rows(db, """
-            SELECT run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest
-            FROM metrics WHERE model_id IN (\(binds: ids)) ORDER BY key, step, timestamp
-            """) {
-            let metric = try decodeMetric(row, withContext: true, withRunID: true)
+        let points = try await metricPoints(db, where: "model_id IN (\(binds: ids))")
+        for metric in points.sorted(by: { ($0.key, $0.step, $0.timestamp) < ($1.key, $1.step, $1.timestamp) }) {
             guard let modelID = metric.modelID, let i = index[modelID] else { continue }
             models[i].metrics.append(metric)
         }

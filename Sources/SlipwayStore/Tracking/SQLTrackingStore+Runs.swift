@@ -146,17 +146,28 @@ extension SQLTrackingStore {
     public func metricHistory(runID: String, key: String, maxResults: Int, pageToken: String?) async throws -> Page<Metric> {
         let offset = try PageToken.decode(pageToken)
         let limit = min(max(maxResults, 1), 100_000)
-        return try await database.withConnection { db in
+        let points = try await database.withConnection { db in
             guard try await database.first(db, "SELECT 1 AS one FROM runs WHERE run_uuid = \(bind: runID)") != nil else {
                 throw SlipwayError.notFound("Run with id=\(runID) not found")
             }
-            let rows = try await database.rows(db, """
-                SELECT key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest FROM metrics
-                WHERE run_uuid = \(bind: runID) AND key = \(bind: key)
-                ORDER BY step, timestamp, value LIMIT \(bind: limit + 1) OFFSET \(bind: offset)
-                """)
-            return PageToken.page(try rows.map { try decodeMetric($0, withContext: true) }, offset: offset, limit: limit)
+            return try await metricPoints(db, where: "run_uuid = \(bind: runID) AND key = \(bind: key)")
         }
+        let sorted = points.sorted(by: MetricChunk.historyOrder)
+        let window = offset < sorted.count ? Array(sorted[offset..<min(sorted.count, offset + limit + 1)]) : []
+        return PageToken.page(window, offset: offset, limit: limit)
+    }
+
+    /// Every point of the chunks that match, each with its run, model and dataset.
+    func metricPoints(_ db: any SQLDatabase, where condition: SQLQueryString) async throws -> [Metric] {
+        var points: [Metric] = []
+        for row in try await database.rows(db, "SELECT run_uuid, key, model_id, dataset_name, dataset_digest, points FROM metric_chunks WHERE " + condition) {
+            let template = Metric(
+                key: try row.string("key"), value: 0, timestamp: 0, step: 0, modelID: try row.optionalString("model_id"),
+                datasetName: try row.optionalString("dataset_name"), datasetDigest: try row.optionalString("dataset_digest"),
+                runID: try row.string("run_uuid"))
+            points += try MetricChunk.decode(try row.bytes("points"), template: template)
+        }
+        return points
     }
 
     // MARK: - Pieces shared by the writes
@@ -213,30 +224,47 @@ extension SQLTrackingStore {
     }
 
     func insertMetrics(_ db: any SQLDatabase, runID: String, _ metrics: [Metric]) async throws {
-        try await database.insert(
-            db, into: "metrics",
-            columns: ["run_uuid", "key", "value", "is_nan", "timestamp", "step", "model_id", "dataset_name", "dataset_digest"],
-            rows: metrics.map { m in
-                [.text(runID), .text(m.key), .double(m.value.isNaN ? 0 : m.value), .int(m.value.isNaN ? 1 : 0), .int(m.timestamp),
-                 .int(m.step), .text(m.modelID), .text(m.datasetName), .text(m.datasetDigest)]
-            })
-        // The latest point per key: highest step, then timestamp, then value (MLflow's order).
-        var latest: [String: Metric] = [:]
+        // One chunk per key, model and dataset, in the order they first appear.
+        struct ChunkKey: Hashable { let key: String, model: String?, datasetName: String?, datasetDigest: String? }
+        var order: [ChunkKey] = []
+        var groups: [ChunkKey: [Metric]] = [:]
         for m in metrics {
-            if let current = latest[m.key], !Self.isLater(m, than: current) { continue }
-            latest[m.key] = m
+            let chunkKey = ChunkKey(key: m.key, model: m.modelID, datasetName: m.datasetName, datasetDigest: m.datasetDigest)
+            if groups[chunkKey] == nil { order.append(chunkKey) }
+            groups[chunkKey, default: []].append(m)
         }
         try await database.insert(
-            db, into: "latest_metrics", columns: ["run_uuid", "key", "value", "is_nan", "timestamp", "step"],
-            rows: latest.values.map { m in
-                [.text(runID), .text(m.key), .double(m.value.isNaN ? 0 : m.value), .int(m.value.isNaN ? 1 : 0), .int(m.timestamp), .int(m.step)]
+            db, into: "metric_chunks",
+            columns: ["run_uuid", "key", "model_id", "dataset_name", "dataset_digest", "point_count", "points"],
+            rows: order.map { c in
+                let points = groups[c]!
+                return [.text(runID), .text(c.key), .text(c.model), .text(c.datasetName), .text(c.datasetDigest),
+                        .int(Int64(points.count)), .blob(MetricChunk.encode(points))]
+            })
+        try await upsertLatest(db, table: "latest_metrics", owner: "run_uuid", metrics.map { (runID, $0) })
+        let linked = metrics.compactMap { m in m.modelID.map { ($0, m) } }
+        if !linked.isEmpty { try await upsertLatest(db, table: "latest_model_metrics", owner: "model_id", linked) }
+    }
+
+    /// Keeps the latest point per owner and key: highest step, then timestamp, then value.
+    func upsertLatest(_ db: any SQLDatabase, table: String, owner: String, _ points: [(String, Metric)]) async throws {
+        var latest: [String: (String, Metric)] = [:]
+        for (ownerID, m) in points {
+            let id = ownerID + "\u{0}" + m.key
+            if let current = latest[id], !Self.isLater(m, than: current.1) { continue }
+            latest[id] = (ownerID, m)
+        }
+        try await database.insert(
+            db, into: table, columns: [owner, "key", "value", "is_nan", "timestamp", "step"],
+            rows: latest.values.map { ownerID, m in
+                [.text(ownerID), .text(m.key), .double(m.value.isNaN ? 0 : m.value), .int(m.value.isNaN ? 1 : 0), .int(m.timestamp), .int(m.step)]
             },
             suffix: """
-                 ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
+                 ON CONFLICT (\(owner), key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
                    timestamp = excluded.timestamp, step = excluded.step
-                 WHERE excluded.step > latest_metrics.step
-                    OR (excluded.step = latest_metrics.step AND excluded.timestamp > latest_metrics.timestamp)
-                    OR (excluded.step = latest_metrics.step AND excluded.timestamp = latest_metrics.timestamp AND excluded.value > latest_metrics.value)
+                 WHERE excluded.step > \(table).step
+                    OR (excluded.step = \(table).step AND excluded.timestamp > \(table).timestamp)
+                    OR (excluded.step = \(table).step AND excluded.timestamp = \(table).timestamp AND excluded.value > \(table).value)
                 """)
     }
 

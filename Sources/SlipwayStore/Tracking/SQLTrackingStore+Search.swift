@@ -129,23 +129,11 @@ extension SQLTrackingStore {
             lifecycleStage: LifecycleStage(rawValue: try row.string("lifecycle_stage")) ?? .active)
     }
 
-    /// A metric from a `metrics` or `latest_metrics` row; `withContext` reads the model and dataset
-    /// columns, `withRunID` the run id (both only in `metrics` queries that select them).
-    func decodeMetric(_ row: StoreRow, withContext: Bool = false, withRunID: Bool = false) throws -> Metric {
+    /// A metric from a `latest_metrics` row.
+    func decodeMetric(_ row: StoreRow) throws -> Metric {
         let isNaN = try row.int64("is_nan") != 0
-        var metric = Metric(
-            key: try row.string("key"),
-            value: isNaN ? .nan : try row.double("value"),
-            timestamp: try row.int64("timestamp"),
-            step: try row.int64("step"))
-        if withContext {
-            metric.modelID = try row.optionalString("model_id")
-            metric.datasetName = try row.optionalString("dataset_name")
-            metric.datasetDigest = try row.optionalString("dataset_digest")
-        }
-        if withRunID {
-            metric.runID = try row.string("run_uuid")
-        }
-        return metric
+        return Metric(
+            key: try row.string("key"), value: isNaN ? .nan : try row.double("value"),
+            timestamp: try row.int64("timestamp"), step: try row.int64("step"))
     }
 }
