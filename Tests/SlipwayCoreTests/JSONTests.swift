@@ -32,9 +32,21 @@ struct JSONTests {
         #expect(throws: SlipwayError.self) { try JSONParser.parse(text) }
     }
 
-    @Test("Invalid UTF-8 in a string is rejected")
-    func invalidUTF8() {
-        #expect(throws: SlipwayError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    @Test("Invalid UTF-8 in a string is rejected: stray bytes, overlong forms, surrogates, truncation",
+          arguments: [[0x22, 0xFF, 0xFE, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xE2, 0x82, 0x22],
+                      [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22]] as [[UInt8]])
+    func invalidUTF8(_ bytes: [UInt8]) {
+        #expect(throws: SlipwayError.self) { try JSONParser.parse(bytes) }
+    }
+
+    @Test("Numbers: integers exact, large and fractional ones through the general path")
+    func numbers() throws {
+        #expect(try JSONParser.parse("1795359765471") == .number(1_795_359_765_471))
+        #expect(try JSONParser.parse("-42") == .number(-42))
+        #expect(try JSONParser.parse("9223372036854775808") == .number(9_223_372_036_854_775_808))
+        #expect(try JSONParser.parse("[0.333, -1.5e-3, 2E2]") == .array([.number(0.333), .number(-1.5e-3), .number(200)]))
+        #expect(throws: SlipwayError.self) { try JSONParser.parse("-") }
+        #expect(throws: SlipwayError.self) { try JSONParser.parse("1e") }
     }
 }
 

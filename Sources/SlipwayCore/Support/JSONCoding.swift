@@ -77,12 +77,13 @@ public enum JSONWriter {
 }
 
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes, with a depth limit so hostile input cannot
-/// exhaust the stack. Errors say where the text went wrong.
+/// exhaust the stack. Errors say where the text went wrong. It reads the bytes in place (request
+/// bodies of a thousand metrics are on the ingest hot path).
 public struct JSONParser {
     public static let maxDepth = 128
 
-    public static func parse(_ bytes: some Collection<UInt8>) throws(SlipwayError) -> JSONValue {
-        var parser = JSONParser(bytes: Array(bytes))
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SlipwayError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes.bindMemory(to: UInt8.self))
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -90,11 +91,21 @@ public struct JSONParser {
         return value
     }
 
+    public static func parse(_ bytes: [UInt8]) throws(SlipwayError) -> JSONValue {
+        do {
+            return try bytes.withUnsafeBytes { buffer in try parse(buffer) }
+        } catch let error as SlipwayError {
+            throw error
+        } catch {
+            throw SlipwayError(.badRequest, "Malformed JSON: \(error)")
+        }
+    }
+
     public static func parse(_ text: String) throws(SlipwayError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
 
     func error(_ what: String) -> SlipwayError {
@@ -102,7 +113,11 @@ public struct JSONParser {
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            let b = bytes[index]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
+            index += 1
+        }
     }
 
     mutating func parseValue(depth: Int) throws(SlipwayError) -> JSONValue {
@@ -160,18 +175,37 @@ public struct JSONParser {
         }
     }
 
-    mutating func literal(_ word: String) throws(SlipwayError) {
-        let w = Array(word.utf8)
-        guard index + w.count <= bytes.count, Array(bytes[index..<index + w.count]) == w else { throw error("invalid literal") }
-        index += w.count
+    mutating func literal(_ word: StaticString) throws(SlipwayError) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error("invalid literal") }
+        let start = word.utf8Start
+        for i in 0..<count where bytes[index + i] != start[i] { throw error("invalid literal") }
+        index += count
     }
 
     mutating func parseNumber() throws(SlipwayError) -> Double {
         let start = index
-        while index < bytes.count, (bytes[index] >= 0x30 && bytes[index] <= 0x39) || "+-.eE".utf8.contains(bytes[index]) {
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+        // Fast path: up to 15 digits and nothing else is exact as an integer.
+        var magnitude: Int64 = 0
+        var digits = 0
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            magnitude = magnitude &* 10 &+ Int64(bytes[index] - 0x30)
+            digits += 1
             index += 1
         }
-        guard index > start, let text = String(bytes: bytes[start..<index], encoding: .utf8), let d = Double(text) else {
+        let ends = index >= bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"))
+        if digits > 0, digits <= 15, ends {
+            return negative ? -Double(magnitude) : Double(magnitude)
+        }
+        while index < bytes.count, (bytes[index] >= 0x30 && bytes[index] <= 0x39) || bytes[index] == UInt8(ascii: ".")
+            || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") || bytes[index] == UInt8(ascii: "+")
+            || bytes[index] == UInt8(ascii: "-") {
+            index += 1
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard index > start, let d = Double(text) else {
             index = start
             throw error("invalid value")
         }
@@ -180,13 +214,25 @@ public struct JSONParser {
 
     mutating func parseString() throws(SlipwayError) -> String {
         index += 1
-        var out: [UInt8] = []
+        let start = index
+        // Fast path: no escapes, so the bytes are the string (validated as UTF-8 on the way).
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\"") {
+                let run = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                return try validated(run)
+            }
+            if b == UInt8(ascii: "\\") { break }
+            if b < 0x20 { throw error("control character in string") }
+            index += 1
+        }
+        var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
-                guard let s = String(validating: out, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
-                return s
+                return try out.withUnsafeBufferPointer { buffer throws(SlipwayError) in try validated(buffer) }
             }
             if b < 0x20 { throw error("control character in string") }
             if b == UInt8(ascii: "\\") {
@@ -226,6 +272,32 @@ public struct JSONParser {
             index += 1
         }
         throw error("unterminated string")
+    }
+
+    /// The string of UTF-8 bytes, or an error for invalid UTF-8.
+    func validated(_ run: UnsafeBufferPointer<UInt8>) throws(SlipwayError) -> String {
+        var i = 0
+        while i < run.count {
+            let b = run[i]
+            if b < 0x80 { i += 1; continue }
+            let length: Int
+            switch b {
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: throw error("invalid UTF-8 in string")
+            }
+            guard i + length <= run.count else { throw error("invalid UTF-8 in string") }
+            for k in 1..<length where run[i + k] & 0xC0 != 0x80 { throw error("invalid UTF-8 in string") }
+            // Overlong forms, surrogates and values past U+10FFFF.
+            if length == 3 {
+                if (b == 0xE0 && run[i + 1] < 0xA0) || (b == 0xED && run[i + 1] >= 0xA0) { throw error("invalid UTF-8 in string") }
+            } else if length == 4 {
+                if (b == 0xF0 && run[i + 1] < 0x90) || (b == 0xF4 && run[i + 1] >= 0x90) { throw error("invalid UTF-8 in string") }
+            }
+            i += length
+        }
+        return String(decoding: run, as: UTF8.self)
     }
 
     mutating func hex4() throws(SlipwayError) -> UInt32 {
