@@ -5,7 +5,8 @@ import SlipwayCore
 extension Response {
     /// A 200 (or other status) response with a JSON body.
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        let bytes = JSONWriter.bytes(value)
+        let bytes: [UInt8]
+        if case .raw(let encoded) = value { bytes = encoded } else { bytes = JSONWriter.bytes(value) }
         return Response(
             status: status,
             headers: [.contentType: "application/json"],

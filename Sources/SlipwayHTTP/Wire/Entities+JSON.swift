@@ -64,6 +64,21 @@ public enum Wire {
         return .raw(out.bytes)
     }
 
+    /// A page of runs as `runs/search` answers it, written into one buffer.
+    public static func runsPage(_ page: Page<Run>) -> JSONValue {
+        var out = JSONStream(capacity: 1024 * max(page.items.count, 1))
+        out.beginObject()
+        if !page.items.isEmpty {
+            out.key("runs")
+            out.beginArray()
+            for run in page.items { write(run, includeOutputs: true, to: &out) }
+            out.endArray()
+        }
+        if let next = page.nextPageToken { out.field("next_page_token", next) }
+        out.endObject()
+        return .raw(out.bytes)
+    }
+
     static func write(_ info: RunInfo, to out: inout JSONStream) {
         out.beginObject()
         out.field("run_uuid", info.runID)

@@ -45,13 +45,12 @@ extension SQLTrackingStore {
         }
         let stages = Set(search.viewType.stages)
         let matcher = RunMatcher(filter: search.filter, order: search.orderBy)
-        var candidates: [Run] = []
-        for group in groups {
-            for run in group where stages.contains(run.info.lifecycleStage) && matcher.matches(run) { candidates.append(run) }
-        }
-        let matching = matcher.sorted(candidates)
+        // Work on indices; only the page's runs are copied out.
+        let runs = groups.count == 1 ? groups[0] : groups.flatMap { $0 }
+        let candidates = runs.indices.filter { stages.contains(runs[$0].info.lifecycleStage) && matcher.matches(runs[$0]) }
+        let matching = matcher.sortedIndices(candidates, of: runs)
         let end = min(matching.count, offset + search.maxResults + 1)
-        let window = offset < end ? Array(matching[offset..<end]) : []
+        let window = offset < end ? matching[offset..<end].map { runs[$0] } : []
         return PageToken.page(window, offset: offset, limit: search.maxResults)
     }
 }

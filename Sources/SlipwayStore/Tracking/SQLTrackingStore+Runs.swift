@@ -248,11 +248,12 @@ extension SQLTrackingStore {
 
     /// Keeps the latest point per owner and key: highest step, then timestamp, then value.
     func upsertLatest(_ db: any SQLDatabase, table: String, owner: String, _ points: [(String, Metric)]) async throws {
-        var latest: [String: (String, Metric)] = [:]
+        struct Slot: Hashable { let owner: String, key: String }
+        var latest: [Slot: (String, Metric)] = [:]
         for (ownerID, m) in points {
-            let id = ownerID + "\u{0}" + m.key
-            if let current = latest[id], !Self.isLater(m, than: current.1) { continue }
-            latest[id] = (ownerID, m)
+            let slot = Slot(owner: ownerID, key: m.key)
+            if let current = latest[slot], !Self.isLater(m, than: current.1) { continue }
+            latest[slot] = (ownerID, m)
         }
         try await database.insert(
             db, into: table, columns: [owner, "key", "value", "is_nan", "timestamp", "step"],

@@ -99,8 +99,7 @@ struct RunsController<Store: TrackingStore>: Sendable {
                 experimentIDs: try r.strings("experiment_ids"), filter: try r.string("filter"),
                 viewType: try viewType(r, "run_view_type"), maxResults: Int(try r.int64("max_results") ?? 1000),
                 orderBy: try r.strings("order_by"), pageToken: try r.string("page_token"))
-            let page = try await store.searchRuns(search)
-            return Wire.page("runs", page.items.map { Wire.run($0) }, next: page.nextPageToken)
+            return Wire.runsPage(try await store.searchRuns(search))
         }
         routes.add(.get, "metrics/get-history") { r in
             let page = try await store.metricHistory(
