@@ -24,27 +24,30 @@ public struct RunMatcher: Sendable {
     /// Sorts the given indices of `runs` the way ``sorted(_:)`` sorts runs; moving indices is
     /// cheaper than moving runs.
     public func sortedIndices(_ indices: [Int], of runs: [Run]) -> [Int] {
-        var keys = [[SortValue?]](repeating: [], count: order.isEmpty ? 0 : runs.count)
-        if !order.isEmpty {
-            for i in indices { keys[i] = order.map { Self.sortValue($0, runs[i]) } }
-        }
-        return indices.sorted { a, b in
+        // Through a buffer, so runs are borrowed rather than copied.
+        runs.withUnsafeBufferPointer { runs in
+            var keys = [[SortValue?]](repeating: [], count: order.isEmpty ? 0 : runs.count)
             if !order.isEmpty {
-                let ka = keys[a], kb = keys[b]
-                for (i, term) in order.enumerated() {
-                    switch (ka[i], kb[i]) {
-                    case (nil, nil): continue
-                    case (nil, _): return false
-                    case (_, nil): return true
-                    case (let x?, let y?):
-                        let c = x.compare(y)
-                        if c != 0 { return term.ascending ? c < 0 : c > 0 }
+                for i in indices { keys[i] = order.map { Self.sortValue($0, runs[i]) } }
+            }
+            return indices.sorted { a, b in
+                if !order.isEmpty {
+                    let ka = keys[a], kb = keys[b]
+                    for (i, term) in order.enumerated() {
+                        switch (ka[i], kb[i]) {
+                        case (nil, nil): continue
+                        case (nil, _): return false
+                        case (_, nil): return true
+                        case (let x?, let y?):
+                            let c = x.compare(y)
+                            if c != 0 { return term.ascending ? c < 0 : c > 0 }
+                        }
                     }
                 }
+                let startA = runs[a].info.startTime, startB = runs[b].info.startTime
+                if startA != startB { return startA > startB }
+                return Self.compareBytes(runs[a].info.runID, runs[b].info.runID) < 0
             }
-            let startA = runs[a].info.startTime, startB = runs[b].info.startTime
-            if startA != startB { return startA > startB }
-            return Self.compareBytes(runs[a].info.runID, runs[b].info.runID) < 0
         }
     }
 

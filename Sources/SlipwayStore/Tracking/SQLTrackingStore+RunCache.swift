@@ -47,7 +47,10 @@ extension SQLTrackingStore {
         let matcher = RunMatcher(filter: search.filter, order: search.orderBy)
         // Work on indices; only the page's runs are copied out.
         let runs = groups.count == 1 ? groups[0] : groups.flatMap { $0 }
-        let candidates = runs.indices.filter { stages.contains(runs[$0].info.lifecycleStage) && matcher.matches(runs[$0]) }
+        // Through a buffer, so each run is borrowed rather than copied (a run holds many references).
+        let candidates = runs.withUnsafeBufferPointer { buffer in
+            buffer.indices.filter { stages.contains(buffer[$0].info.lifecycleStage) && matcher.matches(buffer[$0]) }
+        }
         let matching = matcher.sortedIndices(candidates, of: runs)
         let end = min(matching.count, offset + search.maxResults + 1)
         let window = offset < end ? matching[offset..<end].map { runs[$0] } : []
