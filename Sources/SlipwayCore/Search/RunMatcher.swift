@@ -16,13 +16,8 @@ public struct RunMatcher: Sendable {
         return Self.evaluate(filter, run)
     }
 
-    /// Sorts runs by the order terms, then newest start time first, then run id.
-    public func sorted(_ runs: [Run]) -> [Run] {
-        sortedIndices(Array(runs.indices), of: runs).map { runs[$0] }
-    }
-
-    /// Sorts the given indices of `runs` the way ``sorted(_:)`` sorts runs; moving indices is
-    /// cheaper than moving runs.
+    /// Sorts indices of `runs` by the order terms, then newest start time first, then run id;
+    /// moving indices is cheaper than moving runs.
     public func sortedIndices(_ indices: [Int], of runs: [Run]) -> [Int] {
         // Through a buffer, so runs are borrowed rather than copied.
         runs.withUnsafeBufferPointer { runs in

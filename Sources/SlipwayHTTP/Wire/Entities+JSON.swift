@@ -26,12 +26,6 @@ public enum Wire {
         return .raw(out.bytes)
     }
 
-    public static func metric(_ m: Metric, withContext: Bool = false) -> JSONValue {
-        var out = JSONStream(capacity: 96)
-        write(m, withContext: withContext, to: &out)
-        return .raw(out.bytes)
-    }
-
     /// A list of metric points (a metric history page holds up to 25,000).
     public static func metrics(_ list: [Metric], withContext: Bool = false) -> JSONValue {
         var out = JSONStream(capacity: 80 * list.count + 2)
@@ -185,7 +179,7 @@ public enum Wire {
         info.add("tags", nonEmpty: keyValues(m.tags))
         var data = JSONObjectBuilder()
         data.add("params", nonEmpty: keyValues(m.params))
-        data.add("metrics", nonEmpty: m.metrics.map { metric($0, withContext: true) })
+        if !m.metrics.isEmpty { data.add("metrics", metrics(m.metrics, withContext: true)) }
         return .object([("info", info.value), ("data", data.value)])
     }
 

@@ -115,11 +115,6 @@ extension StoreDatabase {
         try await db.raw(query).run()
     }
 
-    /// Whether a query returns at least one row.
-    public func exists(_ db: any SQLDatabase, _ query: SQLQueryString) async throws -> Bool {
-        try await first(db, query) != nil
-    }
-
     static func serialize(_ query: SQLQueryString, on db: any SQLDatabase) -> (String, [SQLiteData]) {
         var serializer = SQLSerializer(database: db)
         query.serialize(to: &serializer)
