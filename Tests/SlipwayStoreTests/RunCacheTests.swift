@@ -91,6 +91,11 @@ struct RunCacheTests {
             try await store.setRunLifecycle(id: run.info.runID, .active)
             _ = try await store.updateRun(id: run.info.runID, status: nil, endTime: nil, runName: "renamed")
             #expect(try await store.searchRuns(try RunSearch(experimentIDs: ["0"], filter: "attributes.run_name = 'renamed'")).items.count == 1)
+            // Encodings kept with cached runs are dropped with them when a run changes.
+            let all = try RunSearch(experimentIDs: ["0"], filter: nil)
+            #expect(try await store.searchRuns(all, encoding: "name", { $0.info.runName }).items == ["renamed"])
+            _ = try await store.updateRun(id: run.info.runID, status: nil, endTime: nil, runName: "again")
+            #expect(try await store.searchRuns(all, encoding: "name", { $0.info.runName }).items == ["again"])
         }
     }
 

@@ -32,6 +32,11 @@ public protocol TrackingStore: Sendable {
     /// Every point of one metric of a run, ordered by step then timestamp.
     func metricHistory(runID: String, key: String, maxResults: Int, pageToken: String?) async throws -> Page<Metric>
     func searchRuns(_ search: RunSearch) async throws -> Page<Run>
+    /// Searches runs and turns each into an encoded form (a wire format). A store that keeps runs
+    /// in memory may keep each run's encoding, named by `encoding`, until the run changes.
+    func searchRuns<Encoded: Sendable>(
+        _ search: RunSearch, encoding: String, _ encode: @escaping @Sendable (Run) -> Encoded
+    ) async throws -> Page<Encoded>
 
     // MARK: Logged models (MLflow 3)
     func createLoggedModel(_ request: CreateLoggedModelRequest) async throws -> LoggedModel
@@ -43,6 +48,13 @@ public protocol TrackingStore: Sendable {
 }
 
 extension TrackingStore {
+    public func searchRuns<Encoded: Sendable>(
+        _ search: RunSearch, encoding: String, _ encode: @escaping @Sendable (Run) -> Encoded
+    ) async throws -> Page<Encoded> {
+        let page = try await searchRuns(search)
+        return Page(items: page.items.map(encode), nextPageToken: page.nextPageToken)
+    }
+
     /// Logs one metric point.
     public func logMetric(runID: String, _ metric: Metric) async throws {
         try await logBatch(runID: runID, metrics: [metric], params: [], tags: [])

@@ -58,14 +58,24 @@ public enum Wire {
         return .raw(out.bytes)
     }
 
-    /// A page of runs as `runs/search` answers it, written into one buffer.
-    public static func runsPage(_ page: Page<Run>) -> JSONValue {
-        var out = JSONStream(capacity: 1024 * max(page.items.count, 1))
+    /// Names the encoding `runBytes` makes, for stores that keep it with cached runs.
+    public static let runEncoding = "mlflow-json-run-v1"
+
+    /// A run as `runs/search` lists it, as JSON bytes.
+    @Sendable public static func runBytes(_ run: Run) -> [UInt8] {
+        var out = JSONStream(capacity: 1024)
+        write(run, includeOutputs: true, to: &out)
+        return out.bytes
+    }
+
+    /// A page of encoded runs as `runs/search` answers it, written into one buffer.
+    public static func runsPage(_ page: Page<[UInt8]>) -> JSONValue {
+        var out = JSONStream(capacity: page.items.reduce(64) { $0 + $1.count + 1 })
         out.beginObject()
         if !page.items.isEmpty {
             out.key("runs")
             out.beginArray()
-            for run in page.items { write(run, includeOutputs: true, to: &out) }
+            for run in page.items { out.raw(run) }
             out.endArray()
         }
         if let next = page.nextPageToken { out.field("next_page_token", next) }

@@ -11,7 +11,30 @@ import Synchronization
 final class RunCache: Sendable {
     struct Entry {
         var generation: UInt64
-        var runs: [Run]?
+        var runs: CachedRuns?
+    }
+
+    /// An experiment's runs, each with a slot for encodings made of it (dropped with the runs).
+    struct CachedRuns: Sendable {
+        let runs: [Run]
+        let memos: [Memo]
+
+        init(_ runs: [Run]) {
+            self.runs = runs
+            self.memos = runs.map { _ in Memo() }
+        }
+    }
+
+    /// Encodings of one cached run, by encoding name.
+    final class Memo: Sendable {
+        private let slot = Mutex<[String: any Sendable]>([:])
+
+        func value<T: Sendable>(_ encoding: String, orMake make: () -> T) -> T {
+            if let value = slot.withLock({ $0[encoding] }) as? T { return value }
+            let value = make()
+            slot.withLock { $0[encoding] = value }
+            return value
+        }
     }
 
     struct State {
@@ -32,7 +55,7 @@ final class RunCache: Sendable {
     }
 
     /// The cached runs of an experiment, or the generation to pass to `install` after loading them.
-    func lookup(_ experimentID: String) -> (runs: [Run]?, generation: UInt64) {
+    func lookup(_ experimentID: String) -> (runs: CachedRuns?, generation: UInt64) {
         state.withLock { state in
             let entry = state.entries[experimentID] ?? Entry(generation: 0, runs: nil)
             return (entry.runs, entry.generation)
@@ -40,13 +63,13 @@ final class RunCache: Sendable {
     }
 
     /// Keeps loaded runs unless the experiment was invalidated since `generation` was read.
-    func install(_ experimentID: String, runs: [Run], generation: UInt64) {
+    func install(_ experimentID: String, runs: CachedRuns, generation: UInt64) {
         state.withLock { state in
             var entry = state.entries[experimentID] ?? Entry(generation: 0, runs: nil)
             guard entry.generation == generation, entry.runs == nil,
-                  runs.count <= maxRunsPerExperiment, state.cachedRuns + runs.count <= maxCachedRuns else { return }
+                  runs.runs.count <= maxRunsPerExperiment, state.cachedRuns + runs.runs.count <= maxCachedRuns else { return }
             entry.runs = runs
-            state.cachedRuns += runs.count
+            state.cachedRuns += runs.runs.count
             state.entries[experimentID] = entry
         }
     }
@@ -55,7 +78,7 @@ final class RunCache: Sendable {
     func invalidate(_ experimentID: String) {
         state.withLock { state in
             var entry = state.entries[experimentID] ?? Entry(generation: 0, runs: nil)
-            state.cachedRuns -= entry.runs?.count ?? 0
+            state.cachedRuns -= entry.runs?.runs.count ?? 0
             entry.generation &+= 1
             entry.runs = nil
             state.entries[experimentID] = entry

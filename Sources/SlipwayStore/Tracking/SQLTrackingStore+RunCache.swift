@@ -15,15 +15,18 @@ extension SQLTrackingStore {
         return result
     }
 
-    /// Searches in memory when every experiment's runs are (or can be) cached; `nil` means
-    /// "use SQL" (PostgreSQL, or an experiment too large to cache).
-    func searchCachedRuns(_ search: RunSearch, offset: Int) async throws -> Page<Run>? {
+    /// Searches in memory when every experiment's runs are (or can be) cached, turning each run of
+    /// the page into `Encoded` (memoized with the cached run when `encoding` names it); `nil` means "use SQL"
+    /// (PostgreSQL, or an experiment too large to cache).
+    func searchCachedRuns<Encoded: Sendable>(
+        _ search: RunSearch, offset: Int, encoding: String?, _ encode: @Sendable (Run) -> Encoded
+    ) async throws -> Page<Encoded>? {
         guard let cache else { return nil }
         let version = try await database.withConnection { db in
             try await database.first(db, "PRAGMA data_version")?.int64("data_version")
         }
         if let version { cache.observe(dataVersion: version) }
-        var groups: [[Run]] = []
+        var groups: [RunCache.CachedRuns] = []
         for experimentID in Set(search.experimentIDs) {
             let (cached, generation) = cache.lookup(experimentID)
             if let cached {
@@ -40,20 +43,23 @@ extension SQLTrackingStore {
                 return all
             }
             guard let loaded else { return nil }
-            cache.install(experimentID, runs: loaded, generation: generation)
-            groups.append(loaded)
+            let runs = RunCache.CachedRuns(loaded)
+            cache.install(experimentID, runs: runs, generation: generation)
+            groups.append(runs)
         }
         let stages = Set(search.viewType.stages)
         let matcher = RunMatcher(filter: search.filter, order: search.orderBy)
-        // Work on indices; only the page's runs are copied out.
-        let runs = groups.count == 1 ? groups[0] : groups.flatMap { $0 }
+        let runs = groups.count == 1 ? groups[0].runs : groups.flatMap(\.runs)
+        let memos = groups.count == 1 ? groups[0].memos : groups.flatMap(\.memos)
         // Through a buffer, so each run is borrowed rather than copied (a run holds many references).
         let candidates = runs.withUnsafeBufferPointer { buffer in
             buffer.indices.filter { stages.contains(buffer[$0].info.lifecycleStage) && matcher.matches(buffer[$0]) }
         }
         let matching = matcher.sortedIndices(candidates, of: runs)
         let end = min(matching.count, offset + search.maxResults + 1)
-        let window = offset < end ? matching[offset..<end].map { runs[$0] } : []
+        let window = offset < end ? matching[offset..<end].map { i in
+            encoding.map { memos[i].value($0) { encode(runs[i]) } } ?? encode(runs[i])
+        } : []
         return PageToken.page(window, offset: offset, limit: search.maxResults)
     }
 }

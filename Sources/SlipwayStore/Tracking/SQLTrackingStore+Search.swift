@@ -8,7 +8,7 @@ extension SQLTrackingStore {
         let offset = try PageToken.decode(search.pageToken)
         let experimentIDs = search.experimentIDs.compactMap { Int64($0) }
         if experimentIDs.isEmpty { return Page(items: [], nextPageToken: nil) }
-        if let page = try await searchCachedRuns(search, offset: offset) { return page }
+        if let page = try await searchCachedRuns(search, offset: offset, encoding: nil, { $0 }) { return page }
         let filter = FilterSQL { c in try Self.runCondition(c) }
         var query: SQLQueryString = "SELECT run_uuid FROM runs WHERE experiment_id IN (\(binds: experimentIDs)) AND lifecycle_stage IN (\(binds: search.viewType.stages.map(\.rawValue))) AND "
         query += try filter.condition(search.filter)
@@ -40,6 +40,18 @@ extension SQLTrackingStore {
             let runs = try await fetchRuns(db, ids: page.items)
             return Page(items: runs, nextPageToken: page.nextPageToken)
         }
+    }
+
+    public func searchRuns<Encoded: Sendable>(
+        _ search: RunSearch, encoding: String, _ encode: @escaping @Sendable (Run) -> Encoded
+    ) async throws -> Page<Encoded> {
+        let offset = try PageToken.decode(search.pageToken)
+        if !search.experimentIDs.compactMap({ Int64($0) }).isEmpty,
+           let page = try await searchCachedRuns(search, offset: offset, encoding: encoding, encode) {
+            return page
+        }
+        let page = try await searchRuns(search)
+        return Page(items: page.items.map(encode), nextPageToken: page.nextPageToken)
     }
 
     static func runColumn(_ attribute: String) -> String {

@@ -99,7 +99,7 @@ struct RunsController<Store: TrackingStore>: Sendable {
                 experimentIDs: try r.strings("experiment_ids"), filter: try r.string("filter"),
                 viewType: try viewType(r, "run_view_type"), maxResults: Int(try r.int64("max_results") ?? 1000),
                 orderBy: try r.strings("order_by"), pageToken: try r.string("page_token"))
-            return Wire.runsPage(try await store.searchRuns(search))
+            return Wire.runsPage(try await store.searchRuns(search, encoding: Wire.runEncoding, Wire.runBytes))
         }
         routes.add(.get, "metrics/get-history") { r in
             let page = try await store.metricHistory(
