@@ -228,11 +228,23 @@ extension SQLTrackingStore {
         struct ChunkKey: Hashable { let key: String, model: String?, datasetName: String?, datasetDigest: String? }
         var order: [ChunkKey] = []
         var groups: [ChunkKey: [Metric]] = [:]
-        for m in metrics {
-            let chunkKey = ChunkKey(key: m.key, model: m.modelID, datasetName: m.datasetName, datasetDigest: m.datasetDigest)
-            if groups[chunkKey] == nil { order.append(chunkKey) }
-            groups[chunkKey, default: []].append(m)
+        var run: (key: ChunkKey, points: [Metric])?
+        // Consecutive points usually share a chunk: gather runs of them, hash once per run.
+        func flush() {
+            guard let current = run else { return }
+            if groups[current.key] == nil { order.append(current.key) }
+            groups[current.key, default: []] += current.points
         }
+        for m in metrics {
+            if let current = run, current.key.key == m.key, current.key.model == m.modelID,
+               current.key.datasetName == m.datasetName, current.key.datasetDigest == m.datasetDigest {
+                run!.points.append(m)
+                continue
+            }
+            flush()
+            run = (ChunkKey(key: m.key, model: m.modelID, datasetName: m.datasetName, datasetDigest: m.datasetDigest), [m])
+        }
+        flush()
         try await database.insert(
             db, into: "metric_chunks",
             columns: ["run_uuid", "key", "model_id", "dataset_name", "dataset_digest", "point_count", "points"],
@@ -241,23 +253,32 @@ extension SQLTrackingStore {
                 return [.text(runID), .text(c.key), .text(c.model), .text(c.datasetName), .text(c.datasetDigest),
                         .int(Int64(points.count)), .blob(MetricChunk.encode(points))]
             })
-        try await upsertLatest(db, table: "latest_metrics", owner: "run_uuid", metrics.map { (runID, $0) })
-        let linked = metrics.compactMap { m in m.modelID.map { ($0, m) } }
-        if !linked.isEmpty { try await upsertLatest(db, table: "latest_model_metrics", owner: "model_id", linked) }
+        try await upsertLatest(db, table: "latest_metrics", owner: "run_uuid", metrics) { _ in runID }
+        if metrics.contains(where: { $0.modelID != nil }) {
+            try await upsertLatest(db, table: "latest_model_metrics", owner: "model_id", metrics) { $0.modelID }
+        }
     }
 
     /// Keeps the latest point per owner and key: highest step, then timestamp, then value.
-    func upsertLatest(_ db: any SQLDatabase, table: String, owner: String, _ points: [(String, Metric)]) async throws {
+    /// - Parameter ownerOf: the owner of a point, or `nil` to skip it.
+    func upsertLatest(
+        _ db: any SQLDatabase, table: String, owner: String, _ metrics: [Metric], ownerOf: (Metric) -> String?
+    ) async throws {
         struct Slot: Hashable { let owner: String, key: String }
-        var latest: [Slot: (String, Metric)] = [:]
-        for (ownerID, m) in points {
-            let slot = Slot(owner: ownerID, key: m.key)
-            if let current = latest[slot], !Self.isLater(m, than: current.1) { continue }
-            latest[slot] = (ownerID, m)
+        // Indices of the latest points, found without copying points around.
+        var latestIndex: [Slot: Int] = [:]
+        metrics.withUnsafeBufferPointer { points in
+            for i in points.indices {
+                guard let ownerID = ownerOf(points[i]) else { continue }
+                let slot = Slot(owner: ownerID, key: points[i].key)
+                if let current = latestIndex[slot], !Self.isLater(points[i], than: points[current]) { continue }
+                latestIndex[slot] = i
+            }
         }
+        let latest = latestIndex.map { ($0.key.owner, metrics[$0.value]) }
         try await database.insert(
             db, into: table, columns: [owner, "key", "value", "is_nan", "timestamp", "step"],
-            rows: latest.values.map { ownerID, m in
+            rows: latest.map { ownerID, m in
                 [.text(ownerID), .text(m.key), .double(m.value.isNaN ? 0 : m.value), .int(m.value.isNaN ? 1 : 0), .int(m.timestamp), .int(m.step)]
             },
             suffix: """
