@@ -24,6 +24,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "SlipwayCore", swiftSettings: swiftSettings),
+        .target(name: "SlipwayModels", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
         .target(
             name: "SlipwayStore",
             dependencies: [
@@ -51,11 +52,13 @@ let package = Package(
             name: "slipway",
             dependencies: [
                 "SlipwayHTTP",
+                "SlipwayModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SlipwayModelsTests", dependencies: ["SlipwayModels"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SlipwayStoreTests",
             dependencies: ["SlipwayCore", "SlipwayStore"],

@@ -1,0 +1,220 @@
+import Foundation
+public import SlipwayCore
+
+/// An XGBoost model read from its JSON format (`Booster.save_model("m.json")`, XGBoost 2.x/3.x):
+/// gbtree and dart boosters, numerical splits, default directions for missing values.
+public struct XGBoostModel: Predictor {
+    public let featureNames: [String]
+    public let featureCount: Int
+    public let objective: String
+    let forest: Forest
+    let groups: Int
+    /// The starting margin of every output group (base_score moved to margin space).
+    let baseMargin: [Float]
+
+    public var outputKind: OutputKind {
+        switch objective {
+        case "binary:logistic", "reg:logistic": return .probability
+        case "multi:softprob": return .classProbabilities
+        case "multi:softmax": return .classIndex
+        default: return .value
+        }
+    }
+
+    public var outputsPerRow: Int { objective == "multi:softprob" ? groups : 1 }
+
+    /// Reads a model from JSON text.
+    /// - Parameter source: names the file in error messages.
+    public init(json bytes: [UInt8], source: String) throws(SlipwayError) {
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(bytes)
+        } catch {
+            throw Self.error(source, "is not valid JSON (\(error.message))")
+        }
+        guard let learner = root["learner"] else { throw Self.error(source, "has no 'learner' object: not an XGBoost JSON model") }
+        guard let objective = learner["objective"]?["name"]?.stringValue else { throw Self.error(source, "has no objective name") }
+        guard Self.supportedObjectives.contains(objective) else {
+            throw Self.error(source, "uses objective '\(objective)', which Slipway does not evaluate (supported: \(Self.supportedObjectives.sorted().joined(separator: ", ")))")
+        }
+        let parameters = learner["learner_model_param"]
+        guard let featureCount = parameters?["num_feature"]?.stringValue.flatMap(Int.init), featureCount >= 0 else {
+            throw Self.error(source, "has no valid learner_model_param.num_feature")
+        }
+        let classes = parameters?["num_class"]?.stringValue.flatMap(Int.init) ?? 0
+        let targets = parameters?["num_target"]?.stringValue.flatMap(Int.init) ?? 1
+        if targets > 1 { throw Self.error(source, "has \(targets) targets; multi-target models are not supported") }
+        let groups = max(classes, 1)
+
+        let booster = learner["gradient_booster"]
+        let boosterName = booster?["name"]?.stringValue ?? ""
+        let treeModel: JSONValue?
+        var weights: [Float]?
+        switch boosterName {
+        case "gbtree": treeModel = booster?["model"]
+        case "dart":
+            treeModel = booster?["gbtree"]?["model"]
+            weights = booster?["weight_drop"]?.arrayValue?.map { Float(Self.number($0) ?? 1) }
+        default: throw Self.error(source, "uses booster '\(boosterName)'; only gbtree and dart are supported")
+        }
+        guard let trees = treeModel?["trees"]?.arrayValue else { throw Self.error(source, "has no trees") }
+        let treeInfo = treeModel?["tree_info"]?.arrayValue?.compactMap { Self.number($0).map { Int32($0) } } ?? []
+        guard treeInfo.count == trees.count else { throw Self.error(source, "has \(trees.count) trees but \(treeInfo.count) tree_info entries") }
+
+        var forest = Forest()
+        for (t, tree) in trees.enumerated() {
+            let left = try Self.ints(tree["left_children"], "left_children", source)
+            let right = try Self.ints(tree["right_children"], "right_children", source)
+            let features = try Self.ints(tree["split_indices"], "split_indices", source)
+            let thresholds = try Self.floats(tree["split_conditions"], "split_conditions", source)
+            let defaults = try Self.ints(tree["default_left"], "default_left", source).map { $0 != 0 }
+            let count = left.count
+            guard count > 0, [right.count, features.count, thresholds.count, defaults.count].allSatisfy({ $0 == count }) else {
+                throw Self.error(source, "tree \(t) has arrays of different lengths")
+            }
+            if let splitTypes = tree["split_type"]?.arrayValue, splitTypes.contains(where: { Self.number($0) ?? 0 != 0 }) {
+                throw Self.error(source, "tree \(t) has categorical splits, which are not supported yet")
+            }
+            for i in 0..<count {
+                let isLeaf = left[i] < 0
+                if isLeaf { continue }
+                guard left[i] > 0, left[i] < count, right[i] > 0, right[i] < count else {
+                    throw Self.error(source, "tree \(t) node \(i) has a child outside the tree")
+                }
+                guard features[i] >= 0, features[i] < max(featureCount, 1) else {
+                    throw Self.error(source, "tree \(t) node \(i) splits on feature \(features[i]) of \(featureCount)")
+                }
+            }
+            try Self.checkAcyclic(left: left, right: right, tree: t, source: source)
+            let group = treeInfo[t]
+            guard group >= 0, Int(group) < groups else { throw Self.error(source, "tree \(t) belongs to group \(group) of \(groups)") }
+            forest.append(features: features, thresholds: thresholds, left: left, right: right, defaultLeft: defaults,
+                          group: group, weight: weights.map { t < $0.count ? $0[t] : 1 } ?? 1)
+        }
+
+        let baseScores = Self.baseScores(parameters?["base_score"]?.stringValue)
+        guard !baseScores.isEmpty else { throw Self.error(source, "has no valid base_score") }
+        self.baseMargin = (0..<groups).map { g in
+            Self.toMargin(baseScores[baseScores.count == 1 ? 0 : min(g, baseScores.count - 1)], objective: objective)
+        }
+        self.featureNames = learner["feature_names"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        self.featureCount = featureCount
+        self.objective = objective
+        self.forest = forest
+        self.groups = groups
+    }
+
+    public func predict(_ features: FeatureMatrix) throws(SlipwayError) -> [Double] {
+        guard features.columns == featureCount else {
+            throw .invalidParameter("The model expects \(featureCount) features per row, got \(features.columns)")
+        }
+        var out: [Double] = []
+        out.reserveCapacity(features.rows * outputsPerRow)
+        var row = [Float](repeating: 0, count: featureCount)
+        var margins = [Float](repeating: 0, count: groups)
+        for r in 0..<features.rows {
+            for c in 0..<featureCount { row[c] = Float(features.values[r * featureCount + c]) }
+            for g in 0..<groups { margins[g] = baseMargin[g] }
+            row.withUnsafeBufferPointer { forest.accumulate(row: $0, into: &margins) }
+            Self.transform(margins, objective: objective, into: &out)
+        }
+        return out
+    }
+
+    static let supportedObjectives: Set<String> = [
+        "reg:squarederror", "reg:linear", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror",
+        "reg:logistic", "binary:logistic", "binary:logitraw", "binary:hinge",
+        "multi:softprob", "multi:softmax", "count:poisson", "reg:gamma", "reg:tweedie",
+    ]
+
+    /// base_score in the objective's output space → margin, as XGBoost's `ProbToMargin`.
+    static func toMargin(_ score: Float, objective: String) -> Float {
+        switch objective {
+        // binary:logitraw keeps base_score in margin space (checked against xgboost 3.2).
+        case "reg:logistic", "binary:logistic":
+            let p = min(max(score, 1e-16), 1 - 1e-16)
+            return -logf(1 / p - 1)
+        case "count:poisson", "reg:gamma", "reg:tweedie":
+            return logf(score)
+        default:
+            return score
+        }
+    }
+
+    /// Margins → predictions, as XGBoost's `PredTransform`.
+    static func transform(_ margins: [Float], objective: String, into out: inout [Double]) {
+        switch objective {
+        case "reg:logistic", "binary:logistic":
+            out.append(Double(1 / (1 + expf(-margins[0]))))
+        case "count:poisson", "reg:gamma", "reg:tweedie":
+            out.append(Double(expf(margins[0])))
+        case "binary:hinge":
+            out.append(margins[0] > 0 ? 1 : 0)
+        case "multi:softprob":
+            let top = margins.max() ?? 0
+            let exps = margins.map { expf($0 - top) }
+            let sum = exps.reduce(0, +)
+            for e in exps { out.append(Double(e / sum)) }
+        case "multi:softmax":
+            var best = 0
+            for g in margins.indices where margins[g] > margins[best] { best = g }
+            out.append(Double(best))
+        default:
+            out.append(Double(margins[0]))
+        }
+    }
+
+    /// `"5E-1"`, `"[4.8E-1]"` or `"[1E0,2E0]"` (XGBoost 3 writes a vector).
+    static func baseScores(_ text: String?) -> [Float] {
+        guard let text else { return [] }
+        let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+        return trimmed.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    static func number(_ value: JSONValue) -> Double? {
+        switch value {
+        case .number(let d): return d
+        case .string(let s): return Double(s)
+        case .bool(let b): return b ? 1 : 0
+        default: return nil
+        }
+    }
+
+    static func ints(_ value: JSONValue?, _ name: String, _ source: String) throws(SlipwayError) -> [Int32] {
+        guard let items = value?.arrayValue else { throw error(source, "has a tree without '\(name)'") }
+        var out: [Int32] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard let d = number(item), d == d.rounded(), abs(d) <= Double(Int32.max) else { throw error(source, "has a non-integer in '\(name)'") }
+            out.append(Int32(d))
+        }
+        return out
+    }
+
+    static func floats(_ value: JSONValue?, _ name: String, _ source: String) throws(SlipwayError) -> [Float] {
+        guard let items = value?.arrayValue else { throw error(source, "has a tree without '\(name)'") }
+        var out: [Float] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard let d = number(item) else { throw error(source, "has a non-number in '\(name)'") }
+            out.append(Float(d))
+        }
+        return out
+    }
+
+    /// A malformed file must not send evaluation into a loop: every node is reached once from the root.
+    static func checkAcyclic(left: [Int32], right: [Int32], tree: Int, source: String) throws(SlipwayError) {
+        var seen = [Bool](repeating: false, count: left.count)
+        var stack: [Int32] = [0]
+        while let node = stack.popLast() {
+            let i = Int(node)
+            if seen[i] { throw error(source, "tree \(tree) is not a tree (node \(i) is reached twice)") }
+            seen[i] = true
+            if left[i] >= 0 { stack.append(left[i]); stack.append(right[i]) }
+        }
+    }
+
+    static func error(_ source: String, _ what: String) -> SlipwayError {
+        .invalidParameter("XGBoost model '\(source)' \(what)")
+    }
+}
