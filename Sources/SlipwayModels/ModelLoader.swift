@@ -1,17 +1,77 @@
 import Foundation
 public import SlipwayCore
 
-/// Opens a model file by its format. Today: XGBoost JSON (`*.json`).
+/// Opens a model by its format: an XGBoost file (`*.json`, `*.ubj`) or an MLflow model directory
+/// (an `MLmodel` file whose `xgboost` flavor names the model file).
 public enum ModelLoader {
     /// - Throws: `INVALID_PARAMETER_VALUE` naming the file and what is wrong or unsupported.
     public static func load(path: String) throws(SlipwayError) -> any Predictor {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .invalidParameter("No model at '\(path)'")
+        }
+        if isDirectory.boolValue { return try loadMLflowDirectory(path) }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .invalidParameter("Cannot read model file '\(path)'")
         }
         let lower = path.lowercased()
-        if lower.hasSuffix(".json") {
-            return try XGBoostModel(json: [UInt8](data), source: path)
+        if lower.hasSuffix(".json") { return try XGBoostModel(json: [UInt8](data), source: path) }
+        if lower.hasSuffix(".ubj") { return try XGBoostModel(ubjson: [UInt8](data), source: path) }
+        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, MLflow model directories)")
+    }
+
+    /// An MLflow model directory: the `xgboost` flavor's `data` file.
+    static func loadMLflowDirectory(_ directory: String) throws(SlipwayError) -> any Predictor {
+        let mlmodel = directory + "/MLmodel"
+        guard let text = try? String(contentsOfFile: mlmodel, encoding: .utf8) else {
+            throw .invalidParameter("'\(directory)' is a directory without an MLmodel file")
         }
-        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost JSON, *.json)")
+        let flavors = MLmodelFile(text: text)
+        guard let data = flavors.value(flavor: "xgboost", key: "data") else {
+            throw .invalidParameter("MLmodel in '\(directory)' has no xgboost flavor Slipway can serve (flavors: \(flavors.flavorNames.joined(separator: ", ")))")
+        }
+        guard !data.contains(".."), !data.hasPrefix("/") else {
+            throw .invalidParameter("MLmodel in '\(directory)' names a model file outside its directory: '\(data)'")
+        }
+        return try load(path: directory + "/" + data)
+    }
+}
+
+/// The `flavors:` section of an MLflow `MLmodel` file, read as the two-level YAML map it is
+/// (`flavors: / <flavor>: / <key>: <value>`); nothing else of YAML is needed.
+struct MLmodelFile {
+    var flavors: [String: [String: String]] = [:]
+    var flavorNames: [String] = []
+
+    init(text: String) {
+        var inFlavors = false
+        var current: String?
+        for line in text.split(whereSeparator: \.isNewline) {
+            let indent = line.prefix(while: { $0 == " " }).count
+            let content = line.trimmingCharacters(in: .whitespaces)
+            if content.isEmpty || content.hasPrefix("#") { continue }
+            if indent == 0 {
+                inFlavors = content == "flavors:"
+                current = nil
+                continue
+            }
+            guard inFlavors else { continue }
+            if indent == 2, content.hasSuffix(":") {
+                let name = String(content.dropLast())
+                current = name
+                flavorNames.append(name)
+            } else if indent == 4, let flavor = current, let colon = content.firstIndex(of: ":") {
+                let key = String(content[..<colon]).trimmingCharacters(in: .whitespaces)
+                var value = String(content[content.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+                if value.count >= 2, let first = value.first, first == "'" || first == "\"", value.last == first {
+                    value = String(value.dropFirst().dropLast())
+                }
+                flavors[flavor, default: [:]][key] = value
+            }
+        }
+    }
+
+    func value(flavor: String, key: String) -> String? {
+        flavors[flavor]?[key]
     }
 }

@@ -97,3 +97,63 @@ def test_bad_model_files_are_errors_not_crashes(tmp_path):
     wrong_width.write_text("a,b\n1,2\n")
     result = subprocess.run([str(BINARY), "predict", "--model", str(good), "--input", str(wrong_width)], capture_output=True, text=True)
     assert result.returncode == 1 and "expects 3 features" in result.stderr
+
+
+def run_predict(model, csv):
+    result = subprocess.run([str(BINARY), "predict", "--model", str(model), "--input", str(csv)], capture_output=True, text=True, timeout=120)
+    return result
+
+
+def read_predictions(stdout):
+    lines = stdout.strip().splitlines()
+    return np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+
+
+@pytest.mark.parametrize("objective,classes", [("binary:logistic", 0), ("multi:softprob", 3), ("reg:squarederror", 0)])
+def test_ubjson_and_mlflow_model_directory(tmp_path, objective, classes):
+    import mlflow.xgboost
+
+    rng = np.random.default_rng(5)
+    X = make_data(rng, 500, 6, missing=0.1)
+    signal = np.nan_to_num(X[:, 0]) - np.nan_to_num(X[:, 3])
+    y = (signal > 0).astype(float) if classes == 0 and objective.startswith("binary") else signal
+    params = {"objective": objective, "max_depth": 4}
+    if classes:
+        params["num_class"] = classes
+        y = np.digitize(signal, [-0.5, 0.5]).astype(float)
+    booster = xgb.train(params, xgb.DMatrix(X, label=y), num_boost_round=25)
+    booster.save_model(str(tmp_path / "model.ubj"))
+    mlflow.xgboost.save_model(booster, str(tmp_path / "mlflow-model"))
+    assert "model.ubj" in (tmp_path / "mlflow-model" / "MLmodel").read_text()
+
+    test = make_data(rng, 300, 6, missing=0.1)
+    csv = tmp_path / "input.csv"
+    csv.write_text(",".join(f"f{i}" for i in range(6)) + "\n" + "\n".join(",".join("" if np.isnan(v) else repr(float(v)) for v in row) for row in test) + "\n")
+    expected = booster.predict(xgb.DMatrix(test)).reshape(len(test), -1)
+    for model in (tmp_path / "model.ubj", tmp_path / "mlflow-model"):
+        result = run_predict(model, csv)
+        assert result.returncode == 0, result.stderr
+        np.testing.assert_allclose(read_predictions(result.stdout), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_ubjson_and_directories_are_errors(tmp_path):
+    rng = np.random.default_rng(1)
+    X = make_data(rng, 100, 3)
+    booster = xgb.train({"objective": "reg:squarederror", "max_depth": 3}, xgb.DMatrix(X, label=X[:, 0]), num_boost_round=5)
+    booster.save_model(str(tmp_path / "good.ubj"))
+    data = (tmp_path / "good.ubj").read_bytes()
+    csv = tmp_path / "input.csv"
+    csv.write_text("a,b,c\n1,2,3\n")
+    for name, content in {"truncated.ubj": data[: len(data) // 3], "garbage.ubj": bytes(rng.integers(0, 256, 3000, dtype=np.uint8)),
+                          "huge-count.ubj": b"[#L\x7f\xff\xff\xff\xff\xff\xff\xff"}.items():
+        (tmp_path / name).write_bytes(content)
+        result = run_predict(tmp_path / name, csv)
+        assert result.returncode == 1 and "error:" in result.stderr, (name, result.stderr[-300:])
+    empty_dir = tmp_path / "not-a-model"
+    empty_dir.mkdir()
+    assert "MLmodel" in run_predict(empty_dir, csv).stderr
+    sk_dir = tmp_path / "sklearn-model"
+    sk_dir.mkdir()
+    (sk_dir / "MLmodel").write_text("flavors:\n  sklearn:\n    pickled_model: model.pkl\n")
+    result = run_predict(sk_dir, csv)
+    assert result.returncode == 1 and "no xgboost flavor" in result.stderr

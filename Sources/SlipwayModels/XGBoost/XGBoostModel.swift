@@ -32,6 +32,16 @@ public struct XGBoostModel: Predictor {
         } catch {
             throw Self.error(source, "is not valid JSON (\(error.message))")
         }
+        try self.init(document: root, source: source)
+    }
+
+    /// Reads a model from UBJSON bytes (`save_model("m.ubj")`, what MLflow's xgboost flavor logs).
+    public init(ubjson bytes: [UInt8], source: String) throws(SlipwayError) {
+        try self.init(document: try UBJSONReader.parse(bytes, source: source), source: source)
+    }
+
+    /// Reads a model from its parsed document (the same tree in JSON and UBJSON).
+    public init(document root: JSONValue, source: String) throws(SlipwayError) {
         guard let learner = root["learner"] else { throw Self.error(source, "has no 'learner' object: not an XGBoost JSON model") }
         guard let objective = learner["objective"]?["name"]?.stringValue else { throw Self.error(source, "has no objective name") }
         guard Self.supportedObjectives.contains(objective) else {
