@@ -17,7 +17,11 @@ public enum ModelLoader {
         let lower = path.lowercased()
         if lower.hasSuffix(".json") { return try XGBoostModel(json: [UInt8](data), source: path) }
         if lower.hasSuffix(".ubj") { return try XGBoostModel(ubjson: [UInt8](data), source: path) }
-        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, MLflow model directories)")
+        if lower.hasSuffix(".txt") || lower.hasSuffix(".lgb") {
+            guard let text = String(data: data, encoding: .utf8) else { throw .invalidParameter("Model file '\(path)' is not UTF-8 text") }
+            return try LightGBMModel(text: text, source: path)
+        }
+        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, MLflow model directories)")
     }
 
     /// An MLflow model directory: the `xgboost` flavor's `data` file.
@@ -27,8 +31,14 @@ public enum ModelLoader {
             throw .invalidParameter("'\(directory)' is a directory without an MLmodel file")
         }
         let flavors = MLmodelFile(text: text)
+        if let file = flavors.value(flavor: "lightgbm", key: "data") {
+            guard !file.contains(".."), !file.hasPrefix("/") else {
+                throw .invalidParameter("MLmodel in '\(directory)' names a model file outside its directory: '\(file)'")
+            }
+            return try load(path: directory + "/" + file)
+        }
         guard let data = flavors.value(flavor: "xgboost", key: "data") else {
-            throw .invalidParameter("MLmodel in '\(directory)' has no xgboost flavor Slipway can serve (flavors: \(flavors.flavorNames.joined(separator: ", ")))")
+            throw .invalidParameter("MLmodel in '\(directory)' has no xgboost or lightgbm flavor Slipway can serve (flavors: \(flavors.flavorNames.joined(separator: ", ")))")
         }
         guard !data.contains(".."), !data.hasPrefix("/") else {
             throw .invalidParameter("MLmodel in '\(directory)' names a model file outside its directory: '\(data)'")
