@@ -1,8 +1,9 @@
 import Foundation
 public import SlipwayCore
 
-/// Opens a model by its format: an XGBoost file (`*.json`, `*.ubj`) or an MLflow model directory
-/// (an `MLmodel` file whose `xgboost` flavor names the model file).
+/// Opens a model by its format: XGBoost (`*.json`, `*.ubj`), LightGBM text (`*.txt`), Slipway's
+/// linear JSON (`*.json` with `"format": "slipway-linear"`), or an MLflow model directory (an
+/// `MLmodel` file whose `xgboost` or `lightgbm` flavor names the model file).
 public enum ModelLoader {
     /// - Throws: `INVALID_PARAMETER_VALUE` naming the file and what is wrong or unsupported.
     public static func load(path: String) throws(SlipwayError) -> any Predictor {
@@ -15,16 +16,25 @@ public enum ModelLoader {
             throw .invalidParameter("Cannot read model file '\(path)'")
         }
         let lower = path.lowercased()
-        if lower.hasSuffix(".json") { return try XGBoostModel(json: [UInt8](data), source: path) }
+        if lower.hasSuffix(".json") {
+            let root: JSONValue
+            do {
+                root = try JSONParser.parse([UInt8](data))
+            } catch {
+                throw .invalidParameter("Model file '\(path)' is not valid JSON (\(error.message))")
+            }
+            if root["format"] != nil { return try LinearModel(document: root, source: path) }
+            return try XGBoostModel(document: root, source: path)
+        }
         if lower.hasSuffix(".ubj") { return try XGBoostModel(ubjson: [UInt8](data), source: path) }
         if lower.hasSuffix(".txt") || lower.hasSuffix(".lgb") {
             guard let text = String(data: data, encoding: .utf8) else { throw .invalidParameter("Model file '\(path)' is not UTF-8 text") }
             return try LightGBMModel(text: text, source: path)
         }
-        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, MLflow model directories)")
+        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, slipway-linear *.json, MLflow model directories)")
     }
 
-    /// An MLflow model directory: the `xgboost` flavor's `data` file.
+    /// An MLflow model directory: the `lightgbm` or `xgboost` flavor's `data` file.
     static func loadMLflowDirectory(_ directory: String) throws(SlipwayError) -> any Predictor {
         let mlmodel = directory + "/MLmodel"
         guard let text = try? String(contentsOfFile: mlmodel, encoding: .utf8) else {

@@ -39,5 +39,42 @@ public protocol Predictor: Sendable {
     /// Outputs per row: 1, or the number of classes for class probabilities.
     var outputsPerRow: Int { get }
     /// Predicts every row; the result holds `rows * outputsPerRow` values, row-major.
-    func predict(_ features: FeatureMatrix) throws(SlipwayError) -> [Double]
+    /// - Parameter threads: how many threads a large batch may use; 0 means every core.
+    func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double]
+    /// What the model is, for `slipway model inspect` and the serving API's model metadata.
+    var summary: ModelSummary { get }
+}
+
+extension Predictor {
+    /// Predicts every row, using every core for large batches.
+    public func predict(_ features: FeatureMatrix) throws(SlipwayError) -> [Double] {
+        try predict(features, threads: 0)
+    }
+
+    func checkWidth(_ features: FeatureMatrix) throws(SlipwayError) {
+        guard features.columns == featureCount else {
+            throw .invalidParameter("The model expects \(featureCount) features per row, got \(features.columns)")
+        }
+    }
+}
+
+/// A model's description: its format, objective and size.
+public struct ModelSummary: Sendable, Equatable {
+    /// `xgboost`, `lightgbm` or `linear`.
+    public var format: String
+    public var objective: String
+    public var featureNames: [String]
+    public var featureCount: Int
+    public var outputKind: OutputKind
+    public var outputsPerRow: Int
+    /// Trees in the model (0 for a linear model).
+    public var trees: Int
+    /// Format-specific facts, in display order (booster, classes, max depth, categorical splits...).
+    public var details: [(String, String)]
+
+    public static func == (a: ModelSummary, b: ModelSummary) -> Bool {
+        a.format == b.format && a.objective == b.objective && a.featureNames == b.featureNames && a.featureCount == b.featureCount
+            && a.outputKind == b.outputKind && a.outputsPerRow == b.outputsPerRow && a.trees == b.trees
+            && a.details.map(\.0) == b.details.map(\.0) && a.details.map(\.1) == b.details.map(\.1)
+    }
 }

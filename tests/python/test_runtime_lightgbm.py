@@ -96,3 +96,66 @@ def test_mlflow_lightgbm_model_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     got = np.array([float(line) for line in result.stdout.strip().splitlines()[1:]])
     np.testing.assert_allclose(got, booster.predict(test), rtol=1e-5, atol=1e-6)
+
+
+def write_csv(path, X):
+    rows = "\n".join(",".join("" if np.isnan(v) else repr(float(v)) for v in row) for row in X)
+    path.write_text(",".join(f"Column_{i}" for i in range(X.shape[1])) + "\n" + rows + "\n")
+
+
+def predict(model, csv):
+    result = subprocess.run([str(BINARY), "predict", "--model", str(model), "--input", str(csv)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return np.array([[float(v) for v in line.split(",")] for line in result.stdout.strip().splitlines()[1:]])
+
+
+@pytest.mark.parametrize("objective", ["regression", "multiclass"])
+def test_categorical_splits(tmp_path, objective):
+    """Two categorical features (one with many categories), with unseen, negative, fractional and
+    missing categories at prediction time; 6000 rows so the batch spans threads."""
+    rng = np.random.default_rng(11)
+
+    def sample(n):
+        X = np.column_stack([rng.normal(size=n), rng.integers(0, 40, n).astype(float), rng.normal(size=n), rng.integers(0, 4, n).astype(float)])
+        X[rng.random(n) < 0.05, 1] = np.nan
+        X[rng.random(n) < 0.05, 0] = np.nan
+        return X
+
+    X = sample(4000)
+    signal = np.nan_to_num(X[:, 0]) + np.sin(np.nan_to_num(X[:, 1], nan=7.0)) * 2 + (X[:, 3] == 1)
+    params = {"objective": objective, "num_leaves": 31, "learning_rate": 0.2, "verbose": -1, "seed": 1, "num_threads": 1,
+              "min_data_per_group": 5, "cat_smooth": 1, "max_cat_threshold": 64}
+    if objective == "multiclass":
+        params["num_class"] = 3
+        y = np.digitize(signal, np.quantile(signal, [0.33, 0.66]))
+    else:
+        y = signal
+    booster = lgb.train(params, lgb.Dataset(X, label=y, categorical_feature=[1, 3]), num_boost_round=40)
+    model = tmp_path / "model.txt"
+    booster.save_model(str(model))
+    assert "cat_threshold=" in model.read_text()
+    test = sample(6000)
+    test[:50, 1] = rng.integers(40, 90, 50)
+    test[50:60, 1] = -rng.integers(1, 5, 10)
+    test[60:80, 1] = rng.integers(0, 40, 20) + 0.5
+    test[80:90, 1] = -0.5
+    write_csv(tmp_path / "input.csv", test)
+    expected = np.asarray(booster.predict(test)).reshape(len(test), -1)
+    np.testing.assert_allclose(predict(model, tmp_path / "input.csv"), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_linear_trees(tmp_path):
+    """linear_tree=True: each leaf holds a linear model, replaced by the leaf value when one of its features is missing."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3000, 5))
+    X[rng.random(X.shape) < 0.05] = np.nan
+    y = 3 * np.nan_to_num(X[:, 0]) - 2 * np.nan_to_num(X[:, 1]) + np.where(np.nan_to_num(X[:, 2]) > 0, 1.0, -1.0) * np.nan_to_num(X[:, 3])
+    booster = lgb.train({"objective": "regression", "linear_tree": True, "num_leaves": 15, "learning_rate": 0.3, "verbose": -1,
+                         "seed": 1, "num_threads": 1}, lgb.Dataset(X, label=y), num_boost_round=30)
+    model = tmp_path / "model.txt"
+    booster.save_model(str(model))
+    assert "is_linear=1" in model.read_text()
+    test = rng.normal(size=(2000, 5))
+    test[rng.random(test.shape) < 0.05] = np.nan
+    write_csv(tmp_path / "input.csv", test)
+    np.testing.assert_allclose(predict(model, tmp_path / "input.csv").ravel(), booster.predict(test), rtol=1e-5, atol=1e-6)

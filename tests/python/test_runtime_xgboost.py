@@ -157,3 +157,44 @@ def test_bad_ubjson_and_directories_are_errors(tmp_path):
     (sk_dir / "MLmodel").write_text("flavors:\n  sklearn:\n    pickled_model: model.pkl\n")
     result = run_predict(sk_dir, csv)
     assert result.returncode == 1 and "no xgboost or lightgbm flavor" in result.stderr
+
+
+def write_csv(path, names, X):
+    rows = "\n".join(",".join("" if np.isnan(v) else repr(float(v)) for v in row) for row in X)
+    path.write_text(",".join(names) + "\n" + rows + "\n")
+
+
+@pytest.mark.parametrize("onehot", [False, True])
+def test_categorical_splits(tmp_path, onehot):
+    """Categorical features (codes 0..K-1), trained with partition or one-hot splits; the test rows add
+    unseen, negative, fractional and missing categories. 6000 rows, so a batch spans threads."""
+    rng = np.random.default_rng(7 + onehot)
+    rows, cats = 3000, 25
+
+    def sample(n):
+        X = np.column_stack([rng.normal(size=n), rng.integers(0, cats, n).astype(float), rng.normal(size=n), rng.integers(0, 5, n).astype(float)])
+        X[rng.random(n) < 0.05, 1] = np.nan
+        return X
+
+    X = sample(rows)
+    effect = np.sin(np.nan_to_num(X[:, 1], nan=3.0)) * 2 + (X[:, 3] == 2)
+    y = ((X[:, 0] + effect) > 0.5).astype(float)
+    kinds = ["q", "c", "q", "c"]
+    params = {"objective": "binary:logistic", "max_depth": 5, "eta": 0.3, "seed": 1, "tree_method": "hist",
+              "max_cat_to_onehot": 64 if onehot else 1}
+    booster = xgb.train(params, xgb.DMatrix(X, label=y, feature_types=kinds, enable_categorical=True), num_boost_round=40)
+    model = tmp_path / "model.json"
+    booster.save_model(str(model))
+    test = sample(6000)
+    test[:50, 1] = rng.integers(cats, cats + 40, 50)        # unseen
+    test[50:60, 1] = -rng.integers(1, 5, 10)                # negative
+    test[60:80, 1] = rng.integers(0, cats, 20) + 0.5        # fractional
+    names = ["f0", "f1", "f2", "f3"]
+    write_csv(tmp_path / "input.csv", names, test)
+    expected = booster.predict(xgb.DMatrix(test, feature_types=kinds, enable_categorical=True)).reshape(len(test), -1)
+    result = run_predict(model, tmp_path / "input.csv")
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(read_predictions(result.stdout), expected, rtol=1e-5, atol=1e-6)
+    inspect = subprocess.run([str(BINARY), "model", "inspect", str(model)], capture_output=True, text=True, timeout=60)
+    assert inspect.returncode == 0, inspect.stderr
+    assert "categorical splits" in inspect.stdout and "binary:logistic" in inspect.stdout

@@ -2,45 +2,17 @@ import Foundation
 public import SlipwayCore
 
 /// A LightGBM model read from its text format (`booster.save_model("m.txt")`): regression,
-/// binary, multiclass, poisson/gamma/tweedie; numerical splits with LightGBM's missing-value rules
-/// (`None`, `Zero`, `NaN`) and default directions.
+/// binary, multiclass, poisson/gamma/tweedie; numerical splits with LightGBM's missing-value rules,
+/// (`None`, `Zero`, `NaN`) and default directions, categorical splits and linear trees.
 public struct LightGBMModel: Predictor {
     public let featureNames: [String]
     public let featureCount: Int
     public let objective: String
-    let trees: [Tree]
+    let forest: LightGBMForest
     let treesPerIteration: Int
     let sigmoid: Double
     let averageOutput: Bool
-
-    struct Tree: Sendable {
-        // Internal nodes 0..<(leaves - 1); a negative child c is leaf ~c.
-        var feature: [Int32]
-        var threshold: [Double]
-        var decision: [UInt8]
-        var left: [Int32]
-        var right: [Int32]
-        var leafValue: [Double]
-
-        func predict(_ row: UnsafeBufferPointer<Double>) -> Double {
-            if feature.isEmpty { return leafValue.first ?? 0 }
-            var node: Int32 = 0
-            while node >= 0 {
-                let i = Int(node)
-                var value = row[Int(feature[i])]
-                let missingType = (decision[i] >> 2) & 3
-                if value.isNaN, missingType != 2 { value = 0 }
-                let goLeft: Bool
-                if (missingType == 1 && abs(value) <= 1e-35) || (missingType == 2 && value.isNaN) {
-                    goLeft = decision[i] & 2 != 0
-                } else {
-                    goLeft = value <= threshold[i]
-                }
-                node = goLeft ? left[i] : right[i]
-            }
-            return leafValue[Int(~node)]
-        }
-    }
+    let link: Link
 
     public var outputKind: OutputKind {
         switch objective {
@@ -94,84 +66,147 @@ public struct LightGBMModel: Predictor {
         }
         guard !treeBlocks.isEmpty else { throw Self.error(source, "has no trees") }
         let featureCount = maxFeature + 1
-        var trees: [Tree] = []
+        var forest = LightGBMForest()
         for (t, block) in treeBlocks.enumerated() {
-            if block["is_linear"].flatMap(Int.init) ?? 0 != 0 { throw Self.error(source, "tree \(t) is a linear tree, which is not supported yet") }
-            if block["num_cat"].flatMap(Int.init) ?? 0 != 0 { throw Self.error(source, "tree \(t) has categorical splits, which are not supported yet") }
-            guard let leaves = block["num_leaves"].flatMap(Int.init), leaves >= 1 else { throw Self.error(source, "tree \(t) has no num_leaves") }
-            let leafValue = try Self.doubles(block["leaf_value"], "leaf_value", t, source)
-            guard leafValue.count == leaves else { throw Self.error(source, "tree \(t) has \(leafValue.count) leaf values for \(leaves) leaves") }
-            if leaves == 1 {
-                trees.append(Tree(feature: [], threshold: [], decision: [], left: [], right: [], leafValue: leafValue))
-                continue
-            }
-            let internalCount = leaves - 1
-            let feature = try Self.doubles(block["split_feature"], "split_feature", t, source).map { Int32($0) }
-            let threshold = try Self.doubles(block["threshold"], "threshold", t, source)
-            let decision = try Self.doubles(block["decision_type"], "decision_type", t, source).map { UInt8(clamping: Int($0)) }
-            let left = try Self.doubles(block["left_child"], "left_child", t, source).map { Int32($0) }
-            let right = try Self.doubles(block["right_child"], "right_child", t, source).map { Int32($0) }
-            guard [feature.count, threshold.count, decision.count, left.count, right.count].allSatisfy({ $0 == internalCount }) else {
-                throw Self.error(source, "tree \(t) has arrays of different lengths")
-            }
-            for i in 0..<internalCount {
-                guard feature[i] >= 0, Int(feature[i]) < featureCount else { throw Self.error(source, "tree \(t) splits on feature \(feature[i])") }
-                if decision[i] & 1 != 0 { throw Self.error(source, "tree \(t) has categorical splits, which are not supported yet") }
-                for child in [left[i], right[i]] {
-                    if child >= 0 { guard child > Int32(i), Int(child) < internalCount else { throw Self.error(source, "tree \(t) node \(i) has a bad child") } }
-                    else { guard Int(~child) < leaves else { throw Self.error(source, "tree \(t) node \(i) points at a missing leaf") } }
-                }
-            }
-            trees.append(Tree(feature: feature, threshold: threshold, decision: decision, left: left, right: right, leafValue: leafValue))
+            forest.append(try Self.tree(block, index: t, featureCount: featureCount, source: source))
         }
-        guard trees.count % perIteration == 0 else { throw Self.error(source, "has \(trees.count) trees, not a multiple of \(perIteration)") }
+        guard forest.roots.count % perIteration == 0 else { throw Self.error(source, "has \(forest.roots.count) trees, not a multiple of \(perIteration)") }
         self.featureNames = header["feature_names"].map { $0.split(separator: " ").map(String.init) } ?? []
         self.featureCount = featureCount
         self.objective = objective
-        self.trees = trees
+        self.forest = forest
         self.treesPerIteration = perIteration
         self.sigmoid = sigmoid
         self.averageOutput = header.keys.contains("average_output")
+        self.link = Link(objective: objective, sigmoid: sigmoid)
     }
 
-    public func predict(_ features: FeatureMatrix) throws(SlipwayError) -> [Double] {
-        guard features.columns == featureCount else {
-            throw .invalidParameter("The model expects \(featureCount) features per row, got \(features.columns)")
-        }
-        var out: [Double] = []
-        out.reserveCapacity(features.rows * outputsPerRow)
-        var scores = [Double](repeating: 0, count: treesPerIteration)
-        let iterations = Double(trees.count / treesPerIteration)
-        features.values.withUnsafeBufferPointer { values in
-            for r in 0..<features.rows {
-                let row = UnsafeBufferPointer(rebasing: values[r * featureCount..<(r + 1) * featureCount])
-                for k in scores.indices { scores[k] = 0 }
-                for (t, tree) in trees.enumerated() { scores[t % treesPerIteration] += tree.predict(row) }
-                if averageOutput { for k in scores.indices { scores[k] /= iterations } }
-                transform(scores, into: &out)
+    public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
+        try checkWidth(features)
+        let width = outputsPerRow, slots = treesPerIteration, columns = featureCount
+        let iterations = Double(forest.roots.count / slots)
+        var out = [Double](repeating: 0, count: features.rows * width)
+        features.values.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                let input = input.baseAddress, output = output.baseAddress
+                RowPartition.run(rows: features.rows, threads: threads) { range in
+                    guard let input, let output else { return }
+                    let block = evaluationBlockRows
+                    let scores = UnsafeMutablePointer<Double>.allocate(capacity: block * slots)
+                    let positions = UnsafeMutablePointer<Int32>.allocate(capacity: block)
+                    defer { scores.deallocate(); positions.deallocate() }
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let count = min(block, range.upperBound - start)
+                        scores.initialize(repeating: 0, count: count * slots)
+                        forest.accumulate(
+                            rows: input + start * columns, stride: columns, count: count, scores: scores, slots: slots, positions: positions)
+                        for r in 0..<count {
+                            if averageOutput { for k in 0..<slots { scores[r * slots + k] /= iterations } }
+                            link.apply(scores + r * slots, slots: slots, to: output + (start + r) * width)
+                        }
+                        start += count
+                    }
+                }
             }
         }
         return out
     }
 
-    func transform(_ scores: [Double], into out: inout [Double]) {
-        switch objective {
-        case "binary":
-            out.append(1 / (1 + exp(-sigmoid * scores[0])))
-        case "cross_entropy", "xentropy":
-            out.append(1 / (1 + exp(-scores[0])))
-        case "multiclass", "softmax":
-            let top = scores.max() ?? 0
-            let exps = scores.map { exp($0 - top) }
-            let sum = exps.reduce(0, +)
-            out.append(contentsOf: exps.map { $0 / sum })
-        case "multiclassova", "multiclass_ova", "ova", "ovr":
-            out.append(contentsOf: scores.map { 1 / (1 + exp(-sigmoid * $0)) })
-        case "poisson", "gamma", "tweedie":
-            out.append(exp(scores[0]))
-        default:
-            out.append(scores[0])
+    public var summary: ModelSummary {
+        var details = [("max depth", "\(forest.maxDepth)")]
+        if treesPerIteration > 1 { details.append(("classes", "\(treesPerIteration)")) }
+        if forest.categoricalSplits > 0 { details.append(("categorical splits", "\(forest.categoricalSplits)")) }
+        if forest.linearTrees > 0 { details.append(("linear trees", "\(forest.linearTrees)")) }
+        if averageOutput { details.append(("average output", "yes")) }
+        return ModelSummary(
+            format: "lightgbm", objective: objective, featureNames: featureNames, featureCount: featureCount,
+            outputKind: outputKind, outputsPerRow: outputsPerRow, trees: forest.roots.count, details: details)
+    }
+
+    /// One `Tree=` block: its nodes, categorical bitsets and linear leaves, checked.
+    static func tree(_ block: [String: String], index t: Int, featureCount: Int, source: String) throws(SlipwayError) -> LightGBMForest.TreeArrays {
+        guard let leaves = block["num_leaves"].flatMap(Int.init), leaves >= 1 else { throw error(source, "tree \(t) has no num_leaves") }
+        let leafValue = try doubles(block["leaf_value"], "leaf_value", t, source)
+        guard leafValue.count == leaves else { throw error(source, "tree \(t) has \(leafValue.count) leaf values for \(leaves) leaves") }
+        var tree = LightGBMForest.TreeArrays(leafValue: leafValue)
+        if block["is_linear"].flatMap(Int.init) ?? 0 != 0 {
+            tree.linear = try linearLeaves(block, leaves: leaves, featureCount: featureCount, tree: t, source: source)
         }
+        guard leaves > 1 else { return tree }
+        let internalCount = leaves - 1
+        tree.feature = try integers(block["split_feature"], "split_feature", t, source)
+        tree.threshold = try doubles(block["threshold"], "threshold", t, source)
+        tree.decision = try integers(block["decision_type"], "decision_type", t, source).map { UInt8(clamping: $0) }
+        tree.left = try integers(block["left_child"], "left_child", t, source)
+        tree.right = try integers(block["right_child"], "right_child", t, source)
+        guard [tree.feature.count, tree.threshold.count, tree.decision.count, tree.left.count, tree.right.count].allSatisfy({ $0 == internalCount }) else {
+            throw error(source, "tree \(t) has arrays of different lengths")
+        }
+        var boundaries: [Int32] = [], bitset: [UInt32] = []
+        if tree.decision.contains(where: { $0 & 1 != 0 }) {
+            boundaries = try integers(block["cat_boundaries"], "cat_boundaries", t, source)
+            bitset = try doubles(block["cat_threshold"], "cat_threshold", t, source).map { UInt32(exactly: $0) ?? 0 }
+            guard boundaries.first == 0, zip(boundaries, boundaries.dropFirst()).allSatisfy({ $0 <= $1 }), Int(boundaries.last!) <= bitset.count else {
+                throw error(source, "tree \(t) has cat_boundaries that do not fit cat_threshold")
+            }
+        }
+        var parents = [Int](repeating: 0, count: internalCount + leaves)
+        for i in 0..<internalCount {
+            guard tree.feature[i] >= 0, Int(tree.feature[i]) < featureCount else { throw error(source, "tree \(t) splits on feature \(tree.feature[i])") }
+            if tree.decision[i] & 1 != 0 {
+                guard let k = Int(exactly: tree.threshold[i]), k >= 0, k + 1 < boundaries.count else {
+                    throw error(source, "tree \(t) node \(i) names categorical set \(tree.threshold[i]), which the tree does not have")
+                }
+                tree.categories[i] = Array(bitset[Int(boundaries[k])..<Int(boundaries[k + 1])])
+            }
+            for child in [tree.left[i], tree.right[i]] {
+                if child >= 0 {
+                    guard child > Int32(i), Int(child) < internalCount else { throw error(source, "tree \(t) node \(i) has a bad child") }
+                } else {
+                    guard Int(~child) < leaves else { throw error(source, "tree \(t) node \(i) points at a missing leaf") }
+                }
+                parents[child >= 0 ? Int(child) : internalCount + Int(~child)] += 1
+            }
+        }
+        guard parents[0] == 0, parents.dropFirst().allSatisfy({ $0 == 1 }) else {
+            throw error(source, "tree \(t) is not a tree (a node has no parent, or two)")
+        }
+        return tree
+    }
+
+    /// A linear tree's leaves: `leaf_const`, `num_features`, then each leaf's features and coefficients in turn.
+    static func linearLeaves(
+        _ block: [String: String], leaves: Int, featureCount: Int, tree t: Int, source: String
+    ) throws(SlipwayError) -> [(constant: Double, features: [Int32], coefficients: [Double])] {
+        let constants = try doubles(block["leaf_const"], "leaf_const", t, source)
+        let counts = try integers(block["num_features"], "num_features", t, source).map(Int.init)
+        let features = try integers(block["leaf_features"], "leaf_features", t, source)
+        let coefficients = try doubles(block["leaf_coeff"], "leaf_coeff", t, source)
+        guard constants.count == leaves, counts.count == leaves, counts.allSatisfy({ $0 >= 0 }),
+              features.count == counts.reduce(0, +), coefficients.count == features.count else {
+            throw error(source, "tree \(t) has linear leaves whose arrays do not agree")
+        }
+        guard features.allSatisfy({ $0 >= 0 && Int($0) < featureCount }) else {
+            throw error(source, "tree \(t) has a linear leaf on a feature the model does not have")
+        }
+        var result: [(constant: Double, features: [Int32], coefficients: [Double])] = []
+        var offset = 0
+        for leaf in 0..<leaves {
+            let range = offset..<(offset + counts[leaf])
+            result.append((constants[leaf], Array(features[range]), Array(coefficients[range])))
+            offset = range.upperBound
+        }
+        return result
+    }
+
+    static func integers(_ text: String?, _ name: String, _ tree: Int, _ source: String) throws(SlipwayError) -> [Int32] {
+        var out: [Int32] = []
+        for value in try doubles(text, name, tree, source) {
+            guard let integer = Int32(exactly: value) else { throw error(source, "tree \(tree) has a non-integer in '\(name)': \(value)") }
+            out.append(integer)
+        }
+        return out
     }
 
     static let supportedObjectives: Set<String> = [

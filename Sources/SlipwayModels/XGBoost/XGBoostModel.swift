@@ -2,13 +2,15 @@ import Foundation
 public import SlipwayCore
 
 /// An XGBoost model read from its JSON format (`Booster.save_model("m.json")`, XGBoost 2.x/3.x):
-/// gbtree and dart boosters, numerical splits, default directions for missing values.
+/// gbtree and dart boosters, numerical and categorical splits, default directions for missing values.
 public struct XGBoostModel: Predictor {
     public let featureNames: [String]
     public let featureCount: Int
     public let objective: String
-    let forest: Forest
+    let forest: XGBoostForest
     let groups: Int
+    let booster: String
+    let link: Link
     /// The starting margin of every output group (base_score moved to margin space).
     let baseMargin: [Float]
 
@@ -71,7 +73,7 @@ public struct XGBoostModel: Predictor {
         let treeInfo = treeModel?["tree_info"]?.arrayValue?.compactMap { Self.number($0).map { Int32($0) } } ?? []
         guard treeInfo.count == trees.count else { throw Self.error(source, "has \(trees.count) trees but \(treeInfo.count) tree_info entries") }
 
-        var forest = Forest()
+        var forest = XGBoostForest()
         for (t, tree) in trees.enumerated() {
             let left = try Self.ints(tree["left_children"], "left_children", source)
             let right = try Self.ints(tree["right_children"], "right_children", source)
@@ -81,9 +83,6 @@ public struct XGBoostModel: Predictor {
             let count = left.count
             guard count > 0, [right.count, features.count, thresholds.count, defaults.count].allSatisfy({ $0 == count }) else {
                 throw Self.error(source, "tree \(t) has arrays of different lengths")
-            }
-            if let splitTypes = tree["split_type"]?.arrayValue, splitTypes.contains(where: { Self.number($0) ?? 0 != 0 }) {
-                throw Self.error(source, "tree \(t) has categorical splits, which are not supported yet")
             }
             for i in 0..<count {
                 let isLeaf = left[i] < 0
@@ -95,11 +94,13 @@ public struct XGBoostModel: Predictor {
                     throw Self.error(source, "tree \(t) node \(i) splits on feature \(features[i]) of \(featureCount)")
                 }
             }
+            let categories = try Self.categories(tree, nodes: count, leaves: left.map { $0 < 0 }, tree: t, source: source)
             try Self.checkAcyclic(left: left, right: right, tree: t, source: source)
             let group = treeInfo[t]
             guard group >= 0, Int(group) < groups else { throw Self.error(source, "tree \(t) belongs to group \(group) of \(groups)") }
-            forest.append(features: features, thresholds: thresholds, left: left, right: right, defaultLeft: defaults,
-                          group: group, weight: weights.map { t < $0.count ? $0[t] : 1 } ?? 1)
+            let arrays = XGBoostForest.TreeArrays(
+                features: features, thresholds: thresholds, left: left, right: right, defaultLeft: defaults, categories: categories)
+            forest.append(arrays, group: group, weight: weights.map { t < $0.count ? $0[t] : 1 } ?? 1)
         }
 
         let baseScores = Self.baseScores(parameters?["base_score"]?.stringValue)
@@ -112,23 +113,52 @@ public struct XGBoostModel: Predictor {
         self.objective = objective
         self.forest = forest
         self.groups = groups
+        self.booster = boosterName
+        self.link = Link(objective: objective)
     }
 
-    public func predict(_ features: FeatureMatrix) throws(SlipwayError) -> [Double] {
-        guard features.columns == featureCount else {
-            throw .invalidParameter("The model expects \(featureCount) features per row, got \(features.columns)")
-        }
-        var out: [Double] = []
-        out.reserveCapacity(features.rows * outputsPerRow)
-        var row = [Float](repeating: 0, count: featureCount)
-        var margins = [Float](repeating: 0, count: groups)
-        for r in 0..<features.rows {
-            for c in 0..<featureCount { row[c] = Float(features.values[r * featureCount + c]) }
-            for g in 0..<groups { margins[g] = baseMargin[g] }
-            row.withUnsafeBufferPointer { forest.accumulate(row: $0, into: &margins) }
-            Self.transform(margins, objective: objective, into: &out)
+    public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
+        try checkWidth(features)
+        let width = outputsPerRow, groups = groups, columns = featureCount, stride = max(featureCount, 1)
+        var out = [Double](repeating: 0, count: features.rows * width)
+        features.values.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                let input = input.baseAddress, output = output.baseAddress
+                RowPartition.run(rows: features.rows, threads: threads) { range in
+                    guard let input, let output else { return }
+                    let block = evaluationBlockRows
+                    let rows = UnsafeMutablePointer<Float>.allocate(capacity: block * stride)
+                    let margins = UnsafeMutablePointer<Float>.allocate(capacity: block * groups)
+                    let positions = UnsafeMutablePointer<Int32>.allocate(capacity: block)
+                    defer { rows.deallocate(); margins.deallocate(); positions.deallocate() }
+                    rows.initialize(repeating: 0, count: block * stride)
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let count = min(block, range.upperBound - start)
+                        for r in 0..<count {
+                            let source = input + (start + r) * columns
+                            for c in 0..<columns { rows[r * stride + c] = Float(source[c]) }
+                            for g in 0..<groups { margins[r * groups + g] = baseMargin[g] }
+                        }
+                        forest.accumulate(rows: rows, stride: stride, count: count, margins: margins, groupCount: groups, positions: positions)
+                        for r in 0..<count {
+                            link.apply(margins + r * groups, groups: groups, to: output + (start + r) * width)
+                        }
+                        start += count
+                    }
+                }
+            }
         }
         return out
+    }
+
+    public var summary: ModelSummary {
+        var details = [("booster", booster), ("max depth", "\(forest.maxDepth)")]
+        if groups > 1 { details.append(("classes", "\(groups)")) }
+        if forest.categoricalSplits > 0 { details.append(("categorical splits", "\(forest.categoricalSplits)")) }
+        return ModelSummary(
+            format: "xgboost", objective: objective, featureNames: featureNames, featureCount: featureCount,
+            outputKind: outputKind, outputsPerRow: outputsPerRow, trees: forest.roots.count, details: details)
     }
 
     static let supportedObjectives: Set<String> = [
@@ -151,34 +181,39 @@ public struct XGBoostModel: Predictor {
         }
     }
 
-    /// Margins → predictions, as XGBoost's `PredTransform`.
-    static func transform(_ margins: [Float], objective: String, into out: inout [Double]) {
-        switch objective {
-        case "reg:logistic", "binary:logistic":
-            out.append(Double(1 / (1 + expf(-margins[0]))))
-        case "count:poisson", "reg:gamma", "reg:tweedie":
-            out.append(Double(expf(margins[0])))
-        case "binary:hinge":
-            out.append(margins[0] > 0 ? 1 : 0)
-        case "multi:softprob":
-            let top = margins.max() ?? 0
-            let exps = margins.map { expf($0 - top) }
-            let sum = exps.reduce(0, +)
-            for e in exps { out.append(Double(e / sum)) }
-        case "multi:softmax":
-            var best = 0
-            for g in margins.indices where margins[g] > margins[best] { best = g }
-            out.append(Double(best))
-        default:
-            out.append(Double(margins[0]))
-        }
-    }
-
     /// `"5E-1"`, `"[4.8E-1]"` or `"[1E0,2E0]"` (XGBoost 3 writes a vector).
     static func baseScores(_ text: String?) -> [Float] {
         guard let text else { return [] }
         let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
         return trimmed.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// A tree's categorical splits: for each categorical node, the categories it sends right.
+    static func categories(_ tree: JSONValue, nodes: Int, leaves: [Bool], tree t: Int, source: String) throws(SlipwayError) -> [Int: [Int32]] {
+        guard let splitTypes = tree["split_type"]?.arrayValue, splitTypes.contains(where: { number($0) ?? 0 != 0 }) else { return [:] }
+        guard splitTypes.count == nodes else { throw error(source, "tree \(t) has \(splitTypes.count) split types for \(nodes) nodes") }
+        let all = try ints(tree["categories"], "categories", source)
+        let owners = try ints(tree["categories_nodes"], "categories_nodes", source)
+        let starts = try ints(tree["categories_segments"], "categories_segments", source)
+        let sizes = try ints(tree["categories_sizes"], "categories_sizes", source)
+        guard owners.count == starts.count, owners.count == sizes.count else {
+            throw error(source, "tree \(t) has categories_nodes, categories_segments and categories_sizes of different lengths")
+        }
+        var result: [Int: [Int32]] = [:]
+        for (k, owner) in owners.enumerated() {
+            let node = Int(owner), start = Int(starts[k]), size = Int(sizes[k])
+            guard node >= 0, node < nodes, !leaves[node], number(splitTypes[node]) == 1 else {
+                throw error(source, "tree \(t) lists categories for node \(node), which is not a categorical split")
+            }
+            guard start >= 0, size >= 0, start + size <= all.count else { throw error(source, "tree \(t) node \(node) has a category segment outside 'categories'") }
+            let set = Array(all[start..<(start + size)])
+            guard set.allSatisfy({ $0 >= 0 && $0 < 16_777_216 }) else { throw error(source, "tree \(t) node \(node) has a category outside 0..<2^24") }
+            result[node] = set
+        }
+        for (i, type) in splitTypes.enumerated() where number(type) == 1 && !leaves[i] && result[i] == nil {
+            result[i] = []  // a categorical split with an empty set sends every category left
+        }
+        return result
     }
 
     static func number(_ value: JSONValue) -> Double? {

@@ -1,0 +1,139 @@
+/// XGBoost's trees flattened into one node array and evaluated the way XGBoost does: features
+/// and thresholds compared as 32-bit floats, `value < threshold` goes left, a missing value (NaN)
+/// follows the node's default direction, a categorical split sends the categories in its set right.
+///
+/// A leaf points at itself on both sides, so a block of rows can walk a tree level by level for
+/// the tree's depth with no per-row exit test: rows that reach a leaf early stay there.
+struct XGBoostForest: Sendable {
+    struct Node: Sendable {
+        var threshold: Float  // the leaf value at a leaf
+        var feature: UInt32   // feature index | flags
+        var left: Int32       // absolute node index
+        var right: Int32
+    }
+
+    static let defaultLeft: UInt32 = 1 << 31
+    static let categorical: UInt32 = 1 << 30
+    static let featureMask: UInt32 = (1 << 30) - 1
+
+    var nodes: [Node] = []
+    var roots: [Int32] = []
+    var depths: [Int32] = []
+    var groups: [Int32] = []     // output group (class) of each tree
+    var weights: [Float] = []    // 1 for gbtree, DART's weight_drop
+    /// For categorical nodes: where the node's category bitset starts in `categoryBits`, and its words.
+    var categoryStart: [Int32] = []
+    var categoryWords: [Int32] = []
+    var categoryBits: [UInt32] = []
+    var categoricalSplits = 0
+    var hasCategoryArrays = false
+
+    var maxDepth: Int { Int(depths.max() ?? 0) }
+
+    /// One tree as XGBoost's JSON holds it; child indices are relative to the tree.
+    struct TreeArrays {
+        var features: [Int32]
+        var thresholds: [Float]
+        var left: [Int32]
+        var right: [Int32]
+        var defaultLeft: [Bool]
+        /// Categories sent right, per categorical node (relative index).
+        var categories: [Int: [Int32]] = [:]
+    }
+
+    mutating func append(_ tree: TreeArrays, group: Int32, weight: Float) {
+        let base = Int32(nodes.count)
+        roots.append(base)
+        groups.append(group)
+        weights.append(weight)
+        var depth = [Int32](repeating: 0, count: tree.left.count)
+        // The per-node category arrays exist once a tree needs them, covering the nodes before it too.
+        if !tree.categories.isEmpty && !hasCategoryArrays {
+            hasCategoryArrays = true
+            categoryStart = [Int32](repeating: 0, count: nodes.count)
+            categoryWords = [Int32](repeating: 0, count: nodes.count)
+        }
+        for i in tree.left.indices {
+            let index = base + Int32(i)
+            if tree.left[i] < 0 {
+                nodes.append(Node(threshold: tree.thresholds[i], feature: 0, left: index, right: index))
+            } else {
+                depth[Int(tree.left[i])] = depth[i] + 1
+                depth[Int(tree.right[i])] = depth[i] + 1
+                var feature = UInt32(tree.features[i])
+                if tree.defaultLeft[i] { feature |= Self.defaultLeft }
+                if tree.categories[i] != nil { feature |= Self.categorical }
+                nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + tree.left[i], right: base + tree.right[i]))
+            }
+            if hasCategoryArrays {
+                var start: Int32 = 0, words: Int32 = 0
+                if let set = tree.categories[i] {
+                    start = Int32(categoryBits.count)
+                    let maxCategory = Int(set.max() ?? 0)
+                    words = Int32(maxCategory / 32 + 1)
+                    var bits = [UInt32](repeating: 0, count: Int(words))
+                    for c in set { bits[Int(c) / 32] |= 1 << (UInt32(c) % 32) }
+                    categoryBits.append(contentsOf: bits)
+                    categoricalSplits += 1
+                }
+                categoryStart.append(start)
+                categoryWords.append(words)
+            }
+        }
+        depths.append(depth.max() ?? 0)
+    }
+
+    /// Adds every tree's leaf into the margins of a block of rows.
+    /// - Parameters:
+    ///   - rows: `count` rows of `stride` floats.
+    ///   - margins: `count * groupCount` sums, row-major, already holding the base margins.
+    ///   - positions: scratch space for `count` node indices.
+    func accumulate(
+        rows: UnsafePointer<Float>, stride: Int, count: Int,
+        margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>
+    ) {
+        nodes.withUnsafeBufferPointer { nodeBuffer in
+            let nodes = nodeBuffer.baseAddress!
+            for t in roots.indices {
+                let root = roots[t]
+                for r in 0..<count { positions[r] = root }
+                if categoricalSplits == 0 {
+                    for _ in 0..<depths[t] {
+                        for r in 0..<count {
+                            let node = nodes[Int(positions[r])]
+                            let value = rows[r * stride + Int(node.feature & Self.featureMask)]
+                            let goLeft = value < node.threshold || (value.isNaN && node.feature & Self.defaultLeft != 0)
+                            positions[r] = goLeft ? node.left : node.right
+                        }
+                    }
+                } else {
+                    for _ in 0..<depths[t] {
+                        for r in 0..<count {
+                            positions[r] = step(nodes, Int(positions[r]), rows + r * stride)
+                        }
+                    }
+                }
+                let slot = Int(groups[t]), weight = weights[t]
+                for r in 0..<count {
+                    margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
+                }
+            }
+        }
+    }
+
+    /// One step down from `index`, categorical splits included.
+    @inline(__always)
+    func step(_ nodes: UnsafePointer<Node>, _ index: Int, _ row: UnsafePointer<Float>) -> Int32 {
+        let node = nodes[index]
+        let value = row[Int(node.feature & Self.featureMask)]
+        if value.isNaN { return node.feature & Self.defaultLeft != 0 ? node.left : node.right }
+        if node.feature & Self.categorical == 0 { return value < node.threshold ? node.left : node.right }
+        // XGBoost: an invalid category (negative, too large, not finite) goes left, as does one outside the set.
+        guard value >= 0, value < 16_777_216 else { return node.left }
+        let category = Int(value)
+        let word = category >> 5
+        guard word < Int(categoryWords[index]) else { return node.left }
+        let bits = categoryBits[Int(categoryStart[index]) + word]
+        return (bits >> UInt32(category & 31)) & 1 != 0 ? node.right : node.left
+    }
+}
