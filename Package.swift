@@ -57,6 +57,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // bench/runtime: times SlipwayModels in-process against xgboost and lightgbm (bench/runtime/run.sh).
+        .executableTarget(
+            name: "slipway-runtime-bench", dependencies: ["SlipwayModels", "SlipwayCore"], path: "bench/runtime/swift",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SlipwayModelsTests", dependencies: ["SlipwayModels"], swiftSettings: swiftSettings),
         .testTarget(

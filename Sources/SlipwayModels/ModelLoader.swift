@@ -28,8 +28,7 @@ public enum ModelLoader {
         }
         if lower.hasSuffix(".ubj") { return try XGBoostModel(ubjson: [UInt8](data), source: path) }
         if lower.hasSuffix(".txt") || lower.hasSuffix(".lgb") {
-            guard let text = String(data: data, encoding: .utf8) else { throw .invalidParameter("Model file '\(path)' is not UTF-8 text") }
-            return try LightGBMModel(text: text, source: path)
+            return try LightGBMModel(bytes: [UInt8](data), source: path)
         }
         throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, slipway-linear *.json, MLflow model directories)")
     }

@@ -29,6 +29,9 @@ public struct FeatureMatrix: Sendable {
     }
 }
 
+/// The widest model Slipway loads: evaluation keeps a block of rows of this many features in memory.
+public let maximumFeatures = 1 << 20
+
 /// A model that predicts natively, with no Python.
 public protocol Predictor: Sendable {
     /// Feature names in column order (empty when the model file has none).

@@ -3,24 +3,29 @@
 /// (`None`: NaN counts as 0; `Zero`: 0 and NaN take the default direction; `NaN`: NaN does),
 /// categorical splits send the categories in their bitset left, and linear leaves add their model.
 ///
-/// Leaves point at themselves on both sides, so a block of rows walks a tree level by level for
-/// the tree's depth with no per-row exit test.
+/// Each tree is renumbered so that a node's children are adjacent (right = left + 1), and a block
+/// of rows walks it level by level, for the tree's depth, with no branch on the data. A leaf has an
+/// infinite threshold that no value exceeds, so it sends every row left, to itself.
 struct LightGBMForest: Sendable {
     struct Node: Sendable {
-        var threshold: Double  // the leaf value at a leaf
+        var threshold: Double  // +infinity at a leaf
         var feature: UInt32    // feature index | flags
-        var left: Int32
-        var right: Int32
+        var left: Int32        // absolute node index; the right child is left + 1
     }
 
     static let defaultLeft: UInt32 = 1 << 31
     static let categorical: UInt32 = 1 << 30
-    static let missingShift: UInt32 = 28
-    static let featureMask: UInt32 = (1 << 28) - 1
+    /// Where NaN goes, decided when the tree is loaded from its missing type and default direction.
+    static let nanRight: UInt32 = 1 << 29
+    static let missingShift: UInt32 = 27
+    static let featureMask: UInt32 = (1 << 27) - 1
     /// LightGBM's `kZeroThreshold` (a float constant).
     static let zeroThreshold = Double(Float(1e-35))
 
     var nodes: [Node] = []
+    var leafValue: [Double] = []  // by node; 0 at internal nodes
+    /// Nodes whose missing type is `Zero` (zero_as_missing), which the branch-free walk does not handle.
+    var zeroMissingSplits = 0
     var roots: [Int32] = []
     var depths: [Int32] = []
     var categoryStart: [Int32] = []
@@ -57,8 +62,6 @@ struct LightGBMForest: Sendable {
     mutating func append(_ tree: TreeArrays) {
         let base = Int32(nodes.count)
         let internalCount = tree.left.count
-        // Internal nodes first, then leaves: leaf k sits at base + internalCount + k.
-        func absolute(_ child: Int32) -> Int32 { child >= 0 ? base + child : base + Int32(internalCount) + ~child }
         // The per-node side arrays exist once a tree needs them, covering the nodes before it too.
         if !tree.categories.isEmpty && !hasCategoryArrays {
             hasCategoryArrays = true
@@ -71,24 +74,46 @@ struct LightGBMForest: Sendable {
             linearStart = [Int32](repeating: 0, count: nodes.count)
             linearCount = [Int32](repeating: -1, count: nodes.count)
         }
+        // Nodes numbered internal 0..<internalCount, then leaf k at internalCount + k; visited
+        // breadth-first with children placed side by side.
+        func slot(_ child: Int32) -> Int { child >= 0 ? Int(child) : internalCount + Int(~child) }
+        let total = internalCount + tree.leafValue.count
+        var order: [Int] = [0]
+        var position = [Int32](repeating: 0, count: total)
+        var depth = [Int32](repeating: 0, count: total)
+        var head = 0
+        while head < order.count {
+            let i = order[head]
+            head += 1
+            guard i < internalCount else { continue }
+            let (l, r) = (slot(tree.left[i]), slot(tree.right[i]))
+            position[l] = Int32(order.count)
+            position[r] = Int32(order.count + 1)
+            depth[l] = depth[i] + 1
+            depth[r] = depth[i] + 1
+            order.append(l)
+            order.append(r)
+        }
         roots.append(base)
-        var depth = [Int32](repeating: 0, count: internalCount + tree.leafValue.count)
-        for i in 0..<internalCount {
-            var feature = UInt32(tree.feature[i]) | (UInt32((tree.decision[i] >> 2) & 3) << Self.missingShift)
-            if tree.decision[i] & 2 != 0 { feature |= Self.defaultLeft }
-            if tree.categories[i] != nil { feature |= Self.categorical }
-            nodes.append(Node(threshold: tree.threshold[i], feature: feature, left: absolute(tree.left[i]), right: absolute(tree.right[i])))
-            for child in [tree.left[i], tree.right[i]] {
-                depth[child >= 0 ? Int(child) : internalCount + Int(~child)] = depth[i] + 1
+        for i in order {
+            let index = base + position[i]
+            if i >= internalCount {
+                nodes.append(Node(threshold: .infinity, feature: 0, left: index))
+                leafValue.append(tree.leafValue[i - internalCount])
+            } else {
+                let missing = UInt32((tree.decision[i] >> 2) & 3)
+                let defaultLeft = tree.decision[i] & 2 != 0
+                var feature = UInt32(tree.feature[i]) | (missing << Self.missingShift)
+                if defaultLeft { feature |= Self.defaultLeft }
+                if tree.categories[i] != nil { feature |= Self.categorical }
+                // `None`: NaN is compared as 0. `NaN`: it takes the default direction.
+                if missing == 2 ? !defaultLeft : !(0 <= tree.threshold[i]) { feature |= Self.nanRight }
+                if missing == 1 && tree.categories[i] == nil { zeroMissingSplits += 1 }
+                nodes.append(Node(threshold: tree.threshold[i], feature: feature, left: base + position[slot(tree.left[i])]))
+                leafValue.append(0)
             }
-        }
-        for (k, value) in tree.leafValue.enumerated() {
-            let index = base + Int32(internalCount + k)
-            nodes.append(Node(threshold: value, feature: 0, left: index, right: index))
-        }
-        if hasCategoryArrays {
-            for i in 0..<(internalCount + tree.leafValue.count) {
-                if i < internalCount, let bits = tree.categories[i] {
+            if hasCategoryArrays {
+                if let bits = tree.categories[i] {
                     categoryStart.append(Int32(categoryBits.count))
                     categoryWords.append(Int32(bits.count))
                     categoryBits.append(contentsOf: bits)
@@ -98,13 +123,8 @@ struct LightGBMForest: Sendable {
                     categoryWords.append(0)
                 }
             }
-        }
-        if hasLinearArrays {
-            for _ in 0..<internalCount {
-                linearConstant.append(0); linearStart.append(0); linearCount.append(-1)
-            }
-            for k in tree.leafValue.indices {
-                if let leaf = tree.linear?[k] {
+            if hasLinearArrays {
+                if i >= internalCount, let leaf = tree.linear?[i - internalCount] {
                     linearConstant.append(leaf.constant)
                     linearStart.append(Int32(linearFeatures.count))
                     linearCount.append(Int32(leaf.features.count))
@@ -114,8 +134,8 @@ struct LightGBMForest: Sendable {
                     linearConstant.append(0); linearStart.append(0); linearCount.append(-1)
                 }
             }
-            if tree.linear != nil { linearTrees += 1 }
         }
+        if tree.linear != nil { linearTrees += 1 }
         depths.append(depth.max() ?? 0)
     }
 
@@ -129,10 +149,14 @@ struct LightGBMForest: Sendable {
             for t in roots.indices {
                 let root = roots[t]
                 for r in 0..<count { positions[r] = root }
-                if categoricalSplits == 0 {
+                if categoricalSplits == 0 && zeroMissingSplits == 0 {
                     for _ in 0..<depths[t] {
                         for r in 0..<count {
-                            positions[r] = Self.numericalStep(nodes[Int(positions[r])], rows + r * stride)
+                            let node = nodes[Int(positions[r])]
+                            let value = rows[r * stride + Int(node.feature & Self.featureMask)]
+                            // NaN fails both comparisons: `!(<=)` sends it right, `>` left.
+                            let goRight = node.feature & Self.nanRight != 0 ? !(value <= node.threshold) : value > node.threshold
+                            positions[r] = node.left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
                         }
                     }
                 } else {
@@ -144,7 +168,9 @@ struct LightGBMForest: Sendable {
                 }
                 let slot = t % slots
                 if linearTrees == 0 {
-                    for r in 0..<count { scores[r * slots + slot] += nodes[Int(positions[r])].threshold }
+                    leafValue.withUnsafeBufferPointer { leafValue in
+                        for r in 0..<count { scores[r * slots + slot] += leafValue[Int(positions[r])] }
+                    }
                 } else {
                     for r in 0..<count { scores[r * slots + slot] += leafOutput(nodes, Int(positions[r]), rows + r * stride) }
                 }
@@ -152,41 +178,39 @@ struct LightGBMForest: Sendable {
         }
     }
 
-    @inline(__always)
-    static func numericalStep(_ node: Node, _ row: UnsafePointer<Double>) -> Int32 {
-        var value = row[Int(node.feature & featureMask)]
-        let missing = (node.feature >> missingShift) & 3
-        if value.isNaN && missing != 2 { value = 0 }
-        if (missing == 1 && value >= -zeroThreshold && value <= zeroThreshold) || (missing == 2 && value.isNaN) {
-            return node.feature & defaultLeft != 0 ? node.left : node.right
-        }
-        return value <= node.threshold ? node.left : node.right
-    }
-
+    /// One step down from `index`, with LightGBM's rules spelled out: categorical splits and `Zero` missing values included.
     @inline(__always)
     func step(_ nodes: UnsafePointer<Node>, _ index: Int, _ row: UnsafePointer<Double>) -> Int32 {
         let node = nodes[index]
-        if node.feature & Self.categorical == 0 { return Self.numericalStep(node, row) }
-        let value = row[Int(node.feature & Self.featureMask)]
+        let right = node.left + 1
+        var value = row[Int(node.feature & Self.featureMask)]
+        if node.feature & Self.categorical == 0 {
+            let missing = (node.feature >> Self.missingShift) & 3
+            if value.isNaN && missing != 2 { value = 0 }
+            if (missing == 1 && value >= -Self.zeroThreshold && value <= Self.zeroThreshold) || (missing == 2 && value.isNaN) {
+                return node.feature & Self.defaultLeft != 0 ? node.left : right
+            }
+            return value <= node.threshold ? node.left : right
+        }
         // LightGBM truncates to int: NaN, negatives and values beyond Int32 go right.
-        guard value > -1, value < 2_147_483_648 else { return node.right }
+        guard value > -1, value < 2_147_483_648 else { return right }
         let category = Int(value)
         let word = category >> 5
-        guard word < Int(categoryWords[index]) else { return node.right }
+        guard word < Int(categoryWords[index]) else { return right }
         let bits = categoryBits[Int(categoryStart[index]) + word]
-        return (bits >> UInt32(category & 31)) & 1 != 0 ? node.left : node.right
+        return (bits >> UInt32(category & 31)) & 1 != 0 ? node.left : right
     }
 
     /// A leaf's output: its linear model when it has one and none of its features is missing.
     @inline(__always)
     func leafOutput(_ nodes: UnsafePointer<Node>, _ index: Int, _ row: UnsafePointer<Double>) -> Double {
         let count = Int(linearCount[index])
-        guard count >= 0 else { return nodes[index].threshold }
+        guard count >= 0 else { return leafValue[index] }
         var output = linearConstant[index]
         let start = Int(linearStart[index])
         for k in start..<(start + count) {
             let value = row[Int(linearFeatures[k])]
-            if value.isNaN { return nodes[index].threshold }
+            if value.isNaN { return leafValue[index] }
             output += linearCoefficients[k] * value
         }
         return output

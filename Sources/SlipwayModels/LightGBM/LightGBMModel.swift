@@ -26,35 +26,21 @@ public struct LightGBMModel: Predictor {
 
     /// - Parameter source: names the file in error messages.
     public init(text: String, source: String) throws(SlipwayError) {
-        var header: [String: String] = [:]
-        var treeBlocks: [[String: String]] = []
-        var current: [String: String]?
-        for rawLine in text.split(whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            if line.hasPrefix("Tree=") {
-                if let block = current { treeBlocks.append(block) }
-                current = [:]
-                continue
-            }
-            if line == "end of trees" {
-                if let block = current { treeBlocks.append(block) }
-                current = nil
-                break
-            }
-            guard let eq = line.firstIndex(of: "=") else {
-                if current == nil { header[line] = "" }
-                continue
-            }
-            let key = String(line[..<eq]), value = String(line[line.index(after: eq)...])
-            if current != nil { current![key] = value } else { header[key] = value }
-        }
-        if let block = current { treeBlocks.append(block) }
+        try self.init(bytes: Array(text.utf8), source: source)
+    }
+
+    /// Reads the text format from the file's bytes.
+    public init(bytes: [UInt8], source: String) throws(SlipwayError) {
+        let parsed = LightGBMText(bytes)
+        let header = parsed.header, treeBlocks = parsed.trees
         guard header["version"] != nil || header["tree"] != nil, let maxFeature = header["max_feature_idx"].flatMap(Int.init) else {
             throw Self.error(source, "is not a LightGBM text model (no version / max_feature_idx header)")
         }
+        guard maxFeature >= 0, maxFeature < maximumFeatures else {
+            throw Self.error(source, "has max_feature_idx \(maxFeature); Slipway evaluates 1 to \(maximumFeatures) features")
+        }
         let perIteration = header["num_tree_per_iteration"].flatMap(Int.init) ?? 1
-        guard perIteration >= 1 else { throw Self.error(source, "has num_tree_per_iteration < 1") }
+        guard perIteration >= 1, perIteration <= 100_000 else { throw Self.error(source, "has num_tree_per_iteration \(perIteration)") }
         let objectiveLine = (header["objective"] ?? "regression").split(separator: " ")
         let objective = objectiveLine.first.map(String.init) ?? "regression"
         guard Self.supportedObjectives.contains(objective) else {
@@ -125,12 +111,12 @@ public struct LightGBMModel: Predictor {
     }
 
     /// One `Tree=` block: its nodes, categorical bitsets and linear leaves, checked.
-    static func tree(_ block: [String: String], index t: Int, featureCount: Int, source: String) throws(SlipwayError) -> LightGBMForest.TreeArrays {
-        guard let leaves = block["num_leaves"].flatMap(Int.init), leaves >= 1 else { throw error(source, "tree \(t) has no num_leaves") }
+    static func tree(_ block: LightGBMText.Block, index t: Int, featureCount: Int, source: String) throws(SlipwayError) -> LightGBMForest.TreeArrays {
+        guard let leaves = block["num_leaves"].flatMap(integer), leaves >= 1 else { throw error(source, "tree \(t) has no num_leaves") }
         let leafValue = try doubles(block["leaf_value"], "leaf_value", t, source)
         guard leafValue.count == leaves else { throw error(source, "tree \(t) has \(leafValue.count) leaf values for \(leaves) leaves") }
         var tree = LightGBMForest.TreeArrays(leafValue: leafValue)
-        if block["is_linear"].flatMap(Int.init) ?? 0 != 0 {
+        if block["is_linear"].flatMap(integer) ?? 0 != 0 {
             tree.linear = try linearLeaves(block, leaves: leaves, featureCount: featureCount, tree: t, source: source)
         }
         guard leaves > 1 else { return tree }
@@ -177,7 +163,7 @@ public struct LightGBMModel: Predictor {
 
     /// A linear tree's leaves: `leaf_const`, `num_features`, then each leaf's features and coefficients in turn.
     static func linearLeaves(
-        _ block: [String: String], leaves: Int, featureCount: Int, tree t: Int, source: String
+        _ block: LightGBMText.Block, leaves: Int, featureCount: Int, tree t: Int, source: String
     ) throws(SlipwayError) -> [(constant: Double, features: [Int32], coefficients: [Double])] {
         let constants = try doubles(block["leaf_const"], "leaf_const", t, source)
         let counts = try integers(block["num_features"], "num_features", t, source).map(Int.init)
@@ -200,7 +186,7 @@ public struct LightGBMModel: Predictor {
         return result
     }
 
-    static func integers(_ text: String?, _ name: String, _ tree: Int, _ source: String) throws(SlipwayError) -> [Int32] {
+    static func integers(_ text: ArraySlice<UInt8>?, _ name: String, _ tree: Int, _ source: String) throws(SlipwayError) -> [Int32] {
         var out: [Int32] = []
         for value in try doubles(text, name, tree, source) {
             guard let integer = Int32(exactly: value) else { throw error(source, "tree \(tree) has a non-integer in '\(name)': \(value)") }
@@ -215,14 +201,16 @@ public struct LightGBMModel: Predictor {
         "multiclassova", "multiclass_ova", "ova", "ovr", "poisson", "gamma", "tweedie",
     ]
 
-    static func doubles(_ text: String?, _ name: String, _ tree: Int, _ source: String) throws(SlipwayError) -> [Double] {
-        guard let text else { throw error(source, "tree \(tree) has no '\(name)'") }
-        var out: [Double] = []
-        for part in text.split(separator: " ") {
-            guard let v = Double(part) else { throw error(source, "tree \(tree) has a non-number in '\(name)': '\(part)'") }
-            out.append(v)
+    static func doubles(_ value: ArraySlice<UInt8>?, _ name: String, _ tree: Int, _ source: String) throws(SlipwayError) -> [Double] {
+        guard let value else { throw error(source, "tree \(tree) has no '\(name)'") }
+        switch LightGBMText.numbers(value) {
+        case .success(let numbers): return numbers
+        case .failure(let bad): throw error(source, "tree \(tree) has a non-number in '\(name)': '\(bad.text.prefix(40))'")
         }
-        return out
+    }
+
+    static func integer(_ value: ArraySlice<UInt8>) -> Int? {
+        Int(String(decoding: value, as: UTF8.self))
     }
 
     static func error(_ source: String, _ what: String) -> SlipwayError {

@@ -2,14 +2,23 @@
 /// and thresholds compared as 32-bit floats, `value < threshold` goes left, a missing value (NaN)
 /// follows the node's default direction, a categorical split sends the categories in its set right.
 ///
-/// A leaf points at itself on both sides, so a block of rows can walk a tree level by level for
-/// the tree's depth with no per-row exit test: rows that reach a leaf early stay there.
+/// Each tree is renumbered so that a node's children are adjacent (right = left + 1), and a block
+/// of rows walks it level by level, for the tree's depth, with no branch on the data: the next node
+/// is `left + goRight`. A leaf reads the padding column after the features, which is always NaN,
+/// and sends it left to itself, so rows that reach a leaf early stay there.
 struct XGBoostForest: Sendable {
     struct Node: Sendable {
         var threshold: Float  // the leaf value at a leaf
         var feature: UInt32   // feature index | flags
-        var left: Int32       // absolute node index
-        var right: Int32
+        var left: Int32       // absolute node index; the right child is left + 1
+    }
+
+    /// Row width during evaluation: the features, then the NaN padding column leaves read.
+    let stride: Int
+    var padding: UInt32 { UInt32(stride - 1) }
+
+    init(featureCount: Int) {
+        stride = featureCount + 1
     }
 
     static let defaultLeft: UInt32 = 1 << 31
@@ -46,31 +55,44 @@ struct XGBoostForest: Sendable {
         roots.append(base)
         groups.append(group)
         weights.append(weight)
-        var depth = [Int32](repeating: 0, count: tree.left.count)
         // The per-node category arrays exist once a tree needs them, covering the nodes before it too.
         if !tree.categories.isEmpty && !hasCategoryArrays {
             hasCategoryArrays = true
             categoryStart = [Int32](repeating: 0, count: nodes.count)
             categoryWords = [Int32](repeating: 0, count: nodes.count)
         }
-        for i in tree.left.indices {
-            let index = base + Int32(i)
+        // Breadth-first order, children placed side by side.
+        var order: [Int] = [0]
+        var position = [Int32](repeating: 0, count: tree.left.count)
+        var depth = [Int32](repeating: 0, count: tree.left.count)
+        var head = 0
+        while head < order.count {
+            let i = order[head]
+            head += 1
+            guard tree.left[i] >= 0 else { continue }
+            let (l, r) = (Int(tree.left[i]), Int(tree.right[i]))
+            position[l] = Int32(order.count)
+            position[r] = Int32(order.count + 1)
+            depth[l] = depth[i] + 1
+            depth[r] = depth[i] + 1
+            order.append(l)
+            order.append(r)
+        }
+        for i in order {
+            let index = base + position[i]
             if tree.left[i] < 0 {
-                nodes.append(Node(threshold: tree.thresholds[i], feature: 0, left: index, right: index))
+                nodes.append(Node(threshold: tree.thresholds[i], feature: padding | Self.defaultLeft, left: index))
             } else {
-                depth[Int(tree.left[i])] = depth[i] + 1
-                depth[Int(tree.right[i])] = depth[i] + 1
                 var feature = UInt32(tree.features[i])
                 if tree.defaultLeft[i] { feature |= Self.defaultLeft }
                 if tree.categories[i] != nil { feature |= Self.categorical }
-                nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + tree.left[i], right: base + tree.right[i]))
+                nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + position[Int(tree.left[i])]))
             }
             if hasCategoryArrays {
                 var start: Int32 = 0, words: Int32 = 0
                 if let set = tree.categories[i] {
                     start = Int32(categoryBits.count)
-                    let maxCategory = Int(set.max() ?? 0)
-                    words = Int32(maxCategory / 32 + 1)
+                    words = Int32(Int(set.max() ?? 0) / 32 + 1)
                     var bits = [UInt32](repeating: 0, count: Int(words))
                     for c in set { bits[Int(c) / 32] |= 1 << (UInt32(c) % 32) }
                     categoryBits.append(contentsOf: bits)
@@ -85,11 +107,11 @@ struct XGBoostForest: Sendable {
 
     /// Adds every tree's leaf into the margins of a block of rows.
     /// - Parameters:
-    ///   - rows: `count` rows of `stride` floats.
+    ///   - rows: `count` rows of `stride` floats, the last one NaN.
     ///   - margins: `count * groupCount` sums, row-major, already holding the base margins.
     ///   - positions: scratch space for `count` node indices.
     func accumulate(
-        rows: UnsafePointer<Float>, stride: Int, count: Int,
+        rows: UnsafePointer<Float>, count: Int,
         margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>
     ) {
         nodes.withUnsafeBufferPointer { nodeBuffer in
@@ -102,8 +124,9 @@ struct XGBoostForest: Sendable {
                         for r in 0..<count {
                             let node = nodes[Int(positions[r])]
                             let value = rows[r * stride + Int(node.feature & Self.featureMask)]
-                            let goLeft = value < node.threshold || (value.isNaN && node.feature & Self.defaultLeft != 0)
-                            positions[r] = goLeft ? node.left : node.right
+                            // NaN fails both comparisons: `>=` sends it left, `!(<)` right.
+                            let goRight = node.feature & Self.defaultLeft != 0 ? value >= node.threshold : !(value < node.threshold)
+                            positions[r] = node.left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
                         }
                     }
                 } else {
@@ -126,14 +149,15 @@ struct XGBoostForest: Sendable {
     func step(_ nodes: UnsafePointer<Node>, _ index: Int, _ row: UnsafePointer<Float>) -> Int32 {
         let node = nodes[index]
         let value = row[Int(node.feature & Self.featureMask)]
-        if value.isNaN { return node.feature & Self.defaultLeft != 0 ? node.left : node.right }
-        if node.feature & Self.categorical == 0 { return value < node.threshold ? node.left : node.right }
+        let right = node.left + 1
+        if value.isNaN { return node.feature & Self.defaultLeft != 0 ? node.left : right }
+        if node.feature & Self.categorical == 0 { return value < node.threshold ? node.left : right }
         // XGBoost: an invalid category (negative, too large, not finite) goes left, as does one outside the set.
         guard value >= 0, value < 16_777_216 else { return node.left }
         let category = Int(value)
         let word = category >> 5
         guard word < Int(categoryWords[index]) else { return node.left }
         let bits = categoryBits[Int(categoryStart[index]) + word]
-        return (bits >> UInt32(category & 31)) & 1 != 0 ? node.right : node.left
+        return (bits >> UInt32(category & 31)) & 1 != 0 ? right : node.left
     }
 }

@@ -53,7 +53,9 @@ public struct XGBoostModel: Predictor {
         guard let featureCount = parameters?["num_feature"]?.stringValue.flatMap(Int.init), featureCount >= 0 else {
             throw Self.error(source, "has no valid learner_model_param.num_feature")
         }
+        guard featureCount <= maximumFeatures else { throw Self.error(source, "has \(featureCount) features; Slipway evaluates at most \(maximumFeatures)") }
         let classes = parameters?["num_class"]?.stringValue.flatMap(Int.init) ?? 0
+        guard classes >= 0, classes <= 100_000 else { throw Self.error(source, "has num_class \(classes)") }
         let targets = parameters?["num_target"]?.stringValue.flatMap(Int.init) ?? 1
         if targets > 1 { throw Self.error(source, "has \(targets) targets; multi-target models are not supported") }
         let groups = max(classes, 1)
@@ -70,10 +72,10 @@ public struct XGBoostModel: Predictor {
         default: throw Self.error(source, "uses booster '\(boosterName)'; only gbtree and dart are supported")
         }
         guard let trees = treeModel?["trees"]?.arrayValue else { throw Self.error(source, "has no trees") }
-        let treeInfo = treeModel?["tree_info"]?.arrayValue?.compactMap { Self.number($0).map { Int32($0) } } ?? []
+        let treeInfo = try Self.ints(treeModel?["tree_info"], "tree_info", source)
         guard treeInfo.count == trees.count else { throw Self.error(source, "has \(trees.count) trees but \(treeInfo.count) tree_info entries") }
 
-        var forest = XGBoostForest()
+        var forest = XGBoostForest(featureCount: featureCount)
         for (t, tree) in trees.enumerated() {
             let left = try Self.ints(tree["left_children"], "left_children", source)
             let right = try Self.ints(tree["right_children"], "right_children", source)
@@ -119,7 +121,7 @@ public struct XGBoostModel: Predictor {
 
     public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
         try checkWidth(features)
-        let width = outputsPerRow, groups = groups, columns = featureCount, stride = max(featureCount, 1)
+        let width = outputsPerRow, groups = groups, columns = featureCount, stride = forest.stride
         var out = [Double](repeating: 0, count: features.rows * width)
         features.values.withUnsafeBufferPointer { input in
             out.withUnsafeMutableBufferPointer { output in
@@ -131,7 +133,7 @@ public struct XGBoostModel: Predictor {
                     let margins = UnsafeMutablePointer<Float>.allocate(capacity: block * groups)
                     let positions = UnsafeMutablePointer<Int32>.allocate(capacity: block)
                     defer { rows.deallocate(); margins.deallocate(); positions.deallocate() }
-                    rows.initialize(repeating: 0, count: block * stride)
+                    rows.initialize(repeating: .nan, count: block * stride)
                     var start = range.lowerBound
                     while start < range.upperBound {
                         let count = min(block, range.upperBound - start)
@@ -140,7 +142,7 @@ public struct XGBoostModel: Predictor {
                             for c in 0..<columns { rows[r * stride + c] = Float(source[c]) }
                             for g in 0..<groups { margins[r * groups + g] = baseMargin[g] }
                         }
-                        forest.accumulate(rows: rows, stride: stride, count: count, margins: margins, groupCount: groups, positions: positions)
+                        forest.accumulate(rows: rows, count: count, margins: margins, groupCount: groups, positions: positions)
                         for r in 0..<count {
                             link.apply(margins + r * groups, groups: groups, to: output + (start + r) * width)
                         }
