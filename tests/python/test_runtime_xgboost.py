@@ -198,3 +198,42 @@ def test_categorical_splits(tmp_path, onehot):
     inspect = subprocess.run([str(BINARY), "model", "inspect", str(model)], capture_output=True, text=True, timeout=60)
     assert inspect.returncode == 0, inspect.stderr
     assert "categorical splits" in inspect.stdout and "binary:logistic" in inspect.stdout
+
+
+def test_json_lines_input_and_output(tmp_path):
+    """JSON lines in (objects by name with null or absent keys as missing, or arrays by position)
+    predict exactly what the CSV does; --output .jsonl writes JSON lines."""
+    import json
+    rng = np.random.default_rng(4)
+    X = make_data(rng, 400, 3, missing=0.1)
+    booster = xgb.train({"objective": "multi:softprob", "num_class": 3, "max_depth": 3},
+                        xgb.DMatrix(X, label=rng.integers(0, 3, 400), feature_names=["a", "b", "c"]), num_boost_round=10)
+    booster.save_model(str(tmp_path / "model.json"))
+    test = make_data(rng, 50, 3, missing=0.2)
+    write_csv(tmp_path / "input.csv", ["a", "b", "c"], test)
+    lines = []
+    for i, row in enumerate(test):
+        if i % 3 == 0:
+            lines.append(json.dumps([None if np.isnan(v) else float(v) for v in row]))
+        else:
+            obj = {name: (None if np.isnan(v) else float(v)) for name, v in zip("abc", row)}
+            if i % 3 == 2:
+                obj = {k: v for k, v in obj.items() if v is not None}  # absent = missing
+            obj["id"] = i  # extra keys are ignored
+            lines.append(json.dumps(obj))
+    (tmp_path / "input.jsonl").write_text("\n".join(lines) + "\n")
+    from_csv = read_predictions(run_predict(tmp_path / "model.json", tmp_path / "input.csv").stdout)
+    result = run_predict(tmp_path / "model.json", tmp_path / "input.jsonl")
+    assert result.returncode == 0, result.stderr
+    from_jsonl = np.array([json.loads(line)["probabilities"] for line in result.stdout.splitlines()])
+    np.testing.assert_array_equal(from_jsonl, from_csv)
+    np.testing.assert_allclose(from_csv, booster.predict(xgb.DMatrix(test, feature_names=["a", "b", "c"])), rtol=1e-5, atol=1e-6)
+    out = subprocess.run([str(BINARY), "predict", "--model", str(tmp_path / "model.json"), "--input", str(tmp_path / "input.csv"),
+                          "--output", str(tmp_path / "out.jsonl")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and len((tmp_path / "out.jsonl").read_text().splitlines()) == 50
+    (tmp_path / "bad.jsonl").write_text('{"a": 1}\n{"a": "x"}\n')
+    bad = run_predict(tmp_path / "model.json", tmp_path / "bad.jsonl")
+    assert bad.returncode == 1 and "Line 2, feature 'a'" in bad.stderr
+    (tmp_path / "bad2.jsonl").write_text('[1, 2]\n')
+    bad = run_predict(tmp_path / "model.json", tmp_path / "bad2.jsonl")
+    assert bad.returncode == 1 and "expects 3" in bad.stderr
