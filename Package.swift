@@ -38,10 +38,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SlipwayServing",
+            dependencies: [
+                "SlipwayCore",
+                "SlipwayModels",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SlipwayHTTP",
             dependencies: [
                 "SlipwayCore",
                 "SlipwayStore",
+                "SlipwayServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -52,6 +63,7 @@ let package = Package(
             name: "slipway",
             dependencies: [
                 "SlipwayHTTP",
+                "SlipwayServing",
                 "SlipwayModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

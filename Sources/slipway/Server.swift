@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import SlipwayHTTP
+import SlipwayServing
 
 /// `slipway server`: the tracking server, registry and artifact proxy in one process.
 struct Server: AsyncParsableCommand {
@@ -10,10 +11,19 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 5000
     @OptionGroup var store: StoreOptions
     @Option(name: .customLong("max-body-mb"), help: "Largest JSON request body, in MiB.") var maxBodyMB = 16
+    @Option(name: .customLong("model"), help: "Serve a registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
+    var models: [String] = []
+    @Option(help: "Most rows in one prediction request.") var maxBatchRows = 10_000
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
+        guard maxBatchRows > 0 else { throw ValidationError("--max-batch-rows must be positive") }
+        for model in models {
+            do { _ = try ServingTarget(parsing: model) } catch { throw ValidationError(error.message) }
+        }
+        let names = models.compactMap { try? ServingTarget(parsing: $0).name }
+        guard Set(names).count == names.count else { throw ValidationError("Each --model must name a different registered model") }
     }
 
     func run() async throws {
@@ -21,6 +31,8 @@ struct Server: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.maxRequestBodyBytes = maxBodyMB << 20
+        config.servedModels = models.compactMap { try? ServingTarget(parsing: $0) }
+        config.maxBatchRows = maxBatchRows
         let logger = commandLogger(default: .info)
         let app = try await buildApplication(config, logger: logger)
         try await app.runService()

@@ -42,8 +42,9 @@ def new_postgres_database() -> str:
 class SlipwayServer:
     """One `slipway server` process; restartable on the same data."""
 
-    def __init__(self, backend: str):
+    def __init__(self, backend: str, extra_args=()):
         self.backend = backend
+        self.extra_args = list(extra_args)
         self.data_dir = tempfile.mkdtemp(prefix="slipway-e2e-")
         self.database_url = new_postgres_database() if backend == "postgres" else None
         self.port = free_port()
@@ -59,7 +60,7 @@ class SlipwayServer:
 
     def start(self):
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command("server", "--port", str(self.port)), stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.command("server", "--port", str(self.port), *self.extra_args), stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.process.poll() is not None:

@@ -73,4 +73,24 @@ public protocol ArtifactRepository: Sendable {
     func digest(_ path: ArtifactPath) async throws -> ArtifactDigest?
     /// Deletes a file or a directory tree.
     func delete(_ path: ArtifactPath) async throws
+    /// Re-reads every file under a directory and checks it against the digest recorded when it was
+    /// uploaded: what the model host does before it loads a model.
+    /// - Throws: `RESOURCE_DOES_NOT_EXIST` for a missing directory; `INVALID_STATE` when a file's bytes
+    ///   differ from its record or it has none.
+    func verifyTree(_ path: ArtifactPath) async throws -> VerifiedArtifactTree
+}
+
+/// A directory of artifacts whose files all match their recorded digests.
+public struct VerifiedArtifactTree: Sendable, Hashable {
+    /// Where the directory is on disk.
+    public var directory: String
+    /// SHA-256 over every file's relative path and SHA-256, in path order: one digest for the whole tree.
+    public var digest: String
+    public var files: Int
+
+    public init(directory: String, digest: String, files: Int) {
+        self.directory = directory
+        self.digest = digest
+        self.files = files
+    }
 }

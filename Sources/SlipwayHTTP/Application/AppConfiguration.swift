@@ -1,3 +1,4 @@
+public import SlipwayServing
 public import SlipwayStore
 
 /// Everything `slipway server` needs, as one value. Only the CLI reads argv and the environment
@@ -16,6 +17,12 @@ public struct AppConfiguration: Sendable {
     public var maxRequestBodyBytes: Int
     /// Largest single artifact file accepted, in bytes.
     public var maxArtifactBytes: Int64
+    /// Models to serve (`--model NAME@ALIAS`); the first is the default of `/predict`.
+    public var servedModels: [ServingTarget] = []
+    /// Most rows one prediction request may carry.
+    public var maxBatchRows = 10_000
+    /// How often the model host re-reads aliases when nothing signalled a change (other processes' writes).
+    public var servingPollInterval: Duration = .milliseconds(500)
 
     public init(
         host: String = "127.0.0.1", port: Int = 5000, dataDirectory: String = "./slipway-data", databaseURL: String? = nil,

@@ -2,23 +2,29 @@ public import Hummingbird
 public import Logging
 import ServiceLifecycle
 import SlipwayCore
+import SlipwayServing
 import SlipwayStore
 
 /// Builds the Slipway server: opens the stores, mounts every API, and closes the database after
 /// the HTTP server has stopped (services shut down in reverse order).
 public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let stores = try await Stores.open(config, logger: logger)
-    let router = buildRouter(stores, config: config)
+    let host = ModelHost(
+        targets: config.servedModels,
+        source: RegistryModelSource(registry: stores.registry, tracking: stores.tracking, artifacts: stores.artifacts, changes: stores.registry.changes),
+        pollInterval: config.servingPollInterval, logger: logger)
+    let router = buildRouter(stores, host: host, config: config)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "slipway"),
         logger: logger)
-    app.addServices(DatabaseCloser(database: stores.database, logger: logger), Checkpointer(database: stores.database))
+    // Started in this order, stopped in reverse: the host stops before the database closes.
+    app.addServices(DatabaseCloser(database: stores.database, logger: logger), Checkpointer(database: stores.database), host)
     return app
 }
 
 /// Every route of the server, MLflow's under both `/api/2.0` and `/ajax-api/2.0`.
-func buildRouter(_ stores: Stores, config: AppConfiguration) -> Router<BasicRequestContext> {
+func buildRouter(_ stores: Stores, host: ModelHost, config: AppConfiguration) -> Router<BasicRequestContext> {
     let table = RouteTable()
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorMiddleware(routes: table))
@@ -41,6 +47,10 @@ func buildRouter(_ stores: Stores, config: AppConfiguration) -> Router<BasicRequ
         router.addRoutes(proxy, atPath: "\(prefix)/2.0/mlflow-artifacts")
     }
     ServerInfoController().addRoutes(to: router)
+    ServingController(
+        host: host, tracking: stores.tracking, defaultModel: config.servedModels.first?.name,
+        maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows
+    ).addRoutes(to: router, table: table)
     return router
 }
 

@@ -114,6 +114,52 @@ public struct FileArtifactRepository: ArtifactRepository {
         return digest
     }
 
+    public func verifyTree(_ path: ArtifactPath) async throws -> VerifiedArtifactTree {
+        let directory = location(path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SlipwayError.notFound("No artifact directory '\(path)'")
+        }
+        var files: [String] = []
+        let enumerator = FileManager.default.enumerator(atPath: directory)
+        while let relative = enumerator?.nextObject() as? String {
+            var childIsDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &childIsDirectory)
+            if !childIsDirectory.boolValue && !(relative as NSString).lastPathComponent.hasPrefix(Self.temporaryMarker) { files.append(relative) }
+        }
+        files.sort()
+        guard !files.isEmpty else { throw SlipwayError.notFound("Artifact directory '\(path)' is empty") }
+        let prefix = path.isRoot ? "" : path.description + "/"
+        let keys = files.map { prefix + $0 }
+        let recorded: [String: String] = try await database.withConnection { db in
+            var found: [String: String] = [:]
+            for row in try await database.rows(db, "SELECT path, sha256 FROM artifacts WHERE path IN (\(binds: keys))") {
+                found[try row.string("path")] = try row.string("sha256")
+            }
+            return found
+        }
+        var tree = SHA256()
+        for (relative, key) in zip(files, keys) {
+            guard let expected = recorded[key] else {
+                throw SlipwayError(.invalidState, "Artifact '\(key)' has no recorded digest (it was not uploaded through Slipway)")
+            }
+            let actual = try Self.sha256(ofFile: directory + "/" + relative)
+            guard actual == expected else {
+                throw SlipwayError(.invalidState, "Artifact '\(key)' does not match its recorded digest (sha256 \(actual.prefix(12))..., recorded \(expected.prefix(12))...)")
+            }
+            tree.update(data: Data("\(relative) \(actual)\n".utf8))
+        }
+        return VerifiedArtifactTree(directory: directory, digest: tree.finalize().map { String(format: "%02x", $0) }.joined(), files: files.count)
+    }
+
+    static func sha256(ofFile file: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw SlipwayError(.invalidState, "Cannot read artifact file '\(file)'") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
     public func abort(_ upload: any ArtifactUpload) {
         guard let upload = upload as? FileUpload else { return }
         upload.close()

@@ -68,6 +68,7 @@ extension SQLRegistryStore {
             }
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
+        changes.notify(name)
     }
 
     public func transitionStage(name: String, version: Int, stage: ModelStage, archiveExisting: Bool) async throws -> ModelVersion {
@@ -86,6 +87,7 @@ extension SQLRegistryStore {
                 """)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
+        changes.notify(name)
         return try await getModelVersion(name: name, version: version)
     }
 
@@ -166,6 +168,7 @@ extension SQLRegistryStore {
                 """)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
+        changes.notify(name)
     }
 
     public func deleteAlias(name: String, alias: String) async throws {
@@ -175,6 +178,7 @@ extension SQLRegistryStore {
             try await database.run(db, "DELETE FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)")
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
+        changes.notify(name)
     }
 
     public func getModelVersion(name: String, alias: String) async throws -> ModelVersion {

@@ -6,13 +6,16 @@ import SQLKit
 public struct SQLRegistryStore: RegistryStore {
     let database: StoreDatabase
     let now: @Sendable () -> Int64
+    /// Signalled after every write that can change which version an alias or stage points at.
+    public let changes: RegistryChanges
 
     /// - Parameters:
     ///   - database: an open, migrated database.
     ///   - now: the clock, in milliseconds since the Unix epoch.
-    public init(database: StoreDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+    public init(database: StoreDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds, changes: RegistryChanges = RegistryChanges()) {
         self.database = database
         self.now = now
+        self.changes = changes
     }
 
     public func createRegisteredModel(name: String, tags: [KeyValue], description: String?) async throws -> RegisteredModel {
@@ -67,6 +70,8 @@ public struct SQLRegistryStore: RegistryStore {
             }
             try await database.run(db, "UPDATE model_versions SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: newName)")
         }
+        changes.notify(name)
+        changes.notify(newName)
         return try await getRegisteredModel(name: newName)
     }
 
@@ -77,6 +82,7 @@ public struct SQLRegistryStore: RegistryStore {
                 try await database.run(db, "DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name)")
             }
         }
+        changes.notify(name)
     }
 
     public func searchRegisteredModels(_ search: EntitySearch) async throws -> Page<RegisteredModel> {

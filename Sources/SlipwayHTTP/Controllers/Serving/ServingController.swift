@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SlipwayCore
+import SlipwayModels
+import SlipwayServing
+
+/// The prediction API: `/models/{name}/predict` and `/invocations` (MLflow's input formats),
+/// `/predict` and `/invocations` for the default model, `GET /models[/{name}]`, `/ready`.
+struct ServingController: Sendable {
+    let host: ModelHost
+    let tracking: any TrackingStore
+    let defaultModel: String?
+    let maxBodyBytes: Int
+    let maxBatchRows: Int
+
+    func addRoutes(to router: Router<BasicRequestContext>, table: RouteTable) {
+        for (method, path) in [(HTTPRequest.Method.post, "models/{name}/predict"), (.post, "models/{name}/invocations"), (.get, "models"),
+                               (.get, "models/{name}"), (.post, "predict"), (.post, "invocations"), (.get, "ready")] {
+            table.record(method, path)
+        }
+        router.post("models/:name/predict") { request, context in try await predict(request, name: try context.parameters.require("name")) }
+        router.post("models/:name/invocations") { request, context in try await predict(request, name: try context.parameters.require("name")) }
+        router.post("predict") { request, _ in try await predict(request, name: try defaultName()) }
+        router.post("invocations") { request, _ in try await predict(request, name: try defaultName()) }
+        router.get("models") { _, _ -> Response in
+            var models: [JSONValue] = []
+            for status in host.statuses { models.append(await describe(status)) }
+            return .json(.object([("models", .array(models))]))
+        }
+        router.get("models/:name") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let status = host.status(name) else { throw Self.notServed(name) }
+            return .json(await describe(status))
+        }
+        router.get("ready") { _, _ -> Response in
+            let ready = host.isReady
+            let waiting = host.statuses.filter { $0.served == nil }.map { JSONValue.string($0.target.description) }
+            return .json(.object([("ready", .bool(ready)), ("waiting_for", .array(waiting))]), status: ready ? .ok : .serviceUnavailable)
+        }
+    }
+
+    func defaultName() throws(SlipwayError) -> String {
+        guard let name = defaultModel ?? host.targets.first?.name else {
+            throw SlipwayError(.endpointNotFound, "No model is served: start the server with --model NAME@ALIAS")
+        }
+        return name
+    }
+
+    func predict(_ request: Request, name: String) async throws -> Response {
+        guard host.status(name) != nil else { throw Self.notServed(name) }
+        guard let model = host.served(name) else {
+            let failure = host.status(name)?.failure?.message ?? "still loading"
+            throw SlipwayError(.temporarilyUnavailable, "Model '\(name)' has no version loaded yet: \(failure)")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "Request body exceeds the limit of \(maxBodyBytes) bytes")
+        }
+        let body = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }
+        let predictor = model.predictor
+        let features = try PredictionInput.features(body, model: predictor, maxRows: maxBatchRows)
+        let outputs = try predictor.predict(features, threads: 1)
+        let width = predictor.outputsPerRow
+        let predictions: [JSONValue] = width == 1
+            ? outputs.map { .number($0) }
+            : (0..<features.rows).map { r in .array((0..<width).map { .number(outputs[r * width + $0]) }) }
+        var response = Response.json(.object([
+            ("model", .string(name)), ("version", .string(String(model.version.version))), ("predictions", .array(predictions)),
+        ]))
+        response.headers[HTTPField.Name("X-Slipway-Model-Version")!] = String(model.version.version)
+        return response
+    }
+
+    func describe(_ status: ServingStatus) async -> JSONValue {
+        var fields: [(String, JSONValue)] = [("name", .string(status.target.name)), ("alias", .string(status.target.alias))]
+        if let served = status.served {
+            let summary = served.predictor.summary
+            var metrics: [(String, JSONValue)] = []
+            if let run = try? await tracking.getRun(id: served.version.runID) {
+                metrics = run.metrics.map { ($0.key, .number($0.value)) }
+            }
+            fields += [
+                ("version", .string(String(served.version.version))), ("run_id", .string(served.version.runID)),
+                ("source", .string(served.version.source)), ("digest", .string(served.digest)),
+                ("loaded_at", .number(Double(served.loadedAt))), ("metrics", .object(metrics)),
+                ("format", .string(summary.format)), ("objective", .string(summary.objective)),
+                ("features", .array(summary.featureNames.map { .string($0) })), ("output", .string(summary.outputKind.rawValue)),
+            ]
+        } else {
+            fields.append(("version", .null))
+        }
+        if let failure = status.failure {
+            fields.append(("last_failure", .object([
+                ("version", failure.version.map { .string(String($0)) } ?? .null), ("message", .string(failure.message)),
+                ("at", .number(Double(failure.at))),
+            ])))
+        }
+        fields += [("reloads", .number(Double(status.reloads))), ("failed_reloads", .number(Double(status.failedReloads)))]
+        return .object(fields)
+    }
+
+    static func notServed(_ name: String) -> SlipwayError {
+        .notFound("Model '\(name)' is not served here")
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import SlipwayCore
+import SlipwayModels
+import Synchronization
+
+/// Serves the versions behind the configured aliases. When an alias moves it loads the new version
+/// beside the old one, verifies its files, runs a smoke prediction, and only then swaps: requests
+/// already holding the old `ServedModel` finish on it. A version that fails any step is not served;
+/// the old one stays, and the failure is reported in `status`.
+public final class ModelHost: Service, Sendable {
+    public let targets: [ServingTarget]
+    let source: any ModelSource
+    let pollInterval: Duration
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    let state: Mutex<[String: ServingStatus]>
+    let wakeup = Wakeup()
+    /// Called after every load attempt with the target, the version and whether it is now served.
+    let onReload: @Sendable (ServingTarget, Int, Bool) -> Void
+
+    public init(
+        targets: [ServingTarget], source: any ModelSource, pollInterval: Duration = .milliseconds(500), logger: Logger,
+        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds,
+        onReload: @escaping @Sendable (ServingTarget, Int, Bool) -> Void = { _, _, _ in }
+    ) {
+        self.targets = targets
+        self.source = source
+        self.pollInterval = pollInterval
+        self.logger = logger
+        self.now = now
+        self.onReload = onReload
+        self.state = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0.name, ServingStatus(target: $0)) }))
+    }
+
+    /// The version serving `name` now, if one is loaded.
+    public func served(_ name: String) -> ServedModel? {
+        state.withLock { $0[name]?.served }
+    }
+
+    public func status(_ name: String) -> ServingStatus? {
+        state.withLock { $0[name] }
+    }
+
+    public var statuses: [ServingStatus] {
+        let all = state.withLock { $0 }
+        return targets.compactMap { all[$0.name] }
+    }
+
+    /// Ready when every configured model has a version loaded.
+    public var isReady: Bool {
+        state.withLock { states in targets.allSatisfy { states[$0.name]?.served != nil } }
+    }
+
+    /// Checks every target now, then whenever the source pushes a change or the poll interval passes.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            if let changes = source.changes() {
+                group.addTask { [wakeup] in
+                    for await _ in changes { wakeup.signal() }
+                }
+            }
+            group.addTask { [wakeup, pollInterval] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: pollInterval)
+                    wakeup.signal()
+                }
+            }
+            try? await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await self.refreshAll()
+                    await self.wakeup.wait()
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// One pass over every target (the loop's body; tests call it directly).
+    public func refreshAll() async {
+        for target in targets { await refresh(target) }
+    }
+
+    func refresh(_ target: ServingTarget) async {
+        let current = state.withLock { $0[target.name] }
+        let version: ModelVersion
+        do {
+            version = try await source.version(for: target)
+        } catch {
+            // Alias gone or registry unreachable: keep serving what we have.
+            if current?.failure?.version != nil || current?.failure == nil {
+                record(target, failure: .init(version: nil, message: "Cannot resolve \(target): \(Self.describe(error))", at: now()))
+            }
+            return
+        }
+        if current?.served?.version.version == version.version { return }
+        if let failure = current?.failure, failure.version == version.version { return }  // retried only when the alias moves again
+        do {
+            let fetched = try await source.fetch(version)
+            let predictor = try ModelLoader.load(path: fetched.directory)
+            try SmokeTest.run(predictor, directory: fetched.directory)
+            let model = ServedModel(target: target, version: version, predictor: predictor, digest: fetched.digest, loadedAt: now())
+            state.withLock {
+                $0[target.name]?.served = model
+                $0[target.name]?.failure = nil
+                $0[target.name]?.reloads += 1
+            }
+            logger.info("serving.swapped", metadata: ["model": "\(target)", "version": "\(version.version)", "digest": "\(fetched.digest)"])
+            onReload(target, version.version, true)
+        } catch {
+            record(target, failure: .init(version: version.version, message: Self.describe(error), at: now()))
+            state.withLock { $0[target.name]?.failedReloads += 1 }
+            logger.error("serving.load_failed", metadata: ["model": "\(target)", "version": "\(version.version)", "error": "\(Self.describe(error))"])
+            onReload(target, version.version, false)
+        }
+    }
+
+    func record(_ target: ServingTarget, failure: ServingStatus.Failure) {
+        state.withLock { $0[target.name]?.failure = failure }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        (error as? SlipwayError)?.message ?? "\(error)"
+    }
+}
+
+/// A wake-up call that is never lost: a signal with no waiter is kept for the next wait.
+final class Wakeup: Sendable {
+    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if let waiter = s.waiter {
+                s.waiter = nil
+                return waiter
+            }
+            s.pending = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.pending || Task.isCancelled {
+                        s.pending = false
+                        return true
+                    }
+                    s.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            signal()
+        }
+    }
+}
