@@ -74,6 +74,13 @@ let package = Package(
             name: "slipway-runtime-bench", dependencies: ["SlipwayModels", "SlipwayCore"], path: "bench/runtime/swift",
             swiftSettings: swiftSettings
         ),
+        // bench/serving: the hello-world ceiling the serving benchmark runs beside Slipway and FastAPI.
+        .executableTarget(
+            name: "slipway-serving-ceiling",
+            dependencies: ["SlipwayCore", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "bench/serving/ceiling",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SlipwayModelsTests", dependencies: ["SlipwayModels"], swiftSettings: swiftSettings),
         .testTarget(

@@ -20,11 +20,17 @@ FEATURES = ["f0", "f1", "f2", "f3"]
 @pytest.fixture(scope="module", params=BACKENDS)
 def serving(request):
     s = SlipwayServer(request.param, ["--model", "served@production", "--model", "other@champion", "--max-batch-rows", "50"]).start()
-    import mlflow
-    mlflow.set_tracking_uri(s.url)
-    mlflow.set_registry_uri(s.url)
     yield s
     s.stop()
+
+
+@pytest.fixture(autouse=True)
+def mlflow_on(serving):
+    """The mlflow client's global state points at this module's server (other modules leave theirs)."""
+    import mlflow
+    mlflow.set_tracking_uri(serving.url)
+    mlflow.set_registry_uri(serving.url)
+    mlflow.set_experiment("serving")
 
 
 def train(seed):

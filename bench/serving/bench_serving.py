@@ -1,0 +1,117 @@
+"""Serving benchmark: the same XGBoost model (200 trees, depth 6, 8 features) behind Slipway and
+behind FastAPI + uvicorn (1 worker), and a Hummingbird hello-world that only decodes the same JSON
+(the ceiling), each loaded by the same wrk settings in one run. Prints req/s, p50/p99 and ratios."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import requests
+import xgboost as xgb
+
+HERE = Path(__file__).resolve().parent
+FEATURES = [f"f{i}" for i in range(8)]
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url, path="/health", timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.get(url + path, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url}{path} not ready")
+
+
+def wrk(url, body, connections, seconds):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = {json.dumps(json.dumps(body))}\n')
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url + "/models/bench/predict"],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+
+    def latency(p):
+        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency(50), "p99": latency(99),
+            "errors": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else ""}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--slipway", required=True)
+    parser.add_argument("--ceiling", required=True)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 8))
+    booster = xgb.train({"objective": "reg:squarederror", "max_depth": 6, "eta": 0.1, "seed": 1},
+                        xgb.DMatrix(X, label=X[:, 0] * 2 + np.sin(X[:, 1]), feature_names=FEATURES), 200)
+    work = Path(tempfile.mkdtemp(prefix="slipway-bench-serving-"))
+    booster.save_model(str(work / "model.ubj"))
+    processes = []
+    try:
+        slipway_port, fastapi_port, ceiling_port = free_port(), free_port(), free_port()
+        slipway = f"http://127.0.0.1:{slipway_port}"
+        processes.append(subprocess.Popen([args.slipway, "server", "--port", str(slipway_port), "--data-dir", str(work / "data"),
+                                           "--model", "bench@production"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_ready(slipway)
+        import mlflow
+        mlflow.set_tracking_uri(slipway)
+        with mlflow.start_run():
+            info = mlflow.xgboost.log_model(booster, name="model", registered_model_name="bench")
+        mlflow.MlflowClient().set_registered_model_alias("bench", "production", info.registered_model_version)
+        wait_ready(slipway, "/ready")
+
+        processes.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "fastapi_app:app", "--port", str(fastapi_port), "--workers", "1",
+                                           "--log-level", "warning"], cwd=HERE, env={**os.environ, "MODEL_FILE": str(work / "model.ubj")},
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(subprocess.Popen([args.ceiling, str(ceiling_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        fastapi, ceiling = f"http://127.0.0.1:{fastapi_port}", f"http://127.0.0.1:{ceiling_port}"
+        wait_ready(fastapi, "/docs")
+        time.sleep(0.5)
+
+        one = {"instances": [dict(zip(FEATURES, map(float, X[0])))]}
+        batch = {"instances": [dict(zip(FEATURES, map(float, row))) for row in X[:100]]}
+        a = np.array(requests.post(slipway + "/models/bench/predict", json=batch).json()["predictions"])
+        b = np.array(requests.post(fastapi + "/models/bench/predict", json=batch).json()["predictions"])
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)  # same predictions before timing counts
+        requests.post(ceiling + "/models/bench/predict", json=one).raise_for_status()
+
+        print(f"wrk -t2, {args.seconds} s per cell; XGBoost 200 trees depth 6, 8 features; p50/p99 in ms")
+        print(f"{'load':22} {'server':9} {'req/s':>9} {'p50':>7} {'p99':>7} {'errors':>6}  ratio")
+        for label, body, connections in [("1 row, -c64", one, 64), ("1 row, -c4", one, 4), ("100 rows, -c64", batch, 64)]:
+            results = {name: wrk(url, body, connections, args.seconds) for name, url in
+                       [("fastapi", fastapi), ("slipway", slipway), ("ceiling", ceiling)]}
+            for name, r in results.items():
+                ratio = ""
+                if name == "slipway":
+                    ratio = (f"{r['rps'] / results['fastapi']['rps']:.1f}x FastAPI, {r['rps'] / results['ceiling']['rps']:.2f} of ceiling")
+                print(f"{label:22} {name:9} {r['rps']:9.0f} {r['p50']:7.2f} {r['p99']:7.2f} {r['errors']:6d}  {ratio} {r['socket_errors']}")
+    finally:
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            p.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
