@@ -28,11 +28,9 @@ struct LightGBMForest: Sendable {
     var zeroMissingSplits = 0
     var roots: [Int32] = []
     var depths: [Int32] = []
-    var categoryStart: [Int32] = []
-    var categoryWords: [Int32] = []
-    var categoryBits: [UInt32] = []
-    var categoricalSplits = 0
-    var hasCategoryArrays = false
+    /// The categories each categorical split sends left.
+    var categories = CategorySets()
+    var categoricalSplits: Int { categories.count }
     /// Linear leaves, by node index: constant, and a range of `linearFeatures`/`linearCoefficients`.
     var linearConstant: [Double] = []
     var linearStart: [Int32] = []
@@ -63,11 +61,6 @@ struct LightGBMForest: Sendable {
         let base = Int32(nodes.count)
         let internalCount = tree.left.count
         // The per-node side arrays exist once a tree needs them, covering the nodes before it too.
-        if !tree.categories.isEmpty && !hasCategoryArrays {
-            hasCategoryArrays = true
-            categoryStart = [Int32](repeating: 0, count: nodes.count)
-            categoryWords = [Int32](repeating: 0, count: nodes.count)
-        }
         if tree.linear != nil && !hasLinearArrays {
             hasLinearArrays = true
             linearConstant = [Double](repeating: 0, count: nodes.count)
@@ -112,17 +105,7 @@ struct LightGBMForest: Sendable {
                 nodes.append(Node(threshold: tree.threshold[i], feature: feature, left: base + position[slot(tree.left[i])]))
                 leafValue.append(0)
             }
-            if hasCategoryArrays {
-                if let bits = tree.categories[i] {
-                    categoryStart.append(Int32(categoryBits.count))
-                    categoryWords.append(Int32(bits.count))
-                    categoryBits.append(contentsOf: bits)
-                    categoricalSplits += 1
-                } else {
-                    categoryStart.append(0)
-                    categoryWords.append(0)
-                }
-            }
+            categories.append(i < internalCount ? tree.categories[i] : nil, node: Int(index))
             if hasLinearArrays {
                 if i >= internalCount, let leaf = tree.linear?[i - internalCount] {
                     linearConstant.append(leaf.constant)
@@ -194,11 +177,7 @@ struct LightGBMForest: Sendable {
         }
         // LightGBM truncates to int: NaN, negatives and values beyond Int32 go right.
         guard value > -1, value < 2_147_483_648 else { return right }
-        let category = Int(value)
-        let word = category >> 5
-        guard word < Int(categoryWords[index]) else { return right }
-        let bits = categoryBits[Int(categoryStart[index]) + word]
-        return (bits >> UInt32(category & 31)) & 1 != 0 ? node.left : right
+        return categories.contains(node: index, category: Int(value)) ? node.left : right
     }
 
     /// A leaf's output: its linear model when it has one and none of its features is missing.

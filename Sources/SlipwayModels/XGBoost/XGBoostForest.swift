@@ -30,12 +30,9 @@ struct XGBoostForest: Sendable {
     var depths: [Int32] = []
     var groups: [Int32] = []     // output group (class) of each tree
     var weights: [Float] = []    // 1 for gbtree, DART's weight_drop
-    /// For categorical nodes: where the node's category bitset starts in `categoryBits`, and its words.
-    var categoryStart: [Int32] = []
-    var categoryWords: [Int32] = []
-    var categoryBits: [UInt32] = []
-    var categoricalSplits = 0
-    var hasCategoryArrays = false
+    /// The categories each categorical split sends right.
+    var categories = CategorySets()
+    var categoricalSplits: Int { categories.count }
 
     var maxDepth: Int { Int(depths.max() ?? 0) }
 
@@ -55,12 +52,6 @@ struct XGBoostForest: Sendable {
         roots.append(base)
         groups.append(group)
         weights.append(weight)
-        // The per-node category arrays exist once a tree needs them, covering the nodes before it too.
-        if !tree.categories.isEmpty && !hasCategoryArrays {
-            hasCategoryArrays = true
-            categoryStart = [Int32](repeating: 0, count: nodes.count)
-            categoryWords = [Int32](repeating: 0, count: nodes.count)
-        }
         // Breadth-first order, children placed side by side.
         var order: [Int] = [0]
         var position = [Int32](repeating: 0, count: tree.left.count)
@@ -88,19 +79,7 @@ struct XGBoostForest: Sendable {
                 if tree.categories[i] != nil { feature |= Self.categorical }
                 nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + position[Int(tree.left[i])]))
             }
-            if hasCategoryArrays {
-                var start: Int32 = 0, words: Int32 = 0
-                if let set = tree.categories[i] {
-                    start = Int32(categoryBits.count)
-                    words = Int32(Int(set.max() ?? 0) / 32 + 1)
-                    var bits = [UInt32](repeating: 0, count: Int(words))
-                    for c in set { bits[Int(c) / 32] |= 1 << (UInt32(c) % 32) }
-                    categoryBits.append(contentsOf: bits)
-                    categoricalSplits += 1
-                }
-                categoryStart.append(start)
-                categoryWords.append(words)
-            }
+            categories.append(tree.categories[i].map(CategorySets.bitset), node: Int(index))
         }
         depths.append(depth.max() ?? 0)
     }
@@ -154,10 +133,6 @@ struct XGBoostForest: Sendable {
         if node.feature & Self.categorical == 0 { return value < node.threshold ? node.left : right }
         // XGBoost: an invalid category (negative, too large, not finite) goes left, as does one outside the set.
         guard value >= 0, value < 16_777_216 else { return node.left }
-        let category = Int(value)
-        let word = category >> 5
-        guard word < Int(categoryWords[index]) else { return node.left }
-        let bits = categoryBits[Int(categoryStart[index]) + word]
-        return (bits >> UInt32(category & 31)) & 1 != 0 ? right : node.left
+        return categories.contains(node: index, category: Int(value)) ? right : node.left
     }
 }
