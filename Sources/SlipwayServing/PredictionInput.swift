@@ -83,6 +83,11 @@ public enum PredictionInput {
             guard !model.featureNames.isEmpty else {
                 throw SlipwayError(.badRequest, "Row \(r) is an object, but the model has no feature names: send each row as an array of \(model.featureCount) values")
             }
+            // Clients usually send the features in the model's order: take them by position then.
+            if members.count == model.featureCount, zip(members, model.featureNames).allSatisfy({ $0.0 == $1 }) {
+                for (name, cell) in members { values.append(try number(cell, row: r, feature: name)) }
+                return
+            }
             for name in model.featureNames {
                 guard let cell = members.first(where: { $0.0 == name })?.1 else {
                     throw SlipwayError(.badRequest, "Row \(r) is missing feature '\(name)' (send null for a missing value)")
