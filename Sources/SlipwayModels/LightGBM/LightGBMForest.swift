@@ -67,29 +67,14 @@ struct LightGBMForest: Sendable {
             linearStart = [Int32](repeating: 0, count: nodes.count)
             linearCount = [Int32](repeating: -1, count: nodes.count)
         }
-        // Nodes numbered internal 0..<internalCount, then leaf k at internalCount + k; visited
-        // breadth-first with children placed side by side.
+        // Nodes numbered internal 0..<internalCount, then leaf k at internalCount + k.
         func slot(_ child: Int32) -> Int { child >= 0 ? Int(child) : internalCount + Int(~child) }
-        let total = internalCount + tree.leafValue.count
-        var order: [Int] = [0]
-        var position = [Int32](repeating: 0, count: total)
-        var depth = [Int32](repeating: 0, count: total)
-        var head = 0
-        while head < order.count {
-            let i = order[head]
-            head += 1
-            guard i < internalCount else { continue }
-            let (l, r) = (slot(tree.left[i]), slot(tree.right[i]))
-            position[l] = Int32(order.count)
-            position[r] = Int32(order.count + 1)
-            depth[l] = depth[i] + 1
-            depth[r] = depth[i] + 1
-            order.append(l)
-            order.append(r)
+        let layout = SiblingLayout(count: internalCount + tree.leafValue.count) { i in
+            i < internalCount ? (slot(tree.left[i]), slot(tree.right[i])) : nil
         }
         roots.append(base)
-        for i in order {
-            let index = base + position[i]
+        for i in layout.order {
+            let index = base + layout.position[i]
             if i >= internalCount {
                 nodes.append(Node(threshold: .infinity, feature: 0, left: index))
                 leafValue.append(tree.leafValue[i - internalCount])
@@ -102,7 +87,7 @@ struct LightGBMForest: Sendable {
                 // `None`: NaN is compared as 0. `NaN`: it takes the default direction.
                 if missing == 2 ? !defaultLeft : !(0 <= tree.threshold[i]) { feature |= Self.nanRight }
                 if missing == 1 && tree.categories[i] == nil { zeroMissingSplits += 1 }
-                nodes.append(Node(threshold: tree.threshold[i], feature: feature, left: base + position[slot(tree.left[i])]))
+                nodes.append(Node(threshold: tree.threshold[i], feature: feature, left: base + layout.position[slot(tree.left[i])]))
                 leafValue.append(0)
             }
             categories.append(i < internalCount ? tree.categories[i] : nil, node: Int(index))
@@ -119,7 +104,7 @@ struct LightGBMForest: Sendable {
             }
         }
         if tree.linear != nil { linearTrees += 1 }
-        depths.append(depth.max() ?? 0)
+        depths.append(layout.maxDepth)
     }
 
     /// Adds every tree's output into the scores of a block of rows (tree t into slot t % slots).

@@ -16,6 +16,14 @@ extension LightGBMModel {
             }
         }
 
+        var outputKind: OutputKind {
+            switch self {
+            case .sigmoid: return .probability
+            case .softmax, .oneVsRest: return .classProbabilities
+            case .identity, .exponential: return .value
+            }
+        }
+
         /// Writes one row's predictions (one value, or one per class) from its raw scores.
         @inline(__always)
         func apply(_ scores: UnsafePointer<Double>, slots: Int, to out: UnsafeMutablePointer<Double>) {

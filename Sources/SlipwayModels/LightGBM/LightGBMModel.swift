@@ -10,18 +10,10 @@ public struct LightGBMModel: Predictor {
     public let objective: String
     let forest: LightGBMForest
     let treesPerIteration: Int
-    let sigmoid: Double
     let averageOutput: Bool
     let link: Link
 
-    public var outputKind: OutputKind {
-        switch objective {
-        case "binary", "cross_entropy", "xentropy": return .probability
-        case "multiclass", "multiclassova", "softmax", "multiclass_ova", "ova", "ovr": return .classProbabilities
-        default: return .value
-        }
-    }
-
+    public var outputKind: OutputKind { link.outputKind }
     public var outputsPerRow: Int { outputKind == .classProbabilities ? treesPerIteration : 1 }
 
     /// - Parameter source: names the file in error messages.
@@ -62,41 +54,25 @@ public struct LightGBMModel: Predictor {
         self.objective = objective
         self.forest = forest
         self.treesPerIteration = perIteration
-        self.sigmoid = sigmoid
         self.averageOutput = header.keys.contains("average_output")
         self.link = Link(objective: objective, sigmoid: sigmoid)
     }
 
     public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
         try checkWidth(features)
-        let width = outputsPerRow, slots = treesPerIteration, columns = featureCount
+        let slots = treesPerIteration, columns = featureCount, block = evaluationBlockRows, width = outputsPerRow
         let iterations = Double(forest.roots.count / slots)
-        var out = [Double](repeating: 0, count: features.rows * width)
-        features.values.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                let input = input.baseAddress, output = output.baseAddress
-                RowPartition.run(rows: features.rows, threads: threads) { range in
-                    guard let input, let output else { return }
-                    let block = evaluationBlockRows
-                    let scores = UnsafeMutablePointer<Double>.allocate(capacity: block * slots)
-                    let positions = UnsafeMutablePointer<Int32>.allocate(capacity: block)
-                    defer { scores.deallocate(); positions.deallocate() }
-                    var start = range.lowerBound
-                    while start < range.upperBound {
-                        let count = min(block, range.upperBound - start)
-                        scores.initialize(repeating: 0, count: count * slots)
-                        forest.accumulate(
-                            rows: input + start * columns, stride: columns, count: count, scores: scores, slots: slots, positions: positions)
-                        for r in 0..<count {
-                            if averageOutput { for k in 0..<slots { scores[r * slots + k] /= iterations } }
-                            link.apply(scores + r * slots, slots: slots, to: output + (start + r) * width)
-                        }
-                        start += count
-                    }
-                }
+        // Per thread: raw scores and tree positions of a block.
+        let scratch = { (ScratchBuffer<Double>(count: block * slots, repeating: 0), ScratchBuffer<Int32>(count: block, repeating: 0)) }
+        return BatchEvaluation.predict(features, width: width, threads: threads, scratch: scratch) { buffers, input, count, output in
+            let (scores, positions) = (buffers.0.pointer, buffers.1.pointer)
+            scores.update(repeating: 0, count: count * slots)
+            forest.accumulate(rows: input, stride: columns, count: count, scores: scores, slots: slots, positions: positions)
+            for r in 0..<count {
+                if averageOutput { for k in 0..<slots { scores[r * slots + k] /= iterations } }
+                link.apply(scores + r * slots, slots: slots, to: output + r * width)
             }
         }
-        return out
     }
 
     public var summary: ModelSummary {

@@ -52,36 +52,22 @@ struct XGBoostForest: Sendable {
         roots.append(base)
         groups.append(group)
         weights.append(weight)
-        // Breadth-first order, children placed side by side.
-        var order: [Int] = [0]
-        var position = [Int32](repeating: 0, count: tree.left.count)
-        var depth = [Int32](repeating: 0, count: tree.left.count)
-        var head = 0
-        while head < order.count {
-            let i = order[head]
-            head += 1
-            guard tree.left[i] >= 0 else { continue }
-            let (l, r) = (Int(tree.left[i]), Int(tree.right[i]))
-            position[l] = Int32(order.count)
-            position[r] = Int32(order.count + 1)
-            depth[l] = depth[i] + 1
-            depth[r] = depth[i] + 1
-            order.append(l)
-            order.append(r)
+        let layout = SiblingLayout(count: tree.left.count) { i in
+            tree.left[i] < 0 ? nil : (Int(tree.left[i]), Int(tree.right[i]))
         }
-        for i in order {
-            let index = base + position[i]
+        for i in layout.order {
+            let index = base + layout.position[i]
             if tree.left[i] < 0 {
                 nodes.append(Node(threshold: tree.thresholds[i], feature: padding | Self.defaultLeft, left: index))
             } else {
                 var feature = UInt32(tree.features[i])
                 if tree.defaultLeft[i] { feature |= Self.defaultLeft }
                 if tree.categories[i] != nil { feature |= Self.categorical }
-                nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + position[Int(tree.left[i])]))
+                nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + layout.position[Int(tree.left[i])]))
             }
             categories.append(tree.categories[i].map(CategorySets.bitset), node: Int(index))
         }
-        depths.append(depth.max() ?? 0)
+        depths.append(layout.maxDepth)
     }
 
     /// Adds every tree's leaf into the margins of a block of rows.

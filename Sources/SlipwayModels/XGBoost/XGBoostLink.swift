@@ -16,6 +16,15 @@ extension XGBoostModel {
             }
         }
 
+        var outputKind: OutputKind {
+            switch self {
+            case .logistic: return .probability
+            case .softmax: return .classProbabilities
+            case .argmax: return .classIndex
+            case .identity, .exponential, .hinge: return .value
+            }
+        }
+
         /// Writes one row's predictions (one value, or one per group for softmax) from its margins.
         @inline(__always)
         func apply(_ margins: UnsafePointer<Float>, groups: Int, to out: UnsafeMutablePointer<Double>) {

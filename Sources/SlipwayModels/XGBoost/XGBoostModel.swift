@@ -14,16 +14,8 @@ public struct XGBoostModel: Predictor {
     /// The starting margin of every output group (base_score moved to margin space).
     let baseMargin: [Float]
 
-    public var outputKind: OutputKind {
-        switch objective {
-        case "binary:logistic", "reg:logistic": return .probability
-        case "multi:softprob": return .classProbabilities
-        case "multi:softmax": return .classIndex
-        default: return .value
-        }
-    }
-
-    public var outputsPerRow: Int { objective == "multi:softprob" ? groups : 1 }
+    public var outputKind: OutputKind { link.outputKind }
+    public var outputsPerRow: Int { link == .softmax ? groups : 1 }
 
     /// Reads a model from JSON text.
     /// - Parameter source: names the file in error messages.
@@ -121,37 +113,19 @@ public struct XGBoostModel: Predictor {
 
     public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
         try checkWidth(features)
-        let width = outputsPerRow, groups = groups, columns = featureCount, stride = forest.stride
-        var out = [Double](repeating: 0, count: features.rows * width)
-        features.values.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                let input = input.baseAddress, output = output.baseAddress
-                RowPartition.run(rows: features.rows, threads: threads) { range in
-                    guard let input, let output else { return }
-                    let block = evaluationBlockRows
-                    let rows = UnsafeMutablePointer<Float>.allocate(capacity: block * stride)
-                    let margins = UnsafeMutablePointer<Float>.allocate(capacity: block * groups)
-                    let positions = UnsafeMutablePointer<Int32>.allocate(capacity: block)
-                    defer { rows.deallocate(); margins.deallocate(); positions.deallocate() }
-                    rows.initialize(repeating: .nan, count: block * stride)
-                    var start = range.lowerBound
-                    while start < range.upperBound {
-                        let count = min(block, range.upperBound - start)
-                        for r in 0..<count {
-                            let source = input + (start + r) * columns
-                            for c in 0..<columns { rows[r * stride + c] = Float(source[c]) }
-                            for g in 0..<groups { margins[r * groups + g] = baseMargin[g] }
-                        }
-                        forest.accumulate(rows: rows, count: count, margins: margins, groupCount: groups, positions: positions)
-                        for r in 0..<count {
-                            link.apply(margins + r * groups, groups: groups, to: output + (start + r) * width)
-                        }
-                        start += count
-                    }
-                }
+        let groups = groups, columns = featureCount, stride = forest.stride, block = evaluationBlockRows, width = outputsPerRow
+        // Per thread: the block's rows as floats (NaN in the padding column), margins, tree positions.
+        let scratch = { (ScratchBuffer<Float>(count: block * stride, repeating: .nan), ScratchBuffer<Float>(count: block * groups, repeating: 0),
+                         ScratchBuffer<Int32>(count: block, repeating: 0)) }
+        return BatchEvaluation.predict(features, width: width, threads: threads, scratch: scratch) { buffers, input, count, output in
+            let (rows, margins, positions) = (buffers.0.pointer, buffers.1.pointer, buffers.2.pointer)
+            for r in 0..<count {
+                for c in 0..<columns { rows[r * stride + c] = Float(input[r * columns + c]) }
+                for g in 0..<groups { margins[r * groups + g] = baseMargin[g] }
             }
+            forest.accumulate(rows: rows, count: count, margins: margins, groupCount: groups, positions: positions)
+            for r in 0..<count { link.apply(margins + r * groups, groups: groups, to: output + r * width) }
         }
-        return out
     }
 
     public var summary: ModelSummary {
