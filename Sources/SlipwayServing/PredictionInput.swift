@@ -6,31 +6,22 @@ public import SlipwayModels
 /// - `{"instances": [...]}` or `{"inputs": [...]}` of row objects or arrays, or a top-level array of rows;
 /// - MLflow's `/invocations` formats: `{"dataframe_split": {"columns": [...], "data": [[...]]}}`,
 ///   `{"dataframe_records": [{...}]}`, `{"inputs": {"a": [...], "b": [...]}}` (columns).
-/// Row objects must name every feature (`null` is a missing value); arrays give the features in order.
+/// Rows are read by ``JSONRows``; here a row object must name every feature (`null` is a missing value).
 public enum PredictionInput {
     /// - Throws: `BAD_REQUEST` naming the row and feature that is missing or not a number, or a
     ///   batch larger than `maxRows`.
     public static func features(_ body: JSONValue, model: any Predictor, maxRows: Int) throws(SlipwayError) -> FeatureMatrix {
-        let rows = try Self.rows(body, model: model)
+        let rows = try Self.rows(body)
         guard rows.count <= maxRows else {
             throw SlipwayError(.badRequest, "The request has \(rows.count) rows; the limit is \(maxRows) per request")
         }
         guard !rows.isEmpty else { throw SlipwayError(.badRequest, "The request has no rows") }
-        var values: [Double] = []
-        values.reserveCapacity(rows.count * model.featureCount)
-        for (r, row) in rows.enumerated() { try append(row, index: r, model: model, to: &values) }
-        return try FeatureMatrix(rows: rows.count, columns: model.featureCount, values: values)
-    }
-
-    /// Whether the body held one row object rather than a batch (the response mirrors it).
-    public static func isSingleRow(_ body: JSONValue) -> Bool {
-        guard case .object(let members) = body else { return false }
-        return !members.contains { batchKeys.contains($0.0) }
+        return try JSONRows.features(rows, model: model, absent: .refused) { "Row \($0)" }
     }
 
     static let batchKeys: Set<String> = ["instances", "inputs", "dataframe_split", "dataframe_records"]
 
-    static func rows(_ body: JSONValue, model: any Predictor) throws(SlipwayError) -> [JSONValue] {
+    static func rows(_ body: JSONValue) throws(SlipwayError) -> [JSONValue] {
         switch body {
         case .array(let rows): return rows
         case .object(let members):
@@ -52,8 +43,10 @@ public enum PredictionInput {
                     rows.append(.object(Array(zip(names, cells))))
                 }
                 return rows
+            case ("dataframe_split", _):
+                throw SlipwayError(.badRequest, "'dataframe_split' must be an object with 'columns' and 'data'")
             default:
-                throw SlipwayError(.badRequest, "'\(key)' must be a list of rows\(key == "inputs" ? " or an object of columns" : key == "dataframe_split" ? " object with columns and data" : "")")
+                throw SlipwayError(.badRequest, "'\(key)' must be a list of rows\(key == "inputs" ? " or an object of columns" : "")")
             }
         default:
             throw SlipwayError(.badRequest, "The request body must be a JSON object or array of rows, not a \(body.typeName)")
@@ -68,43 +61,5 @@ public enum PredictionInput {
             count = items.count
         }
         return (0..<(count ?? 0)).map { r in .object(columns.map { ($0.0, $0.1.arrayValue![r]) }) }
-    }
-
-    static func append(_ row: JSONValue, index r: Int, model: any Predictor, to values: inout [Double]) throws(SlipwayError) {
-        switch row {
-        case .array(let cells):
-            guard cells.count == model.featureCount else {
-                throw SlipwayError(.badRequest, "Row \(r) has \(cells.count) values; the model takes \(model.featureCount) features")
-            }
-            for (c, cell) in cells.enumerated() {
-                values.append(try number(cell, row: r, feature: model.featureNames.isEmpty ? "#\(c)" : model.featureNames[c]))
-            }
-        case .object(let members):
-            guard !model.featureNames.isEmpty else {
-                throw SlipwayError(.badRequest, "Row \(r) is an object, but the model has no feature names: send each row as an array of \(model.featureCount) values")
-            }
-            // Clients usually send the features in the model's order: take them by position then.
-            if members.count == model.featureCount, zip(members, model.featureNames).allSatisfy({ $0.0 == $1 }) {
-                for (name, cell) in members { values.append(try number(cell, row: r, feature: name)) }
-                return
-            }
-            for name in model.featureNames {
-                guard let cell = members.first(where: { $0.0 == name })?.1 else {
-                    throw SlipwayError(.badRequest, "Row \(r) is missing feature '\(name)' (send null for a missing value)")
-                }
-                values.append(try number(cell, row: r, feature: name))
-            }
-        default:
-            throw SlipwayError(.badRequest, "Row \(r) is a \(row.typeName); a row is an object of features or an array of values")
-        }
-    }
-
-    static func number(_ cell: JSONValue, row: Int, feature: String) throws(SlipwayError) -> Double {
-        switch cell {
-        case .number(let value): return value
-        case .null: return .nan
-        case .bool(let flag): return flag ? 1 : 0
-        default: throw SlipwayError(.badRequest, "Row \(row), feature '\(feature)': expected a number, got a \(cell.typeName)")
-        }
     }
 }
