@@ -17,20 +17,16 @@ public final class ModelHost: Service, Sendable {
     let now: @Sendable () -> Int64
     let state: Mutex<[String: ServingStatus]>
     let wakeup = Wakeup()
-    /// Called after every load attempt with the target, the version and whether it is now served.
-    let onReload: @Sendable (ServingTarget, Int, Bool) -> Void
 
     public init(
         targets: [ServingTarget], source: any ModelSource, pollInterval: Duration = .milliseconds(500), logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds,
-        onReload: @escaping @Sendable (ServingTarget, Int, Bool) -> Void = { _, _, _ in }
+        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.targets = targets
         self.source = source
         self.pollInterval = pollInterval
         self.logger = logger
         self.now = now
-        self.onReload = onReload
         self.state = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0.name, ServingStatus(target: $0)) }))
     }
 
@@ -89,9 +85,8 @@ public final class ModelHost: Service, Sendable {
             version = try await source.version(for: target)
         } catch {
             // Alias gone or registry unreachable: keep serving what we have.
-            if current?.failure?.version != nil || current?.failure == nil {
-                record(target, failure: .init(version: nil, message: "Cannot resolve \(target): \(Self.describe(error))", at: now()))
-            }
+            let failure = ServingStatus.Failure(version: nil, message: "Cannot resolve \(target): \(Self.describe(error))", at: now())
+            state.withLock { $0[target.name]?.failure = failure }
             return
         }
         if current?.served?.version.version == version.version { return }
@@ -107,17 +102,14 @@ public final class ModelHost: Service, Sendable {
                 $0[target.name]?.reloads += 1
             }
             logger.info("serving.swapped", metadata: ["model": "\(target)", "version": "\(version.version)", "digest": "\(fetched.digest)"])
-            onReload(target, version.version, true)
         } catch {
-            record(target, failure: .init(version: version.version, message: Self.describe(error), at: now()))
-            state.withLock { $0[target.name]?.failedReloads += 1 }
-            logger.error("serving.load_failed", metadata: ["model": "\(target)", "version": "\(version.version)", "error": "\(Self.describe(error))"])
-            onReload(target, version.version, false)
+            let failure = ServingStatus.Failure(version: version.version, message: Self.describe(error), at: now())
+            state.withLock {
+                $0[target.name]?.failure = failure
+                $0[target.name]?.failedReloads += 1
+            }
+            logger.error("serving.load_failed", metadata: ["model": "\(target)", "version": "\(version.version)", "error": "\(failure.message)"])
         }
-    }
-
-    func record(_ target: ServingTarget, failure: ServingStatus.Failure) {
-        state.withLock { $0[target.name]?.failure = failure }
     }
 
     static func describe(_ error: any Error) -> String {

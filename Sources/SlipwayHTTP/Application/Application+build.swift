@@ -48,9 +48,8 @@ func buildRouter(_ stores: Stores, host: ModelHost, config: AppConfiguration) ->
     }
     ServerInfoController().addRoutes(to: router)
     ServingController(
-        host: host, tracking: stores.tracking, defaultModel: config.servedModels.first?.name,
-        maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows
-    ).addRoutes(to: router, table: table)
+        host: host, tracking: stores.tracking, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows
+    ).addRoutes(to: router)
     return router
 }
 

@@ -100,12 +100,12 @@ public struct LinearModel: Predictor {
             throw .invalidParameter("Row \(missing / featureCount + 1) is missing feature \(name); a linear model needs every feature")
         }
         let width = outputsPerRow, columns = featureCount, outputs = outputs
-        var out = [Double](repeating: 0, count: features.rows * width)
-        var sums = [Double](repeating: 0, count: outputs)
-        coefficients.withUnsafeBufferPointer { weights in
-            features.values.withUnsafeBufferPointer { values in
-                for r in 0..<features.rows {
-                    let row = values.baseAddress! + r * columns
+        return BatchEvaluation.predict(features, width: width, threads: threads, scratch: { ScratchBuffer<Double>(count: outputs, repeating: 0) }) {
+            scratch, input, count, output in
+            let sums = scratch.pointer
+            coefficients.withUnsafeBufferPointer { weights in
+                for r in 0..<count {
+                    let row = input + r * columns, out = output + r * width
                     for k in 0..<outputs {
                         var sum = intercept[k]
                         let w = weights.baseAddress! + k * columns
@@ -113,19 +113,19 @@ public struct LinearModel: Predictor {
                         sums[k] = sum
                     }
                     switch link {
-                    case .identity: out[r] = sums[0]
-                    case .exp: out[r] = Foundation.exp(sums[0])
-                    case .logistic: out[r] = 1 / (1 + Foundation.exp(-sums[0]))
+                    case .identity: out[0] = sums[0]
+                    case .exp: out[0] = Foundation.exp(sums[0])
+                    case .logistic: out[0] = 1 / (1 + Foundation.exp(-sums[0]))
                     case .softmax:
-                        let top = sums.max() ?? 0
+                        var top = sums[0]
+                        for k in 1..<outputs where sums[k] > top { top = sums[k] }
                         var total = 0.0
                         for k in 0..<outputs { total += Foundation.exp(sums[k] - top) }
-                        for k in 0..<outputs { out[r * width + k] = Foundation.exp(sums[k] - top) / total }
+                        for k in 0..<outputs { out[k] = Foundation.exp(sums[k] - top) / total }
                     }
                 }
             }
         }
-        return out
     }
 
     public var summary: ModelSummary {

@@ -102,7 +102,7 @@ public struct FileArtifactRepository: ArtifactRepository {
             abort(upload)
             throw SlipwayError(.internalError, "Could not store artifact '\(upload.path)': \(String(cString: strerror(errno)))")
         }
-        let digest = ArtifactDigest(sha256: upload.hasher.finalize().map { String(format: "%02x", $0) }.joined(), size: upload.size)
+        let digest = ArtifactDigest(sha256: Self.hex(upload.hasher.finalize()), size: upload.size)
         let path = upload.path.description
         let time = now()
         try await database.withConnection { db in
@@ -149,7 +149,7 @@ public struct FileArtifactRepository: ArtifactRepository {
             }
             tree.update(data: Data("\(relative) \(actual)\n".utf8))
         }
-        return VerifiedArtifactTree(directory: directory, digest: tree.finalize().map { String(format: "%02x", $0) }.joined(), files: files.count)
+        return VerifiedArtifactTree(directory: directory, digest: Self.hex(tree.finalize()), files: files.count)
     }
 
     static func sha256(ofFile file: String) throws -> String {
@@ -157,7 +157,11 @@ public struct FileArtifactRepository: ArtifactRepository {
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     public func abort(_ upload: any ArtifactUpload) {

@@ -11,48 +11,46 @@ import SlipwayServing
 struct ServingController: Sendable {
     let host: ModelHost
     let tracking: any TrackingStore
-    let defaultModel: String?
     let maxBodyBytes: Int
     let maxBatchRows: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>, table: RouteTable) {
-        for (method, path) in [(HTTPRequest.Method.post, "models/{name}/predict"), (.post, "models/{name}/invocations"), (.get, "models"),
-                               (.get, "models/{name}"), (.post, "predict"), (.post, "invocations"), (.get, "ready")] {
-            table.record(method, path)
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+            router.on(RouterPath(path), method: method, use: handler)
         }
-        router.post("models/:name/predict") { request, context in try await predict(request, name: try context.parameters.require("name")) }
-        router.post("models/:name/invocations") { request, context in try await predict(request, name: try context.parameters.require("name")) }
-        router.post("predict") { request, _ in try await predict(request, name: try defaultName()) }
-        router.post("invocations") { request, _ in try await predict(request, name: try defaultName()) }
-        router.get("models") { _, _ -> Response in
+        on(.post, "models/:name/predict") { request, context in try await predict(request, name: try context.parameters.require("name")) }
+        on(.post, "models/:name/invocations") { request, context in try await predict(request, name: try context.parameters.require("name")) }
+        on(.post, "predict") { request, _ in try await predict(request, name: try defaultName()) }
+        on(.post, "invocations") { request, _ in try await predict(request, name: try defaultName()) }
+        on(.get, "models") { _, _ in
             var models: [JSONValue] = []
             for status in host.statuses { models.append(await describe(status)) }
             return .json(.object([("models", .array(models))]))
         }
-        router.get("models/:name") { _, context -> Response in
+        on(.get, "models/:name") { _, context in
             let name = try context.parameters.require("name")
             guard let status = host.status(name) else { throw Self.notServed(name) }
             return .json(await describe(status))
         }
-        router.get("ready") { _, _ -> Response in
-            let ready = host.isReady
-            let waiting = host.statuses.filter { $0.served == nil }.map { JSONValue.string($0.target.description) }
-            return .json(.object([("ready", .bool(ready)), ("waiting_for", .array(waiting))]), status: ready ? .ok : .serviceUnavailable)
+        on(.get, "ready") { _, _ in
+            let statuses = host.statuses
+            let waiting = statuses.filter { $0.served == nil }.map { JSONValue.string($0.target.description) }
+            return .json(.object([("ready", .bool(waiting.isEmpty)), ("waiting_for", .array(waiting))]), status: waiting.isEmpty ? .ok : .serviceUnavailable)
         }
     }
 
+    /// `/predict` and `/invocations` serve the first `--model`.
     func defaultName() throws(SlipwayError) -> String {
-        guard let name = defaultModel ?? host.targets.first?.name else {
+        guard let name = host.targets.first?.name else {
             throw SlipwayError(.endpointNotFound, "No model is served: start the server with --model NAME@ALIAS")
         }
         return name
     }
 
     func predict(_ request: Request, name: String) async throws -> Response {
-        guard host.status(name) != nil else { throw Self.notServed(name) }
-        guard let model = host.served(name) else {
-            let failure = host.status(name)?.failure?.message ?? "still loading"
-            throw SlipwayError(.temporarilyUnavailable, "Model '\(name)' has no version loaded yet: \(failure)")
+        guard let status = host.status(name) else { throw Self.notServed(name) }
+        guard let model = status.served else {
+            throw SlipwayError(.temporarilyUnavailable, "Model '\(name)' has no version loaded yet: \(status.failure?.message ?? "still loading")")
         }
         let buffer: ByteBuffer
         do {
