@@ -63,7 +63,6 @@ let package = Package(
             name: "slipway",
             dependencies: [
                 "SlipwayHTTP",
-                "SlipwayServing",
                 "SlipwayModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Hummingbird
 import SlipwayHTTP
-import SlipwayServing
 
 /// `slipway server`: the tracking server, registry and artifact proxy in one process.
 struct Server: AsyncParsableCommand {
@@ -19,11 +18,8 @@ struct Server: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
         guard maxBatchRows > 0 else { throw ValidationError("--max-batch-rows must be positive") }
-        for model in models {
-            do { _ = try ServingTarget(parsing: model) } catch { throw ValidationError(error.message) }
-        }
-        let names = models.compactMap { try? ServingTarget(parsing: $0).name }
-        guard Set(names).count == names.count else { throw ValidationError("Each --model must name a different registered model") }
+        var config = AppConfiguration()
+        do { try config.serve(models) } catch { throw ValidationError(error.message) }
     }
 
     func run() async throws {
@@ -31,7 +27,7 @@ struct Server: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.maxRequestBodyBytes = maxBodyMB << 20
-        config.servedModels = models.compactMap { try? ServingTarget(parsing: $0) }
+        try config.serve(models)
         config.maxBatchRows = maxBatchRows
         let logger = commandLogger(default: .info)
         let app = try await buildApplication(config, logger: logger)

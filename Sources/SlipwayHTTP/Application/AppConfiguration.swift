@@ -1,3 +1,4 @@
+public import SlipwayCore
 public import SlipwayServing
 public import SlipwayStore
 
@@ -35,6 +36,20 @@ public struct AppConfiguration: Sendable {
         self.inMemoryDatabase = inMemoryDatabase
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.maxArtifactBytes = maxArtifactBytes
+    }
+
+    /// Sets the models to serve from `NAME@ALIAS` texts (`--model`).
+    /// - Throws: `INVALID_PARAMETER_VALUE` for a malformed text or a model named twice.
+    public mutating func serve(_ specs: [String]) throws(SlipwayError) {
+        var targets: [ServingTarget] = []
+        for spec in specs {
+            let target = try ServingTarget(parsing: spec)
+            guard !targets.contains(where: { $0.name == target.name }) else {
+                throw .invalidParameter("Model '\(target.name)' is named twice: each --model must name a different registered model")
+            }
+            targets.append(target)
+        }
+        servedModels = targets
     }
 
     /// Which database the configuration names.
