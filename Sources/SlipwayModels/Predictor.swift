@@ -62,7 +62,7 @@ extension Predictor {
 }
 
 /// A model's description: its format, objective and size.
-public struct ModelSummary: Sendable, Equatable {
+public struct ModelSummary: Sendable {
     /// `xgboost`, `lightgbm` or `linear`.
     public var format: String
     public var objective: String
@@ -74,10 +74,4 @@ public struct ModelSummary: Sendable, Equatable {
     public var trees: Int
     /// Format-specific facts, in display order (booster, classes, max depth, categorical splits...).
     public var details: [(String, String)]
-
-    public static func == (a: ModelSummary, b: ModelSummary) -> Bool {
-        a.format == b.format && a.objective == b.objective && a.featureNames == b.featureNames && a.featureCount == b.featureCount
-            && a.outputKind == b.outputKind && a.outputsPerRow == b.outputsPerRow && a.trees == b.trees
-            && a.details.map(\.0) == b.details.map(\.0) && a.details.map(\.1) == b.details.map(\.1)
-    }
 }
