@@ -14,18 +14,20 @@ public final class ModelHost: Service, Sendable {
     let source: any ModelSource
     let pollInterval: Duration
     let logger: Logger
+    let metrics: ServingMetrics
     let now: @Sendable () -> Int64
     let state: Mutex<[String: ServingStatus]>
     let wakeup = Wakeup()
 
     public init(
         targets: [ServingTarget], source: any ModelSource, pollInterval: Duration = .milliseconds(500), logger: Logger,
-        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+        metrics: ServingMetrics, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.targets = targets
         self.source = source
         self.pollInterval = pollInterval
         self.logger = logger
+        self.metrics = metrics
         self.now = now
         self.state = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0.name, ServingStatus(target: $0)) }))
     }
@@ -95,12 +97,18 @@ public final class ModelHost: Service, Sendable {
             let fetched = try await source.fetch(version)
             let predictor = try ModelLoader.load(path: fetched.directory)
             try SmokeTest.run(predictor, directory: fetched.directory)
-            let model = ServedModel(target: target, version: version, predictor: predictor, digest: fetched.digest, loadedAt: now())
-            state.withLock {
-                $0[target.name]?.served = model
-                $0[target.name]?.failure = nil
-                $0[target.name]?.reloads += 1
+            let model = ServedModel(
+                target: target, version: version, predictor: predictor, digest: fetched.digest, loadedAt: now(),
+                metrics: metrics.loaded(target, version: version.version, digest: fetched.digest))
+            let replaced = state.withLock { states -> ServedModel? in
+                let old = states[target.name]?.served
+                states[target.name]?.served = model
+                states[target.name]?.failure = nil
+                states[target.name]?.reloads += 1
+                return old
             }
+            replaced?.metrics.retire()
+            metrics.reloaded(target, succeeded: true)
             logger.info("serving.swapped", metadata: ["model": "\(target)", "version": "\(version.version)", "digest": "\(fetched.digest)"])
         } catch {
             let failure = ServingStatus.Failure(version: version.version, message: Self.describe(error), at: now())
@@ -108,6 +116,7 @@ public final class ModelHost: Service, Sendable {
                 $0[target.name]?.failure = failure
                 $0[target.name]?.failedReloads += 1
             }
+            metrics.reloaded(target, succeeded: false)
             logger.error("serving.load_failed", metadata: ["model": "\(target)", "version": "\(version.version)", "error": "\(failure.message)"])
         }
     }

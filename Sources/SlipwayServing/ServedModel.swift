@@ -10,13 +10,16 @@ public final class ServedModel: Sendable {
     public let digest: String
     /// Milliseconds since the Unix epoch.
     public let loadedAt: Int64
+    /// Where requests served by this version are counted.
+    public let metrics: VersionMetrics
 
-    public init(target: ServingTarget, version: ModelVersion, predictor: any Predictor, digest: String, loadedAt: Int64) {
+    init(target: ServingTarget, version: ModelVersion, predictor: any Predictor, digest: String, loadedAt: Int64, metrics: VersionMetrics) {
         self.target = target
         self.version = version
         self.predictor = predictor
         self.digest = digest
         self.loadedAt = loadedAt
+        self.metrics = metrics
     }
 }
 

@@ -2,6 +2,7 @@
 xgboost's own, alias flips are served within 1 s, a corrupt or incompatible version never replaces
 the serving one, /ready, and 400s that name the bad feature."""
 import json
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -205,3 +206,50 @@ def test_hot_swap_under_load(serving):
     print(f"\n{len(results)} requests during 50 flips; flip-to-serve ms: median {np.median(latencies) * 1000:.1f}, "
           f"max {max(latencies) * 1000:.1f}")
     assert max(latencies) < 1.0
+
+
+def metric_samples(text):
+    """`name{labels} value` lines of a Prometheus exposition, as (name, labels dict, value)."""
+    samples = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, value = line.rsplit(" ", 1)
+        name, _, labels = head.partition("{")
+        pairs = dict(p.split("=", 1) for p in labels.rstrip("}").split(",")) if labels else {}
+        samples.append((name, {k: v.strip('"') for k, v in pairs.items()}, float(value)))
+    return samples
+
+
+def test_metrics_count_predictions_reloads_and_requests(serving):
+    """After the tests above: /metrics names the served version, counts rows and failed reloads by
+    model, and HTTP requests by route pattern and status; promtool accepts it."""
+    url = serving.url
+    served = requests.get(f"{url}/models/served").json()["version"]
+    before = metric_samples(requests.get(f"{url}/metrics").text)
+    rows_before = sum(v for n, l, v in before if n == "slipway_predictions_total" and l == {"model": "served", "version": served})
+    r = requests.post(f"{url}/models/served/predict", json={"instances": [dict.fromkeys(FEATURES, 0.2)] * 7})
+    assert r.status_code == 200
+    requests.post(f"{url}/models/served/predict", json={"instances": "x"})
+
+    response = requests.get(f"{url}/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    samples = metric_samples(response.text)
+    def value(name, **labels):
+        found = [v for n, l, v in samples if n == name and all(l.get(k) == str(x) for k, x in labels.items())]
+        assert found, (name, labels)
+        return sum(found)
+    assert value("slipway_predictions_total", model="served", version=served) == rows_before + 7
+    assert value("slipway_prediction_duration_seconds_count", model="served", version=served) >= 1
+    info = [l for n, l, v in samples if n == "slipway_served_model_info" and l["model"] == "served"]
+    assert len(info) == 1 and info[0]["version"] == served and info[0]["alias"] == "production"
+    assert info[0]["digest"] == requests.get(f"{url}/models/served").json()["digest"]
+    assert value("slipway_model_reloads_total", model="served", result="failure") >= 2  # the corrupt and the sklearn versions
+    assert value("slipway_model_reloads_total", model="served", result="success") >= 3
+    assert value("slipway_model_reload_failing", model="served") == 0
+    assert value("slipway_http_requests_total", route="/models/{name}/predict", method="POST", status=400) >= 1
+    assert value("slipway_http_requests_total", route="/models/{name}/predict", method="POST", status=200) >= 1
+    assert value("slipway_http_request_duration_seconds_count", route="/models/{name}/predict", method="POST") >= 2
+
+    check = subprocess.run(["promtool", "check", "metrics"], input=response.text, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -48,6 +49,7 @@ struct ServingController: Sendable {
     }
 
     func predict(_ request: Request, name: String) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
         guard let status = host.status(name) else { throw Self.notServed(name) }
         guard let model = status.served else {
             throw SlipwayError(.temporarilyUnavailable, "Model '\(name)' has no version loaded yet: \(status.failure?.message ?? "still loading")")
@@ -70,6 +72,7 @@ struct ServingController: Sendable {
             ("model", .string(name)), ("version", .string(String(model.version.version))), ("predictions", .array(predictions)),
         ]))
         response.headers[HTTPField.Name("X-Slipway-Model-Version")!] = String(model.version.version)
+        model.metrics.record(rows: features.rows, nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
         return response
     }
 
