@@ -4,7 +4,8 @@
 #   2. starts a throwaway PostgreSQL on loopback in a temporary directory (as a non-root user);
 #   3. builds and runs the Swift tests (store suite on SQLite in memory and on PostgreSQL);
 #   4. runs the end-to-end pytest suite: the real mlflow client against a real `slipway server`,
-#      on SQLite and on PostgreSQL.
+#      on SQLite and on PostgreSQL, `slipway serve` replicas, and promtool (Debian's prometheus
+#      package, installed if missing) on /metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,11 @@ fi
 eval "$(scripts/postgres.sh start)"
 trap 'scripts/postgres.sh stop "$SLIPWAY_PG_DIR"' EXIT
 echo "PostgreSQL at ${SLIPWAY_TEST_POSTGRES_URL}"
+
+step "promtool (checks /metrics)"
+if ! command -v promtool >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 
 step "Swift build"
 swift build --build-tests

@@ -11,7 +11,7 @@ import Synchronization
 /// the old one stays, and the failure is reported in `status`.
 public final class ModelHost: Service, Sendable {
     public let targets: [ServingTarget]
-    let source: any ModelSource
+    public let source: any ModelSource
     let pollInterval: Duration
     let logger: Logger
     let metrics: ServingMetrics

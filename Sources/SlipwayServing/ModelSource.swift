@@ -22,6 +22,8 @@ public protocol ModelSource: Sendable {
     func fetch(_ version: ModelVersion) async throws -> FetchedModel
     /// Names of registered models as they change, when the source can push them; `nil` to rely on polling.
     func changes() -> AsyncStream<String>?
+    /// The latest value of each metric the version's run logged, for `GET /models/{name}`.
+    func runMetrics(_ runID: String) async throws -> [(key: String, value: Double)]
 }
 
 /// The registry and artifact store of this process.
@@ -43,17 +45,28 @@ public struct RegistryModelSource: ModelSource {
     }
 
     public func fetch(_ version: ModelVersion) async throws -> FetchedModel {
-        let uri = try await artifactURI(version)
-        let prefix = "mlflow-artifacts:/"
-        guard uri.hasPrefix(prefix) else {
-            throw SlipwayError(.invalidState, "Version \(version.version) of '\(version.name)' lives at '\(uri)', outside Slipway's artifact store")
-        }
-        let tree = try await artifacts.verifyTree(try ArtifactPath(String(uri.dropFirst(prefix.count))))
+        let (_, tree) = try await verifiedFiles(version)
         return FetchedModel(version: version, directory: tree.directory, digest: "sha256:" + tree.digest)
     }
 
     public func changes() -> AsyncStream<String>? {
         registryChanges?.watch()
+    }
+
+    public func runMetrics(_ runID: String) async throws -> [(key: String, value: Double)] {
+        try await tracking.getRun(id: runID).metrics.map { ($0.key, $0.value) }
+    }
+
+    /// The version's files checked against their recorded digests, and where they live in the
+    /// artifact store (what a replica downloads).
+    public func verifiedFiles(_ version: ModelVersion) async throws -> (root: ArtifactPath, tree: VerifiedArtifactTree) {
+        let uri = try await artifactURI(version)
+        let prefix = "mlflow-artifacts:/"
+        guard uri.hasPrefix(prefix) else {
+            throw SlipwayError(.invalidState, "Version \(version.version) of '\(version.name)' lives at '\(uri)', outside Slipway's artifact store")
+        }
+        let root = try ArtifactPath(String(uri.dropFirst(prefix.count)))
+        return (root, try await artifacts.verifyTree(root))
     }
 
     /// The version's artifact root: its logged model's (MLflow 3), else its source (`models:/m-...`,

@@ -18,7 +18,7 @@ struct ModelFile: AsyncParsableCommand {
             do {
                 let summary = try ModelLoader.load(path: path).summary
                 print(json ? JSONWriter.string(Self.json(summary)) : Self.text(summary))
-            } catch let error as SlipwayError {
+            } catch {
                 printError(error.message)
                 throw ExitCode(1)
             }

@@ -127,3 +127,45 @@ def client(server):
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+class SlipwayReplica:
+    """One `slipway serve` process following a registry server."""
+
+    def __init__(self, registry_url: str, models, extra_args=()):
+        self.registry_url = registry_url
+        self.models = list(models)
+        self.extra_args = list(extra_args)
+        self.cache_dir = tempfile.mkdtemp(prefix="slipway-replica-")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.log_path = Path(self.cache_dir) / "replica.log"
+
+    def start(self):
+        args = [str(BINARY), "serve", "--registry", self.registry_url, "--port", str(self.port), "--cache-dir", self.cache_dir]
+        for model in self.models:
+            args += ["--model", model]
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(args + self.extra_args, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"slipway serve exited: {self.log_path.read_text()}")
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("slipway serve did not become healthy in 30 s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None

@@ -1,9 +1,7 @@
 """Serving with a real server on loopback: the server follows `served@production`, predictions equal
 xgboost's own, alias flips are served within 1 s, a corrupt or incompatible version never replaces
 the serving one, /ready, and 400s that name the bad feature."""
-import json
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -11,11 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests
-import xgboost as xgb
 
 from conftest import BACKENDS, SlipwayServer
-
-FEATURES = ["f0", "f1", "f2", "f3"]
+from serving_support import FEATURES, flip_under_load, log_version, metric_samples, served_version, train, wait_for_version
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -32,36 +28,6 @@ def mlflow_on(serving):
     mlflow.set_tracking_uri(serving.url)
     mlflow.set_registry_uri(serving.url)
     mlflow.set_experiment("serving")
-
-
-def train(seed):
-    rng = np.random.default_rng(seed)
-    X = pd.DataFrame(rng.normal(size=(300, 4)), columns=FEATURES)
-    y = X.f0 * (1 + seed) - X.f1 + rng.normal(scale=0.1, size=300)
-    return xgb.train({"objective": "reg:squarederror", "max_depth": 3, "seed": seed}, xgb.DMatrix(X, label=y), 20 + seed)
-
-
-def log_version(name, booster):
-    import mlflow
-    with mlflow.start_run():
-        example = pd.DataFrame(np.zeros((2, 4)), columns=FEATURES)
-        info = mlflow.xgboost.log_model(booster, name="model", registered_model_name=name, input_example=example)
-    return int(info.registered_model_version)
-
-
-def served_version(url, name="served", row=None):
-    r = requests.post(f"{url}/models/{name}/predict", json=row or dict.fromkeys(FEATURES, 0.5), timeout=5)
-    return r.status_code, (r.json().get("version") if r.headers.get("content-type", "").startswith("application/json") else None)
-
-
-def wait_for_version(url, version, name="served", limit=5.0):
-    start = time.monotonic()
-    while time.monotonic() - start < limit:
-        status, got = served_version(url, name)
-        if status == 200 and got == str(version):
-            return time.monotonic() - start
-        time.sleep(0.01)
-    raise AssertionError(f"version {version} of {name} not served within {limit} s (last: {status} {got})")
 
 
 def test_ready_predict_flip_and_failed_versions(serving):
@@ -177,48 +143,13 @@ def test_hot_swap_under_load(serving):
     a, b = log_version("served", train(5)), log_version("served", train(6))
     client.set_registered_model_alias("served", "production", a)
     wait_for_version(url, a)
-    stop = threading.Event()
-    results = []
-
-    def load():
-        session = requests.Session()
-        body = {"instances": [dict.fromkeys(FEATURES, 0.3)] * 5}
-        while not stop.is_set() and len(results) < 200_000:
-            r = session.post(f"{url}/models/served/predict", json=body, timeout=5)
-            results.append((r.status_code, r.json().get("version") if r.status_code == 200 else r.text))
-
-    workers = [threading.Thread(target=load) for _ in range(4)]
-    for w in workers:
-        w.start()
-    latencies = []
-    try:
-        for i in range(50):
-            target = b if i % 2 == 0 else a
-            client.set_registered_model_alias("served", "production", target)
-            latencies.append(wait_for_version(url, target, limit=2.0))
-    finally:
-        stop.set()
-        for w in workers:
-            w.join(timeout=10)
+    results, latencies = flip_under_load(client, url, "served", a, b, flips=50, limit=2.0)
     bad = [r for r in results if r[0] != 200]
     assert not bad, bad[:5]
     assert {v for _, v in results} <= {str(a), str(b)}
     print(f"\n{len(results)} requests during 50 flips; flip-to-serve ms: median {np.median(latencies) * 1000:.1f}, "
           f"max {max(latencies) * 1000:.1f}")
     assert max(latencies) < 1.0
-
-
-def metric_samples(text):
-    """`name{labels} value` lines of a Prometheus exposition, as (name, labels dict, value)."""
-    samples = []
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        head, value = line.rsplit(" ", 1)
-        name, _, labels = head.partition("{")
-        pairs = dict(p.split("=", 1) for p in labels.rstrip("}").split(",")) if labels else {}
-        samples.append((name, {k: v.strip('"') for k, v in pairs.items()}, float(value)))
-    return samples
 
 
 def test_metrics_count_predictions_reloads_and_requests(serving):

@@ -84,13 +84,48 @@ public protocol ArtifactRepository: Sendable {
 public struct VerifiedArtifactTree: Sendable, Hashable {
     /// Where the directory is on disk.
     public var directory: String
-    /// SHA-256 over every file's relative path and SHA-256, in path order: one digest for the whole tree.
+    /// SHA-256 over every file's relative path and SHA-256, in path order: one digest for the whole tree
+    /// (`ArtifactManifest.treeDigestInput`).
     public var digest: String
-    public var files: Int
+    /// Every file, by path relative to the directory, in path order.
+    public var files: [ArtifactManifest.File]
 
-    public init(directory: String, digest: String, files: Int) {
+    public init(directory: String, digest: String, files: [ArtifactManifest.File]) {
         self.directory = directory
         self.digest = digest
         self.files = files
+    }
+}
+
+/// What a model version's files must be: how a replica checks what it downloaded from the registry.
+public enum ArtifactManifest {
+    public struct File: Sendable, Hashable {
+        /// Relative to the tree's root.
+        public var path: String
+        /// Lowercase hex.
+        public var sha256: String
+        public var size: Int64
+
+        public init(path: String, sha256: String, size: Int64) {
+            self.path = path
+            self.sha256 = sha256
+            self.size = size
+        }
+    }
+
+    /// Lowercase hex of a digest's bytes, as digests are recorded.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes whose SHA-256 is a tree's digest: one `path sha256` line per file, in path order.
+    public static func treeDigestInput(_ files: [File]) -> [UInt8] {
+        Array(files.sorted { $0.path < $1.path }.map { "\($0.path) \($0.sha256)\n" }.joined().utf8)
     }
 }

@@ -9,12 +9,12 @@ import SlipwayStore
 /// the HTTP server has stopped (services shut down in reverse order).
 public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let stores = try await Stores.open(config, logger: logger)
-    let metrics = PrometheusFactory(help: ServingMetrics.help.merging(HTTPMetricsMiddleware<BasicRequestContext>.help) { a, _ in a })
+    let metrics = PrometheusFactory.forServer()
+    let source = RegistryModelSource(registry: stores.registry, tracking: stores.tracking, artifacts: stores.artifacts, changes: stores.registry.changes)
     let host = ModelHost(
-        targets: config.servedModels,
-        source: RegistryModelSource(registry: stores.registry, tracking: stores.tracking, artifacts: stores.artifacts, changes: stores.registry.changes),
-        pollInterval: config.servingPollInterval, logger: logger, metrics: ServingMetrics(factory: metrics))
-    let router = buildRouter(stores, host: host, metrics: metrics, config: config)
+        targets: config.servedModels, source: source, pollInterval: config.servingPollInterval, logger: logger,
+        metrics: ServingMetrics(factory: metrics))
+    let router = buildRouter(stores, host: host, source: source, metrics: metrics, config: config)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "slipway"),
@@ -25,7 +25,9 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
 }
 
 /// Every route of the server, MLflow's under both `/api/2.0` and `/ajax-api/2.0`.
-func buildRouter(_ stores: Stores, host: ModelHost, metrics: PrometheusFactory, config: AppConfiguration) -> Router<BasicRequestContext> {
+func buildRouter(
+    _ stores: Stores, host: ModelHost, source: RegistryModelSource, metrics: PrometheusFactory, config: AppConfiguration
+) -> Router<BasicRequestContext> {
     let table = RouteTable()
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
@@ -49,10 +51,9 @@ func buildRouter(_ stores: Stores, host: ModelHost, metrics: PrometheusFactory, 
         router.addRoutes(proxy, atPath: "\(prefix)/2.0/mlflow-artifacts")
     }
     ServerInfoController().addRoutes(to: router)
-    MetricsController(metrics: metrics).addRoutes(to: router)
-    ServingController(
-        host: host, tracking: stores.tracking, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows
-    ).addRoutes(to: router)
+    OperationsController(metrics: metrics).addRoutes(to: router)
+    ServingController(host: host, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows).addRoutes(to: router)
+    RegistryFeedController(changes: stores.registry.changes, registry: stores.registry, source: source).addRoutes(to: router)
     return router
 }
 

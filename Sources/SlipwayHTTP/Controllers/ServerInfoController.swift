@@ -1,12 +1,11 @@
 import Hummingbird
 import SlipwayCore
 
-/// `/health`, `/version` and MLflow's `server-info` capability probe.
+/// `/version` and MLflow's `server-info` capability probe.
 struct ServerInfoController: Sendable {
     static let mlflowVersion = "3.17.2"
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("health") { _, _ in "OK" }
         router.get("version") { _, _ in Self.mlflowVersion }
         router.get("api/3.0/mlflow/server-info") { _, _ -> Response in
             .json(.object([

@@ -1,5 +1,7 @@
 public import CoreMetrics
 public import Prometheus
+import Hummingbird
+import SlipwayServing
 
 /// A swift-metrics factory whose handlers land in one Prometheus registry, each family with its
 /// help text (promtool wants one), latencies in the buckets below. Made per server and injected:
@@ -18,6 +20,11 @@ public struct PrometheusFactory: MetricsFactory {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), help: [String: String]) {
         self.registry = registry
         self.help = help
+    }
+
+    /// A factory that knows the help text of every family a Slipway server makes.
+    static func forServer() -> PrometheusFactory {
+        PrometheusFactory(help: ServingMetrics.help.merging(HTTPMetricsMiddleware<BasicRequestContext>.help) { first, _ in first })
     }
 
     /// The exposition text `/metrics` serves.

@@ -138,30 +138,36 @@ public struct FileArtifactRepository: ArtifactRepository {
             }
             return found
         }
-        var tree = SHA256()
+        var verified: [ArtifactManifest.File] = []
         for (relative, key) in zip(files, keys) {
             guard let expected = recorded[key] else {
                 throw SlipwayError(.invalidState, "Artifact '\(key)' has no recorded digest (it was not uploaded through Slipway)")
             }
-            let actual = try Self.sha256(ofFile: directory + "/" + relative)
+            let (actual, size) = try Self.sha256(ofFile: directory + "/" + relative)
             guard actual == expected else {
                 throw SlipwayError(.invalidState, "Artifact '\(key)' does not match its recorded digest (sha256 \(actual.prefix(12))..., recorded \(expected.prefix(12))...)")
             }
-            tree.update(data: Data("\(relative) \(actual)\n".utf8))
+            verified.append(ArtifactManifest.File(path: relative, sha256: actual, size: size))
         }
-        return VerifiedArtifactTree(directory: directory, digest: Self.hex(tree.finalize()), files: files.count)
+        let digest = Self.hex(SHA256.hash(data: ArtifactManifest.treeDigestInput(verified)))
+        return VerifiedArtifactTree(directory: directory, digest: digest, files: verified)
     }
 
-    static func sha256(ofFile file: String) throws -> String {
+    /// A file's SHA-256 (hex) and size.
+    static func sha256(ofFile file: String) throws -> (String, Int64) {
         guard let handle = FileHandle(forReadingAtPath: file) else { throw SlipwayError(.invalidState, "Cannot read artifact file '\(file)'") }
         defer { try? handle.close() }
         var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hex(hasher.finalize())
+        var size: Int64 = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += Int64(chunk.count)
+        }
+        return (hex(hasher.finalize()), size)
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        ArtifactManifest.hex(digest)
     }
 
     public func abort(_ upload: any ArtifactUpload) {

@@ -11,7 +11,6 @@ import SlipwayServing
 /// `/predict` and `/invocations` for the default model, `GET /models[/{name}]`, `/ready`.
 struct ServingController: Sendable {
     let host: ModelHost
-    let tracking: any TrackingStore
     let maxBodyBytes: Int
     let maxBatchRows: Int
 
@@ -80,10 +79,7 @@ struct ServingController: Sendable {
         var fields: [(String, JSONValue)] = [("name", .string(status.target.name)), ("alias", .string(status.target.alias))]
         if let served = status.served {
             let summary = served.predictor.summary
-            var metrics: [(String, JSONValue)] = []
-            if let run = try? await tracking.getRun(id: served.version.runID) {
-                metrics = run.metrics.map { ($0.key, .number($0.value)) }
-            }
+            let metrics = ((try? await host.source.runMetrics(served.version.runID)) ?? []).map { ($0.key, JSONValue.number($0.value)) }
             fields += [
                 ("version", .string(String(served.version.version))), ("run_id", .string(served.version.runID)),
                 ("source", .string(served.version.source)), ("digest", .string(served.digest)),

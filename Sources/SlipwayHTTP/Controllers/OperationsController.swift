@@ -1,11 +1,13 @@
 import Hummingbird
 import NIOCore
 
-/// `GET /metrics`: every metric of this server in Prometheus' text format.
-struct MetricsController: Sendable {
+/// What operators and orchestrators probe: `GET /health` (the process answers) and `GET /metrics`
+/// (every metric of this process in Prometheus' text format). `/ready` is the serving controller's.
+struct OperationsController: Sendable {
     let metrics: PrometheusFactory
 
     func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("health") { _, _ in "OK" }
         router.get("metrics") { _, _ in
             Response(
                 status: .ok,

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Hummingbird
+import SlipwayCore
+import SlipwayHTTP
+
+/// `slipway serve`: a serving-only replica that follows a remote registry.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve models from a remote Slipway registry (a serving-only replica).",
+        discussion: """
+            Follows the registry at --registry: each --model NAME@ALIAS is served from the version behind the alias, \
+            downloaded through the registry's artifact proxy and checked against its recorded SHA-256. Alias changes \
+            arrive through the registry's change feed within a second, with polling as the fallback.
+            """)
+
+    @Option(help: "The registry server's URL, e.g. http://registry:5000.") var registry: String
+    @Option(name: .customLong("model"), help: "A registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
+    var models: [String] = []
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(name: .customLong("cache-dir"), help: "Where downloaded model files are kept.") var cacheDirectory = "./slipway-replica"
+    @Option(name: .customLong("max-body-mb"), help: "Largest JSON request body, in MiB.") var maxBodyMB = 16
+    @Option(help: "Most rows in one prediction request.") var maxBatchRows = 10_000
+    @Option(name: .customLong("poll-ms"), help: "How often aliases are re-read when the change feed is silent, in ms.") var pollMilliseconds = 1000
+
+    func validate() throws {
+        guard !models.isEmpty else { throw ValidationError("Name at least one --model NAME@ALIAS to serve") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
+        guard maxBatchRows > 0 else { throw ValidationError("--max-batch-rows must be positive") }
+        guard pollMilliseconds >= 50 else { throw ValidationError("--poll-ms must be at least 50") }
+        _ = try configuration()
+    }
+
+    func configuration() throws -> AppConfiguration {
+        var config = AppConfiguration(host: host, port: port, dataDirectory: cacheDirectory, maxRequestBodyBytes: maxBodyMB << 20)
+        do { try config.serve(models) } catch { throw ValidationError(error.message) }
+        config.maxBatchRows = maxBatchRows
+        config.servingPollInterval = .milliseconds(pollMilliseconds)
+        return config
+    }
+
+    func run() async throws {
+        let logger = commandLogger(default: .info)
+        let config = try configuration()
+        do {
+            try await buildReplicaApplication(config, registry: registry, logger: logger).runService()
+        } catch let error as SlipwayError {
+            printError(error.message)
+            throw ExitCode(1)
+        }
+    }
+}
