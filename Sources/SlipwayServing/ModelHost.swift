@@ -15,19 +15,25 @@ public final class ModelHost: Service, Sendable {
     let pollInterval: Duration
     let logger: Logger
     let metrics: ServingMetrics
+    /// Where swaps and failed loads are recorded, as `serving.swapped` and `serving.load_failed` events.
+    let events: (any EventSink)?
+    /// This process, as the events' CloudEvents `source`.
+    let eventSource: String
     let now: @Sendable () -> Int64
     let state: Mutex<[String: ServingStatus]>
     let wakeup = Wakeup()
 
     public init(
         targets: [ServingTarget], source: any ModelSource, pollInterval: Duration = .milliseconds(500), logger: Logger,
-        metrics: ServingMetrics, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+        metrics: ServingMetrics, events: (any EventSink)? = nil, eventSource: String = "/slipway/serving", now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.targets = targets
         self.source = source
         self.pollInterval = pollInterval
         self.logger = logger
         self.metrics = metrics
+        self.events = events
+        self.eventSource = eventSource
         self.now = now
         self.state = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0.name, ServingStatus(target: $0)) }))
     }
@@ -110,6 +116,9 @@ public final class ModelHost: Service, Sendable {
             replaced?.metrics.retire()
             metrics.reloaded(target, succeeded: true)
             logger.info("serving.swapped", metadata: ["model": "\(target)", "version": "\(version.version)", "digest": "\(fetched.digest)"])
+            await record("serving.swapped", target, version: version.version, [
+                ("previous_version", replaced.map { .string(String($0.version.version)) } ?? .null), ("digest", .string(fetched.digest)),
+            ])
         } catch {
             let failure = ServingStatus.Failure(version: version.version, message: Self.describe(error), at: now())
             state.withLock {
@@ -118,6 +127,20 @@ public final class ModelHost: Service, Sendable {
             }
             metrics.reloaded(target, succeeded: false)
             logger.error("serving.load_failed", metadata: ["model": "\(target)", "version": "\(version.version)", "error": "\(failure.message)"])
+            let serving = current?.served.map { JSONValue.string(String($0.version.version)) } ?? .null
+            await record("serving.load_failed", target, version: version.version, [("error", .string(failure.message)), ("serving_version", serving)])
+        }
+    }
+
+    /// Records an event about `target`'s version; a sink that fails is logged, never fatal to serving.
+    func record(_ type: String, _ target: ServingTarget, version: Int, _ details: [(String, JSONValue)]) async {
+        guard let events else { return }
+        let data = JSONValue.object([("model", .string(target.name)), ("alias", .string(target.alias)), ("version", .string(String(version)))] + details)
+        let event = Event(type: type, source: eventSource, subject: "models/\(target.name)/versions/\(version)", time: now(), data: data)
+        do {
+            try await events.record(event)
+        } catch {
+            logger.warning("serving.event_not_recorded", metadata: ["type": "\(type)", "error": "\(Self.describe(error))"])
         }
     }
 

@@ -94,6 +94,9 @@ def test_replica_serves_checks_and_outlives_the_registry(registry, replica):
     assert served_version(replica.url) == (200, str(v1))
     failure = requests.get(f"{replica.url}/models/served").json()["last_failure"]
     assert failure["version"] == str(v2) and "digest" in failure["message"], failure
+    reported = requests.get(f"{registry.url}/api/v1/events", params={"type": "serving.load_failed"}).json()["events"]
+    assert reported[0]["source"] == f"/slipway/serve/127.0.0.1:{replica.port}", reported[:1]
+    assert reported[0]["data"]["version"] == str(v2) and reported[0]["data"]["serving_version"] == str(v1)
     model_file.write_bytes(original)
 
     # The registry goes away: the replica keeps serving v1 and stays ready.

@@ -106,6 +106,31 @@ def test_ready_predict_flip_and_failed_versions(serving):
         time.sleep(0.05)
 
 
+def test_events_record_swaps_and_failed_loads(serving):
+    """After the test above: each swap and each refused version is in the event log as a CloudEvent."""
+    url = serving.url
+    failed = requests.get(f"{url}/api/v1/events", params={"type": "serving.load_failed", "subject": "models/served/"}).json()["events"]
+    assert len(failed) >= 2  # the corrupt version and the sklearn one
+    for event in failed:
+        assert event["specversion"] == "1.0" and event["source"] == f"/slipway/server/127.0.0.1:{serving.port}"
+        assert event["subject"] == f"models/served/versions/{event['data']['version']}" and event["time"].endswith("Z")
+        assert event["data"]["model"] == "served" and event["data"]["serving_version"] is not None and event["data"]["error"]
+    assert any("digest" in e["data"]["error"] for e in failed) and any("flavor" in e["data"]["error"] for e in failed)
+    swapped = requests.get(f"{url}/api/v1/events", params={"type": "serving.swapped", "max_results": 2}).json()
+    assert len(swapped["events"]) == 2 and swapped["next_page_token"]
+    assert swapped["events"][0]["time"] >= swapped["events"][1]["time"]
+
+    # Posting: serving.* CloudEvents only; anything malformed is a 400 that says why.
+    good = {"specversion": "1.0", "id": "e-1", "source": "/test", "type": "serving.note", "subject": "models/x", "data": {"k": 1}}
+    assert requests.post(f"{url}/api/v1/events", json=good).status_code == 201
+    for body, message in [({**good, "type": "model.promoted"}, "serving.*"), ({**good, "specversion": "0.3"}, "specversion"),
+                          ({**good, "data": [1]}, "data"), ({k: v for k, v in good.items() if k != "id"}, "'id'"),
+                          ({**good, "time": "yesterday"}, "RFC 3339")]:
+        r = requests.post(f"{url}/api/v1/events", json=body)
+        assert r.status_code == 400 and message in r.json()["message"], (body, r.text)
+    assert requests.get(f"{url}/api/v1/events", params={"max_results": "0"}).status_code == 400
+
+
 def test_bad_inputs_are_400s_naming_the_problem(serving):
     url = serving.url
     from mlflow import MlflowClient

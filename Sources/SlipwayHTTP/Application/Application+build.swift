@@ -13,7 +13,7 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
     let source = RegistryModelSource(registry: stores.registry, tracking: stores.tracking, artifacts: stores.artifacts, changes: stores.registry.changes)
     let host = ModelHost(
         targets: config.servedModels, source: source, pollInterval: config.servingPollInterval, logger: logger,
-        metrics: ServingMetrics(factory: metrics))
+        metrics: ServingMetrics(factory: metrics), events: stores.events, eventSource: "/slipway/server/\(config.host):\(config.port)")
     let router = buildRouter(stores, host: host, source: source, metrics: metrics, config: config)
     var app = Application(
         router: router,
@@ -53,6 +53,7 @@ func buildRouter(
     ServerInfoController().addRoutes(to: router)
     OperationsController(metrics: metrics).addRoutes(to: router)
     ServingController(host: host, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows).addRoutes(to: router)
+    EventsController(events: stores.events, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     RegistryFeedController(changes: stores.registry.changes, registry: stores.registry, source: source).addRoutes(to: router)
     return router
 }

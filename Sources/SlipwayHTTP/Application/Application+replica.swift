@@ -11,7 +11,8 @@ public func buildReplicaApplication(_ config: AppConfiguration, registry: String
     let source = try RemoteModelSource(registry: registry, cacheDirectory: config.dataDirectory + "/replica-cache", logger: logger)
     let host = ModelHost(
         targets: config.servedModels, source: source, pollInterval: config.servingPollInterval, logger: logger,
-        metrics: ServingMetrics(factory: metrics))
+        metrics: ServingMetrics(factory: metrics), events: RemoteEventSink(source),
+        eventSource: "/slipway/serve/\(config.host):\(config.port)")
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
     router.add(middleware: ErrorMiddleware(routes: RouteTable()))

@@ -9,6 +9,7 @@ public struct Stores: Sendable {
     public let registry: SQLRegistryStore
     public let artifacts: FileArtifactRepository
     public let webhooks: SQLWebhookStore
+    public let events: SQLEventStore
 
     /// Opens (and migrates) the database and the artifact root the configuration names.
     public static func open(_ config: AppConfiguration, logger: Logger) async throws -> Stores {
@@ -19,6 +20,7 @@ public struct Stores: Sendable {
             tracking: SQLTrackingStore(database: database),
             registry: SQLRegistryStore(database: database),
             artifacts: try FileArtifactRepository(root: config.artifactRoot, database: database),
-            webhooks: SQLWebhookStore(database: database))
+            webhooks: SQLWebhookStore(database: database),
+            events: SQLEventStore(database: database))
     }
 }

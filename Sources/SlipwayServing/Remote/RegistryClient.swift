@@ -25,8 +25,21 @@ struct RegistryClient: Sendable {
         return try data.withUnsafeBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }
     }
 
+    /// POSTs a JSON body to `path`.
+    func post(_ path: String, json: JSONValue, timeout: TimeInterval = 10) async throws {
+        var request = try request(path, query: [], timeout: timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(JSONWriter.bytes(json))
+        _ = try await send(request)
+    }
+
     /// GETs `path` and returns the body.
     func get(_ path: String, query: [(String, String)] = [], timeout: TimeInterval = 60) async throws -> Data {
+        try await send(try request(path, query: query, timeout: timeout))
+    }
+
+    func request(_ path: String, query: [(String, String)], timeout: TimeInterval) throws -> URLRequest {
         guard var components = URLComponents(url: base, resolvingAgainstBaseURL: false) else {
             throw SlipwayError.invalidParameter("Bad registry URL '\(base)'")
         }
@@ -35,6 +48,11 @@ struct RegistryClient: Sendable {
         guard let url = components.url else { throw SlipwayError.invalidParameter("Bad registry path '\(path)'") }
         var request = URLRequest(url: url)
         request.timeoutInterval = timeout
+        return request
+    }
+
+    func send(_ request: URLRequest) async throws -> Data {
+        let url = request.url!
         let data: Data
         let response: URLResponse
         do {

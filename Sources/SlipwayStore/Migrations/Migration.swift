@@ -14,6 +14,7 @@ struct Migration: Sendable {
 let allMigrations: [Migration] = [
     migration0001Initial,
     migration0002Webhooks,
+    migration0003Events,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

@@ -1,0 +1,58 @@
+import Hummingbird
+import NIOCore
+import SlipwayCore
+
+/// The event log as CloudEvents 1.0 JSON:
+/// - `GET /api/v1/events?type=&subject=&max_results=&page_token=`, newest first;
+/// - `POST /api/v1/events`: how `slipway serve` replicas report what they saw (`serving.*` types only).
+struct EventsController: Sendable {
+    let events: any EventStore
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("api/v1/events") { request, _ -> Response in
+            let query = MLflowRequest.queryFields(request.uri.query ?? "")
+            let maxResults = try RegistryFeedController.integer(query, "max_results", default: 100, range: 1...1000)
+            let page = try await events.listEvents(
+                type: query["type"]?.stringValue, subject: query["subject"]?.stringValue, maxResults: maxResults,
+                pageToken: query["page_token"]?.stringValue)
+            var fields: [(String, JSONValue)] = [("events", .array(page.items.map(\.cloudEvent)))]
+            if let token = page.nextPageToken { fields.append(("next_page_token", .string(token))) }
+            return .json(.object(fields))
+        }
+        router.post("api/v1/events") { request, _ -> Response in
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: maxBodyBytes)
+            } catch {
+                throw HTTPError(.contentTooLarge, message: "Request body exceeds the limit of \(maxBodyBytes) bytes")
+            }
+            let body = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }
+            let event = try Self.parse(body)
+            guard event.type.hasPrefix("serving.") else {
+                throw SlipwayError.invalidParameter("Only serving.* events may be posted; '\(event.type)' is the server's own to write")
+            }
+            try await events.record(event)
+            return .json(event.cloudEvent, status: .created)
+        }
+    }
+
+    /// A posted CloudEvents 1.0 JSON event.
+    static func parse(_ json: JSONValue) throws(SlipwayError) -> Event {
+        guard json["specversion"]?.stringValue == "1.0" else { throw .invalidParameter("Events must be CloudEvents with specversion \"1.0\"") }
+        func field(_ key: String) throws(SlipwayError) -> String {
+            guard let value = json[key]?.stringValue, !value.isEmpty else { throw .invalidParameter("Event field '\(key)' is required") }
+            return value
+        }
+        guard case .object? = json["data"] else { throw .invalidParameter("Event field 'data' must be a JSON object") }
+        let time = try json["time"]?.stringValue.map { text throws(SlipwayError) in
+            guard let ms = WallClock.milliseconds(rfc3339: text) else { throw .invalidParameter("Event 'time' is not an RFC 3339 time: '\(text)'") }
+            return ms
+        } ?? WallClock.milliseconds()
+        let event = Event(
+            id: try field("id"), type: try field("type"), source: try field("source"), subject: json["subject"]?.stringValue ?? "",
+            time: time, data: JSONWriter.string(json["data"]!))
+        try event.validate()
+        return event
+    }
+}
