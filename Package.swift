@@ -51,12 +51,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "SlipwayJobs", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
         .target(
             name: "SlipwayHTTP",
             dependencies: [
                 "SlipwayCore",
                 "SlipwayStore",
                 "SlipwayServing",
+                "SlipwayJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -3,7 +3,7 @@ import SlipwayCore
 import SlipwayHTTP
 
 struct Models: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Work with registered models.", subcommands: [List.self, Show.self, Alias.self])
+    static let configuration = CommandConfiguration(abstract: "Work with registered models.", subcommands: [List.self, Show.self, Alias.self, History.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List registered models with their aliases.")
@@ -72,6 +72,36 @@ struct Models: AsyncParsableCommand {
             try await withStores(store) { stores in
                 try await stores.registry.setAlias(name: name, alias: alias, version: version)
                 print("\(name)@\(alias) -> version \(version)")
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The audit log: every decision, approval and rollback, newest first.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Registered model name.") var name: String
+        @Option(help: "How many entries.") var limit = 50
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                _ = try await stores.registry.getRegisteredModel(name: name)
+                let records = try await stores.promotions.listRecords(name: name, maxResults: limit, pageToken: nil).items
+                if json {
+                    print(JSONWriter.string(.array(records.map { r in
+                        .object([("id", .string(r.id)), ("kind", .string(r.kind.rawValue)), ("actor", .string(r.actor)), ("time", .int(r.time)),
+                                 ("action", .string(r.action)), ("from_version", r.fromVersion.map { .string(String($0)) } ?? .null),
+                                 ("to_version", r.toVersion.map { .string(String($0)) } ?? .null), ("summary", .string(r.summary)),
+                                 ("details", (try? JSONParser.parse(r.details)) ?? .null)])
+                    })))
+                    return
+                }
+                var table = TextTable("TIME", "KIND", "ACTOR", "ACTION", "FROM", "TO", "WHY")
+                for r in records {
+                    table.add(formatTime(r.time), r.kind.rawValue, r.actor, r.action, r.fromVersion.map { "v\($0)" } ?? "-",
+                              r.toVersion.map { "v\($0)" } ?? "-", r.summary)
+                }
+                print(table.render())
             }
         }
     }

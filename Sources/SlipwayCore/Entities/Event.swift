@@ -21,9 +21,9 @@ public struct Event: Sendable, Hashable {
         self.data = data
     }
 
-    /// A new event with a fresh id.
+    /// A new event with a fresh id that sorts after those made before it.
     public init(type: String, source: String, subject: String, time: Int64, data: JSONValue) {
-        self.init(id: IDGenerator.hex32(), type: type, source: source, subject: subject, time: time, data: JSONWriter.string(data))
+        self.init(id: IDGenerator.timeOrdered(time), type: type, source: source, subject: subject, time: time, data: JSONWriter.string(data))
     }
 
     /// The event in CloudEvents 1.0's JSON format.

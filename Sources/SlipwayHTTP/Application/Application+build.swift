@@ -53,6 +53,7 @@ func buildRouter(
     ServerInfoController().addRoutes(to: router)
     OperationsController(metrics: metrics).addRoutes(to: router)
     ServingController(host: host, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows).addRoutes(to: router)
+    PromotionController(promotions: stores.promotions, promoter: stores.promoter, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     EventsController(events: stores.events, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     RegistryFeedController(changes: stores.registry.changes, registry: stores.registry, source: source).addRoutes(to: router)
     return router

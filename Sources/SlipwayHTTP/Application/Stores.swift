@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import SlipwayJobs
 public import SlipwayStore
 
 /// The opened stores of one configuration: what the server and the CLI commands work on.
@@ -10,17 +11,26 @@ public struct Stores: Sendable {
     public let artifacts: FileArtifactRepository
     public let webhooks: SQLWebhookStore
     public let events: SQLEventStore
+    public let promotions: SQLPromotionStore
+
+    /// Runs promotion policies, approvals and rollbacks against these stores.
+    public var promoter: Promoter {
+        Promoter(registry: registry, tracking: tracking, promotions: promotions)
+    }
 
     /// Opens (and migrates) the database and the artifact root the configuration names.
     public static func open(_ config: AppConfiguration, logger: Logger) async throws -> Stores {
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let database = try await StoreDatabase.open(config.database, logger: logger)
+        let registry = SQLRegistryStore(database: database)
+        let events = SQLEventStore(database: database)
         return Stores(
             database: database,
             tracking: SQLTrackingStore(database: database),
-            registry: SQLRegistryStore(database: database),
+            registry: registry,
             artifacts: try FileArtifactRepository(root: config.artifactRoot, database: database),
             webhooks: SQLWebhookStore(database: database),
-            events: SQLEventStore(database: database))
+            events: events,
+            promotions: SQLPromotionStore(database: database, registry: registry, events: events))
     }
 }

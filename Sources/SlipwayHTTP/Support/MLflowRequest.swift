@@ -23,18 +23,24 @@ struct MLflowRequest {
         self.fields = Fields(members: Array(fields))
     }
 
+    /// The request's JSON body, whole (`null` when it is empty).
+    static func jsonBody(_ request: Request, limit: Int) async throws -> JSONValue {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "Request body exceeds the limit of \(limit) bytes")
+        }
+        guard buffer.readableBytes > 0 else { return .null }
+        return try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }
+    }
+
     /// Reads the request's fields: the query for GET (and for a DELETE without a body), else the JSON body.
     static func read(_ request: Request, limit: Int) async throws -> MLflowRequest {
         var fields = queryFields(request.uri.query ?? "")
         if request.method != .get && request.method != .head {
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: limit)
-            } catch {
-                throw HTTPError(.contentTooLarge, message: "Request body exceeds the limit of \(limit) bytes")
-            }
-            if buffer.readableBytes > 0 {
-                let parsed = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }
+            let parsed = try await jsonBody(request, limit: limit)
+            if parsed != .null {
                 guard case .object(let members) = parsed else {
                     throw SlipwayError(.badRequest, "Malformed request body: expected a JSON object, got \(parsed.typeName)")
                 }

@@ -12,13 +12,16 @@ public struct SQLEventStore: EventStore {
 
     public func record(_ event: Event) async throws {
         try event.validate()
-        try await database.transaction { db in
-            try await database.run(db, """
-                INSERT INTO events (event_id, type, source, subject, time, data)
-                VALUES (\(bind: event.id), \(bind: event.type), \(bind: event.source), \(bind: event.subject), \(bind: event.time), \(bind: event.data))
-                ON CONFLICT (event_id) DO NOTHING
-                """)
-        }
+        try await database.transaction { db in try await insert(db, event) }
+    }
+
+    /// Appends an event inside a transaction (the outbox: written with the change it reports).
+    func insert(_ db: any SQLDatabase, _ event: Event) async throws {
+        try await database.run(db, """
+            INSERT INTO events (event_id, type, source, subject, time, data)
+            VALUES (\(bind: event.id), \(bind: event.type), \(bind: event.source), \(bind: event.subject), \(bind: event.time), \(bind: event.data))
+            ON CONFLICT (event_id) DO NOTHING
+            """)
     }
 
     public func listEvents(type: String?, subject: String?, maxResults: Int, pageToken: String?) async throws -> Page<Event> {

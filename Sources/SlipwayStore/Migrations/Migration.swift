@@ -15,6 +15,7 @@ let allMigrations: [Migration] = [
     migration0001Initial,
     migration0002Webhooks,
     migration0003Events,
+    migration0004Promotion,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

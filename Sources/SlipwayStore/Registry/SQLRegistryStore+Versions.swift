@@ -81,14 +81,19 @@ extension SQLRegistryStore {
                     WHERE name = \(bind: name) AND current_stage = \(bind: stage.rawValue) AND version <> \(bind: Int64(version))
                     """)
             }
-            try await database.run(db, """
-                UPDATE model_versions SET current_stage = \(bind: stage.rawValue), last_updated_timestamp = \(bind: time)
-                WHERE name = \(bind: name) AND version = \(bind: Int64(version))
-                """)
+            try await writeStage(db, name: name, version: version, stage: stage, time: time)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
         changes.notify(name)
         return try await getModelVersion(name: name, version: version)
+    }
+
+    /// Sets one version's stage, inside a transaction.
+    func writeStage(_ db: any SQLDatabase, name: String, version: Int, stage: ModelStage, time: Int64) async throws {
+        try await database.run(db, """
+            UPDATE model_versions SET current_stage = \(bind: stage.rawValue), last_updated_timestamp = \(bind: time)
+            WHERE name = \(bind: name) AND version = \(bind: Int64(version))
+            """)
     }
 
     public func setModelVersionTag(name: String, version: Int, tag: KeyValue) async throws {
@@ -162,30 +167,41 @@ extension SQLRegistryStore {
         let time = now()
         try await database.transaction { db in
             try await requireVersion(db, name, version)
-            try await database.run(db, """
-                INSERT INTO registered_model_aliases (name, alias, version) VALUES (\(bind: name), \(bind: alias), \(bind: Int64(version)))
-                ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version
-                """)
+            try await writeAlias(db, name: name, alias: alias, version: version)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
         changes.notify(name)
+    }
+
+    /// Points an alias at a version (which must exist), or removes it for `nil`, inside a transaction.
+    func writeAlias(_ db: any SQLDatabase, name: String, alias: String, version: Int?) async throws {
+        guard let version else {
+            try await database.run(db, "DELETE FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)")
+            return
+        }
+        try await database.run(db, """
+            INSERT INTO registered_model_aliases (name, alias, version) VALUES (\(bind: name), \(bind: alias), \(bind: Int64(version)))
+            ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version
+            """)
+    }
+
+    /// The version an alias points at, inside a transaction.
+    func aliasedVersion(_ db: any SQLDatabase, name: String, alias: String) async throws -> Int? {
+        try await database.first(db, "SELECT version FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)")?.int("version")
     }
 
     public func deleteAlias(name: String, alias: String) async throws {
         let time = now()
         try await database.transaction { db in
             try await requireModel(db, name)
-            try await database.run(db, "DELETE FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)")
+            try await writeAlias(db, name: name, alias: alias, version: nil)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
         changes.notify(name)
     }
 
     public func getModelVersion(name: String, alias: String) async throws -> ModelVersion {
-        let version = try await database.withConnection { db in
-            try await database.first(db, "SELECT version FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)")?
-                .int("version")
-        }
+        let version = try await database.withConnection { db in try await aliasedVersion(db, name: name, alias: alias) }
         guard let version else {
             throw SlipwayError.invalidParameter("Registered model alias \(alias) not found.")
         }

@@ -1,5 +1,4 @@
 import Hummingbird
-import NIOCore
 import SlipwayCore
 
 /// The event log as CloudEvents 1.0 JSON:
@@ -21,14 +20,7 @@ struct EventsController: Sendable {
             return .json(.object(fields))
         }
         router.post("api/v1/events") { request, _ -> Response in
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: maxBodyBytes)
-            } catch {
-                throw HTTPError(.contentTooLarge, message: "Request body exceeds the limit of \(maxBodyBytes) bytes")
-            }
-            let body = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }
-            let event = try Self.parse(body)
+            let event = try Self.parse(try await MLflowRequest.jsonBody(request, limit: maxBodyBytes))
             guard event.type.hasPrefix("serving.") else {
                 throw SlipwayError.invalidParameter("Only serving.* events may be posted; '\(event.type)' is the server's own to write")
             }

@@ -1,0 +1,89 @@
+import Hummingbird
+import SlipwayCore
+import SlipwayJobs
+
+/// Slipway's promotion API:
+/// - `GET|PUT|DELETE /api/v1/models/{name}/policy`, `GET /api/v1/policies`;
+/// - `POST /api/v1/models/{name}/promote` (`{"dry_run": true}` decides without changing anything),
+///   `POST .../approve` (`{"version": "3"}`), `POST .../rollback`;
+/// - `GET /api/v1/models/{name}/decisions`: the audit log, newest first.
+/// Every write takes an optional `"actor"` naming who asked (default `api`).
+struct PromotionController: Sendable {
+    let promotions: any PromotionStore
+    let promoter: Promoter
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("api/v1/policies") { _, _ -> Response in
+            .json(.object([("policies", .array(try await promotions.listPolicies().map(\.json)))]))
+        }
+        router.get("api/v1/models/:name/policy") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let policy = try await promotions.getPolicy(name: name) else { throw SlipwayError.notFound("No promotion policy for model '\(name)'") }
+            return .json(policy.json)
+        }
+        router.put("api/v1/models/:name/policy") { request, context -> Response in
+            let policy = try PromotionPolicy(json: try await MLflowRequest.jsonBody(request, limit: maxBodyBytes), model: try context.parameters.require("name"))
+            try await promotions.setPolicy(policy)
+            return .json(policy.json)
+        }
+        router.delete("api/v1/models/:name/policy") { _, context -> Response in
+            try await promotions.deletePolicy(name: try context.parameters.require("name"))
+            return .emptyJSON
+        }
+        router.post("api/v1/models/:name/promote") { request, context -> Response in
+            let name = try context.parameters.require("name")
+            let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
+            let dryRun: Bool
+            switch body["dry_run"] {
+            case nil, .null?: dryRun = false
+            case .bool(let flag)?: dryRun = flag
+            case .string(let text)? where ["true", "false"].contains(text): dryRun = text == "true"
+            default: throw SlipwayError.invalidParameter("'dry_run' must be true or false")
+            }
+            if dryRun {
+                return .json(.object([("decision", try await promoter.decide(name).json), ("applied", .bool(false))]))
+            }
+            let (decision, record) = try await promoter.promote(name, actor: try Self.actor(body))
+            return .json(.object([("decision", decision.json), ("applied", .bool(true)), ("record", Self.json(record))]))
+        }
+        router.post("api/v1/models/:name/approve") { request, context -> Response in
+            let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
+            guard let text = body["version"]?.stringValue ?? body["version"].flatMap({ if case .number(let x) = $0 { String(Int(x)) } else { nil } }),
+                let version = Int(text)
+            else { throw SlipwayError.invalidParameter("'version' (the staged version to approve) is required") }
+            let record = try await promoter.approve(try context.parameters.require("name"), version: version, actor: try Self.actor(body))
+            return .json(.object([("record", Self.json(record))]))
+        }
+        router.post("api/v1/models/:name/rollback") { request, context -> Response in
+            let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
+            let record = try await promoter.rollback(try context.parameters.require("name"), actor: try Self.actor(body))
+            return .json(.object([("record", Self.json(record))]))
+        }
+        router.get("api/v1/models/:name/decisions") { request, context -> Response in
+            let query = MLflowRequest.queryFields(request.uri.query ?? "")
+            let page = try await promotions.listRecords(
+                name: try context.parameters.require("name"),
+                maxResults: try RegistryFeedController.integer(query, "max_results", default: 100, range: 1...1000),
+                pageToken: query["page_token"]?.stringValue)
+            var fields: [(String, JSONValue)] = [("decisions", .array(page.items.map(Self.json)))]
+            if let token = page.nextPageToken { fields.append(("next_page_token", .string(token))) }
+            return .json(.object(fields))
+        }
+    }
+
+    static func actor(_ body: MLflowRequest.Fields) throws(SlipwayError) -> String {
+        guard let value = body["actor"], value != .null else { return "api" }
+        guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= 200 else { throw .invalidParameter("'actor' must be a string of 1 to 200 bytes") }
+        return text
+    }
+
+    static func json(_ record: PromotionRecord) -> JSONValue {
+        .object([
+            ("id", .string(record.id)), ("model", .string(record.model)), ("kind", .string(record.kind.rawValue)), ("actor", .string(record.actor)),
+            ("time", .int(record.time)), ("action", .string(record.action)), ("from_version", Promoter.json(record.fromVersion)),
+            ("to_version", Promoter.json(record.toVersion)), ("summary", .string(record.summary)),
+            ("details", (try? JSONParser.parse(record.details)) ?? .object([])),
+        ])
+    }
+}

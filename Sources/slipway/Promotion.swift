@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import SlipwayCore
+import SlipwayHTTP
+
+/// `slipway policy set|show|list|delete`: a registered model's promotion policy.
+struct Policy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set or show a registered model's promotion policy.", subcommands: [Set.self, Show.self, List.self, Delete.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or replace a model's promotion policy.",
+            discussion: "Either --file POLICY.json (the API's JSON shape, see docs/promotion.md) or --metric and the options below.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Registered model name.") var name: String
+        @Option(help: "A policy JSON file.") var file: String?
+        @Option(help: "The metric the candidate's run logged, e.g. test_mae.") var metric: String?
+        @Option(help: "lower or higher is better (default: from the metric's name).") var direction: String?
+        @Option(name: .customLong("min-improvement"), help: "How much better than production: '5%' relative (the default), or a plain number for an absolute margin.")
+        var minImprovement = "5%"
+        @Option(name: .customLong("lookback-days"), help: "Only versions registered within this many days are candidates.") var lookbackDays: Double = 7
+        @Option(name: .customLong("require-tag"), help: "KEY=VALUE a candidate (its version or run) must carry; repeatable.") var requiredTags: [String] = []
+        @Flag(name: .customLong("allow-unfinished-runs"), help: "Also consider versions whose run is not FINISHED.") var allowUnfinished = false
+        @Option(help: "auto (apply at once) or approval (stage the winner until `slipway approve`).") var mode = "auto"
+
+        func run() async throws {
+            let policy: PromotionPolicy
+            do {
+                policy = try makePolicy()
+            } catch {
+                throw ValidationError(error.message)
+            }
+            try await withStores(store) { stores in
+                try await stores.promotions.setPolicy(policy)
+                print(describe(policy))
+            }
+        }
+
+        func makePolicy() throws(SlipwayError) -> PromotionPolicy {
+            if let file {
+                guard let data = FileManager.default.contents(atPath: file) else { throw .invalidParameter("Cannot read policy file '\(file)'") }
+                return try PromotionPolicy(json: try JSONParser.parse(Array(data)), model: name)
+            }
+            guard let metric else { throw .invalidParameter("Give --metric (or --file)") }
+            var fields: [(String, JSONValue)] = [("metric", .string(metric)), ("lookback_days", .number(lookbackDays)), ("mode", .string(mode))]
+            if let direction { fields.append(("direction", .string(direction))) }
+            let text = minImprovement.trimmingCharacters(in: .whitespaces)
+            if text.hasSuffix("%") {
+                guard let percent = Double(text.dropLast()) else { throw .invalidParameter("--min-improvement '\(text)' is not a percentage") }
+                fields += [("min_improvement", .number(percent / 100)), ("improvement", .string("relative"))]
+            } else {
+                guard let amount = Double(text) else { throw .invalidParameter("--min-improvement '\(text)' is neither '5%' nor a number") }
+                fields += [("min_improvement", .number(amount)), ("improvement", .string("absolute"))]
+            }
+            var tags: [(String, JSONValue)] = []
+            for pair in requiredTags {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty else { throw .invalidParameter("--require-tag wants KEY=VALUE, got '\(pair)'") }
+                tags.append((parts[0], .string(parts[1])))
+            }
+            fields += [("required_tags", .object(tags)), ("require_finished_run", .bool(!allowUnfinished))]
+            return try PromotionPolicy(json: .object(fields), model: name)
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a model's promotion policy.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Registered model name.") var name: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                guard let policy = try await stores.promotions.getPolicy(name: name) else { throw SlipwayError.notFound("No promotion policy for model '\(name)'") }
+                print(json ? JSONWriter.string(policy.json) : describe(policy))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every promotion policy.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                for policy in try await stores.promotions.listPolicies() { print(describe(policy)) }
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a model's promotion policy.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Registered model name.") var name: String
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                try await stores.promotions.deletePolicy(name: name)
+                print("policy of \(name) deleted")
+            }
+        }
+    }
+}
+
+/// One line a person reads: `churn: test_mae, lower is better, at least 5% better, last 7 days, finished runs, auto`.
+func describe(_ p: PromotionPolicy) -> String {
+    var parts = ["\(p.metric), \(p.direction.rawValue) is better", "at least \(p.minimumImprovement) better",
+                 "last \(JSONWriter.string(.number(Double(p.lookbackMilliseconds) / Double(PromotionPolicy.day)))) days"]
+    if p.requireFinishedRun { parts.append("finished runs") }
+    if !p.requiredTags.isEmpty { parts.append("tags " + p.requiredTags.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
+    parts.append(p.mode.rawValue)
+    return "\(p.modelName): " + parts.joined(separator: ", ")
+}
+
+/// The name of whoever runs the command, for the audit log.
+func cliActor() -> String {
+    "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown")
+}
+
+/// `slipway promote NAME [--dry-run]`: run the model's policy and print the decision table.
+struct Promote: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a model's promotion policy: promote, stage or keep, with the reasons.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Registered model name.") var name: String
+    @Flag(name: .customLong("dry-run"), help: "Decide and print, change nothing.") var dryRun = false
+    @Flag(help: "Print the decision as JSON.") var json = false
+
+    func run() async throws {
+        try await withStores(store) { stores in
+            let decision = dryRun ? try await stores.promoter.decide(name) : try await stores.promoter.promote(name, actor: cliActor()).0
+            if json {
+                print(JSONWriter.string(.object([("decision", decision.json), ("applied", .bool(!dryRun))])))
+                return
+            }
+            if let policy = try await stores.promotions.getPolicy(name: name) { print("Policy  " + describe(policy)) }
+            var table = TextTable("VERSION", decision.metric.uppercased(), "CANDIDATE", "NOTE")
+            for row in decision.considered {
+                table.add("v\(row.version)", row.value.map { String(format: "%.6g", $0) } ?? "-", row.eligible ? "yes" : "no", row.note)
+            }
+            print(table.render())
+            print("Decision  \(decision.action.rawValue)" + (decision.challenger.map { " v\($0)" } ?? ""))
+            for reason in decision.reasons { print("  - " + reason) }
+            print(dryRun ? "Dry run: nothing changed." : "Recorded in the audit log (slipway models history \(name)).")
+        }
+    }
+}
+
+/// `slipway approve NAME VERSION`: promote a version an approval-mode policy staged.
+struct Approve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Approve a staged version: it becomes production.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Registered model name.") var name: String
+    @Argument(help: "The staged version.") var version: Int
+
+    func run() async throws {
+        try await withStores(store) { stores in
+            print(try await stores.promoter.approve(name, version: version, actor: cliActor()).summary)
+        }
+    }
+}
+
+/// `slipway rollback NAME`: put `previous` back into production.
+struct Rollback: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Put the previous production version back.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Registered model name.") var name: String
+
+    func run() async throws {
+        try await withStores(store) { stores in
+            print(try await stores.promoter.rollback(name, actor: cliActor()).summary)
+        }
+    }
+}
