@@ -51,7 +51,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "SlipwayJobs", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "SlipwayJobs",
+            dependencies: [
+                "SlipwayCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SlipwayHTTP",
             dependencies: [

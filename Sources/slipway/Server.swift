@@ -13,11 +13,14 @@ struct Server: AsyncParsableCommand {
     @Option(name: .customLong("model"), help: "Serve a registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
     var models: [String] = []
     @Option(help: "Most rows in one prediction request.") var maxBatchRows = 10_000
+    @Option(name: .customLong("webhook-retry-base-ms"), help: "First wait before a failed webhook delivery is retried; doubles each time, up to 5 minutes.")
+    var webhookRetryBaseMilliseconds: Int64 = 1000
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
         guard maxBatchRows > 0 else { throw ValidationError("--max-batch-rows must be positive") }
+        guard webhookRetryBaseMilliseconds > 0 else { throw ValidationError("--webhook-retry-base-ms must be positive") }
         var config = AppConfiguration()
         do { try config.serve(models) } catch { throw ValidationError(error.message) }
     }
@@ -29,6 +32,7 @@ struct Server: AsyncParsableCommand {
         config.maxRequestBodyBytes = maxBodyMB << 20
         try config.serve(models)
         config.maxBatchRows = maxBatchRows
+        config.webhookRetryBaseMilliseconds = webhookRetryBaseMilliseconds
         let logger = commandLogger(default: .info)
         let app = try await buildApplication(config, logger: logger)
         try await app.runService()

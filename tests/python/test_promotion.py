@@ -5,13 +5,11 @@ racing promotions."""
 import concurrent.futures
 import time
 
-import numpy as np
-import pandas as pd
 import pytest
 import requests
 
 from conftest import BACKENDS, SlipwayServer
-from serving_support import FEATURES, train, wait_for_version
+from serving_support import log_candidate as log_model_candidate, wait_for_version
 
 MODEL = "promo"
 
@@ -32,13 +30,7 @@ def mlflow_on(server):
 
 
 def log_candidate(mae, seed, tags=None):
-    import mlflow
-    with mlflow.start_run(tags=tags or {}):
-        mlflow.log_metric("test_mae", mae * 3, step=0)  # an earlier, worse value: the latest one counts
-        mlflow.log_metric("test_mae", mae, step=1)
-        info = mlflow.xgboost.log_model(train(seed), name="model", registered_model_name=MODEL,
-                                        input_example=pd.DataFrame(np.zeros((1, 4)), columns=FEATURES))
-    return int(info.registered_model_version)
+    return log_model_candidate(MODEL, mae, seed, tags)
 
 
 def aliases(server):

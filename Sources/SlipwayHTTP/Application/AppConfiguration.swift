@@ -24,6 +24,8 @@ public struct AppConfiguration: Sendable {
     public var maxBatchRows = 10_000
     /// How often the model host re-reads aliases when nothing signalled a change (other processes' writes).
     public var servingPollInterval: Duration = .milliseconds(500)
+    /// The first webhook retry waits this long; each next one twice as long (up to 5 minutes).
+    public var webhookRetryBaseMilliseconds: Int64 = 1000
 
     public init(
         host: String = "127.0.0.1", port: Int = 5000, dataDirectory: String = "./slipway-data", databaseURL: String? = nil,

@@ -2,6 +2,7 @@ public import Hummingbird
 public import Logging
 import ServiceLifecycle
 import SlipwayCore
+import SlipwayJobs
 import SlipwayServing
 import SlipwayStore
 
@@ -19,8 +20,9 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "slipway"),
         logger: logger)
-    // Started in this order, stopped in reverse: the host stops before the database closes.
-    app.addServices(DatabaseCloser(database: stores.database, logger: logger), Checkpointer(database: stores.database), host)
+    // Started in this order, stopped in reverse: the host and the deliverer stop before the database closes.
+    let deliverer = WebhookDeliverer(store: stores.deliveries, logger: logger, retryBaseMilliseconds: config.webhookRetryBaseMilliseconds)
+    app.addServices(DatabaseCloser(database: stores.database, logger: logger), Checkpointer(database: stores.database), host, deliverer)
     return app
 }
 
@@ -54,6 +56,7 @@ func buildRouter(
     OperationsController(metrics: metrics).addRoutes(to: router)
     ServingController(host: host, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows).addRoutes(to: router)
     PromotionController(promotions: stores.promotions, promoter: stores.promoter, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
+    DeliveriesController(deliveries: stores.deliveries, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     EventsController(events: stores.events, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     RegistryFeedController(changes: stores.registry.changes, registry: stores.registry, source: source).addRoutes(to: router)
     return router

@@ -12,6 +12,7 @@ public struct Stores: Sendable {
     public let webhooks: SQLWebhookStore
     public let events: SQLEventStore
     public let promotions: SQLPromotionStore
+    public let deliveries: SQLDeliveryStore
 
     /// Runs promotion policies, approvals and rollbacks against these stores.
     public var promoter: Promoter {
@@ -31,6 +32,7 @@ public struct Stores: Sendable {
             artifacts: try FileArtifactRepository(root: config.artifactRoot, database: database),
             webhooks: SQLWebhookStore(database: database),
             events: events,
-            promotions: SQLPromotionStore(database: database, registry: registry, events: events))
+            promotions: SQLPromotionStore(database: database, registry: registry, events: events),
+            deliveries: SQLDeliveryStore(database: database))
     }
 }

@@ -16,6 +16,7 @@ let allMigrations: [Migration] = [
     migration0002Webhooks,
     migration0003Events,
     migration0004Promotion,
+    migration0005Deliveries,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+public import Logging
+public import ServiceLifecycle
+public import SlipwayCore
+
+/// Sends queued deliveries until shutdown: every `pollInterval` it claims the due ones, POSTs each
+/// to its webhook, and records the outcome. A 2xx is delivered; anything else is retried with
+/// exponential backoff (`retryBase` doubling up to `retryCap`) until `maxAttempts`, then marked
+/// failed (replayable). Rows live in the database, so a restart loses nothing: at least once.
+public struct WebhookDeliverer: Service {
+    let store: any DeliveryStore
+    let logger: Logger
+    let pollInterval: Duration
+    let retryBase: Int64
+    let retryCap: Int64
+    let maxAttempts: Int
+    let timeout: TimeInterval
+    let now: @Sendable () -> Int64
+    let session: URLSession
+
+    public init(
+        store: any DeliveryStore, logger: Logger, pollInterval: Duration = .milliseconds(250), retryBaseMilliseconds: Int64 = 1000,
+        retryCapMilliseconds: Int64 = 300_000, maxAttempts: Int = 15, timeoutSeconds: Double = 10,
+        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+    ) {
+        self.store = store
+        self.logger = logger
+        self.pollInterval = pollInterval
+        self.retryBase = retryBaseMilliseconds
+        self.retryCap = retryCapMilliseconds
+        self.maxAttempts = maxAttempts
+        self.timeout = timeoutSeconds
+        self.now = now
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeoutSeconds
+        session = URLSession(configuration: configuration)
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await deliverDue()
+                try await Task.sleep(for: pollInterval)
+            }
+        }
+    }
+
+    /// One pass: claims what is due and sends it, a few at a time.
+    public func deliverDue() async {
+        let due: [DueDelivery]
+        do {
+            due = try await store.claimDue(now: now(), lease: Int64(timeout * 1000) * 3, limit: 32)
+        } catch {
+            logger.error("webhooks.claim_failed", metadata: ["error": "\(error)"])
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for item in due { group.addTask { await deliver(item) } }
+        }
+    }
+
+    func deliver(_ item: DueDelivery) async {
+        let time = now()
+        let payload = WebhookPayload(delivery: item.delivery, event: item.event, subscription: item.subscription, at: time)
+        var statusCode: Int?
+        var failure: String?
+        if let url = URL(string: item.subscription.url) {
+            var request = URLRequest(url: url)
+            request.httpMethod = "POST"
+            request.timeoutInterval = timeout
+            request.httpBody = Data(payload.body)
+            for (name, value) in payload.headers { request.setValue(value, forHTTPHeaderField: name) }
+            do {
+                let (_, response) = try await session.data(for: request)
+                statusCode = (response as? HTTPURLResponse)?.statusCode
+                if !(200..<300).contains(statusCode ?? 0) { failure = "HTTP \(statusCode ?? 0)" }
+            } catch {
+                failure = error.localizedDescription
+            }
+        } else {
+            failure = "bad URL"
+        }
+        let delivered = failure == nil
+        let attempts = item.delivery.attempts + 1
+        let retryAt: Int64? = delivered || attempts >= maxAttempts ? nil : time + backoff(afterAttempt: attempts)
+        do {
+            try await store.recordAttempt(id: item.delivery.id, at: time, statusCode: statusCode, error: failure, delivered: delivered, retryAt: retryAt)
+        } catch {
+            logger.error("webhooks.record_failed", metadata: ["delivery": "\(item.delivery.id)", "error": "\(error)"])
+        }
+        let metadata: Logger.Metadata = [
+            "delivery": "\(item.delivery.id)", "event": "\(item.event.type)", "url": "\(item.subscription.url)", "attempt": "\(attempts)",
+        ]
+        if delivered {
+            logger.info("webhooks.delivered", metadata: metadata)
+        } else {
+            logger.warning("webhooks.attempt_failed", metadata: metadata.merging(["error": "\(failure ?? "")", "retry": "\(retryAt != nil)"]) { a, _ in a })
+        }
+    }
+
+    /// Milliseconds to wait after the n-th failed attempt: base, 2·base, 4·base ... up to the cap.
+    func backoff(afterAttempt n: Int) -> Int64 {
+        let doubled = retryBase << min(n - 1, 30)
+        return min(max(doubled, retryBase), retryCap)
+    }
+}
