@@ -55,6 +55,7 @@ let package = Package(
             name: "SlipwayJobs",
             dependencies: [
                 "SlipwayCore",
+                "SlipwayModels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

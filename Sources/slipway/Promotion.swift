@@ -16,6 +16,8 @@ struct Policy: AsyncParsableCommand {
         @Argument(help: "Registered model name.") var name: String
         @Option(help: "A policy JSON file.") var file: String?
         @Option(help: "The metric the candidate's run logged, e.g. test_mae.") var metric: String?
+        @Option(help: "Compare on a stored dataset (NAME or NAME@VERSION) with a standard metric (rmse, mae, roc_auc, ...) instead of a run metric.")
+        var dataset: String?
         @Option(help: "lower or higher is better (default: from the metric's name).") var direction: String?
         @Option(name: .customLong("min-improvement"), help: "How much better than production: '5%' relative (the default), or a plain number for an absolute margin.")
         var minImprovement = "5%"
@@ -45,6 +47,7 @@ struct Policy: AsyncParsableCommand {
             guard let metric else { throw .invalidParameter("Give --metric (or --file)") }
             var fields: [(String, JSONValue)] = [("metric", .string(metric)), ("lookback_days", .number(lookbackDays)), ("mode", .string(mode))]
             if let direction { fields.append(("direction", .string(direction))) }
+            if let dataset { fields += [("source", .string("evaluation")), ("dataset", .string(dataset))] }
             let text = minImprovement.trimmingCharacters(in: .whitespaces)
             if text.hasSuffix("%") {
                 guard let percent = Double(text.dropLast()) else { throw .invalidParameter("--min-improvement '\(text)' is not a percentage") }
@@ -105,7 +108,9 @@ struct Policy: AsyncParsableCommand {
 
 /// One line a person reads: `churn: test_mae, lower is better, at least 5% better, last 7 days, finished runs, auto`.
 func describe(_ p: PromotionPolicy) -> String {
-    var parts = ["\(p.metric), \(p.direction.rawValue) is better", "at least \(p.minimumImprovement) better",
+    var source = ""
+    if case .evaluation(let dataset, let version) = p.source { source = " on \(dataset)" + (version.map { "@\($0)" } ?? " (newest)") }
+    var parts = ["\(p.metric)\(source), \(p.direction.rawValue) is better", "at least \(p.minimumImprovement) better",
                  "last \(JSONWriter.string(.number(Double(p.lookbackMilliseconds) / Double(PromotionPolicy.day)))) days"]
     if p.requireFinishedRun { parts.append("finished runs") }
     if !p.requiredTags.isEmpty { parts.append("tags " + p.requiredTags.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }

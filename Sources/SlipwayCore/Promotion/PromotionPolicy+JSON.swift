@@ -1,15 +1,20 @@
 /// The policy as JSON, the same shape in the store, the API and policy files:
-/// `{"model": "churn", "metric": "test_mae", "direction": "lower", "min_improvement": 0.05,
+/// `{"model": "churn", "metric": "test_mae", "source": "run", "direction": "lower", "min_improvement": 0.05,
 ///   "improvement": "relative", "lookback_days": 7, "required_tags": {"validated": "true"},
-///   "require_finished_run": true, "mode": "auto"}`.
+///   "require_finished_run": true, "mode": "auto"}`; an evaluation policy has `"source": "evaluation",
+/// "dataset": "holdout"` (or `"holdout@2"` to pin a version) and a standard metric such as `"rmse"`.
 extension PromotionPolicy {
     public var json: JSONValue {
         let (kind, amount): (String, Double) = switch minimumImprovement {
         case .relative(let x): ("relative", x)
         case .absolute(let x): ("absolute", x)
         }
-        return .object([
-            ("model", .string(modelName)), ("metric", .string(metric)), ("direction", .string(direction.rawValue)),
+        var sourceFields: [(String, JSONValue)] = [("source", .string("run"))]
+        if case .evaluation(let dataset, let version) = source {
+            sourceFields = [("source", .string("evaluation")), ("dataset", .string(dataset + (version.map { "@\($0)" } ?? "")))]
+        }
+        return .object([("model", .string(modelName)), ("metric", .string(metric))] + sourceFields + [
+            ("direction", .string(direction.rawValue)),
             ("min_improvement", .number(amount)), ("improvement", .string(kind)),
             ("lookback_days", .number(Double(lookbackMilliseconds) / Double(Self.day))),
             ("required_tags", .object(requiredTags.map { ($0.key, .string($0.value)) })),
@@ -21,7 +26,7 @@ extension PromotionPolicy {
     /// - Throws: INVALID_PARAMETER_VALUE naming the field that is wrong.
     public init(json: JSONValue, model: String? = nil) throws(SlipwayError) {
         guard case .object(let members) = json else { throw .invalidParameter("A promotion policy must be a JSON object") }
-        let known: Set<String> = ["model", "metric", "direction", "min_improvement", "improvement", "lookback_days", "required_tags", "require_finished_run", "mode"]
+        let known: Set<String> = ["model", "metric", "source", "dataset", "direction", "min_improvement", "improvement", "lookback_days", "required_tags", "require_finished_run", "mode"]
         if let unknown = members.map(\.0).first(where: { !known.contains($0) }) {
             throw .invalidParameter("Unknown policy field '\(unknown)'; fields are \(known.sorted().joined(separator: ", "))")
         }
@@ -41,6 +46,17 @@ extension PromotionPolicy {
             throw .invalidParameter("The policy names model '\(given)' but is set for '\(name)'")
         }
         guard let metric = try string("metric") else { throw .invalidParameter("Policy field 'metric' is required") }
+        var source = Source.runMetric
+        switch try string("source") ?? (json["dataset"] == nil ? "run" : "evaluation") {
+        case "run":
+            guard json["dataset"] == nil || json["dataset"] == .null else { throw .invalidParameter("Policy field 'dataset' goes with \"source\": \"evaluation\"") }
+        case "evaluation":
+            guard let reference = try string("dataset") else { throw .invalidParameter("An evaluation policy needs 'dataset' (NAME or NAME@VERSION)") }
+            let (dataset, version) = try EvaluationDataset.parseReference(reference)
+            source = .evaluation(dataset: dataset, version: version)
+        case let other:
+            throw .invalidParameter("Policy field 'source' must be 'run' or 'evaluation', got '\(other)'")
+        }
         var direction: Direction?
         if let text = try string("direction") {
             guard let parsed = Direction(rawValue: text.lowercased()) else { throw .invalidParameter("Policy field 'direction' must be 'lower' or 'higher', got '\(text)'") }
@@ -74,7 +90,7 @@ extension PromotionPolicy {
             mode = parsed
         }
         self.init(
-            modelName: name, metric: metric, direction: direction, minimumImprovement: improvement,
+            modelName: name, metric: metric, source: source, direction: direction, minimumImprovement: improvement,
             lookbackMilliseconds: Int64((days * Double(Self.day)).rounded()), requiredTags: tags, requireFinishedRun: finished, mode: mode)
         try validate()
     }

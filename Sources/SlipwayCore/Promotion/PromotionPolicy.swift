@@ -27,9 +27,20 @@ public struct PromotionPolicy: Sendable, Hashable {
         case approval
     }
 
+    /// Where a version's value of the metric comes from.
+    public enum Source: Sendable, Hashable {
+        /// The latest value the version's run logged (like the seeds' `test_mae`).
+        case runMetric
+        /// A standardized evaluation on a dataset: its newest version when the decision is made, or
+        /// a pinned one. Champion and candidates are compared on the same dataset version; versions
+        /// not evaluated on it yet are evaluated first.
+        case evaluation(dataset: String, version: Int?)
+    }
+
     public var modelName: String
-    /// A metric the candidate's run logged (its latest value), like the seeds' `test_mae`.
+    /// The metric that decides: a run metric's key, or a standard metric's name for evaluations.
     public var metric: String
+    public var source: Source
     public var direction: Direction
     public var minimumImprovement: Improvement
     /// Only versions registered within this window are candidates.
@@ -43,11 +54,12 @@ public struct PromotionPolicy: Sendable, Hashable {
     public static let day: Int64 = 86_400_000
 
     public init(
-        modelName: String, metric: String, direction: Direction? = nil, minimumImprovement: Improvement = .relative(0.05),
+        modelName: String, metric: String, source: Source = .runMetric, direction: Direction? = nil, minimumImprovement: Improvement = .relative(0.05),
         lookbackMilliseconds: Int64 = 7 * day, requiredTags: [KeyValue] = [], requireFinishedRun: Bool = true, mode: Mode = .auto
     ) {
         self.modelName = modelName
         self.metric = metric
+        self.source = source
         self.direction = direction ?? Self.defaultDirection(for: metric)
         self.minimumImprovement = minimumImprovement
         self.lookbackMilliseconds = lookbackMilliseconds
@@ -75,7 +87,16 @@ public struct PromotionPolicy: Sendable, Hashable {
             guard x.isFinite, x >= 0 else { throw .invalidParameter("The minimum improvement must be a finite number >= 0, got \(x)") }
         }
         guard lookbackMilliseconds > 0 else { throw .invalidParameter("The lookback window must be positive") }
+        if case .evaluation(let dataset, _) = source {
+            try EvaluationDataset.validateName(dataset)
+            guard Self.evaluationMetrics.contains(metric) else {
+                throw .invalidParameter("An evaluation policy decides by a standard metric (\(Self.evaluationMetrics.joined(separator: ", "))), not '\(metric)'")
+            }
+        }
     }
+
+    /// What `EvaluationMetrics` computes.
+    public static let evaluationMetrics = ["mae", "rmse", "r2", "mape", "accuracy", "precision", "recall", "f1", "log_loss", "roc_auc"]
 
     /// Numbers as people write them: `0.05`, `5`, `1e-06`.
     static func format(_ x: Double) -> String {

@@ -56,6 +56,7 @@ func buildRouter(
     OperationsController(metrics: metrics).addRoutes(to: router)
     ServingController(host: host, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows).addRoutes(to: router)
     PromotionController(promotions: stores.promotions, promoter: stores.promoter, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
+    EvaluationController(evaluator: stores.evaluator, evaluations: stores.evaluations, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     DeliveriesController(deliveries: stores.deliveries, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     EventsController(events: stores.events, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     RegistryFeedController(changes: stores.registry.changes, registry: stores.registry, source: source).addRoutes(to: router)

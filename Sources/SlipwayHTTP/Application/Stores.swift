@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import SlipwayJobs
+import SlipwayServing
 public import SlipwayStore
 
 /// The opened stores of one configuration: what the server and the CLI commands work on.
@@ -13,10 +14,19 @@ public struct Stores: Sendable {
     public let events: SQLEventStore
     public let promotions: SQLPromotionStore
     public let deliveries: SQLDeliveryStore
+    public let evaluations: SQLEvaluationStore
 
     /// Runs promotion policies, approvals and rollbacks against these stores.
     public var promoter: Promoter {
-        Promoter(registry: registry, tracking: tracking, promotions: promotions)
+        Promoter(registry: registry, tracking: tracking, promotions: promotions, evaluator: evaluator)
+    }
+
+    /// Evaluates model versions on stored datasets, reading model files verified against their digests.
+    public var evaluator: Evaluator {
+        let source = RegistryModelSource(registry: registry, tracking: tracking, artifacts: artifacts, changes: nil)
+        return Evaluator(
+            evaluations: evaluations, registry: registry, tracking: tracking, artifacts: artifacts,
+            modelFiles: { try await source.verifiedFiles($0).tree.directory })
     }
 
     /// Opens (and migrates) the database and the artifact root the configuration names.
@@ -33,6 +43,7 @@ public struct Stores: Sendable {
             webhooks: SQLWebhookStore(database: database),
             events: events,
             promotions: SQLPromotionStore(database: database, registry: registry, events: events),
-            deliveries: SQLDeliveryStore(database: database))
+            deliveries: SQLDeliveryStore(database: database),
+            evaluations: SQLEvaluationStore(database: database, events: events))
     }
 }

@@ -9,22 +9,30 @@ public struct Promoter: Sendable {
     let registry: any RegistryStore
     let tracking: any TrackingStore
     let promotions: any PromotionStore
+    /// Scores versions for policies whose source is an evaluation dataset.
+    let evaluator: Evaluator?
     let now: @Sendable () -> Int64
     /// The CloudEvents `source` of the events this writes.
     static let eventSource = "/slipway/promotion"
 
-    public init(registry: any RegistryStore, tracking: any TrackingStore, promotions: any PromotionStore, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+    public init(
+        registry: any RegistryStore, tracking: any TrackingStore, promotions: any PromotionStore, evaluator: Evaluator? = nil,
+        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+    ) {
         self.registry = registry
         self.tracking = tracking
         self.promotions = promotions
+        self.evaluator = evaluator
         self.now = now
     }
 
     /// What the model's policy decides now, without changing anything.
     public func decide(_ name: String) async throws -> PromotionDecision {
         let policy = try await policy(name)
-        let (versions, champion) = try await candidates(policy)
-        return PromotionDecider.decide(policy: policy, versions: versions, champion: champion, now: now())
+        let (versions, champion, basis) = try await candidates(policy)
+        var decision = PromotionDecider.decide(policy: policy, versions: versions, champion: champion, now: now())
+        if let basis { decision.reasons.insert(basis, at: 0) }
+        return decision
     }
 
     /// Decides and applies: the decision, and the audit record it was written with.
@@ -149,14 +157,26 @@ public struct Promoter: Sendable {
         }
     }
 
-    /// Every version of the model with its run's metric, status and tags; and the production version.
-    /// Runs are read only for versions inside the lookback window (and the champion).
-    func candidates(_ policy: PromotionPolicy) async throws -> ([PromotionCandidate], Int?) {
+    /// Every version of the model with its value of the metric, its run's status and tags; the
+    /// production version; and, for evaluation policies, which dataset version the values come from.
+    /// Runs are read (and versions evaluated) only inside the lookback window, and for the champion.
+    func candidates(_ policy: PromotionPolicy) async throws -> ([PromotionCandidate], Int?, String?) {
         let quoted = policy.modelName.replacingOccurrences(of: "'", with: "''")
         let versions = try await registry.searchModelVersions(
             try EntitySearch(.modelVersions, filter: "name = '\(quoted)'", maxResults: 200_000, orderBy: ["version_number DESC"])).items
         let champion = versions.first { $0.aliases.contains("production") }?.version
         let oldest = now() - policy.lookbackMilliseconds
+        var dataset: EvaluationDataset?
+        var evaluated: [Int: Evaluation] = [:]
+        if case .evaluation(let name, let pinned) = policy.source {
+            guard let evaluator else { throw SlipwayError(.internalError, "This process cannot evaluate models") }
+            let data = try await evaluator.evaluations.getDataset(name: name, version: pinned)
+            dataset = data
+            for evaluation in try await evaluator.evaluations.listEvaluations(model: policy.modelName, version: nil).reversed()
+            where evaluation.dataset == data.name && evaluation.datasetVersion == data.version {
+                evaluated[evaluation.version] = evaluation  // the newest wins
+            }
+        }
         var candidates: [PromotionCandidate] = []
         for version in versions {
             var candidate = PromotionCandidate(
@@ -167,11 +187,20 @@ public struct Promoter: Sendable {
             {
                 candidate.runStatus = run.info.status.rawValue
                 candidate.tags += run.tags
-                candidate.value = run.metrics.last { $0.key == policy.metric }?.value
+                if dataset == nil { candidate.value = run.metrics.last { $0.key == policy.metric }?.value }
+            }
+            if let dataset, version.creationTimestamp >= oldest || version.version == champion, version.currentStage != .archived || version.version == champion {
+                if evaluated[version.version] == nil {
+                    // Not scored on this dataset version yet: score it now, so every version is compared on the same rows.
+                    evaluated[version.version] = try? await evaluator!.evaluate(
+                        model: policy.modelName, version: version.version, dataset: dataset.name, datasetVersion: dataset.version)
+                }
+                candidate.value = evaluated[version.version]?.value(policy.metric)
             }
             candidates.append(candidate)
         }
-        return (candidates, champion)
+        let basis = dataset.map { "Values are \(policy.metric) on dataset \($0.name)@\($0.version) (\($0.rows) rows, sha256 \($0.digest.prefix(12))...), the same rows for every version." }
+        return (candidates, champion, basis)
     }
 
     func event(_ type: String, _ name: String, version: Int, time: Int64, _ details: [(String, JSONValue)]) -> Event {

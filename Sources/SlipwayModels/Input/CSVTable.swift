@@ -23,6 +23,30 @@ public struct CSVTable: Sendable {
         self.rows = rows
     }
 
+    /// The table without `column`, and that column's values as numbers (an evaluation's target).
+    /// - Throws: INVALID_PARAMETER_VALUE for a missing column or a cell that is not a number.
+    public func splitting(target column: String) throws(SlipwayError) -> (features: CSVTable, target: [Double]) {
+        guard let index = header.firstIndex(of: column) else {
+            throw .invalidParameter("The CSV has no target column '\(column)'; its columns are \(header.joined(separator: ", "))")
+        }
+        var target: [Double] = []
+        target.reserveCapacity(rows.count)
+        for (r, row) in rows.enumerated() {
+            guard let value = Double(row[index]), value.isFinite else {
+                throw .invalidParameter("Row \(r + 2): the target '\(column)' is '\(row[index])', not a number")
+            }
+            target.append(value)
+        }
+        var rest = header
+        rest.remove(at: index)
+        return (CSVTable(header: rest, rows: rows.map { var row = $0; row.remove(at: index); return row }), target)
+    }
+
+    init(header: [String], rows: [[String]]) {
+        self.header = header
+        self.rows = rows
+    }
+
     /// The features for a model: by name when the model names its features, else by position.
     public func features(for model: any Predictor) throws(SlipwayError) -> FeatureMatrix {
         let columns: [Int]

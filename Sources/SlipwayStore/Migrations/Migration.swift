@@ -17,6 +17,7 @@ let allMigrations: [Migration] = [
     migration0003Events,
     migration0004Promotion,
     migration0005Deliveries,
+    migration0006Evaluation,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

@@ -1,0 +1,116 @@
+import Crypto
+import Foundation
+public import SlipwayCore
+import SlipwayModels
+
+/// Standardized evaluation: a model version run natively on a pinned dataset version, scored with
+/// the one implementation of the standard metrics (`EvaluationMetrics`). The result is stored with
+/// the dataset's digest, logged on the version's run as `<dataset>_<metric>`, and announced with an
+/// `evaluation.completed` event.
+public struct Evaluator: Sendable {
+    let evaluations: any EvaluationStore
+    let registry: any RegistryStore
+    let tracking: any TrackingStore
+    let artifacts: any ArtifactRepository
+    /// A model version's files, verified against their recorded digests: their directory.
+    let modelFiles: @Sendable (ModelVersion) async throws -> String
+    let now: @Sendable () -> Int64
+
+    public init(
+        evaluations: any EvaluationStore, registry: any RegistryStore, tracking: any TrackingStore, artifacts: any ArtifactRepository,
+        modelFiles: @escaping @Sendable (ModelVersion) async throws -> String, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+    ) {
+        self.evaluations = evaluations
+        self.registry = registry
+        self.tracking = tracking
+        self.artifacts = artifacts
+        self.modelFiles = modelFiles
+        self.now = now
+    }
+
+    /// Stores a CSV (features and a numeric target column) as the next version of a dataset, or
+    /// returns the version that already has these bytes.
+    public func addDataset(name: String, csv: [UInt8], target: String) async throws -> (EvaluationDataset, created: Bool) {
+        try EvaluationDataset.validateName(name)
+        let table = try CSVTable(text: String(decoding: csv, as: UTF8.self), source: name)
+        guard !table.rows.isEmpty else { throw SlipwayError.invalidParameter("Dataset '\(name)' has a header but no rows") }
+        _ = try table.splitting(target: target)
+        let digest = ArtifactManifest.hex(SHA256.hash(data: csv))
+        let path = try ArtifactPath("datasets/\(name)/\(digest)/data.csv")
+        let upload = try artifacts.beginUpload(path)
+        do {
+            try csv.withUnsafeBytes { try upload.append($0) }
+            _ = try await artifacts.commit(upload)
+        } catch {
+            artifacts.abort(upload)
+            throw error
+        }
+        return try await evaluations.addDataset(
+            name: name, digest: digest, target: target, columns: table.header.filter { $0 != target }, rows: table.rows.count, artifactPath: path.description)
+    }
+
+    /// Evaluates a version on a dataset (its newest version unless one is named) and records it.
+    public func evaluate(model name: String, version number: Int, dataset: String, datasetVersion: Int? = nil) async throws -> Evaluation {
+        let data = try await evaluations.getDataset(name: dataset, version: datasetVersion)
+        let csv = try await datasetBytes(data)
+        let version = try await registry.getModelVersion(name: name, version: number)
+        let predictor = try ModelLoader.load(path: try await modelFiles(version))
+        let (features, target) = try CSVTable(text: String(decoding: csv, as: UTF8.self), source: dataset).splitting(target: data.target)
+        let outputs = try predictor.predict(try features.features(for: predictor), threads: 2)
+        let (task, metrics) = try Self.score(kind: predictor.outputKind, classes: predictor.outputsPerRow, target: target, outputs: outputs)
+        let time = now()
+        let evaluation = Evaluation(
+            id: IDGenerator.timeOrdered(time), model: name, version: number, dataset: data.name, datasetVersion: data.version, datasetDigest: data.digest,
+            task: task, metrics: metrics, rows: target.count, createdAt: time)
+        let event = Event(
+            type: "evaluation.completed", source: "/slipway/evaluation", subject: "models/\(name)/versions/\(number)", time: time,
+            data: .object([
+                ("model", .string(name)), ("version", .string(String(number))), ("dataset", .string(data.name)),
+                ("dataset_version", .string(String(data.version))), ("dataset_digest", .string(data.digest)), ("task", .string(task.rawValue)),
+                ("rows", .int(target.count)), ("metrics", .object(metrics.map { ($0.0, .number($0.1)) })),
+            ]))
+        try await evaluations.recordEvaluation(evaluation, event: event)
+        if !version.runID.isEmpty, (try? await tracking.getRun(id: version.runID)) != nil {
+            try await tracking.logBatch(
+                runID: version.runID, metrics: metrics.map { Metric(key: "\(data.name)_\($0.0)", value: $0.1, timestamp: time, step: 0) }, params: [], tags: [])
+        }
+        return evaluation
+    }
+
+    /// The dataset's CSV, checked against its digest.
+    func datasetBytes(_ data: EvaluationDataset) async throws -> [UInt8] {
+        guard let file = artifacts.fileLocation(try ArtifactPath(data.artifactPath)), let bytes = FileManager.default.contents(atPath: file) else {
+            throw SlipwayError(.invalidState, "The file of dataset \(data.name)@\(data.version) is missing from the artifact store")
+        }
+        guard ArtifactManifest.hex(SHA256.hash(data: bytes)) == data.digest else {
+            throw SlipwayError(.invalidState, "The file of dataset \(data.name)@\(data.version) no longer matches its recorded SHA-256")
+        }
+        return Array(bytes)
+    }
+
+    /// Which metrics a model's output calls for, computed.
+    static func score(kind: OutputKind, classes: Int, target: [Double], outputs: [Double]) throws(SlipwayError) -> (EvaluationMetrics.Task, [(String, Double)]) {
+        switch kind {
+        case .value:
+            return (.regression, EvaluationMetrics.regression(truth: target, predicted: outputs))
+        case .probability:
+            return (.binary, EvaluationMetrics.binary(truth: try labels(target, classes: 2), probability: outputs))
+        case .classProbabilities:
+            return (.multiclass, EvaluationMetrics.multiclass(truth: try labels(target, classes: classes), probabilities: outputs, classes: classes))
+        case .classIndex:
+            let truth = try labels(target, classes: Int.max)
+            let predicted = outputs.map { Int($0) }
+            return (.multiclass, EvaluationMetrics.labelScores(truth: truth, predicted: predicted, labels: Array(Set(truth).union(predicted)).sorted()))
+        }
+    }
+
+    /// Class labels from the target column: integers from 0 to `classes - 1`.
+    static func labels(_ target: [Double], classes: Int) throws(SlipwayError) -> [Int] {
+        try target.enumerated().map { (r, value) throws(SlipwayError) in
+            guard value == value.rounded(), value >= 0, value < Double(classes) else {
+                throw .invalidParameter("Row \(r + 2): a classifier's target must be a class index from 0 to \(classes == Int.max ? "n" : String(classes - 1)), got \(value)")
+            }
+            return Int(value)
+        }
+    }
+}
