@@ -106,6 +106,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SlipwayJobsTests",
+            dependencies: ["SlipwayCore", "SlipwayStore", "SlipwayJobs", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SlipwayHTTPTests",
             dependencies: [
                 "SlipwayHTTP",

@@ -20,9 +20,10 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "slipway"),
         logger: logger)
-    // Started in this order, stopped in reverse: the host and the deliverer stop before the database closes.
+    // Started in this order, stopped in reverse: the host, the deliverer and the scheduler stop before the database closes.
     let deliverer = WebhookDeliverer(store: stores.deliveries, logger: logger, retryBaseMilliseconds: config.webhookRetryBaseMilliseconds)
-    app.addServices(DatabaseCloser(database: stores.database, logger: logger), Checkpointer(database: stores.database), host, deliverer)
+    let scheduler = Scheduler(jobs: stores.jobs, runner: stores.jobRunner, logger: logger)
+    app.addServices(DatabaseCloser(database: stores.database, logger: logger), Checkpointer(database: stores.database), host, deliverer, scheduler)
     return app
 }
 
@@ -57,6 +58,7 @@ func buildRouter(
     ServingController(host: host, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows).addRoutes(to: router)
     PromotionController(promotions: stores.promotions, promoter: stores.promoter, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     EvaluationController(evaluator: stores.evaluator, evaluations: stores.evaluations, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
+    JobsController(jobs: stores.jobs, runner: stores.jobRunner, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     DeliveriesController(deliveries: stores.deliveries, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     EventsController(events: stores.events, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     RegistryFeedController(changes: stores.registry.changes, registry: stores.registry, source: source).addRoutes(to: router)

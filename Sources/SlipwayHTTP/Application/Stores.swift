@@ -15,10 +15,16 @@ public struct Stores: Sendable {
     public let promotions: SQLPromotionStore
     public let deliveries: SQLDeliveryStore
     public let evaluations: SQLEvaluationStore
+    public let jobs: SQLJobStore
 
     /// Runs promotion policies, approvals and rollbacks against these stores.
     public var promoter: Promoter {
         Promoter(registry: registry, tracking: tracking, promotions: promotions, evaluator: evaluator)
+    }
+
+    /// Runs a job now and records the run.
+    public var jobRunner: JobRunner {
+        JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator)
     }
 
     /// Evaluates model versions on stored datasets, reading model files verified against their digests.
@@ -44,6 +50,7 @@ public struct Stores: Sendable {
             events: events,
             promotions: SQLPromotionStore(database: database, registry: registry, events: events),
             deliveries: SQLDeliveryStore(database: database),
-            evaluations: SQLEvaluationStore(database: database, events: events))
+            evaluations: SQLEvaluationStore(database: database, events: events),
+            jobs: SQLJobStore(database: database))
     }
 }

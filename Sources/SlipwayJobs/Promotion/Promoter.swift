@@ -148,7 +148,7 @@ public struct Promoter: Sendable {
         return policy
     }
 
-    func productionVersion(_ name: String) async throws -> Int? {
+    public func productionVersion(_ name: String) async throws -> Int? {
         do {
             return try await registry.getModelVersion(name: name, alias: "production").version
         } catch let error as SlipwayError where error.code == .invalidParameterValue || error.code == .resourceDoesNotExist {

@@ -18,6 +18,7 @@ let allMigrations: [Migration] = [
     migration0004Promotion,
     migration0005Deliveries,
     migration0006Evaluation,
+    migration0007Jobs,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

@@ -1,0 +1,78 @@
+/// A scheduled job: what to do (`kind` and its target), when (a cron schedule, UTC).
+public struct Job: Sendable, Hashable {
+    /// What a job does. New kinds (predict, train, drift) add a case and a runner.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Run the target model's promotion policy.
+        case promote
+        /// Evaluate the target model's production version on a dataset (`argument`: NAME or NAME@VERSION).
+        case evaluate
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// The registered model the job is about.
+    public var model: String
+    /// Kind-specific: the dataset for `evaluate`.
+    public var argument: String?
+    public var schedule: CronSchedule
+    public var enabled: Bool
+    /// When the scheduler runs it next (milliseconds since the Unix epoch), if ever.
+    public var nextRunAt: Int64?
+    public var createdAt: Int64
+
+    public init(name: String, kind: Kind, model: String, argument: String? = nil, schedule: CronSchedule, enabled: Bool = true, nextRunAt: Int64?, createdAt: Int64) {
+        self.name = name
+        self.kind = kind
+        self.model = model
+        self.argument = argument
+        self.schedule = schedule
+        self.enabled = enabled
+        self.nextRunAt = nextRunAt
+        self.createdAt = createdAt
+    }
+
+    /// - Throws: INVALID_PARAMETER_VALUE for a name that is not a simple identifier, or a missing argument.
+    public func validate() throws(SlipwayError) {
+        guard !name.isEmpty, name.utf8.count <= 200, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw .invalidParameter("Job names use letters, digits, '-', '_' and '.' (at most 200), got '\(name)'")
+        }
+        guard !model.isEmpty else { throw .invalidParameter("A job needs the registered model it is about") }
+        if kind == .evaluate {
+            guard let argument else { throw .invalidParameter("An evaluate job needs a dataset (NAME or NAME@VERSION)") }
+            _ = try EvaluationDataset.parseReference(argument)
+        }
+    }
+}
+
+/// One run of a job: when, how it ended, how long it took, what it said.
+public struct JobRun: Sendable, Hashable {
+    public enum Status: String, Sendable, CaseIterable {
+        case running, succeeded, failed
+        /// Not started: the previous run of the same job was still running.
+        case skipped
+    }
+
+    public enum Trigger: String, Sendable {
+        case schedule, manual
+    }
+
+    public var id: String
+    public var job: String
+    public var trigger: Trigger
+    public var status: Status
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var output: String
+
+    public var durationMilliseconds: Int64? { finishedAt.map { $0 - startedAt } }
+
+    public init(id: String, job: String, trigger: Trigger, status: Status, startedAt: Int64, finishedAt: Int64?, output: String) {
+        self.id = id
+        self.job = job
+        self.trigger = trigger
+        self.status = status
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.output = output
+    }
+}

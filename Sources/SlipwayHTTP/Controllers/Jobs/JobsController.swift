@@ -1,0 +1,67 @@
+import Hummingbird
+import SlipwayCore
+import SlipwayJobs
+
+/// Scheduled jobs:
+/// - `POST /api/v1/jobs` `{"name": "nightly-promote", "kind": "promote", "model": "churn", "schedule": "0 2 * * *"}`
+///   (`"dataset"` for `evaluate` jobs), `GET /api/v1/jobs`, `DELETE /api/v1/jobs/{name}`;
+/// - `POST /api/v1/jobs/{name}/run`: run now; `GET /api/v1/jobs/{name}/runs`: history.
+struct JobsController: Sendable {
+    let jobs: any JobStore
+    let runner: JobRunner
+    let maxBodyBytes: Int
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("api/v1/jobs") { request, _ -> Response in
+            let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
+            func text(_ key: String) throws(SlipwayError) -> String {
+                guard let value = body[key]?.stringValue, !value.isEmpty else { throw .invalidParameter("'\(key)' is required") }
+                return value
+            }
+            guard let kind = Job.Kind(rawValue: try text("kind")) else {
+                throw SlipwayError.invalidParameter("'kind' must be one of \(Job.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let schedule = try CronSchedule(try text("schedule"))
+            let time = WallClock.milliseconds()
+            let job = Job(
+                name: try text("name"), kind: kind, model: try text("model"), argument: body["dataset"]?.stringValue, schedule: schedule,
+                nextRunAt: schedule.next(after: time), createdAt: time)
+            try await jobs.createJob(job)
+            return .json(Self.json(job), status: .created)
+        }
+        router.get("api/v1/jobs") { _, _ -> Response in
+            .json(.object([("jobs", .array(try await jobs.listJobs().map(Self.json)))]))
+        }
+        router.delete("api/v1/jobs/:name") { _, context -> Response in
+            try await jobs.deleteJob(name: try context.parameters.require("name"))
+            return .emptyJSON
+        }
+        router.post("api/v1/jobs/:name/run") { _, context -> Response in
+            let job = try await jobs.getJob(name: try context.parameters.require("name"))
+            return .json(Self.json(try await runner.run(job, trigger: .manual)))
+        }
+        router.get("api/v1/jobs/:name/runs") { request, context -> Response in
+            let name = try context.parameters.require("name")
+            _ = try await jobs.getJob(name: name)
+            let query = MLflowRequest.queryFields(request.uri.query ?? "")
+            let limit = try RegistryFeedController.integer(query, "max_results", default: 100, range: 1...1000)
+            return .json(.object([("runs", .array(try await jobs.listRuns(job: name, maxResults: limit).map(Self.json)))]))
+        }
+    }
+
+    static func json(_ job: Job) -> JSONValue {
+        .object([
+            ("name", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("model", .string(job.model)),
+            ("dataset", job.argument.map { .string($0) } ?? .null), ("schedule", .string(job.schedule.description)), ("enabled", .bool(job.enabled)),
+            ("next_run_at", job.nextRunAt.map { .int($0) } ?? .null), ("created_at", .int(job.createdAt)),
+        ])
+    }
+
+    static func json(_ run: JobRun) -> JSONValue {
+        .object([
+            ("id", .string(run.id)), ("job", .string(run.job)), ("trigger", .string(run.trigger.rawValue)), ("status", .string(run.status.rawValue)),
+            ("started_at", .int(run.startedAt)), ("finished_at", run.finishedAt.map { .int($0) } ?? .null),
+            ("duration_ms", run.durationMilliseconds.map { .int($0) } ?? .null), ("output", .string(run.output)),
+        ])
+    }
+}

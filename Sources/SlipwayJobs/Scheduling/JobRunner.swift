@@ -1,0 +1,52 @@
+public import SlipwayCore
+
+/// Runs one job now and records the run: started (or skipped when the same job is still running),
+/// then succeeded or failed with its output and duration.
+public struct JobRunner: Sendable {
+    let jobs: any JobStore
+    let promoter: Promoter
+    let evaluator: Evaluator
+    let now: @Sendable () -> Int64
+    /// A run still marked running after this long is taken as abandoned by a dead process.
+    let staleAfter: Int64 = 6 * 3_600_000
+
+    public init(jobs: any JobStore, promoter: Promoter, evaluator: Evaluator, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+        self.jobs = jobs
+        self.promoter = promoter
+        self.evaluator = evaluator
+        self.now = now
+    }
+
+    public func run(_ job: Job, trigger: JobRun.Trigger) async throws -> JobRun {
+        var run = try await jobs.start(job: job.name, trigger: trigger, at: now(), staleAfter: staleAfter)
+        guard run.status == .running else { return run }
+        do {
+            run.output = try await perform(job)
+            run.status = .succeeded
+        } catch {
+            run.output = "error: " + ((error as? SlipwayError)?.message ?? "\(error)")
+            run.status = .failed
+        }
+        let finished = now()
+        try await jobs.finish(runID: run.id, status: run.status, at: finished, output: run.output)
+        run.finishedAt = finished
+        return run
+    }
+
+    /// What the job's kind does; the text becomes the run's output.
+    func perform(_ job: Job) async throws -> String {
+        switch job.kind {
+        case .promote:
+            let (decision, record) = try await promoter.promote(job.model, actor: "job:\(job.name)")
+            return "\(decision.action.rawValue)\(decision.challenger.map { " v\($0)" } ?? ""): " + decision.reasons.joined(separator: " ") + " (record \(record.id))"
+        case .evaluate:
+            let (dataset, version) = try EvaluationDataset.parseReference(job.argument ?? "")
+            guard let production = try await promoter.productionVersion(job.model) else {
+                throw SlipwayError.invalidParameter("'\(job.model)' has no production version to evaluate")
+            }
+            let evaluation = try await evaluator.evaluate(model: job.model, version: production, dataset: dataset, datasetVersion: version)
+            return "v\(production) on \(evaluation.dataset)@\(evaluation.datasetVersion): "
+                + evaluation.metrics.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import SlipwayCore
+import SlipwayHTTP
+
+/// `slipway jobs add|list|run|history|remove`: scheduled jobs (the server's scheduler runs them).
+struct Jobs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scheduled jobs: run a model's promotion policy (or an evaluation) on a cron schedule, UTC.",
+        subcommands: [Add.self, List.self, Run.self, History.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a job, e.g. jobs add nightly --kind promote --model churn --schedule '0 2 * * *'.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Job name.") var name: String
+        @Option(help: "promote or evaluate.") var kind: String
+        @Option(help: "Registered model.") var model: String
+        @Option(help: "5-field cron schedule, UTC: minute hour day-of-month month day-of-week.") var schedule: String
+        @Option(help: "Dataset (NAME or NAME@VERSION) for evaluate jobs.") var dataset: String?
+
+        func run() async throws {
+            guard let kind = Job.Kind(rawValue: kind) else { throw ValidationError("--kind must be promote or evaluate") }
+            let cron: CronSchedule
+            do { cron = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
+            try await withStores(store) { stores in
+                let time = WallClock.milliseconds()
+                let job = Job(name: name, kind: kind, model: model, argument: dataset, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)
+                try await stores.jobs.createJob(job)
+                print("\(name): \(kind.rawValue) \(model) at '\(cron)', next run \(job.nextRunAt.map(formatTime) ?? "never")")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List jobs and when they run next.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                var table = TextTable("JOB", "KIND", "MODEL", "SCHEDULE", "NEXT RUN (UTC)")
+                for job in try await stores.jobs.listJobs() {
+                    table.add(job.name, job.kind.rawValue + (job.argument.map { " " + $0 } ?? ""), job.model, job.schedule.description,
+                              job.nextRunAt.map(formatTime) ?? "never")
+                }
+                print(table.render())
+            }
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a job now (recorded in its history).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Job name.") var name: String
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                let run = try await stores.jobRunner.run(try await stores.jobs.getJob(name: name), trigger: .manual)
+                print("\(run.status.rawValue) in \(run.durationMilliseconds ?? 0) ms: \(run.output)")
+                if run.status == .failed { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A job's runs, newest first.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Job name.") var name: String
+        @Option(help: "How many runs.") var limit = 20
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                _ = try await stores.jobs.getJob(name: name)
+                var table = TextTable("STARTED (UTC)", "TRIGGER", "STATUS", "MS", "OUTPUT")
+                for run in try await stores.jobs.listRuns(job: name, maxResults: limit) {
+                    table.add(formatTime(run.startedAt), run.trigger.rawValue, run.status.rawValue, run.durationMilliseconds.map(String.init) ?? "-",
+                              String(run.output.prefix(120)))
+                }
+                print(table.render())
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a job (its history stays).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Job name.") var name: String
+
+        func run() async throws {
+            try await withStores(store) { stores in
+                try await stores.jobs.deleteJob(name: name)
+                print("job \(name) removed")
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Logging
+import SlipwayCore
+import SlipwayJobs
+import SlipwayStore
+import Synchronization
+import Testing
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    let value: Mutex<Int64>
+    init(_ start: Int64) { value = Mutex(start) }
+    func now() -> Int64 { value.withLock { $0 } }
+    func set(_ time: Int64) { value.withLock { $0 = time } }
+}
+
+@Suite("Scheduler (SQLite in memory, a test clock)")
+struct SchedulerTests {
+    @Test("A job runs when due, once per due time across two schedulers, and its run is recorded")
+    func runsWhenDue() async throws {
+        let database = try await StoreDatabase.open(.sqliteMemory, logger: Logger(label: "test"))
+        let registry = SQLRegistryStore(database: database)
+        let tracking = SQLTrackingStore(database: database)
+        let events = SQLEventStore(database: database)
+        let jobs = SQLJobStore(database: database)
+        let clock = TestClock(WallClock.milliseconds(rfc3339: "2026-11-24T10:07:30Z")!)
+        let evaluator = Evaluator(
+            evaluations: SQLEvaluationStore(database: database, events: events), registry: registry, tracking: tracking,
+            artifacts: try FileArtifactRepository(root: "/tmp/slipway-scheduler-test", database: database), modelFiles: { _ in "/nonexistent" })
+        let promoter = Promoter(registry: registry, tracking: tracking, promotions: SQLPromotionStore(database: database, registry: registry, events: events), evaluator: evaluator, now: clock.now)
+        let runner = JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, now: clock.now)
+        let schedulers = (0..<2).map { _ in Scheduler(jobs: jobs, runner: runner, logger: Logger(label: "test"), now: clock.now) }
+        _ = try await registry.createRegisteredModel(name: "churn", tags: [], description: nil)
+
+        let schedule = try CronSchedule("*/5 * * * *")
+        let due = schedule.next(after: clock.now())!
+        #expect(WallClock.rfc3339(milliseconds: due) == "2026-11-24T10:10:00.000Z")
+        try await jobs.createJob(Job(name: "promote-churn", kind: .promote, model: "churn", schedule: schedule, nextRunAt: due, createdAt: clock.now()))
+        await expectError(.resourceAlreadyExists) {
+            try await jobs.createJob(Job(name: "promote-churn", kind: .promote, model: "churn", schedule: schedule, nextRunAt: due, createdAt: 0))
+        }
+
+        #expect(await schedulers[0].claimDue().isEmpty)  // not yet
+        clock.set(due + 1500)
+        async let first = schedulers[0].claimDue()
+        async let second = schedulers[1].claimDue()
+        let claimed = await first + second
+        #expect(claimed.map(\.name) == ["promote-churn"])  // one of the two won
+        #expect(try await jobs.getJob(name: "promote-churn").nextRunAt == due + 5 * 60_000)
+        #expect(await schedulers[0].claimDue().isEmpty)  // claimed: not due again until 10:15
+
+        for job in claimed { await schedulers[0].execute(job) }
+        let runs = try await jobs.listRuns(job: "promote-churn", maxResults: 10)
+        #expect(runs.count == 1 && runs[0].status == .failed && runs[0].trigger == .schedule)
+        #expect(runs[0].output.contains("has no promotion policy"))
+
+        // Down for an hour: the job runs once when it comes back, then keeps to its schedule.
+        clock.set(due + 3_600_000)
+        #expect(await schedulers[1].claimDue().count == 1)
+        #expect(try await jobs.getJob(name: "promote-churn").nextRunAt == due + 3_600_000 + 5 * 60_000)
+        try await database.close()
+    }
+
+    @Test("No overlapping runs of one job; a run left running past the stale limit is marked abandoned")
+    func noOverlap() async throws {
+        let database = try await StoreDatabase.open(.sqliteMemory, logger: Logger(label: "test"))
+        let jobs = SQLJobStore(database: database)
+        try await jobs.createJob(Job(name: "j", kind: .promote, model: "m", schedule: try CronSchedule("0 2 * * *"), nextRunAt: nil, createdAt: 0))
+        let first = try await jobs.start(job: "j", trigger: .schedule, at: 1_000, staleAfter: 10_000)
+        let second = try await jobs.start(job: "j", trigger: .manual, at: 2_000, staleAfter: 10_000)
+        #expect(first.status == .running && second.status == .skipped && second.output.contains(first.id))
+        let third = try await jobs.start(job: "j", trigger: .schedule, at: 20_000, staleAfter: 10_000)
+        #expect(third.status == .running)
+        let runs = try await jobs.listRuns(job: "j", maxResults: 10)
+        #expect(runs.map(\.status) == [.running, .skipped, .failed] && runs[2].output.hasPrefix("abandoned"))
+        try await jobs.finish(runID: third.id, status: .succeeded, at: 21_500, output: "ok")
+        #expect(try await jobs.listRuns(job: "j", maxResults: 1)[0].durationMilliseconds == 1_500)
+        await expectError(.resourceDoesNotExist) { _ = try await jobs.start(job: "nope", trigger: .manual, at: 0, staleAfter: 1) }
+        try await database.close()
+    }
+}
+
+func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected \(code.rawValue), got no error", sourceLocation: sourceLocation)
+    } catch let error as SlipwayError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected \(code.rawValue), got \(error)", sourceLocation: sourceLocation)
+    }
+}
