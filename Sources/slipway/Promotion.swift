@@ -120,7 +120,8 @@ func describe(_ p: PromotionPolicy) -> String {
 
 /// The name of whoever runs the command, for the audit log.
 func cliActor() -> String {
-    "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown")
+    let environment = ProcessInfo.processInfo.environment
+    return "cli:" + (environment["USER"] ?? environment["LOGNAME"] ?? ProcessInfo.processInfo.userName)
 }
 
 /// `slipway promote NAME [--dry-run]`: run the model's policy and print the decision table.
