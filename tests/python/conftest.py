@@ -39,6 +39,29 @@ def new_postgres_database() -> str:
     return f"{base}/{name}"
 
 
+def wait_healthy(process, url, log_path, what):
+    """Waits until a started process answers /health; fails with its log if it exits or takes 30 s."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited: {Path(log_path).read_text()}")
+        try:
+            if requests.get(url + "/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not become healthy in 30 s")
+
+
+def use_mlflow(url, experiment):
+    """Points the mlflow client's global state at a server (other modules leave theirs) and an experiment."""
+    import mlflow
+    mlflow.set_tracking_uri(url)
+    mlflow.set_registry_uri(url)
+    mlflow.set_experiment(experiment)
+
+
 class SlipwayServer:
     """One `slipway server` process; restartable on the same data."""
 
@@ -61,17 +84,8 @@ class SlipwayServer:
     def start(self):
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.command("server", "--port", str(self.port), *self.extra_args), stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"slipway server exited: {self.log_path.read_text()}")
-            try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("slipway server did not become healthy in 30 s")
+        wait_healthy(self.process, self.url, self.log_path, "slipway server")
+        return self
 
     def stop(self, sig=signal.SIGTERM):
         if self.process and self.process.poll() is None:
@@ -148,17 +162,8 @@ class SlipwayReplica:
             args += ["--model", model]
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(args + self.extra_args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"slipway serve exited: {self.log_path.read_text()}")
-            try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("slipway serve did not become healthy in 30 s")
+        wait_healthy(self.process, self.url, self.log_path, "slipway serve")
+        return self
 
     def stop(self):
         if self.process and self.process.poll() is None:

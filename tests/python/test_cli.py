@@ -1,7 +1,6 @@
 """The `slipway` commands for people at a terminal, on the same store as a running server."""
 import json
 
-import mlflow
 import pytest
 
 from conftest import unique

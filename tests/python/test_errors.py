@@ -2,7 +2,6 @@
 of every kind gets a clear JSON error, never a crash, and nothing already stored is harmed."""
 import http.client
 import json
-import urllib.parse
 
 import mlflow
 import pytest

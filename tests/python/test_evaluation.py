@@ -11,7 +11,7 @@ import requests
 import xgboost as xgb
 from sklearn import metrics as skm
 
-from conftest import BACKENDS, SlipwayServer
+from conftest import BACKENDS, SlipwayServer, use_mlflow
 
 FEATURES = ["a", "b", "c", "d"]
 
@@ -25,10 +25,7 @@ def server(request):
 
 @pytest.fixture(autouse=True)
 def mlflow_on(server):
-    import mlflow
-    mlflow.set_tracking_uri(server.url)
-    mlflow.set_registry_uri(server.url)
-    mlflow.set_experiment("evaluation")
+    use_mlflow(server.url, "evaluation")
 
 
 def data(n, seed, task):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import requests
 
-from conftest import BACKENDS, SlipwayServer
+from conftest import BACKENDS, SlipwayServer, use_mlflow
 from serving_support import FEATURES, log_candidate
 
 MODEL = "jobbed"
@@ -21,9 +21,7 @@ def server(request):
 
 def test_promote_and_evaluate_jobs(server, tmp_path):
     import mlflow
-    mlflow.set_tracking_uri(server.url)
-    mlflow.set_registry_uri(server.url)
-    mlflow.set_experiment("jobs")
+    use_mlflow(server.url, "jobs")
     v1 = log_candidate(MODEL, 0.5, 1)
     server.cli("policy", "set", MODEL, "--metric", "test_mae")
     out = server.cli("jobs", "add", "nightly", "--kind", "promote", "--model", MODEL, "--schedule", "0 2 * * *").stdout

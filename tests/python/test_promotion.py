@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from conftest import BACKENDS, SlipwayServer
+from conftest import BACKENDS, SlipwayServer, use_mlflow
 from serving_support import log_candidate as log_model_candidate, wait_for_version
 
 MODEL = "promo"
@@ -23,10 +23,7 @@ def server(request):
 
 @pytest.fixture(autouse=True)
 def mlflow_on(server):
-    import mlflow
-    mlflow.set_tracking_uri(server.url)
-    mlflow.set_registry_uri(server.url)
-    mlflow.set_experiment("promotion")
+    use_mlflow(server.url, "promotion")
 
 
 def log_candidate(mae, seed, tags=None):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import requests
 
-from conftest import BINARY, SlipwayReplica, SlipwayServer
+from conftest import BINARY, SlipwayReplica, SlipwayServer, use_mlflow
 from serving_support import FEATURES, flip_under_load, log_version, metric_samples, served_version, train, wait_for_version
 
 
@@ -30,10 +30,7 @@ def replica(registry):
 
 @pytest.fixture(autouse=True)
 def mlflow_on(registry):
-    import mlflow
-    mlflow.set_tracking_uri(registry.url)
-    mlflow.set_registry_uri(registry.url)
-    mlflow.set_experiment("replica")
+    use_mlflow(registry.url, "replica")
 
 
 def test_hot_swap_under_load_on_a_replica(registry, replica):

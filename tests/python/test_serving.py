@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import requests
 
-from conftest import BACKENDS, SlipwayServer
+from conftest import BACKENDS, SlipwayServer, use_mlflow
 from serving_support import FEATURES, flip_under_load, log_version, metric_samples, served_version, train, wait_for_version
 
 
@@ -23,11 +23,7 @@ def serving(request):
 
 @pytest.fixture(autouse=True)
 def mlflow_on(serving):
-    """The mlflow client's global state points at this module's server (other modules leave theirs)."""
-    import mlflow
-    mlflow.set_tracking_uri(serving.url)
-    mlflow.set_registry_uri(serving.url)
-    mlflow.set_experiment("serving")
+    use_mlflow(serving.url, "serving")
 
 
 def test_ready_predict_flip_and_failed_versions(serving):

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from conftest import BACKENDS, SlipwayServer, free_port
+from conftest import BACKENDS, SlipwayServer, free_port, use_mlflow
 from serving_support import log_candidate
 
 SECRET = "s3cret-for-tests"
@@ -75,10 +75,7 @@ def wait_until(check, limit, what):
 
 
 def test_deliveries_survive_a_down_receiver_and_a_restart(server):
-    import mlflow
-    mlflow.set_tracking_uri(server.url)
-    mlflow.set_registry_uri(server.url)
-    mlflow.set_experiment("webhooks")
+    use_mlflow(server.url, "webhooks")
     receiver = Receiver(free_port())
     url = server.url
     signed = requests.post(f"{url}/api/v1/webhooks", json={"url": receiver.url + "/events", "events": ["model.*"], "secret": SECRET}).json()
