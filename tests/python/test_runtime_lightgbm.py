@@ -63,6 +63,15 @@ def test_lightgbm_text_parity(tmp_path, name):
     got = np.array([[float(v) for v in line.split(",")] for line in result.stdout.strip().splitlines()[1:]])
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
+    # Fewer rows than a block's lanes take the tree-parallel walk: the very same sums.
+    lines = (tmp_path / "input.csv").read_text().splitlines()
+    (tmp_path / "few.csv").write_text("\n".join(lines[:4]) + "\n")
+    result = subprocess.run([str(BINARY), "predict", "--model", str(model), "--input", str(tmp_path / "few.csv")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    got_few = np.array([[float(v) for v in line.split(",")] for line in result.stdout.strip().splitlines()[1:]])
+    assert np.array_equal(got_few, got[:3])
+
 
 def test_bad_lightgbm_files_are_errors(tmp_path):
     rng = np.random.default_rng(0)

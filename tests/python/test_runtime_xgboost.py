@@ -68,6 +68,14 @@ def test_xgboost_json_parity(tmp_path, name):
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
+    # Fewer rows than a block's lanes take the tree-parallel walk: the very same sums.
+    few = tmp_path / "few.csv"
+    few.write_text(header + "\n" + "\n".join(rows.splitlines()[:5]) + "\n")
+    result = subprocess.run([str(BINARY), "predict", "--model", str(model), "--input", str(few)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    got_few = np.array([[float(v) for v in line.split(",")] for line in result.stdout.strip().splitlines()[1:]])
+    assert np.array_equal(got_few, got[:5])
+
 
 def test_bad_model_files_are_errors_not_crashes(tmp_path):
     rng = np.random.default_rng(0)

@@ -112,6 +112,9 @@ struct LightGBMForest: Sendable {
         rows: UnsafePointer<Double>, stride: Int, count: Int,
         scores: UnsafeMutablePointer<Double>, slots: Int, positions: UnsafeMutablePointer<Int32>
     ) {
+        if count < XGBoostForest.treeLanes && categoricalSplits == 0 && zeroMissingSplits == 0 && linearTrees == 0 {
+            return accumulateFewRows(rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions)
+        }
         nodes.withUnsafeBufferPointer { nodeBuffer in
             let nodes = nodeBuffer.baseAddress!
             for t in roots.indices {
@@ -141,6 +144,42 @@ struct LightGBMForest: Sendable {
                     }
                 } else {
                     for r in 0..<count { scores[r * slots + slot] += leafOutput(nodes, Int(positions[r]), rows + r * stride) }
+                }
+            }
+        }
+    }
+
+    /// A handful of rows (a single prediction request): each row steps eight trees side by side, so
+    /// their chains of loads overlap (see `XGBoostForest.accumulateFewRows`). Same sums, same order.
+    func accumulateFewRows(
+        rows: UnsafePointer<Double>, stride: Int, count: Int, scores: UnsafeMutablePointer<Double>, slots: Int, positions: UnsafeMutablePointer<Int32>
+    ) {
+        nodes.withUnsafeBufferPointer { nodeBuffer in
+            leafValue.withUnsafeBufferPointer { leafValue in
+                let nodes = nodeBuffer.baseAddress!
+                let treeCount = roots.count
+                for r in 0..<count {
+                    let row = rows + r * stride
+                    let out = scores + r * slots
+                    var t = 0
+                    while t < treeCount {
+                        let lanes = min(XGBoostForest.treeLanes, treeCount - t)
+                        var depth: Int32 = 0
+                        for k in 0..<lanes {
+                            positions[k] = roots[t + k]
+                            depth = max(depth, depths[t + k])
+                        }
+                        for _ in 0..<depth {
+                            for k in 0..<lanes {
+                                let node = nodes[Int(positions[k])]
+                                let value = row[Int(node.feature & Self.featureMask)]
+                                let goRight = node.feature & Self.nanRight != 0 ? !(value <= node.threshold) : value > node.threshold
+                                positions[k] = node.left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
+                            }
+                        }
+                        for k in 0..<lanes { out[(t + k) % slots] += leafValue[Int(positions[k])] }
+                        t += lanes
+                    }
                 }
             }
         }

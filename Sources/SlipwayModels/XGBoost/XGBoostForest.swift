@@ -79,6 +79,9 @@ struct XGBoostForest: Sendable {
         rows: UnsafePointer<Float>, count: Int,
         margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>
     ) {
+        if count < Self.treeLanes && categoricalSplits == 0 {
+            return accumulateFewRows(rows: rows, count: count, margins: margins, groupCount: groupCount, positions: positions)
+        }
         nodes.withUnsafeBufferPointer { nodeBuffer in
             let nodes = nodeBuffer.baseAddress!
             for t in roots.indices {
@@ -104,6 +107,46 @@ struct XGBoostForest: Sendable {
                 let slot = Int(groups[t]), weight = weights[t]
                 for r in 0..<count {
                     margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
+                }
+            }
+        }
+    }
+
+    /// Trees walked side by side for one row when a block has fewer rows than this.
+    static let treeLanes = 8
+
+    /// The same walk for a handful of rows (a single prediction request): each row steps eight
+    /// trees side by side, so eight independent chains of loads overlap where one row's single chain
+    /// would wait on every level. Leaves are added in tree order, so the sums equal the block walk's.
+    func accumulateFewRows(
+        rows: UnsafePointer<Float>, count: Int, margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>
+    ) {
+        nodes.withUnsafeBufferPointer { nodeBuffer in
+            let nodes = nodeBuffer.baseAddress!
+            let treeCount = roots.count
+            for r in 0..<count {
+                let row = rows + r * stride
+                let out = margins + r * groupCount
+                var t = 0
+                while t < treeCount {
+                    let lanes = min(Self.treeLanes, treeCount - t)
+                    var depth: Int32 = 0
+                    for k in 0..<lanes {
+                        positions[k] = roots[t + k]
+                        depth = max(depth, depths[t + k])
+                    }
+                    for _ in 0..<depth {
+                        for k in 0..<lanes {
+                            let node = nodes[Int(positions[k])]
+                            let value = row[Int(node.feature & Self.featureMask)]
+                            let goRight = node.feature & Self.defaultLeft != 0 ? value >= node.threshold : !(value < node.threshold)
+                            positions[k] = node.left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
+                        }
+                    }
+                    for k in 0..<lanes {
+                        out[Int(groups[t + k])] += nodes[Int(positions[k])].threshold * weights[t + k]
+                    }
+                    t += lanes
                 }
             }
         }
