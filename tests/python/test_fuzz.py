@@ -55,3 +55,47 @@ def test_no_input_makes_a_5xx(server):
         assert response.status_code < 500, (raw[:40], response.text[:200])
     assert session.get(f"{server.url}/health", timeout=5).status_code == 200
     assert 400 in seen
+
+
+V1_ENDPOINTS = [
+    ("PUT", "api/v1/models/fz/policy"), ("GET", "api/v1/models/fz/policy"), ("POST", "api/v1/models/fz/promote"),
+    ("POST", "api/v1/models/fz/approve"), ("POST", "api/v1/models/fz/rollback"), ("GET", "api/v1/models/fz/decisions"),
+    ("POST", "api/v1/models/fz/versions/1/evaluate"), ("GET", "api/v1/models/fz/evaluations"), ("GET", "api/v1/datasets"),
+    ("POST", "api/v1/webhooks"), ("GET", "api/v1/deliveries"), ("POST", "api/v1/deliveries/x/replay"), ("POST", "api/v1/events"),
+    ("GET", "api/v1/events"), ("POST", "api/v1/jobs"), ("GET", "api/v1/jobs/x/runs"), ("POST", "api/v1/jobs/x/run"),
+    ("GET", "api/v1/registry/changes"), ("GET", "api/v1/models/fz/versions/1/files"), ("POST", "models/fz/predict"),
+    ("POST", "predict"), ("POST", "models/fz/invocations"),
+]
+V1_FIELDS = ["metric", "source", "dataset", "direction", "min_improvement", "improvement", "lookback_days", "required_tags",
+             "require_finished_run", "mode", "model", "dry_run", "actor", "version", "url", "events", "secret", "format", "name",
+             "kind", "schedule", "specversion", "id", "type", "subject", "time", "data", "status", "max_results", "page_token",
+             "after", "timeout_ms", "instances", "inputs", "dataframe_split", "dataframe_records"]
+
+
+def test_no_input_makes_a_5xx_on_slipways_own_api(server):
+    """The same hostile values on /api/v1 (promotion, evaluation, events, webhooks, jobs, the replica
+    feed) and the prediction routes."""
+    rng = random.Random(11)
+    session = requests.Session()
+    session.post(f"{server.url}/api/2.0/mlflow/registered-models/create", json={"name": "fz"})
+    values = VALUES + ["0 2 * * *", "* * * * * *", "1.0", "run", "evaluation", "holdout@0", "x@1", "promote", "slack",
+                       "http://127.0.0.1:9/x", ["model.*"], ["**"], {"k": "v"}, {"k": 1}, -5, 100000]
+    for method, path in V1_ENDPOINTS:
+        for _ in range(25):
+            body = {f: rng.choice(values) for f in rng.sample(V1_FIELDS, rng.randint(1, 6))}
+            if method == "GET":
+                params = {k: (json.dumps(v) if not isinstance(v, str) else v) for k, v in body.items()}
+                if "timeout_ms" in params:
+                    params["timeout_ms"] = "0"  # the long poll would otherwise hold the test
+                response = session.get(f"{server.url}/{path}", params=params, timeout=30)
+            else:
+                response = session.request(method, f"{server.url}/{path}", json=body, timeout=30)
+            assert response.status_code < 500, (method, path, body, response.status_code, response.text[:300])
+            if response.status_code >= 400:
+                error = response.json()
+                assert error["error_code"] and error["message"], (method, path, body)
+    for raw in [b"", b"{", b"[]", b"null", b"\xff\xfe\xfd", b"{\"a\":" * 5000]:
+        for path in ["api/v1/models/fz/policy", "api/v1/datasets/fz?target=y"]:
+            response = session.put(f"{server.url}/{path}", data=raw, headers={"Content-Type": "application/json"}, timeout=30)
+            assert response.status_code < 500, (path, raw[:40], response.text[:200])
+    assert session.get(f"{server.url}/health", timeout=5).status_code == 200

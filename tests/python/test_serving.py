@@ -154,6 +154,18 @@ def test_bad_inputs_are_400s_naming_the_problem(serving):
     r = requests.post(f"{url}/models/served/predict", data=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 400 and r.json()["error_code"] == "BAD_REQUEST"
 
+    # Hostile values in every shape the endpoint reads: a JSON error, never a 5xx.
+    import random
+    rng = random.Random(3)
+    values = [None, True, -1, 2**63, 1e308, "", "x", "\u0000", [], [None], [1, 2], {}, {"a": [1]}, "NaN", [[1, 2, 3, 4]], [[None] * 4]]
+    keys = FEATURES + ["instances", "inputs", "dataframe_split", "dataframe_records", "columns", "data", "index"]
+    for _ in range(300):
+        body = {k: rng.choice(values) for k in rng.sample(keys, rng.randint(1, 6))}
+        if "dataframe_split" in body and rng.random() < 0.5:
+            body["dataframe_split"] = {k: rng.choice(values) for k in rng.sample(["columns", "data", "index"], 2)}
+        r = requests.post(f"{url}/models/served/invocations", json=body)
+        assert r.status_code in (200, 400), (body, r.status_code, r.text[:200])
+
 
 def test_hot_swap_under_load(serving):
     """Load on loopback while the alias flips 50 times: no non-2xx, every version one of the two,

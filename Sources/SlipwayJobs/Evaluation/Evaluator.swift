@@ -99,7 +99,7 @@ public struct Evaluator: Sendable {
             return (.multiclass, EvaluationMetrics.multiclass(truth: try labels(target, classes: classes), probabilities: outputs, classes: classes))
         case .classIndex:
             let truth = try labels(target, classes: Int.max)
-            let predicted = outputs.map { Int($0) }
+            let predicted = outputs.map { Int(exactly: $0) ?? -1 }  // a class index, or -1 (never right) for a non-integral output
             return (.multiclass, EvaluationMetrics.labelScores(truth: truth, predicted: predicted, labels: Array(Set(truth).union(predicted)).sorted()))
         }
     }

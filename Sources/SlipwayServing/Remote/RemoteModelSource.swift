@@ -112,7 +112,7 @@ public struct RemoteModelSource: ModelSource {
     static func modelVersion(_ json: JSONValue) -> ModelVersion? {
         guard let name = json["name"]?.stringValue, let number = json["version"]?.stringValue.flatMap({ Int($0) }) else { return nil }
         func int64(_ key: String) -> Int64 {
-            if case .number(let value)? = json[key] { return Int64(value) }
+            if case .number(let value)? = json[key] { return Int64(exactly: value.rounded()) ?? 0 }
             return json[key]?.stringValue.flatMap { Int64($0) } ?? 0
         }
         return ModelVersion(
@@ -137,11 +137,13 @@ public struct RemoteModelSource: ModelSource {
             self.root = try ArtifactPath(root)
             self.digest = String(digest.dropFirst("sha256:".count))
             self.files = try files.map { file in
-                guard let path = file["path"]?.stringValue, let sha = file["sha256"]?.stringValue, case .number(let size)? = file["size"] else {
+                guard let path = file["path"]?.stringValue, let sha = file["sha256"]?.stringValue, case .number(let number)? = file["size"],
+                    let size = Int64(exactly: number), size >= 0
+                else {
                     throw SlipwayError(.invalidState, "The registry's file list has a malformed entry")
                 }
                 _ = try ArtifactPath(path)  // no `..` or absolute paths out of the cache
-                return ArtifactManifest.File(path: path, sha256: sha, size: Int64(size))
+                return ArtifactManifest.File(path: path, sha256: sha, size: size)
             }
             let computed = ArtifactManifest.hex(SHA256.hash(data: ArtifactManifest.treeDigestInput(self.files)))
             guard computed == self.digest else {

@@ -49,7 +49,7 @@ struct PromotionController: Sendable {
         }
         router.post("api/v1/models/:name/approve") { request, context -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
-            guard let text = body["version"]?.stringValue ?? body["version"].flatMap({ if case .number(let x) = $0 { String(Int(x)) } else { nil } }),
+            guard let text = body["version"]?.stringValue ?? body["version"].flatMap({ if case .number(let x) = $0 { Int(exactly: x).map(String.init) } else { nil } }),
                 let version = Int(text)
             else { throw SlipwayError.invalidParameter("'version' (the staged version to approve) is required") }
             let record = try await promoter.approve(try context.parameters.require("name"), version: version, actor: try Self.actor(body))
