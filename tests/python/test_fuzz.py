@@ -53,6 +53,15 @@ def test_no_input_makes_a_5xx(server):
     for raw in [b"", b"{", b"[]", b"null", b"\xff\xfe\xfd", b"{\"a\":" * 5000, b"{\"name\": \"x\"}" * 3]:
         response = session.post(base + "experiments/create", data=raw, headers={"Content-Type": "application/json"}, timeout=30)
         assert response.status_code < 500, (raw[:40], response.text[:200])
+    # Numbers no integer can hold, where an integer is read from a JSON number.
+    for huge in [1e308, -1e308, 2**63, 2.5]:
+        for method, path, body in [("POST", "model-versions/transition-stage", {"name": "m", "version": huge, "stage": "Production"}),
+                                   ("POST", "registered-models/alias", {"name": "m", "alias": "a", "version": huge}),
+                                   ("PATCH", "model-versions/update", {"name": "m", "version": huge}),
+                                   ("POST", "runs/search", {"experiment_ids": ["0"], "run_view_type": huge}),
+                                   ("POST", "experiments/search", {"view_type": huge, "max_results": huge})]:
+            response = session.request(method, base + path, json=body, timeout=30)
+            assert response.status_code == 400 or response.status_code == 404, (path, huge, response.status_code, response.text[:200])
     assert session.get(f"{server.url}/health", timeout=5).status_code == 200
     assert 400 in seen
 

@@ -206,7 +206,7 @@ struct MLflowRequest {
     func version(_ key: String = "version") throws(SlipwayError) -> Int {
         let raw: String
         switch fields[key] {
-        case .number(let d)?: raw = String(Int64(d))
+        case .number(let d)?: raw = Int64(exactly: d).map(String.init) ?? String(d)
         default: raw = try requiredString(key)
         }
         guard let version = Int(raw), version > 0 else {

@@ -57,11 +57,11 @@ struct ExperimentsController<Store: TrackingStore>: Sendable {
 /// Reads a `ViewType` field (`ACTIVE_ONLY` by default; proto enums may also come as numbers).
 func viewType(_ r: MLflowRequest, _ key: String) throws(SlipwayError) -> ViewType {
     if case .number(let n)? = r.fields[key] {
-        switch Int(n) {
-        case 1: return .activeOnly
-        case 2: return .deletedOnly
-        case 3: return .all
-        default: throw .invalidParameter("Invalid value \(Int(n)) for parameter '\(key)'")
+        switch Int(exactly: n) {
+        case 1?: return .activeOnly
+        case 2?: return .deletedOnly
+        case 3?: return .all
+        default: throw .invalidParameter("Invalid value \(n) for parameter '\(key)'")
         }
     }
     guard let raw = try r.string(key), !raw.isEmpty else { return .activeOnly }
