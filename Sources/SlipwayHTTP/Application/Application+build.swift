@@ -55,6 +55,7 @@ func buildRouter(
     }
     ServerInfoController().addRoutes(to: router)
     OperationsController(metrics: metrics).addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
     ServingController(host: host, maxBodyBytes: config.maxRequestBodyBytes, maxBatchRows: config.maxBatchRows).addRoutes(to: router)
     PromotionController(promotions: stores.promotions, promoter: stores.promoter, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)
     EvaluationController(evaluator: stores.evaluator, evaluations: stores.evaluations, maxBodyBytes: config.maxRequestBodyBytes).addRoutes(to: router)

@@ -1,0 +1,134 @@
+import Hummingbird
+import NIOCore
+
+/// `GET /openapi.json`: Slipway's own API (`/api/v1`, serving, operations) as an OpenAPI 3.1
+/// document. The MLflow-compatible API is MLflow's and documented by MLflow.
+struct OpenAPIController: Sendable {
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.document)))
+        }
+    }
+
+    static let document = #"""
+    {
+      "openapi": "3.1.0",
+      "info": {"title": "Slipway", "version": "1", "description": "Slipway's own API: promotion, evaluation, events and webhooks, jobs, serving. Errors are MLflow's JSON: {\"error_code\", \"message\"}."},
+      "components": {
+        "schemas": {
+          "Error": {"type": "object", "required": ["error_code", "message"], "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}}},
+          "Policy": {"type": "object", "required": ["metric"], "properties": {
+            "model": {"type": "string"}, "metric": {"type": "string"}, "source": {"enum": ["run", "evaluation"]},
+            "dataset": {"type": "string", "description": "NAME or NAME@VERSION, for evaluation policies"},
+            "direction": {"enum": ["lower", "higher"]}, "min_improvement": {"type": "number", "minimum": 0},
+            "improvement": {"enum": ["relative", "absolute"]}, "lookback_days": {"type": "number", "exclusiveMinimum": 0},
+            "required_tags": {"type": "object", "additionalProperties": {"type": "string"}}, "require_finished_run": {"type": "boolean"},
+            "mode": {"enum": ["auto", "approval"]}}},
+          "Decision": {"type": "object", "properties": {
+            "model": {"type": "string"}, "action": {"enum": ["promote", "await_approval", "stage", "none"]}, "metric": {"type": "string"},
+            "champion": {"type": ["string", "null"]}, "challenger": {"type": ["string", "null"]}, "reasons": {"type": "array", "items": {"type": "string"}},
+            "considered": {"type": "array", "items": {"type": "object"}}}},
+          "Record": {"type": "object", "properties": {
+            "id": {"type": "string"}, "kind": {"enum": ["decision", "approval", "rollback"]}, "actor": {"type": "string"}, "time": {"type": "integer"},
+            "action": {"type": "string"}, "from_version": {"type": ["string", "null"]}, "to_version": {"type": ["string", "null"]},
+            "summary": {"type": "string"}, "details": {"type": "object"}}},
+          "CloudEvent": {"type": "object", "required": ["specversion", "id", "source", "type", "data"], "properties": {
+            "specversion": {"const": "1.0"}, "id": {"type": "string"}, "source": {"type": "string"}, "type": {"type": "string"},
+            "subject": {"type": "string"}, "time": {"type": "string", "format": "date-time"}, "data": {"type": "object"}}},
+          "Webhook": {"type": "object", "required": ["url", "events"], "properties": {
+            "url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string"}},
+            "secret": {"type": "string", "writeOnly": true}, "format": {"enum": ["cloudevents", "slack"]}}},
+          "Job": {"type": "object", "required": ["name", "kind", "model", "schedule"], "properties": {
+            "name": {"type": "string"}, "kind": {"enum": ["promote", "evaluate"]}, "model": {"type": "string"},
+            "schedule": {"type": "string", "description": "5-field cron, UTC"}, "dataset": {"type": "string"}}},
+          "PredictionRequest": {"description": "One row (an object keyed by feature name), or {\"instances\": [...]}, {\"inputs\": ...}, {\"dataframe_split\": {\"columns\", \"data\"}}, {\"dataframe_records\": [...]}", "type": ["object", "array"]},
+          "PredictionResponse": {"type": "object", "properties": {"model": {"type": "string"}, "version": {"type": "string"}, "predictions": {"type": "array"}}}
+        },
+        "responses": {"Error": {"description": "A client error (4xx) or an unavailable model (503)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+        "parameters": {
+          "name": {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}},
+          "version": {"name": "version", "in": "path", "required": true, "schema": {"type": "integer"}},
+          "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+          "max_results": {"name": "max_results", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+          "page_token": {"name": "page_token", "in": "query", "schema": {"type": "string"}}
+        }
+      },
+      "paths": {
+        "/api/v1/policies": {"get": {"summary": "Every promotion policy", "responses": {"200": {"description": "{\"policies\": [Policy]}"}}}},
+        "/api/v1/models/{name}/policy": {
+          "parameters": [{"$ref": "#/components/parameters/name"}],
+          "get": {"summary": "A model's promotion policy", "responses": {"200": {"description": "The policy", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Policy"}}}}, "404": {"$ref": "#/components/responses/Error"}}},
+          "put": {"summary": "Create or replace a model's promotion policy", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Policy"}}}}, "responses": {"200": {"description": "The policy as stored"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
+          "delete": {"summary": "Remove a model's promotion policy", "responses": {"200": {"description": "{}"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/models/{name}/promote": {
+          "parameters": [{"$ref": "#/components/parameters/name"}],
+          "post": {"summary": "Run the model's policy (dry_run: decide only)", "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"dry_run": {"type": "boolean"}, "actor": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "{\"decision\": Decision, \"applied\": bool, \"record\": Record}"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/models/{name}/approve": {
+          "parameters": [{"$ref": "#/components/parameters/name"}],
+          "post": {"summary": "Promote the version an approval-mode policy staged", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["version"], "properties": {"version": {"type": "string"}, "actor": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "{\"record\": Record}"}, "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/models/{name}/rollback": {
+          "parameters": [{"$ref": "#/components/parameters/name"}],
+          "post": {"summary": "Put the previous version back into production", "responses": {"200": {"description": "{\"record\": Record}"}, "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/models/{name}/decisions": {
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],
+          "get": {"summary": "The audit log, newest first", "responses": {"200": {"description": "{\"decisions\": [Record], \"next_page_token\"}"}}}
+        },
+        "/api/v1/datasets": {"get": {"summary": "Every evaluation dataset version", "responses": {"200": {"description": "{\"datasets\": [...]}"}}}},
+        "/api/v1/datasets/{name}": {
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "target", "in": "query", "required": true, "schema": {"type": "string"}}],
+          "put": {"summary": "Store a CSV as the next dataset version (the same bytes return the existing one)", "requestBody": {"required": true, "content": {"text/csv": {}}},
+            "responses": {"201": {"description": "A new version"}, "200": {"description": "Already stored"}, "400": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/models/{name}/versions/{version}/evaluate": {
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/version"}],
+          "post": {"summary": "Score a version on a dataset with the standard metrics", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["dataset"], "properties": {"dataset": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "The evaluation"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/models/{name}/evaluations": {
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "version", "in": "query", "schema": {"type": "integer"}}],
+          "get": {"summary": "A model's evaluations, newest first", "responses": {"200": {"description": "{\"evaluations\": [...]}"}}}
+        },
+        "/api/v1/events": {
+          "get": {"summary": "The event log, newest first", "parameters": [{"name": "type", "in": "query", "schema": {"type": "string"}}, {"name": "subject", "in": "query", "schema": {"type": "string"}, "description": "exact, or a prefix ending in /"}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],
+            "responses": {"200": {"description": "{\"events\": [CloudEvent]}"}}},
+          "post": {"summary": "Record a serving.* event (replicas report to their registry)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CloudEvent"}}}},
+            "responses": {"201": {"description": "The event"}, "400": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/webhooks": {
+          "get": {"summary": "Webhooks for Slipway's events", "responses": {"200": {"description": "{\"webhooks\": [...]}"}}},
+          "post": {"summary": "Register a webhook", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Webhook"}}}},
+            "responses": {"201": {"description": "The webhook (without its secret)"}, "400": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/webhooks/{id}": {"parameters": [{"$ref": "#/components/parameters/id"}], "delete": {"summary": "Remove a webhook", "responses": {"200": {"description": "{}"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/api/v1/deliveries": {
+          "get": {"summary": "Deliveries, newest first", "parameters": [{"name": "status", "in": "query", "schema": {"enum": ["pending", "delivered", "failed"]}}, {"name": "event_id", "in": "query", "schema": {"type": "string"}}, {"name": "webhook_id", "in": "query", "schema": {"type": "string"}}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],
+            "responses": {"200": {"description": "{\"deliveries\": [...]}"}}}
+        },
+        "/api/v1/deliveries/{id}/replay": {"parameters": [{"$ref": "#/components/parameters/id"}], "post": {"summary": "Send a delivery again", "responses": {"200": {"description": "The delivery, pending"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/api/v1/jobs": {
+          "get": {"summary": "Scheduled jobs", "responses": {"200": {"description": "{\"jobs\": [...]}"}}},
+          "post": {"summary": "Add a job", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}}, "responses": {"201": {"description": "The job"}, "400": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/jobs/{name}": {"parameters": [{"$ref": "#/components/parameters/name"}], "delete": {"summary": "Remove a job", "responses": {"200": {"description": "{}"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/api/v1/jobs/{name}/run": {"parameters": [{"$ref": "#/components/parameters/name"}], "post": {"summary": "Run a job now", "responses": {"200": {"description": "The run"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/api/v1/jobs/{name}/runs": {"parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/max_results"}], "get": {"summary": "A job's runs, newest first", "responses": {"200": {"description": "{\"runs\": [...]}"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/api/v1/registry/changes": {"get": {"summary": "Long poll: answers when the registry changes after a sequence number", "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer"}}, {"name": "timeout_ms", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 60000}}], "responses": {"200": {"description": "{\"sequence\": N}"}}}},
+        "/api/v1/models/{name}/versions/{version}/files": {"parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/version"}], "get": {"summary": "A version's files with their SHA-256, checked", "responses": {"200": {"description": "{\"artifact_path\", \"digest\", \"files\": [{\"path\", \"sha256\", \"size\"}]}"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/models": {"get": {"summary": "Every served model", "responses": {"200": {"description": "{\"models\": [...]}"}}}},
+        "/models/{name}": {"parameters": [{"$ref": "#/components/parameters/name"}], "get": {"summary": "A served model: version, alias, run, digest, metrics, last failure", "responses": {"200": {"description": "Status"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/models/{name}/predict": {"parameters": [{"$ref": "#/components/parameters/name"}], "post": {"summary": "Predict with the version behind the alias", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictionRequest"}}}}, "responses": {"200": {"description": "Predictions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictionResponse"}}}}, "400": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}}},
+        "/models/{name}/invocations": {"parameters": [{"$ref": "#/components/parameters/name"}], "post": {"summary": "MLflow's /invocations formats", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictionRequest"}}}}, "responses": {"200": {"description": "Predictions"}, "400": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}}},
+        "/predict": {"post": {"summary": "Predict with the first served model", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PredictionRequest"}}}}, "responses": {"200": {"description": "Predictions"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+        "/health": {"get": {"summary": "The process answers", "responses": {"200": {"description": "OK"}}}},
+        "/ready": {"get": {"summary": "Every served model has a version loaded", "responses": {"200": {"description": "Ready"}, "503": {"description": "Waiting for models"}}}},
+        "/metrics": {"get": {"summary": "Prometheus text format", "responses": {"200": {"description": "Metrics", "content": {"text/plain": {}}}}}}
+      }
+    }
+    """#
+}
