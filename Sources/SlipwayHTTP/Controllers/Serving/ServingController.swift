@@ -70,7 +70,7 @@ struct ServingController: Sendable {
         var response = Response.json(.object([
             ("model", .string(name)), ("version", .string(String(model.version.version))), ("predictions", .array(predictions)),
         ]))
-        response.headers[HTTPField.Name("X-Slipway-Model-Version")!] = String(model.version.version)
+        response.headers[Self.versionHeader] = String(model.version.version)
         model.metrics.record(rows: features.rows, nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
         return response
     }
@@ -99,6 +99,9 @@ struct ServingController: Sendable {
         fields += [("reloads", .number(Double(status.reloads))), ("failed_reloads", .number(Double(status.failedReloads)))]
         return .object(fields)
     }
+
+    /// Names the version that answered; made once, not per request.
+    static let versionHeader = HTTPField.Name("X-Slipway-Model-Version")!
 
     static func notServed(_ name: String) -> SlipwayError {
         .notFound("Model '\(name)' is not served here")
