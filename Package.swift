@@ -66,7 +66,6 @@ let package = Package(
             name: "SlipwayHTTP",
             dependencies: [
                 "SlipwayCore",
-                "SlipwayStore",
                 "SlipwayServing",
                 "SlipwayJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -77,9 +76,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The composition root: configuration, the services built once, the service group, the request context.
+        .target(
+            name: "SlipwayApp",
+            dependencies: [
+                "SlipwayCore",
+                "SlipwayStore",
+                "SlipwayModels",
+                "SlipwayServing",
+                "SlipwayJobs",
+                "SlipwayHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "slipway",
             dependencies: [
+                "SlipwayApp",
                 "SlipwayHTTP",
                 "SlipwayModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,22 +114,40 @@ let package = Package(
             path: "bench/serving/ceiling",
             swiftSettings: swiftSettings
         ),
+        // Helpers every test target shares: the store backends, test clocks, expectations.
+        .target(
+            name: "SlipwayTestSupport",
+            dependencies: ["SlipwayCore", "SlipwayStore", .product(name: "Logging", package: "swift-log"), .product(name: "SQLKit", package: "sql-kit")],
+            path: "Tests/SlipwayTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SlipwayModelsTests", dependencies: ["SlipwayModels"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SlipwayStoreTests",
-            dependencies: ["SlipwayCore", "SlipwayStore"],
+            dependencies: ["SlipwayCore", "SlipwayStore", "SlipwayTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SlipwayServingTests",
+            dependencies: ["SlipwayCore", "SlipwayModels", "SlipwayServing", "SlipwayTestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SlipwayJobsTests",
-            dependencies: ["SlipwayCore", "SlipwayStore", "SlipwayJobs", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SlipwayCore", "SlipwayStore", "SlipwayJobs", "SlipwayTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // In-process tests of the whole server (the app's router on an in-memory store).
         .testTarget(
-            name: "SlipwayHTTPTests",
+            name: "SlipwayAppTests",
             dependencies: [
+                "SlipwayApp",
+                "SlipwayCore",
                 "SlipwayHTTP",
+                "SlipwayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -8,11 +8,15 @@ import Synchronization
 /// Serves the versions behind the configured aliases. When an alias moves it loads the new version
 /// beside the old one, verifies its files, runs a smoke prediction, and only then swaps: requests
 /// already holding the old `ServedModel` finish on it. A version that fails any step is not served;
-/// the old one stays, and the failure is reported in `status`.
+/// the old one stays, the failure is reported in `status`, and the version is tried again after a
+/// capped exponential backoff (`retry`), so a transient failure (a download, a full disk) heals
+/// without the alias having to move.
 public final class ModelHost: Service, Sendable {
     public let targets: [ServingTarget]
     public let source: any ModelSource
     let pollInterval: Duration
+    /// How long a version that failed to load waits before the next try.
+    let retry: Backoff
     let logger: Logger
     let metrics: ServingMetrics
     /// Where swaps and failed loads are recorded, as `serving.swapped` and `serving.load_failed` events.
@@ -24,12 +28,14 @@ public final class ModelHost: Service, Sendable {
     let wakeup = Wakeup()
 
     public init(
-        targets: [ServingTarget], source: any ModelSource, pollInterval: Duration = .milliseconds(500), logger: Logger,
+        targets: [ServingTarget], source: any ModelSource, pollInterval: Duration = .milliseconds(500),
+        retry: Backoff = Backoff(baseMilliseconds: 1000, capMilliseconds: 60_000), logger: Logger,
         metrics: ServingMetrics, events: (any EventSink)? = nil, eventSource: String = "/slipway/serving", now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.targets = targets
         self.source = source
         self.pollInterval = pollInterval
+        self.retry = retry
         self.logger = logger
         self.metrics = metrics
         self.events = events
@@ -92,20 +98,19 @@ public final class ModelHost: Service, Sendable {
         do {
             version = try await source.version(for: target)
         } catch {
-            // Alias gone or registry unreachable: keep serving what we have.
+            // Alias gone or registry unreachable: keep serving what we have, ask again at the next poll.
             let failure = ServingStatus.Failure(version: nil, message: "Cannot resolve \(target): \(Self.describe(error))", at: now())
             state.withLock { $0[target.name]?.failure = failure }
             return
         }
-        if current?.served?.version.version == version.version { return }
-        if let failure = current?.failure, failure.version == version.version { return }  // retried only when the alias moves again
+        if current?.served?.version.version == version.version {
+            if current?.failure != nil { state.withLock { $0[target.name]?.failure = nil } }  // the alias came back to what we serve
+            return
+        }
+        let earlier = current?.failure.flatMap { $0.version == version.version ? $0 : nil }
+        if let retryAt = earlier?.retryAt, now() < retryAt { return }  // failed recently: wait out the backoff
         do {
-            let fetched = try await source.fetch(version)
-            let predictor = try ModelLoader.load(path: fetched.directory)
-            try SmokeTest.run(predictor, directory: fetched.directory)
-            let model = ServedModel(
-                target: target, version: version, predictor: predictor, digest: fetched.digest, loadedAt: now(),
-                metrics: metrics.loaded(target, version: version.version, digest: fetched.digest))
+            let model = try await load(target, version)
             let replaced = state.withLock { states -> ServedModel? in
                 let old = states[target.name]?.served
                 states[target.name]?.served = model
@@ -115,27 +120,54 @@ public final class ModelHost: Service, Sendable {
             }
             replaced?.metrics.retire()
             metrics.reloaded(target, succeeded: true)
-            logger.info("serving.swapped", metadata: ["model": "\(target)", "version": "\(version.version)", "digest": "\(fetched.digest)"])
-            await record("serving.swapped", target, version: version.version, [
-                ("previous_version", replaced.map { .string(String($0.version.version)) } ?? .null), ("digest", .string(fetched.digest)),
+            logger.info("serving.swapped", metadata: ["model": "\(target)", "version": "\(version.version)", "digest": "\(model.digest)"])
+            await record(.servingSwapped, target, version: version.version, [
+                ("previous_version", replaced.map { .string(String($0.version.version)) } ?? .null), ("digest", .string(model.digest)),
+                ("attempts", .int((earlier?.attempts ?? 0) + 1)),
             ])
         } catch {
-            let failure = ServingStatus.Failure(version: version.version, message: Self.describe(error), at: now())
+            let time = now()
+            let attempts = (earlier?.attempts ?? 0) + 1
+            let failure = ServingStatus.Failure(
+                version: version.version, message: Self.describe(error), at: time, attempts: attempts, retryAt: time + retry.delay(afterFailure: attempts))
             state.withLock {
                 $0[target.name]?.failure = failure
                 $0[target.name]?.failedReloads += 1
             }
             metrics.reloaded(target, succeeded: false)
-            logger.error("serving.load_failed", metadata: ["model": "\(target)", "version": "\(version.version)", "error": "\(failure.message)"])
-            let serving = current?.served.map { JSONValue.string(String($0.version.version)) } ?? .null
-            await record("serving.load_failed", target, version: version.version, [("error", .string(failure.message)), ("serving_version", serving)])
+            logger.error("serving.load_failed", metadata: [
+                "model": "\(target)", "version": "\(version.version)", "error": "\(failure.message)", "attempt": "\(attempts)",
+            ])
+            // Announced once per version; the retries show in `status` and the reload metrics.
+            if attempts == 1 {
+                let serving = current?.served.map { JSONValue.string(String($0.version.version)) } ?? .null
+                await record(.servingLoadFailed, target, version: version.version, [("error", .string(failure.message)), ("serving_version", serving)])
+            }
         }
     }
 
+    /// Fetches, verifies, loads and smoke-tests a version; reads its run's metrics once.
+    func load(_ target: ServingTarget, _ version: ModelVersion) async throws -> ServedModel {
+        let fetched = try await source.fetch(version)
+        let predictor = try ModelLoader.load(path: fetched.directory)
+        try SmokeTest.run(predictor, directory: fetched.directory)
+        let runMetrics: [(key: String, value: Double)]
+        do {
+            runMetrics = version.runID.isEmpty ? [] : try await source.runMetrics(version.runID)
+        } catch {
+            // The model is good; its run's metrics are a nicety that must not keep it out of service.
+            logger.warning("serving.run_metrics_unavailable", metadata: ["model": "\(target)", "version": "\(version.version)", "error": "\(Self.describe(error))"])
+            runMetrics = []
+        }
+        return ServedModel(
+            target: target, version: version, predictor: predictor, digest: fetched.digest, loadedAt: now(), runMetrics: runMetrics,
+            metrics: metrics.loaded(target, version: version.version, digest: fetched.digest))
+    }
+
     /// Records an event about `target`'s version; a sink that fails is logged, never fatal to serving.
-    func record(_ type: String, _ target: ServingTarget, version: Int, _ details: [(String, JSONValue)]) async {
+    func record(_ type: EventType, _ target: ServingTarget, version: Int, _ details: [(String, JSONValue)]) async {
         guard let events else { return }
-        let data = JSONValue.object([("model", .string(target.name)), ("alias", .string(target.alias)), ("version", .string(String(version)))] + details)
+        let data = JSONValue.object([("model_name", .string(target.name)), ("alias", .string(target.alias)), ("version", .string(String(version)))] + details)
         let event = Event(type: type, source: eventSource, subject: "models/\(target.name)/versions/\(version)", time: now(), data: data)
         do {
             try await events.record(event)

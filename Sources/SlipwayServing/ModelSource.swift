@@ -22,21 +22,21 @@ public protocol ModelSource: Sendable {
     func fetch(_ version: ModelVersion) async throws -> FetchedModel
     /// Names of registered models as they change, when the source can push them; `nil` to rely on polling.
     func changes() -> AsyncStream<String>?
-    /// The latest value of each metric the version's run logged, for `GET /models/{name}`.
+    /// The latest value of each metric the version's run logged; read once when the version loads (`GET /models/{name}` shows them).
     func runMetrics(_ runID: String) async throws -> [(key: String, value: Double)]
 }
 
 /// The registry and artifact store of this process.
 public struct RegistryModelSource: ModelSource {
     let registry: any RegistryStore
+    let files: any ModelVersionFiles
     let tracking: any TrackingStore
-    let artifacts: any ArtifactRepository
     let registryChanges: RegistryChanges?
 
-    public init(registry: any RegistryStore, tracking: any TrackingStore, artifacts: any ArtifactRepository, changes: RegistryChanges?) {
+    public init(registry: any RegistryStore, files: any ModelVersionFiles, tracking: any TrackingStore, changes: RegistryChanges?) {
         self.registry = registry
+        self.files = files
         self.tracking = tracking
-        self.artifacts = artifacts
         self.registryChanges = changes
     }
 
@@ -45,7 +45,7 @@ public struct RegistryModelSource: ModelSource {
     }
 
     public func fetch(_ version: ModelVersion) async throws -> FetchedModel {
-        let (_, tree) = try await verifiedFiles(version)
+        let tree = try await files.verifiedFiles(version).tree
         return FetchedModel(version: version, directory: tree.directory, digest: "sha256:" + tree.digest)
     }
 
@@ -55,32 +55,5 @@ public struct RegistryModelSource: ModelSource {
 
     public func runMetrics(_ runID: String) async throws -> [(key: String, value: Double)] {
         try await tracking.getRun(id: runID).metrics.map { ($0.key, $0.value) }
-    }
-
-    /// The version's files checked against their recorded digests, and where they live in the
-    /// artifact store (what a replica downloads).
-    public func verifiedFiles(_ version: ModelVersion) async throws -> (root: ArtifactPath, tree: VerifiedArtifactTree) {
-        let uri = try await artifactURI(version)
-        let prefix = "mlflow-artifacts:/"
-        guard uri.hasPrefix(prefix) else {
-            throw SlipwayError(.invalidState, "Version \(version.version) of '\(version.name)' lives at '\(uri)', outside Slipway's artifact store")
-        }
-        let root = try ArtifactPath(String(uri.dropFirst(prefix.count)))
-        return (root, try await artifacts.verifyTree(root))
-    }
-
-    /// The version's artifact root: its logged model's (MLflow 3), else its source (`models:/m-...`,
-    /// `runs:/RUN/path`, or an artifact URI).
-    func artifactURI(_ version: ModelVersion) async throws -> String {
-        if let id = version.modelID, !id.isEmpty { return try await tracking.getLoggedModel(id: id).artifactURI }
-        let source = version.source
-        if source.hasPrefix("models:/") { return try await tracking.getLoggedModel(id: String(source.dropFirst("models:/".count))).artifactURI }
-        if source.hasPrefix("runs:/") {
-            let rest = source.dropFirst("runs:/".count)
-            let parts = rest.split(separator: "/", maxSplits: 1).map(String.init)
-            let run = try await tracking.getRun(id: parts[0])
-            return parts.count > 1 ? run.info.artifactURI + "/" + parts[1] : run.info.artifactURI
-        }
-        return source
     }
 }

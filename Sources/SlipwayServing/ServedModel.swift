@@ -10,15 +10,21 @@ public final class ServedModel: Sendable {
     public let digest: String
     /// Milliseconds since the Unix epoch.
     public let loadedAt: Int64
+    /// The latest value of each metric the version's run logged, read once when it loaded.
+    public let runMetrics: [(key: String, value: Double)]
     /// Where requests served by this version are counted.
     public let metrics: VersionMetrics
 
-    init(target: ServingTarget, version: ModelVersion, predictor: any Predictor, digest: String, loadedAt: Int64, metrics: VersionMetrics) {
+    init(
+        target: ServingTarget, version: ModelVersion, predictor: any Predictor, digest: String, loadedAt: Int64,
+        runMetrics: [(key: String, value: Double)], metrics: VersionMetrics
+    ) {
         self.target = target
         self.version = version
         self.predictor = predictor
         self.digest = digest
         self.loadedAt = loadedAt
+        self.runMetrics = runMetrics
         self.metrics = metrics
     }
 }
@@ -33,9 +39,15 @@ public struct ServingStatus: Sendable {
     public var failedReloads = 0
 
     public struct Failure: Sendable {
+        /// The version that failed to load, or `nil` when the alias could not be resolved.
         public var version: Int?
         public var message: String
         /// Milliseconds since the Unix epoch.
         public var at: Int64
+        /// Failures of this version in a row.
+        public var attempts = 1
+        /// When the version is tried again (milliseconds since the Unix epoch); `nil` when the
+        /// alias could not be resolved (tried again at every poll).
+        public var retryAt: Int64?
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SlipwayCore
-import SlipwayHTTP
+import SlipwayApp
 
 /// `slipway datasets add|list`: evaluation datasets.
 struct Datasets: AsyncParsableCommand {
@@ -16,8 +16,8 @@ struct Datasets: AsyncParsableCommand {
 
         func run() async throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("Cannot read '\(file)'") }
-            try await withStores(store) { stores in
-                let (dataset, created) = try await stores.evaluator.addDataset(name: name, csv: Array(data), target: target)
+            try await withServices(store) { services in
+                let (dataset, created) = try await services.evaluator.addDataset(name: name, csv: Array(data), target: target)
                 print("\(dataset.name)@\(dataset.version) \(created ? "added" : "already stored"): \(dataset.rows) rows, target \(dataset.target), sha256 \(dataset.digest)")
             }
         }
@@ -28,9 +28,9 @@ struct Datasets: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            try await withStores(store) { stores in
+            try await withServices(store) { services in
                 var table = TextTable("DATASET", "VERSION", "ROWS", "TARGET", "SHA256", "ADDED")
-                for d in try await stores.evaluations.listDatasets() {
+                for d in try await services.evaluations.listDatasets() {
                     table.add(d.name, String(d.version), String(d.rows), d.target, String(d.digest.prefix(16)), formatTime(d.createdAt))
                 }
                 print(table.render())
@@ -50,9 +50,9 @@ struct Evaluate: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        try await withStores(store) { stores in
+        try await withServices(store) { services in
             let (name, datasetVersion) = try EvaluationDataset.parseReference(dataset)
-            let evaluation = try await stores.evaluator.evaluate(model: model, version: version, dataset: name, datasetVersion: datasetVersion)
+            let evaluation = try await services.evaluator.evaluate(model: model, version: version, dataset: name, datasetVersion: datasetVersion)
             if json {
                 print(JSONWriter.string(.object([
                     ("model", .string(model)), ("version", .string(String(version))), ("dataset", .string("\(evaluation.dataset)@\(evaluation.datasetVersion)")),

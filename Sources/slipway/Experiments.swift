@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SlipwayCore
+import SlipwayApp
 import SlipwayHTTP
 
 struct Experiments: AsyncParsableCommand {
@@ -12,9 +13,9 @@ struct Experiments: AsyncParsableCommand {
         @Flag(help: "Print JSON (MLflow's shape) instead of a table.") var json = false
 
         func run() async throws {
-            try await withStores(store) { stores in
+            try await withServices(store) { services in
                 let search = try EntitySearch(.experiments, filter: nil, maxResults: 50_000, orderBy: ["experiment_id ASC"])
-                let experiments = try await stores.tracking.searchExperiments(search, viewType: .activeOnly).items
+                let experiments = try await services.tracking.searchExperiments(search, viewType: .activeOnly).items
                 if json {
                     print(JSONWriter.string(.object([("experiments", .array(experiments.map(Wire.experiment)))])))
                     return

@@ -1,6 +1,6 @@
 import ArgumentParser
 import SlipwayCore
-import SlipwayHTTP
+import SlipwayApp
 
 /// `slipway jobs add|list|run|history|remove`: scheduled jobs (the server's scheduler runs them).
 struct Jobs: AsyncParsableCommand {
@@ -21,10 +21,10 @@ struct Jobs: AsyncParsableCommand {
             guard let kind = Job.Kind(rawValue: kind) else { throw ValidationError("--kind must be promote or evaluate") }
             let cron: CronSchedule
             do { cron = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
-            try await withStores(store) { stores in
+            try await withServices(store) { services in
                 let time = WallClock.milliseconds()
                 let job = Job(name: name, kind: kind, model: model, argument: dataset, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)
-                try await stores.jobs.createJob(job)
+                try await services.jobs.createJob(job)
                 print("\(name): \(kind.rawValue) \(model) at '\(cron)', next run \(job.nextRunAt.map(formatTime) ?? "never")")
             }
         }
@@ -35,9 +35,9 @@ struct Jobs: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            try await withStores(store) { stores in
+            try await withServices(store) { services in
                 var table = TextTable("JOB", "KIND", "MODEL", "SCHEDULE", "NEXT RUN (UTC)")
-                for job in try await stores.jobs.listJobs() {
+                for job in try await services.jobs.listJobs() {
                     table.add(job.name, job.kind.rawValue + (job.argument.map { " " + $0 } ?? ""), job.model, job.schedule.description,
                               job.nextRunAt.map(formatTime) ?? "never")
                 }
@@ -52,8 +52,8 @@ struct Jobs: AsyncParsableCommand {
         @Argument(help: "Job name.") var name: String
 
         func run() async throws {
-            try await withStores(store) { stores in
-                let run = try await stores.jobRunner.run(try await stores.jobs.getJob(name: name), trigger: .manual)
+            try await withServices(store) { services in
+                let run = try await services.jobRunner.run(try await services.jobs.getJob(name: name), trigger: .manual)
                 print("\(run.status.rawValue) in \(run.durationMilliseconds ?? 0) ms: \(run.output)")
                 if run.status == .failed { throw ExitCode(1) }
             }
@@ -67,10 +67,10 @@ struct Jobs: AsyncParsableCommand {
         @Option(help: "How many runs.") var limit = 20
 
         func run() async throws {
-            try await withStores(store) { stores in
-                _ = try await stores.jobs.getJob(name: name)
+            try await withServices(store) { services in
+                _ = try await services.jobs.getJob(name: name)
                 var table = TextTable("STARTED (UTC)", "TRIGGER", "STATUS", "MS", "OUTPUT")
-                for run in try await stores.jobs.listRuns(job: name, maxResults: limit) {
+                for run in try await services.jobs.listRuns(job: name, maxResults: limit) {
                     table.add(formatTime(run.startedAt), run.trigger.rawValue, run.status.rawValue, run.durationMilliseconds.map(String.init) ?? "-",
                               String(run.output.prefix(120)))
                 }
@@ -85,8 +85,8 @@ struct Jobs: AsyncParsableCommand {
         @Argument(help: "Job name.") var name: String
 
         func run() async throws {
-            try await withStores(store) { stores in
-                try await stores.jobs.deleteJob(name: name)
+            try await withServices(store) { services in
+                try await services.jobs.deleteJob(name: name)
                 print("job \(name) removed")
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SlipwayCore
+import SlipwayApp
 import SlipwayHTTP
 
 struct Models: AsyncParsableCommand {
@@ -11,9 +12,9 @@ struct Models: AsyncParsableCommand {
         @Flag(help: "Print JSON (MLflow's shape) instead of a table.") var json = false
 
         func run() async throws {
-            try await withStores(store) { stores in
+            try await withServices(store) { services in
                 let search = try EntitySearch(.registeredModels, filter: nil, maxResults: 1000, orderBy: ["name ASC"])
-                let models = try await stores.registry.searchRegisteredModels(search).items
+                let models = try await services.registry.searchRegisteredModels(search).items
                 if json {
                     print(JSONWriter.string(.object([("registered_models", .array(models.map(Wire.registeredModel)))])))
                     return
@@ -36,10 +37,10 @@ struct Models: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of text.") var json = false
 
         func run() async throws {
-            try await withStores(store) { stores in
-                let model = try await stores.registry.getRegisteredModel(name: name)
+            try await withServices(store) { services in
+                let model = try await services.registry.getRegisteredModel(name: name)
                 let search = try EntitySearch(.modelVersions, filter: "name = '\(name.replacingOccurrences(of: "'", with: "''"))'", maxResults: 200_000, orderBy: ["version_number DESC"])
-                let versions = try await stores.registry.searchModelVersions(search).items
+                let versions = try await services.registry.searchModelVersions(search).items
                 if json {
                     print(JSONWriter.string(.object([
                         ("registered_model", Wire.registeredModel(model)),
@@ -69,8 +70,8 @@ struct Models: AsyncParsableCommand {
         @Argument(help: "Version number.") var version: Int
 
         func run() async throws {
-            try await withStores(store) { stores in
-                try await stores.registry.setAlias(name: name, alias: alias, version: version)
+            try await withServices(store) { services in
+                try await services.registry.setAlias(name: name, alias: alias, version: version)
                 print("\(name)@\(alias) -> version \(version)")
             }
         }
@@ -84,9 +85,9 @@ struct Models: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await withStores(store) { stores in
-                _ = try await stores.registry.getRegisteredModel(name: name)
-                let records = try await stores.promotions.listRecords(name: name, maxResults: limit, pageToken: nil).items
+            try await withServices(store) { services in
+                _ = try await services.registry.getRegisteredModel(name: name)
+                let records = try await services.promotions.listRecords(name: name, maxResults: limit, pageToken: nil).items
                 if json {
                     print(JSONWriter.string(.array(records.map { r in
                         .object([("id", .string(r.id)), ("kind", .string(r.kind.rawValue)), ("actor", .string(r.actor)), ("time", .int(r.time)),

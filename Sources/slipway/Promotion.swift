@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SlipwayCore
-import SlipwayHTTP
+import SlipwayApp
 
 /// `slipway policy set|show|list|delete`: a registered model's promotion policy.
 struct Policy: AsyncParsableCommand {
@@ -33,8 +33,8 @@ struct Policy: AsyncParsableCommand {
             } catch {
                 throw ValidationError(error.message)
             }
-            try await withStores(store) { stores in
-                try await stores.promotions.setPolicy(policy)
+            try await withServices(store) { services in
+                try await services.promotions.setPolicy(policy)
                 print(describe(policy))
             }
         }
@@ -74,8 +74,8 @@ struct Policy: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await withStores(store) { stores in
-                guard let policy = try await stores.promotions.getPolicy(name: name) else { throw SlipwayError.notFound("No promotion policy for model '\(name)'") }
+            try await withServices(store) { services in
+                guard let policy = try await services.promotions.getPolicy(name: name) else { throw SlipwayError.notFound("No promotion policy for model '\(name)'") }
                 print(json ? JSONWriter.string(policy.json) : describe(policy))
             }
         }
@@ -86,8 +86,8 @@ struct Policy: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            try await withStores(store) { stores in
-                for policy in try await stores.promotions.listPolicies() { print(describe(policy)) }
+            try await withServices(store) { services in
+                for policy in try await services.promotions.listPolicies() { print(describe(policy)) }
             }
         }
     }
@@ -98,8 +98,8 @@ struct Policy: AsyncParsableCommand {
         @Argument(help: "Registered model name.") var name: String
 
         func run() async throws {
-            try await withStores(store) { stores in
-                try await stores.promotions.deletePolicy(name: name)
+            try await withServices(store) { services in
+                try await services.promotions.deletePolicy(name: name)
                 print("policy of \(name) deleted")
             }
         }
@@ -133,13 +133,13 @@ struct Promote: AsyncParsableCommand {
     @Flag(help: "Print the decision as JSON.") var json = false
 
     func run() async throws {
-        try await withStores(store) { stores in
-            let decision = dryRun ? try await stores.promoter.decide(name) : try await stores.promoter.promote(name, actor: cliActor()).0
+        try await withServices(store) { services in
+            let decision = dryRun ? try await services.promoter.decide(name) : try await services.promoter.promote(name, actor: cliActor()).0
             if json {
                 print(JSONWriter.string(.object([("decision", decision.json), ("applied", .bool(!dryRun))])))
                 return
             }
-            if let policy = try await stores.promotions.getPolicy(name: name) { print("Policy  " + describe(policy)) }
+            if let policy = try await services.promotions.getPolicy(name: name) { print("Policy  " + describe(policy)) }
             var table = TextTable("VERSION", decision.metric.uppercased(), "CANDIDATE", "NOTE")
             for row in decision.considered {
                 table.add("v\(row.version)", row.value.map { String(format: "%.6g", $0) } ?? "-", row.eligible ? "yes" : "no", row.note)
@@ -160,8 +160,8 @@ struct Approve: AsyncParsableCommand {
     @Argument(help: "The staged version.") var version: Int
 
     func run() async throws {
-        try await withStores(store) { stores in
-            print(try await stores.promoter.approve(name, version: version, actor: cliActor()).summary)
+        try await withServices(store) { services in
+            print(try await services.promoter.approve(name, version: version, actor: cliActor()).summary)
         }
     }
 }
@@ -173,8 +173,8 @@ struct Rollback: AsyncParsableCommand {
     @Argument(help: "Registered model name.") var name: String
 
     func run() async throws {
-        try await withStores(store) { stores in
-            print(try await stores.promoter.rollback(name, actor: cliActor()).summary)
+        try await withServices(store) { services in
+            print(try await services.promoter.rollback(name, actor: cliActor()).summary)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SlipwayCore
+import SlipwayApp
 import SlipwayHTTP
 
 struct Runs: AsyncParsableCommand {
@@ -15,16 +16,16 @@ struct Runs: AsyncParsableCommand {
         @Flag(help: "Print JSON (MLflow's shape) instead of a table.") var json = false
 
         func run() async throws {
-            try await withStores(store) { stores in
-                let found = try await stores.tracking.getExperiment(name: experiment)
+            try await withServices(store) { services in
+                let found = try await services.tracking.getExperiment(name: experiment)
                 let experimentRecord: Experiment
                 if let found {
                     experimentRecord = found
                 } else {
-                    experimentRecord = try await stores.tracking.getExperiment(id: experiment)
+                    experimentRecord = try await services.tracking.getExperiment(id: experiment)
                 }
                 let search = try RunSearch(experimentIDs: [experimentRecord.id], filter: filter, maxResults: limit, orderBy: orderBy)
-                let runs = try await stores.tracking.searchRuns(search).items
+                let runs = try await services.tracking.searchRuns(search).items
                 if json {
                     print(JSONWriter.string(.object([("runs", .array(runs.map { Wire.run($0) }))])))
                     return

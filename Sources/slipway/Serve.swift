@@ -1,7 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import SlipwayCore
-import SlipwayHTTP
+import SlipwayApp
 
 /// `slipway serve`: a serving-only replica that follows a remote registry.
 struct Serve: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Hummingbird
-import SlipwayHTTP
+import SlipwayApp
 
 /// `slipway server`: the tracking server, registry and artifact proxy in one process.
 struct Server: AsyncParsableCommand {
@@ -45,6 +45,6 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        try await withStores(store) { _ in print("database is up to date") }
+        try await withServices(store) { _ in print("database is up to date") }
     }
 }

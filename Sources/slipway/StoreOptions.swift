@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SlipwayCore
-import SlipwayHTTP
+import SlipwayApp
 
 /// Where the data is: shared by every command that opens the store.
 struct StoreOptions: ParsableArguments {
@@ -35,25 +35,25 @@ func commandLogger(default level: Logger.Level = .warning) -> Logger {
     return logger
 }
 
-/// Opens the stores, runs `body`, closes them; a ``SlipwayError`` becomes a message and exit 1.
-func withStores<T>(_ options: StoreOptions, _ body: (Stores) async throws -> T) async throws -> T {
-    let stores: Stores
+/// Opens the store and its services, runs `body`, closes them; a ``SlipwayError`` becomes a message and exit 1.
+func withServices<T>(_ options: StoreOptions, _ body: (AppServices) async throws -> T) async throws -> T {
+    let services: AppServices
     do {
-        stores = try await Stores.open(options.configuration(), logger: commandLogger())
+        services = try await AppServices.open(options.configuration(), logger: commandLogger())
     } catch {
         printError("cannot open the store: \(error)")
         throw ExitCode(2)
     }
     do {
-        let result = try await body(stores)
-        try? await stores.database.close()
+        let result = try await body(services)
+        try? await services.close()
         return result
     } catch let error as SlipwayError {
-        try? await stores.database.close()
+        try? await services.close()
         printError(error.message)
         throw ExitCode(1)
     } catch {
-        try? await stores.database.close()
+        try? await services.close()
         throw error
     }
 }

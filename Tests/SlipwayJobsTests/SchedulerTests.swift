@@ -2,16 +2,8 @@ import Logging
 import SlipwayCore
 import SlipwayJobs
 import SlipwayStore
-import Synchronization
+import SlipwayTestSupport
 import Testing
-
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    let value: Mutex<Int64>
-    init(_ start: Int64) { value = Mutex(start) }
-    func now() -> Int64 { value.withLock { $0 } }
-    func set(_ time: Int64) { value.withLock { $0 = time } }
-}
 
 @Suite("Scheduler (SQLite in memory, a test clock)")
 struct SchedulerTests {
@@ -25,7 +17,7 @@ struct SchedulerTests {
         let clock = TestClock(WallClock.milliseconds(rfc3339: "2026-11-24T10:07:30Z")!)
         let evaluator = Evaluator(
             evaluations: SQLEvaluationStore(database: database, events: events), registry: registry, tracking: tracking,
-            artifacts: try FileArtifactRepository(root: "/tmp/slipway-scheduler-test", database: database), modelFiles: { _ in "/nonexistent" })
+            artifacts: try FileArtifactRepository(root: "/tmp/slipway-scheduler-test", database: database), modelFiles: NoModelFiles())
         let promoter = Promoter(registry: registry, tracking: tracking, promotions: SQLPromotionStore(database: database, registry: registry, events: events), evaluator: evaluator, now: clock.now)
         let runner = JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, now: clock.now)
         let schedulers = (0..<2).map { _ in Scheduler(jobs: jobs, runner: runner, logger: Logger(label: "test"), now: clock.now) }
@@ -79,13 +71,10 @@ struct SchedulerTests {
     }
 }
 
-func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected \(code.rawValue), got no error", sourceLocation: sourceLocation)
-    } catch let error as SlipwayError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-    } catch {
-        Issue.record("expected \(code.rawValue), got \(error)", sourceLocation: sourceLocation)
+
+/// Model files for a scheduler that never loads a model.
+struct NoModelFiles: ModelVersionFiles {
+    func verifiedFiles(_ version: ModelVersion) async throws -> VerifiedModelFiles {
+        throw SlipwayError.notFound("No model files in this test")
     }
 }

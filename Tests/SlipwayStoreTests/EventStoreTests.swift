@@ -1,5 +1,6 @@
 import SlipwayCore
 import SlipwayStore
+import SlipwayTestSupport
 import Testing
 
 @Suite("Event log (SQLite and PostgreSQL)")
@@ -10,15 +11,15 @@ struct EventStoreTests {
             let events = SQLEventStore(database: db)
             for i in 0..<5 {
                 try await events.record(Event(
-                    id: "e\(i)", type: i % 2 == 0 ? "serving.swapped" : "serving.load_failed", source: "/test",
+                    id: "e\(i)", type: i % 2 == 0 ? "ml.serving.swapped.v1" : "ml.serving.load_failed.v1", source: "/test",
                     subject: "models/\(i < 3 ? "churn" : "churner")/versions/\(i)", time: 1_000 + Int64(i), data: #"{"i":\#(i)}"#))
             }
-            try await events.record(Event(id: "e0", type: "serving.swapped", source: "/test", subject: "x", time: 9, data: "{}"))  // kept once
+            try await events.record(Event(id: "e0", type: "ml.serving.swapped.v1", source: "/test", subject: "x", time: 9, data: "{}"))  // kept once
 
             let all = try await events.listEvents(type: nil, subject: nil, maxResults: 10, pageToken: nil)
             #expect(all.items.map(\.id) == ["e4", "e3", "e2", "e1", "e0"] && all.nextPageToken == nil)
             #expect(all.items.last?.subject == "models/churn/versions/0")
-            let failed = try await events.listEvents(type: "serving.load_failed", subject: nil, maxResults: 10, pageToken: nil)
+            let failed = try await events.listEvents(type: "ml.serving.load_failed.v1", subject: nil, maxResults: 10, pageToken: nil)
             #expect(failed.items.map(\.id) == ["e3", "e1"])
             let churn = try await events.listEvents(type: nil, subject: "models/churn/", maxResults: 10, pageToken: nil)
             #expect(churn.items.map(\.id) == ["e2", "e1", "e0"])

@@ -1,5 +1,6 @@
 import SlipwayCore
 import SlipwayStore
+import SlipwayTestSupport
 import Testing
 
 @Suite("Promotion store (SQLite and PostgreSQL)")
@@ -24,7 +25,7 @@ struct PromotionStoreTests {
             #expect(try await store.listPolicies() == [policy])
             await expectError(.resourceDoesNotExist) { try await store.setPolicy(PromotionPolicy(modelName: "nope", metric: "x")) }
 
-            let event = Event(type: "model.promoted", source: "/t", subject: "models/m/versions/1", time: 10, data: .object([]))
+            let event = Event(type: .modelPromoted, source: "/t", subject: "models/m/versions/1", time: 10, data: .object([]))
             try await store.apply(PromotionChange(
                 model: "m", expectedProduction: nil, aliases: [("production", 1)], stages: [(1, .production)], record: record("a"), events: [event]))
             #expect(try await registry.getModelVersion(name: "m", alias: "production").version == 1)
@@ -38,7 +39,7 @@ struct PromotionStoreTests {
             await expectError(.resourceDoesNotExist) {
                 try await store.apply(PromotionChange(
                     model: "m", expectedProduction: 1, aliases: [("production", 2), ("previous", 9)], stages: [(2, .production)], record: record("c"),
-                    events: [Event(type: "model.promoted", source: "/t", subject: "x", time: 11, data: .object([]))]))
+                    events: [Event(type: .modelPromoted, source: "/t", subject: "x", time: 11, data: .object([]))]))
             }
             #expect(try await registry.getModelVersion(name: "m", alias: "production").version == 1)
             #expect(try await registry.getModelVersion(name: "m", version: 2).currentStage == .none)

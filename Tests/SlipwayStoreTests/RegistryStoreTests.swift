@@ -1,5 +1,6 @@
 import SlipwayCore
 import SlipwayStore
+import SlipwayTestSupport
 import Testing
 
 @Suite("Registry store (SQLite and PostgreSQL)")

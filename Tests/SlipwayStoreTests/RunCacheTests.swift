@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SlipwayCore
 import SlipwayStore
+import SlipwayTestSupport
 import Testing
 
 @Suite("In-memory run search agrees with SQL")

@@ -1,5 +1,6 @@
 import SlipwayCore
 import SlipwayStore
+import SlipwayTestSupport
 import Testing
 
 @Suite("Tracking store (SQLite and PostgreSQL)")

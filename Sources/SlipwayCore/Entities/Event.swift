@@ -1,4 +1,4 @@
-/// Something that happened, as a CloudEvents 1.0 event: what (`type`, e.g. `serving.load_failed`),
+/// Something that happened, as a CloudEvents 1.0 event: what (`type`, an `EventType` such as `ml.serving.load_failed.v1`),
 /// where (`source`, the process that saw it), to what (`subject`, e.g. `models/churn/versions/3`),
 /// when, and the details (`data`, a JSON object). Events are kept in the store's event log, read at
 /// `/api/v1/events`.
@@ -22,9 +22,12 @@ public struct Event: Sendable, Hashable {
     }
 
     /// A new event with a fresh id that sorts after those made before it.
-    public init(type: String, source: String, subject: String, time: Int64, data: JSONValue) {
-        self.init(id: IDGenerator.timeOrdered(time), type: type, source: source, subject: subject, time: time, data: JSONWriter.string(data))
+    public init(type: EventType, source: String, subject: String, time: Int64, data: JSONValue) {
+        self.init(id: IDGenerator.timeOrdered(time), type: type.rawValue, source: source, subject: subject, time: time, data: JSONWriter.string(data))
     }
+
+    /// The type as Slipway knows it, or `nil` for one it does not.
+    public var knownType: EventType? { EventType(rawValue: type) }
 
     /// The event in CloudEvents 1.0's JSON format.
     public var cloudEvent: JSONValue {

@@ -4,7 +4,7 @@ import NIOCore
 /// `GET /openapi.json`: Slipway's own API (`/api/v1`, serving, operations) as an OpenAPI 3.1
 /// document. The MLflow-compatible API is MLflow's and documented by MLflow.
 struct OpenAPIController: Sendable {
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.document)))
         }

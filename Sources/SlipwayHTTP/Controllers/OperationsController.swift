@@ -6,7 +6,7 @@ import NIOCore
 struct OperationsController: Sendable {
     let metrics: PrometheusFactory
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("health") { _, _ in "OK" }
         router.get("metrics") { _, _ in
             Response(

@@ -5,7 +5,7 @@ import SlipwayCore
 struct ServerInfoController: Sendable {
     static let mlflowVersion = "3.17.2"
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("version") { _, _ in Self.mlflowVersion }
         router.get("api/3.0/mlflow/server-info") { _, _ -> Response in
             .json(.object([

@@ -23,7 +23,7 @@ public struct PrometheusFactory: MetricsFactory {
     }
 
     /// A factory that knows the help text of every family a Slipway server makes.
-    static func forServer() -> PrometheusFactory {
+    public static func forServer() -> PrometheusFactory {
         PrometheusFactory(help: ServingMetrics.help.merging(HTTPMetricsMiddleware<BasicRequestContext>.help) { first, _ in first })
     }
 

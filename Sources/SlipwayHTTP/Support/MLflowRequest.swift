@@ -18,6 +18,8 @@ struct MLflowRequest {
     }
 
     let fields: Fields
+    /// Who sent it (the request context's actor), for the audit log.
+    var actor = "api"
 
     init(fields: [String: JSONValue]) {
         self.fields = Fields(members: Array(fields))

@@ -7,8 +7,8 @@ typealias MLflowHandler = @Sendable (MLflowRequest) async throws -> JSONValue
 
 /// Where controllers register MLflow endpoints: the route collection (mounted under both
 /// `/api/2.0/...` and `/ajax-api/2.0/...`), the JSON body limit, and the table of known routes.
-struct MLflowRoutes {
-    let collection: RouteCollection<BasicRequestContext>
+struct MLflowRoutes<Context: SlipwayRequestContext> {
+    let collection: RouteCollection<Context>
     let limit: Int
     let table: RouteTable
 
@@ -16,8 +16,9 @@ struct MLflowRoutes {
     func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping MLflowHandler) {
         table.record(method, path)
         let limit = self.limit
-        collection.on(RouterPath(path), method: method) { request, _ -> Response in
-            let fields = try await MLflowRequest.read(request, limit: limit)
+        collection.on(RouterPath(path), method: method) { request, context -> Response in
+            var fields = try await MLflowRequest.read(request, limit: limit)
+            fields.actor = context.actor
             return .json(try await handler(fields))
         }
     }

@@ -12,13 +12,13 @@ public struct Evaluator: Sendable {
     let registry: any RegistryStore
     let tracking: any TrackingStore
     let artifacts: any ArtifactRepository
-    /// A model version's files, verified against their recorded digests: their directory.
-    let modelFiles: @Sendable (ModelVersion) async throws -> String
+    /// A model version's files, verified against their recorded digests (as serving reads them).
+    let modelFiles: any ModelVersionFiles
     let now: @Sendable () -> Int64
 
     public init(
         evaluations: any EvaluationStore, registry: any RegistryStore, tracking: any TrackingStore, artifacts: any ArtifactRepository,
-        modelFiles: @escaping @Sendable (ModelVersion) async throws -> String, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+        modelFiles: any ModelVersionFiles, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.evaluations = evaluations
         self.registry = registry
@@ -54,7 +54,7 @@ public struct Evaluator: Sendable {
         let data = try await evaluations.getDataset(name: dataset, version: datasetVersion)
         let csv = try await datasetBytes(data)
         let version = try await registry.getModelVersion(name: name, version: number)
-        let predictor = try ModelLoader.load(path: try await modelFiles(version))
+        let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
         let (features, target) = try CSVTable(text: String(decoding: csv, as: UTF8.self), source: dataset).splitting(target: data.target)
         let outputs = try predictor.predict(try features.features(for: predictor), threads: 2)
         let (task, metrics) = try Self.score(kind: predictor.outputKind, classes: predictor.outputsPerRow, target: target, outputs: outputs)
@@ -63,9 +63,9 @@ public struct Evaluator: Sendable {
             id: IDGenerator.timeOrdered(time), model: name, version: number, dataset: data.name, datasetVersion: data.version, datasetDigest: data.digest,
             task: task, metrics: metrics, rows: target.count, createdAt: time)
         let event = Event(
-            type: "evaluation.completed", source: "/slipway/evaluation", subject: "models/\(name)/versions/\(number)", time: time,
+            type: .evaluationCompleted, source: "/slipway/evaluation", subject: "models/\(name)/versions/\(number)", time: time,
             data: .object([
-                ("model", .string(name)), ("version", .string(String(number))), ("dataset", .string(data.name)),
+                ("model_name", .string(name)), ("version", .string(String(number))), ("run_id", .string(version.runID)), ("dataset", .string(data.name)),
                 ("dataset_version", .string(String(data.version))), ("dataset_digest", .string(data.digest)), ("task", .string(task.rawValue)),
                 ("rows", .int(target.count)), ("metrics", .object(metrics.map { ($0.0, .number($0.1)) })),
             ]))

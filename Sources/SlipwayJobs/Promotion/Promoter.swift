@@ -58,7 +58,7 @@ public struct Promoter: Sendable {
             if !(current.aliases.contains("staging") && current.currentStage == .staging) {
                 change.aliases = [("staging", version)]
                 change.stages = [(version, .staging)]
-                change.events = [event("model.staged", name, version: version, time: time, [
+                change.events = [event(.modelStaged, name, version: version, time: time, [
                     ("awaiting_approval", .bool(decision.action == .awaitApproval)), ("production_version", Self.json(decision.champion)),
                     ("record_id", .string(record.id)), ("actor", .string(actor)),
                 ] + facts)]
@@ -109,11 +109,11 @@ public struct Promoter: Sendable {
         var change = PromotionChange(model: name, expectedProduction: production, record: record)
         change.aliases = [("production", previous.version), ("previous", production)]
         change.stages = [(previous.version, .production)] + (production.map { [($0, ModelStage.archived)] } ?? [])
-        change.events = [event("model.rolled_back", name, version: previous.version, time: time, [
+        change.events = [event(.modelRolledBack, name, version: previous.version, time: time, [
             ("rolled_back_version", Self.json(production)), ("record_id", .string(record.id)), ("actor", .string(actor)),
         ])]
         if let production {
-            change.events.append(event("model.archived", name, version: production, time: time, [("replaced_by", .string(String(previous.version)))]))
+            change.events.append(event(.modelArchived, name, version: production, time: time, [("replaced_by", .string(String(previous.version)))]))
         }
         try await promotions.apply(change)
         return record
@@ -132,11 +132,11 @@ public struct Promoter: Sendable {
             change.stages.append((champion, .archived))
         }
         let name = change.model
-        change.events = [event("model.promoted", name, version: version, time: time, [
+        change.events = [event(.modelPromoted, name, version: version, time: time, [
             ("previous_version", Self.json(champion)), ("record_id", .string(change.record.id)), ("actor", .string(actor)),
         ] + facts)]
         if let champion {
-            change.events.append(event("model.archived", name, version: champion, time: time, [("replaced_by", .string(String(version)))]))
+            change.events.append(event(.modelArchived, name, version: champion, time: time, [("replaced_by", .string(String(version)))]))
         }
     }
 
@@ -203,10 +203,10 @@ public struct Promoter: Sendable {
         return (candidates, champion, basis)
     }
 
-    func event(_ type: String, _ name: String, version: Int, time: Int64, _ details: [(String, JSONValue)]) -> Event {
+    func event(_ type: EventType, _ name: String, version: Int, time: Int64, _ details: [(String, JSONValue)]) -> Event {
         Event(
             type: type, source: Self.eventSource, subject: "models/\(name)/versions/\(version)", time: time,
-            data: .object([("model", .string(name)), ("version", .string(String(version)))] + details))
+            data: .object([("model_name", .string(name)), ("version", .string(String(version)))] + details))
     }
 
     /// A version number as MLflow writes it (a string), or null.

@@ -8,14 +8,13 @@ public import SlipwayCore
 
 /// Sends queued deliveries until shutdown: every `pollInterval` it claims the due ones, POSTs each
 /// to its webhook, and records the outcome. A 2xx is delivered; anything else is retried with
-/// exponential backoff (`retryBase` doubling up to `retryCap`) until `maxAttempts`, then marked
+/// exponential backoff (`Backoff`: the base doubling up to the cap) until `maxAttempts`, then marked
 /// failed (replayable). Rows live in the database, so a restart loses nothing: at least once.
 public struct WebhookDeliverer: Service {
     let store: any DeliveryStore
     let logger: Logger
     let pollInterval: Duration
-    let retryBase: Int64
-    let retryCap: Int64
+    let backoff: Backoff
     let maxAttempts: Int
     let timeout: TimeInterval
     let now: @Sendable () -> Int64
@@ -29,8 +28,7 @@ public struct WebhookDeliverer: Service {
         self.store = store
         self.logger = logger
         self.pollInterval = pollInterval
-        self.retryBase = retryBaseMilliseconds
-        self.retryCap = retryCapMilliseconds
+        self.backoff = Backoff(baseMilliseconds: retryBaseMilliseconds, capMilliseconds: retryCapMilliseconds)
         self.maxAttempts = maxAttempts
         self.timeout = timeoutSeconds
         self.now = now
@@ -85,7 +83,7 @@ public struct WebhookDeliverer: Service {
         }
         let delivered = failure == nil
         let attempts = item.delivery.attempts + 1
-        let retryAt: Int64? = delivered || attempts >= maxAttempts ? nil : time + backoff(afterAttempt: attempts)
+        let retryAt: Int64? = delivered || attempts >= maxAttempts ? nil : time + backoff.delay(afterFailure: attempts)
         do {
             try await store.recordAttempt(id: item.delivery.id, at: time, statusCode: statusCode, error: failure, delivered: delivered, retryAt: retryAt)
         } catch {
@@ -99,11 +97,5 @@ public struct WebhookDeliverer: Service {
         } else {
             logger.warning("webhooks.attempt_failed", metadata: metadata.merging(["error": "\(failure ?? "")", "retry": "\(retryAt != nil)"]) { a, _ in a })
         }
-    }
-
-    /// Milliseconds to wait after the n-th failed attempt: base, 2·base, 4·base ... up to the cap.
-    func backoff(afterAttempt n: Int) -> Int64 {
-        let doubled = retryBase << min(n - 1, 30)
-        return min(max(doubled, retryBase), retryCap)
     }
 }

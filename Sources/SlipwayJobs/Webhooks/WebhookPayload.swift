@@ -41,26 +41,26 @@ public struct WebhookPayload: Sendable {
     /// One line a person reads in a chat channel.
     static func text(_ event: Event) -> String {
         let data = (try? JSONParser.parse(event.data)) ?? .object([])
-        let model = data["model"]?.stringValue ?? "?"
+        let model = data["model_name"]?.stringValue ?? "?"
         let version = data["version"]?.stringValue.map { "v\($0)" } ?? ""
         func number(_ key: String) -> String? {
             guard case .number(let x)? = data[key] else { return nil }
             return String(format: "%.6g", x)
         }
-        switch event.type {
-        case "model.promoted":
+        switch event.knownType {
+        case .modelPromoted?:
             let metric = data["metric"]?.stringValue
             let values = metric.flatMap { m in number("value").map { v in " (\(m) \(v)" + (number("champion_value").map { " vs \($0)" } ?? "") + ")" } } ?? ""
             let previous = data["previous_version"]?.stringValue.map { ", replacing v\($0)" } ?? ""
             return ":rocket: \(model) \(version) promoted to production\(values)\(previous)."
-        case "model.staged":
+        case .modelStaged?:
             return data["awaiting_approval"] == .bool(true)
                 ? ":hourglass: \(model) \(version) is staged and waits for approval: `slipway approve \(model) \(data["version"]?.stringValue ?? "")`."
                 : ":package: \(model) \(version) staged: not better than production by enough."
-        case "model.archived": return ":file_cabinet: \(model) \(version) archived."
-        case "model.rolled_back":
+        case .modelArchived?: return ":file_cabinet: \(model) \(version) archived."
+        case .modelRolledBack?:
             return ":rewind: \(model) rolled back to \(version)" + (data["rolled_back_version"]?.stringValue.map { " (from v\($0))" } ?? "") + "."
-        case "serving.load_failed":
+        case .servingLoadFailed?:
             return ":warning: \(model) \(version) failed to load for serving: \(data["error"]?.stringValue ?? "unknown error")"
         default:
             return "\(event.type): \(event.subject)"

@@ -13,7 +13,7 @@ struct EvaluationController: Sendable {
     let evaluations: any EvaluationStore
     let maxBodyBytes: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.put("api/v1/datasets/:name") { request, context -> Response in
             let query = MLflowRequest.queryFields(request.uri.query ?? "")
             guard let target = query["target"]?.stringValue, !target.isEmpty else {

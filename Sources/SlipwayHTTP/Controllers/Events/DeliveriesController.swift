@@ -9,7 +9,7 @@ struct DeliveriesController: Sendable {
     let deliveries: any DeliveryStore
     let maxBodyBytes: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.post("api/v1/webhooks") { request, _ -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             guard let url = body["url"]?.stringValue else { throw SlipwayError.invalidParameter("'url' is required") }

@@ -3,12 +3,12 @@ import SlipwayCore
 
 /// The event log as CloudEvents 1.0 JSON:
 /// - `GET /api/v1/events?type=&subject=&max_results=&page_token=`, newest first;
-/// - `POST /api/v1/events`: how `slipway serve` replicas report what they saw (`serving.*` types only).
+/// - `POST /api/v1/events`: how `slipway serve` replicas report what they saw (`ml.serving.*` types only).
 struct EventsController: Sendable {
     let events: any EventStore
     let maxBodyBytes: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("api/v1/events") { request, _ -> Response in
             let query = MLflowRequest.queryFields(request.uri.query ?? "")
             let maxResults = try RegistryFeedController.integer(query, "max_results", default: 100, range: 1...1000)
@@ -21,8 +21,9 @@ struct EventsController: Sendable {
         }
         router.post("api/v1/events") { request, _ -> Response in
             let event = try Self.parse(try await MLflowRequest.jsonBody(request, limit: maxBodyBytes))
-            guard event.type.hasPrefix("serving.") else {
-                throw SlipwayError.invalidParameter("Only serving.* events may be posted; '\(event.type)' is the server's own to write")
+            guard event.knownType?.isServing == true else {
+                let serving = EventType.allCases.filter(\.isServing).map(\.rawValue).joined(separator: ", ")
+                throw SlipwayError.invalidParameter("Only serving events (\(serving)) may be posted; '\(event.type)' is the server's own to write")
             }
             try await events.record(event)
             return .json(event.cloudEvent, status: .created)

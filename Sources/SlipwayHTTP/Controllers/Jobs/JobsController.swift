@@ -11,7 +11,7 @@ struct JobsController: Sendable {
     let runner: JobRunner
     let maxBodyBytes: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.post("api/v1/jobs") { request, _ -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             func text(_ key: String) throws(SlipwayError) -> String {

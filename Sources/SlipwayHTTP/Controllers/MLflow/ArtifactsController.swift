@@ -5,13 +5,13 @@ import SlipwayCore
 
 /// The proxied artifact routes (`/api/2.0/mlflow-artifacts/artifacts/...`): upload, download,
 /// list, delete; plus the tracking-side `artifacts/list` for a run.
-struct ArtifactsController<Store: TrackingStore, Artifacts: ArtifactRepository>: Sendable {
-    let store: Store
-    let artifacts: Artifacts
+struct ArtifactsController: Sendable {
+    let store: any TrackingStore
+    let artifacts: any ArtifactRepository
     let maxArtifactBytes: Int64
 
     /// Routes under `.../mlflow-artifacts`.
-    func addProxyRoutes(to routes: RouteCollection<BasicRequestContext>) {
+    func addProxyRoutes<Context: SlipwayRequestContext>(to routes: RouteCollection<Context>) {
         routes.get("artifacts") { request, _ -> Response in
             let query = MLflowRequest.queryFields(request.uri.query ?? "")
             let path = try ArtifactPath(query["path"]?.stringValue ?? "")
@@ -58,7 +58,7 @@ struct ArtifactsController<Store: TrackingStore, Artifacts: ArtifactRepository>:
     }
 
     /// `GET /api/2.0/mlflow/artifacts/list?run_id=&path=`: a run's artifacts, paths relative to its root.
-    func addTrackingRoutes(to routes: MLflowRoutes) {
+    func addTrackingRoutes<Context>(to routes: MLflowRoutes<Context>) {
         routes.add(.get, "artifacts/list") { r in
             let run = try await store.getRun(id: try r.runID())
             let relative = try r.string("path") ?? ""

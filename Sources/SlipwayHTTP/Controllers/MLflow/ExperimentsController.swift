@@ -2,10 +2,10 @@ import Hummingbird
 import SlipwayCore
 
 /// `experiments/*`: create, get, get-by-name, search, update, delete, restore, tags.
-struct ExperimentsController<Store: TrackingStore>: Sendable {
-    let store: Store
+struct ExperimentsController: Sendable {
+    let store: any TrackingStore
 
-    func addRoutes(to routes: MLflowRoutes) {
+    func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         routes.add(.post, "experiments/create") { r in
             let id = try await store.createExperiment(
                 name: try r.requiredString("name"), artifactLocation: try r.string("artifact_location"), tags: try r.keyValues("tags"))

@@ -2,10 +2,10 @@ import Hummingbird
 import SlipwayCore
 
 /// `logged-models/*` (MLflow 3): create, get, finalize, tags, search.
-struct LoggedModelsController<Store: TrackingStore>: Sendable {
-    let store: Store
+struct LoggedModelsController: Sendable {
+    let store: any TrackingStore
 
-    func addRoutes(to routes: MLflowRoutes) {
+    func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         let limit = routes.limit
         routes.add(.post, "logged-models") { r in
             let model = try await store.createLoggedModel(CreateLoggedModelRequest(

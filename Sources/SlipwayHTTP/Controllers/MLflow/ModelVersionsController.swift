@@ -3,11 +3,11 @@ import SlipwayCore
 
 /// `model-versions/*`: create (linking MLflow 3 logged models), get, update, delete, stages,
 /// tags, search, download URI.
-struct ModelVersionsController<Store: TrackingStore, Registry: RegistryStore>: Sendable {
-    let store: Store
-    let registry: Registry
+struct ModelVersionsController: Sendable {
+    let store: any TrackingStore
+    let registry: any RegistryStore
 
-    func addRoutes(to routes: MLflowRoutes) {
+    func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         routes.add(.post, "model-versions/create") { r in
             .object([("model_version", Wire.modelVersion(try await create(r)))])
         }

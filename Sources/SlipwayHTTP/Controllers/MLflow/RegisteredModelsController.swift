@@ -2,10 +2,10 @@ import Hummingbird
 import SlipwayCore
 
 /// `registered-models/*`: create, get, update, rename, delete, search, latest versions, tags, aliases.
-struct RegisteredModelsController<Registry: RegistryStore>: Sendable {
-    let registry: Registry
+struct RegisteredModelsController: Sendable {
+    let registry: any RegistryStore
 
-    func addRoutes(to routes: MLflowRoutes) {
+    func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         routes.add(.post, "registered-models/create") { r in
             let model = try await registry.createRegisteredModel(
                 name: try r.requiredString("name"), tags: try r.keyValues("tags"), description: try r.string("description"))

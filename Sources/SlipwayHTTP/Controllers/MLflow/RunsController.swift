@@ -3,11 +3,11 @@ import SlipwayCore
 
 /// `runs/*` and `metrics/get-history`: create, get, update, delete, restore, log (param, metric,
 /// batch, inputs, outputs), tags, search.
-struct RunsController<Store: TrackingStore>: Sendable {
-    let store: Store
+struct RunsController: Sendable {
+    let store: any TrackingStore
     let now: @Sendable () -> Int64
 
-    func addRoutes(to routes: MLflowRoutes) {
+    func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         routes.add(.post, "runs/create") { r in
             let run = try await store.createRun(CreateRunRequest(
                 experimentID: try r.string("experiment_id").flatMap { $0.isEmpty ? nil : $0 } ?? Experiment.defaultID,

@@ -3,10 +3,10 @@ import SlipwayCore
 
 /// `webhooks` and `webhooks/{id}`: MLflow webhook registrations (create, get, list, update, delete).
 /// The secret is stored to sign deliveries and never returned.
-struct WebhooksController<Store: WebhookStore>: Sendable {
-    let store: Store
+struct WebhooksController: Sendable {
+    let store: any WebhookStore
 
-    func addRoutes(to routes: MLflowRoutes) {
+    func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         let limit = routes.limit
         routes.add(.post, "webhooks") { r in
             let webhook = try await store.createWebhook(

@@ -13,7 +13,7 @@ struct PromotionController: Sendable {
     let promoter: Promoter
     let maxBodyBytes: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("api/v1/policies") { _, _ -> Response in
             .json(.object([("policies", .array(try await promotions.listPolicies().map(\.json)))]))
         }

@@ -1,6 +1,5 @@
 import Hummingbird
 import SlipwayCore
-import SlipwayServing
 
 /// What `slipway serve` replicas follow:
 /// - `GET /api/v1/registry/changes?after=N&timeout_ms=T`: a long poll that answers `{"sequence": S}`
@@ -10,12 +9,12 @@ import SlipwayServing
 struct RegistryFeedController: Sendable {
     let changes: RegistryChanges
     let registry: any RegistryStore
-    let source: RegistryModelSource
+    let files: any ModelVersionFiles
 
     /// The longest a long poll is held open.
     static let longestWait = 60_000
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("api/v1/registry/changes") { request, _ -> Response in
             let query = MLflowRequest.queryFields(request.uri.query ?? "")
             let after = try Self.integer(query, "after", default: -1, range: -1...Int.max)
@@ -29,9 +28,10 @@ struct RegistryFeedController: Sendable {
                 throw SlipwayError.invalidParameter("Version must be an integer")
             }
             let version = try await registry.getModelVersion(name: name, version: number)
-            let (root, tree) = try await source.verifiedFiles(version)
+            let verified = try await files.verifiedFiles(version)
+            let tree = verified.tree
             return .json(.object([
-                ("name", .string(name)), ("version", .string(String(number))), ("artifact_path", .string(root.description)),
+                ("name", .string(name)), ("version", .string(String(number))), ("artifact_path", .string(verified.root.description)),
                 ("digest", .string("sha256:" + tree.digest)),
                 ("files", .array(tree.files.map { .object([("path", .string($0.path)), ("sha256", .string($0.sha256)), ("size", .int($0.size))]) })),
             ]))

@@ -14,8 +14,8 @@ struct ServingController: Sendable {
     let maxBodyBytes: Int
     let maxBatchRows: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
+        func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, Context) async throws -> Response) {
             router.on(RouterPath(path), method: method, use: handler)
         }
         on(.post, "models/:name/predict") { request, context in try await predict(request, name: try context.parameters.require("name")) }
@@ -23,14 +23,12 @@ struct ServingController: Sendable {
         on(.post, "predict") { request, _ in try await predict(request, name: try defaultName()) }
         on(.post, "invocations") { request, _ in try await predict(request, name: try defaultName()) }
         on(.get, "models") { _, _ in
-            var models: [JSONValue] = []
-            for status in host.statuses { models.append(await describe(status)) }
-            return .json(.object([("models", .array(models))]))
+            .json(.object([("models", .array(host.statuses.map(Self.describe)))]))
         }
         on(.get, "models/:name") { _, context in
             let name = try context.parameters.require("name")
             guard let status = host.status(name) else { throw Self.notServed(name) }
-            return .json(await describe(status))
+            return .json(Self.describe(status))
         }
         on(.get, "ready") { _, _ in
             let statuses = host.statuses
@@ -75,11 +73,13 @@ struct ServingController: Sendable {
         return response
     }
 
-    func describe(_ status: ServingStatus) async -> JSONValue {
+    /// What `GET /models/{name}` says: the version served, where it came from, and the last failure
+    /// with when it is tried again.
+    static func describe(_ status: ServingStatus) -> JSONValue {
         var fields: [(String, JSONValue)] = [("name", .string(status.target.name)), ("alias", .string(status.target.alias))]
         if let served = status.served {
             let summary = served.predictor.summary
-            let metrics = ((try? await host.source.runMetrics(served.version.runID)) ?? []).map { ($0.key, JSONValue.number($0.value)) }
+            let metrics = served.runMetrics.map { ($0.key, JSONValue.number($0.value)) }
             fields += [
                 ("version", .string(String(served.version.version))), ("run_id", .string(served.version.runID)),
                 ("source", .string(served.version.source)), ("digest", .string(served.digest)),
@@ -93,7 +93,9 @@ struct ServingController: Sendable {
         if let failure = status.failure {
             fields.append(("last_failure", .object([
                 ("version", failure.version.map { .string(String($0)) } ?? .null), ("message", .string(failure.message)),
-                ("at", .number(Double(failure.at))),
+                ("at", .int(failure.at)), ("attempts", .int(failure.attempts)),
+                // A version that failed is tried again at this time; an unresolvable alias at the next poll.
+                ("retry_at", failure.retryAt.map { .int($0) } ?? .null),
             ])))
         }
         fields += [("reloads", .number(Double(status.reloads))), ("failed_reloads", .number(Double(status.failedReloads)))]

@@ -1,4 +1,6 @@
+public import Hummingbird
 public import SlipwayCore
+public import SlipwayHTTP
 public import SlipwayServing
 public import SlipwayStore
 
@@ -62,4 +64,14 @@ public struct AppConfiguration: Sendable {
     }
 
     public var artifactRoot: String { dataDirectory + "/artifacts" }
+
+    /// The request limits the routes enforce.
+    public var limits: RequestLimits {
+        RequestLimits(bodyBytes: maxRequestBodyBytes, artifactBytes: maxArtifactBytes, batchRows: maxBatchRows)
+    }
+
+    /// Where the HTTP server listens.
+    public var serverConfiguration: ApplicationConfiguration {
+        ApplicationConfiguration(address: .hostname(host, port: port), serverName: "slipway")
+    }
 }

@@ -1,26 +1,25 @@
 import Foundation
-import Logging
-import SlipwayCore
-import SlipwayStore
+public import Logging
+public import SlipwayCore
+public import SlipwayStore
 import SQLKit
-import Testing
+public import Testing
 
 /// The backends every store test runs on: SQLite in memory always, PostgreSQL when
 /// `SLIPWAY_TEST_POSTGRES_URL` names a server (scripts/test.sh starts one).
-enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+public enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
     case postgres
 
-    static var available: [TestBackend] {
+    public static var available: [TestBackend] {
         ProcessInfo.processInfo.environment["SLIPWAY_TEST_POSTGRES_URL"].map { $0.isEmpty ? [.sqlite] : [.sqlite, .postgres] } ?? [.sqlite]
     }
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 
     /// Runs `body` on a fresh, migrated database of this backend, dropped afterwards.
-    func withDatabase(_ body: (StoreDatabase) async throws -> Void) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+    public func withDatabase(_ body: (StoreDatabase) async throws -> Void) async throws {
+        let logger = quietLogger()
         switch self {
         case .sqlite:
             let database = try await StoreDatabase.open(.sqliteMemory, logger: logger)
@@ -46,27 +45,8 @@ enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 }
 
-struct PostgresFailure: Error, CustomStringConvertible {
+/// A PostgreSQL failure with its details (PSQLError hides them from `description`).
+public struct PostgresFailure: Error, CustomStringConvertible {
     let details: String
-    var description: String { details }
-}
-
-/// A clock that advances one millisecond per reading, so ordering by time is deterministic.
-final class SteppingClock: Sendable {
-    private let value = Mutex(Int64(1_700_000_000_000))
-    func now() -> Int64 { value.withLock { $0 += 1; return $0 } }
-}
-
-import Synchronization
-
-/// Expects `body` to throw a SlipwayError with `code`.
-func expectError(_ code: ErrorCode, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected \(code.rawValue), nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as SlipwayError {
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-    } catch {
-        Issue.record("expected \(code.rawValue), got \(error)", sourceLocation: sourceLocation)
-    }
+    public var description: String { details }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import SlipwayCore
 import Testing
+import SlipwayApp
 @testable import SlipwayHTTP
 
 @Suite("MLflow API in process")

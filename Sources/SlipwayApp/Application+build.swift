@@ -1,0 +1,71 @@
+public import Hummingbird
+public import Logging
+import ServiceLifecycle
+import SlipwayCore
+import SlipwayHTTP
+import SlipwayJobs
+import SlipwayServing
+import SlipwayStore
+
+/// Builds `slipway server`: the services over the store, the model host, the routes, and the
+/// service group. Services start in the order added and stop in reverse, after the HTTP server
+/// (which Hummingbird adds last, so it stops first): the scheduler, the deliverer and the model
+/// host stop before the database closes.
+public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let services = try await AppServices.open(config, logger: logger)
+    let metrics = PrometheusFactory.forServer()
+    let source = RegistryModelSource(registry: services.registry, files: services.modelFiles, tracking: services.tracking, changes: services.changes)
+    let host = ModelHost(
+        targets: config.servedModels, source: source, pollInterval: config.servingPollInterval, logger: logger,
+        metrics: ServingMetrics(factory: metrics), events: services.events, eventSource: "/slipway/server/\(config.host):\(config.port)")
+    let router = ServerRoutes.server(services.api, host: host, metrics: metrics, limits: config.limits, context: AppRequestContext.self)
+    var app = Application(router: router, configuration: config.serverConfiguration, logger: logger)
+    app.addServices(
+        DatabaseCloser(services: services, logger: logger),
+        Checkpointer(database: services.database),
+        host,
+        WebhookDeliverer(store: services.deliveries, logger: logger, retryBaseMilliseconds: config.webhookRetryBaseMilliseconds),
+        Scheduler(jobs: services.jobs, runner: services.jobRunner, logger: logger))
+    return app
+}
+
+/// Builds `slipway serve`: a serving-only process that follows a remote registry. No database, no
+/// MLflow API: the prediction API, `/health`, `/ready` and `/metrics`, and a model host whose
+/// source is the registry at `registry` (model files cached under the data directory).
+public func buildReplicaApplication(_ config: AppConfiguration, registry: String, logger: Logger) throws -> some ApplicationProtocol {
+    let metrics = PrometheusFactory.forServer()
+    let source = try RemoteModelSource(registry: registry, cacheDirectory: config.dataDirectory + "/replica-cache", logger: logger)
+    let host = ModelHost(
+        targets: config.servedModels, source: source, pollInterval: config.servingPollInterval, logger: logger,
+        metrics: ServingMetrics(factory: metrics), events: RemoteEventSink(source),
+        eventSource: "/slipway/serve/\(config.host):\(config.port)")
+    let router = ServerRoutes.replica(host: host, metrics: metrics, limits: config.limits, context: AppRequestContext.self)
+    var app = Application(router: router, configuration: config.serverConfiguration, logger: logger)
+    app.addServices(host)
+    return app
+}
+
+/// Checkpoints SQLite's write-ahead log in the background until shutdown.
+struct Checkpointer: Service {
+    let database: StoreDatabase
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await database.runCheckpoints()
+        }
+        // Nothing to do on PostgreSQL or in memory: stay up until shutdown, as a service must.
+        try? await gracefulShutdown()
+    }
+}
+
+/// Closes the database once everything started after it has shut down.
+struct DatabaseCloser: Service {
+    let services: AppServices
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await services.close()
+        logger.info("store.closed")
+    }
+}

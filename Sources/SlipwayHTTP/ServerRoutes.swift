@@ -1,0 +1,116 @@
+public import Hummingbird
+public import SlipwayCore
+public import SlipwayJobs
+public import SlipwayServing
+
+/// What the routes of `slipway server` work on: store protocols and services, never a concrete
+/// backend. The composition root (SlipwayApp) builds it once.
+public struct APIServices: Sendable {
+    public var tracking: any TrackingStore
+    public var registry: any RegistryStore
+    public var artifacts: any ArtifactRepository
+    public var modelFiles: any ModelVersionFiles
+    public var webhooks: any WebhookStore
+    public var events: any EventStore
+    public var promotions: any PromotionStore
+    public var deliveries: any DeliveryStore
+    public var evaluations: any EvaluationStore
+    public var jobs: any JobStore
+    /// Signalled on every alias, stage or version change: the replicas' long poll.
+    public var changes: RegistryChanges
+    public var promoter: Promoter
+    public var evaluator: Evaluator
+    public var jobRunner: JobRunner
+
+    public init(
+        tracking: any TrackingStore, registry: any RegistryStore, artifacts: any ArtifactRepository, modelFiles: any ModelVersionFiles,
+        webhooks: any WebhookStore, events: any EventStore, promotions: any PromotionStore, deliveries: any DeliveryStore,
+        evaluations: any EvaluationStore, jobs: any JobStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner
+    ) {
+        self.tracking = tracking
+        self.registry = registry
+        self.artifacts = artifacts
+        self.modelFiles = modelFiles
+        self.webhooks = webhooks
+        self.events = events
+        self.promotions = promotions
+        self.deliveries = deliveries
+        self.evaluations = evaluations
+        self.jobs = jobs
+        self.changes = changes
+        self.promoter = promoter
+        self.evaluator = evaluator
+        self.jobRunner = jobRunner
+    }
+}
+
+/// The largest requests the routes accept.
+public struct RequestLimits: Sendable {
+    /// A JSON request body (and a dataset upload), in bytes.
+    public var bodyBytes: Int
+    /// One artifact file, in bytes.
+    public var artifactBytes: Int64
+    /// Rows in one prediction request.
+    public var batchRows: Int
+
+    public init(bodyBytes: Int, artifactBytes: Int64, batchRows: Int) {
+        self.bodyBytes = bodyBytes
+        self.artifactBytes = artifactBytes
+        self.batchRows = batchRows
+    }
+}
+
+/// The routers of Slipway's two servers.
+public enum ServerRoutes {
+    /// Every route of `slipway server`: MLflow's API under both `/api/2.0` and `/ajax-api/2.0`, the
+    /// artifact proxy, `/api/v1`, serving, `/health`, `/metrics`, `/openapi.json`.
+    public static func server<Context: SlipwayRequestContext>(
+        _ services: APIServices, host: ModelHost, metrics: PrometheusFactory, limits: RequestLimits, context: Context.Type
+    ) -> Router<Context> {
+        let table = RouteTable()
+        let router = Router(context: Context.self)
+        router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
+        router.add(middleware: ErrorMiddleware(routes: table))
+
+        let collection = RouteCollection(context: Context.self)
+        let mlflow = MLflowRoutes(collection: collection, limit: limits.bodyBytes, table: table)
+        ExperimentsController(store: services.tracking).addRoutes(to: mlflow)
+        RunsController(store: services.tracking, now: WallClock.milliseconds).addRoutes(to: mlflow)
+        LoggedModelsController(store: services.tracking).addRoutes(to: mlflow)
+        RegisteredModelsController(registry: services.registry).addRoutes(to: mlflow)
+        ModelVersionsController(store: services.tracking, registry: services.registry).addRoutes(to: mlflow)
+        WebhooksController(store: services.webhooks).addRoutes(to: mlflow)
+        let artifacts = ArtifactsController(store: services.tracking, artifacts: services.artifacts, maxArtifactBytes: limits.artifactBytes)
+        artifacts.addTrackingRoutes(to: mlflow)
+        let proxy = RouteCollection(context: Context.self)
+        artifacts.addProxyRoutes(to: proxy)
+        for prefix in ["api", "ajax-api"] {
+            router.addRoutes(collection, atPath: "\(prefix)/2.0/mlflow")
+            router.addRoutes(proxy, atPath: "\(prefix)/2.0/mlflow-artifacts")
+        }
+
+        ServerInfoController().addRoutes(to: router)
+        OperationsController(metrics: metrics).addRoutes(to: router)
+        OpenAPIController().addRoutes(to: router)
+        ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows).addRoutes(to: router)
+        PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        JobsController(jobs: services.jobs, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        DeliveriesController(deliveries: services.deliveries, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        EventsController(events: services.events, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        RegistryFeedController(changes: services.changes, registry: services.registry, files: services.modelFiles).addRoutes(to: router)
+        return router
+    }
+
+    /// The routes of `slipway serve`, a serving-only replica: predictions, `/ready`, `/health`, `/metrics`.
+    public static func replica<Context: SlipwayRequestContext>(
+        host: ModelHost, metrics: PrometheusFactory, limits: RequestLimits, context: Context.Type
+    ) -> Router<Context> {
+        let router = Router(context: Context.self)
+        router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
+        router.add(middleware: ErrorMiddleware(routes: RouteTable()))
+        OperationsController(metrics: metrics).addRoutes(to: router)
+        ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows).addRoutes(to: router)
+        return router
+    }
+}
