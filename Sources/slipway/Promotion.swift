@@ -166,15 +166,20 @@ struct Approve: AsyncParsableCommand {
     }
 }
 
-/// `slipway rollback NAME`: put `previous` back into production.
+/// `slipway rollback NAME [--to VERSION]`: put `previous` (or a chosen version) back into production.
 struct Rollback: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Put the previous production version back.")
+    static let configuration = CommandConfiguration(abstract: "Put the previous production version back, or the version --to names.")
     @OptionGroup var store: StoreOptions
     @Argument(help: "Registered model name.") var name: String
+    @Option(help: "The version to put back (default: the one behind `previous`).") var to: Int?
+
+    func validate() throws {
+        if let to, to < 1 { throw ValidationError("--to must be a version number (1 or more)") }
+    }
 
     func run() async throws {
         try await withServices(store) { services in
-            print(try await services.promoter.rollback(name, actor: cliActor()).summary)
+            print(try await services.promoter.rollback(name, to: to, actor: cliActor()).summary)
         }
     }
 }

@@ -162,6 +162,27 @@ struct ArtifactRepositoryTests {
             #expect(repo.fileLocation(path) == nil)
         }
     }
+
+    @Test("Deleting a directory forgets the digests under it and no others: '_' and '%' in a path are not wildcards", arguments: TestBackend.available)
+    func deleteIsLiteral(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { db in
+            try await withTemporaryDirectory { root in
+                let repo = try FileArtifactRepository(root: root, database: db)
+                let paths = ["a_b/x", "aXb/x", "a_bc/x", "a%b/x", "aYYb/x"]
+                for text in paths {
+                    let upload = try repo.beginUpload(try ArtifactPath(text))
+                    try Array(text.utf8).withUnsafeBytes { try upload.append($0) }
+                    _ = try await repo.commit(upload)
+                }
+                try await repo.delete(try ArtifactPath("a_b"))
+                try await repo.delete(try ArtifactPath("a%b"))
+                for text in paths {
+                    let gone = text == "a_b/x" || text == "a%b/x"
+                    #expect((try await repo.digest(try ArtifactPath(text)) == nil) == gone, "\(text)")
+                }
+            }
+        }
+    }
 }
 
 import Foundation

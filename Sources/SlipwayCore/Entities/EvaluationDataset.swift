@@ -23,6 +23,9 @@ public struct EvaluationDataset: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
+    /// `NAME@VERSION`, as `parseReference` reads it.
+    public var reference: String { "\(name)@\(version)" }
+
     /// `NAME` or `NAME@VERSION`.
     public static func parseReference(_ text: String) throws(SlipwayError) -> (name: String, version: Int?) {
         let parts = text.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

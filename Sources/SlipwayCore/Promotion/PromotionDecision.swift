@@ -11,10 +11,15 @@ public struct PromotionCandidate: Sendable, Hashable {
     public var runStatus: String
     /// The version's tags and its run's tags.
     public var tags: [KeyValue]
-    /// The policy's metric as the run logged it last; `nil` when it never did.
+    /// The policy's metric as the run logged it last (or as the evaluation computed it); `nil` when there is none.
     public var value: Double?
+    /// Why there is no value, when it is known (the evaluation failed, and how); shown instead of "run logged no ...".
+    public var missingValue: String?
 
-    public init(version: Int, runID: String, registeredAt: Int64, stage: ModelStage = .none, runStatus: String = "FINISHED", tags: [KeyValue] = [], value: Double?) {
+    public init(
+        version: Int, runID: String, registeredAt: Int64, stage: ModelStage = .none, runStatus: String = "FINISHED", tags: [KeyValue] = [],
+        value: Double?, missingValue: String? = nil
+    ) {
         self.version = version
         self.runID = runID
         self.registeredAt = registeredAt
@@ -22,6 +27,7 @@ public struct PromotionCandidate: Sendable, Hashable {
         self.runStatus = runStatus
         self.tags = tags
         self.value = value
+        self.missingValue = missingValue
     }
 }
 
@@ -123,7 +129,8 @@ public enum PromotionDecider {
         }
         guard let championValue = championCandidate.value, championValue.isFinite else {
             decision.action = .stage
-            decision.reasons.append("Champion v\(champion) has no \(metric) to compare with: it stays in production and v\(best.version) is staged. Log \(metric) on its run to compare.")
+            let why = championCandidate.missingValue.map { " (\($0))." } ?? ". Log \(metric) on its run to compare."
+            decision.reasons.append("Champion v\(champion) has no \(metric) to compare with: it stays in production and v\(best.version) is staged\(why)")
             return decision
         }
         let gain = policy.direction == .lower ? championValue - bestValue : bestValue - championValue
@@ -167,7 +174,7 @@ public enum PromotionDecider {
         for tag in policy.requiredTags where !candidate.tags.contains(tag) {
             return "lacks tag \(tag.key)=\(tag.value)"
         }
-        guard let value = candidate.value else { return "run logged no \(policy.metric)" }
+        guard let value = candidate.value else { return candidate.missingValue ?? "run logged no \(policy.metric)" }
         if !value.isFinite { return "\(policy.metric) is \(value)" }
         return nil
     }

@@ -1,13 +1,16 @@
-/// One line of a model's audit log: a policy's decision, an approval or a rollback, who made it,
-/// when, what moved and why. The decision's whole table is kept in `details`.
+/// One line of a model's audit log: a policy's decision, an approval, a rollback or a change made
+/// by hand through MLflow's API, who made it, when, what moved and why. The decision's whole table
+/// is kept in `details`.
 public struct PromotionRecord: Sendable, Hashable {
     public enum Kind: String, Sendable, CaseIterable {
         /// A policy ran (`slipway promote`, a scheduled job, `POST /api/v1/models/{name}/promote`).
         case decision
         /// A person approved a staged version.
         case approval
-        /// A person put the previous version back.
+        /// A person put the previous version (or a chosen one) back.
         case rollback
+        /// Someone moved production through MLflow's API (an alias or a stage) on a model with a policy.
+        case manual
     }
 
     public var id: String
@@ -17,7 +20,8 @@ public struct PromotionRecord: Sendable, Hashable {
     public var actor: String
     /// Milliseconds since the Unix epoch.
     public var time: Int64
-    /// `promote`, `await_approval`, `stage`, `none` for decisions; `promote` for approvals; `rollback`.
+    /// `promote`, `await_approval`, `stage`, `none` for decisions; `promote` for approvals and manual
+    /// moves; `unset` when production was removed by hand; `rollback`.
     public var action: String
     /// The production version before.
     public var fromVersion: Int?

@@ -6,7 +6,7 @@ import SlipwayModels
 /// Standardized evaluation: a model version run natively on a pinned dataset version, scored with
 /// the one implementation of the standard metrics (`EvaluationMetrics`). The result is stored with
 /// the dataset's digest, logged on the version's run as `<dataset>_<metric>`, and announced with an
-/// `evaluation.completed` event.
+/// `ml.evaluation.completed.v1` event; `score` computes it without recording anything.
 public struct Evaluator: Sendable {
     let evaluations: any EvaluationStore
     let registry: any RegistryStore
@@ -51,30 +51,49 @@ public struct Evaluator: Sendable {
 
     /// Evaluates a version on a dataset (its newest version unless one is named) and records it.
     public func evaluate(model name: String, version number: Int, dataset: String, datasetVersion: Int? = nil) async throws -> Evaluation {
+        try await evaluate(try await registry.getModelVersion(name: name, version: number), dataset: dataset, datasetVersion: datasetVersion)
+    }
+
+    /// Evaluates a version on a dataset and records it.
+    public func evaluate(_ version: ModelVersion, dataset: String, datasetVersion: Int? = nil) async throws -> Evaluation {
+        let evaluation = try await score(version, dataset: dataset, datasetVersion: datasetVersion)
+        try await record(evaluation, runID: version.runID)
+        return evaluation
+    }
+
+    /// Scores a version on a dataset and changes nothing: what a dry run of a promotion uses.
+    public func score(_ version: ModelVersion, dataset: String, datasetVersion: Int? = nil) async throws -> Evaluation {
         let data = try await evaluations.getDataset(name: dataset, version: datasetVersion)
         let csv = try await datasetBytes(data)
-        let version = try await registry.getModelVersion(name: name, version: number)
         let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
         let (features, target) = try CSVTable(text: String(decoding: csv, as: UTF8.self), source: dataset).splitting(target: data.target)
         let outputs = try predictor.predict(try features.features(for: predictor), threads: 2)
         let (task, metrics) = try Self.score(kind: predictor.outputKind, classes: predictor.outputsPerRow, target: target, outputs: outputs)
         let time = now()
-        let evaluation = Evaluation(
-            id: IDGenerator.timeOrdered(time), model: name, version: number, dataset: data.name, datasetVersion: data.version, datasetDigest: data.digest,
-            task: task, metrics: metrics, rows: target.count, createdAt: time)
+        return Evaluation(
+            id: IDGenerator.timeOrdered(time), model: version.name, version: version.version, dataset: data.name, datasetVersion: data.version,
+            datasetDigest: data.digest, task: task, metrics: metrics, rows: target.count, createdAt: time)
+    }
+
+    /// Stores an evaluation with its `ml.evaluation.completed.v1` event, and logs its metrics on the
+    /// version's run as `<dataset>_<metric>`.
+    func record(_ evaluation: Evaluation, runID: String) async throws {
+        let metrics = evaluation.metrics.compactMap { metric in Double(metric.value).map { (metric.key, $0) } }
         let event = Event(
-            type: .evaluationCompleted, source: "/slipway/evaluation", subject: "models/\(name)/versions/\(number)", time: time,
+            type: .evaluationCompleted, source: "/slipway/evaluation", subject: "models/\(evaluation.model)/versions/\(evaluation.version)",
+            time: evaluation.createdAt,
             data: .object([
-                ("model_name", .string(name)), ("version", .string(String(number))), ("run_id", .string(version.runID)), ("dataset", .string(data.name)),
-                ("dataset_version", .string(String(data.version))), ("dataset_digest", .string(data.digest)), ("task", .string(task.rawValue)),
-                ("rows", .int(target.count)), ("metrics", .object(metrics.map { ($0.0, .number($0.1)) })),
+                ("model_name", .string(evaluation.model)), ("version", .string(String(evaluation.version))), ("run_id", .string(runID)),
+                ("dataset", .string(evaluation.dataset)), ("dataset_version", .string(String(evaluation.datasetVersion))),
+                ("dataset_digest", .string(evaluation.datasetDigest)), ("task", .string(evaluation.task.rawValue)), ("rows", .int(evaluation.rows)),
+                ("metrics", .object(metrics.map { ($0.0, .number($0.1)) })), ("timestamp", .int(evaluation.createdAt)),
             ]))
         try await evaluations.recordEvaluation(evaluation, event: event)
-        if !version.runID.isEmpty, (try? await tracking.getRun(id: version.runID)) != nil {
+        if !runID.isEmpty, (try? await tracking.getRun(id: runID)) != nil {
             try await tracking.logBatch(
-                runID: version.runID, metrics: metrics.map { Metric(key: "\(data.name)_\($0.0)", value: $0.1, timestamp: time, step: 0) }, params: [], tags: [])
+                runID: runID, metrics: metrics.map { Metric(key: "\(evaluation.dataset)_\($0.0)", value: $0.1, timestamp: evaluation.createdAt, step: 0) },
+                params: [], tags: [])
         }
-        return evaluation
     }
 
     /// The dataset's CSV, checked against its digest.

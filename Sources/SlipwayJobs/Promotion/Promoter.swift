@@ -1,10 +1,10 @@
 public import SlipwayCore
 
-/// Runs a model's promotion policy and carries out what it decides, and the two human actions
-/// around it: approving a staged version and rolling back to the previous one. Each action moves
-/// aliases and stages, writes its audit record and queues its events in one transaction
-/// (`PromotionStore.apply`), refused if `production` moved meanwhile: of two promotions racing,
-/// exactly one wins.
+/// Runs a model's promotion policy and carries out what it decides, and the human actions around
+/// it: approving a staged version, rolling back, and moves made by hand through MLflow's API
+/// (`Promoter+ManualChanges.swift`). Each action moves aliases and stages, writes its audit record
+/// and queues its events in one transaction (`PromotionStore.apply`), refused if `production` moved
+/// meanwhile: of two promotions racing, exactly one wins.
 public struct Promoter: Sendable {
     let registry: any RegistryStore
     let tracking: any TrackingStore
@@ -26,18 +26,15 @@ public struct Promoter: Sendable {
         self.now = now
     }
 
-    /// What the model's policy decides now, without changing anything.
+    /// What the model's policy decides now, changing nothing: versions an evaluation policy has not
+    /// scored yet are scored but not recorded (no evaluation, run metric, event or delivery is written).
     public func decide(_ name: String) async throws -> PromotionDecision {
-        let policy = try await policy(name)
-        let (versions, champion, basis) = try await candidates(policy)
-        var decision = PromotionDecider.decide(policy: policy, versions: versions, champion: champion, now: now())
-        if let basis { decision.reasons.insert(basis, at: 0) }
-        return decision
+        try await decide(name, recordingEvaluations: false)
     }
 
     /// Decides and applies: the decision, and the audit record it was written with.
     public func promote(_ name: String, actor: String) async throws -> (PromotionDecision, PromotionRecord) {
-        let decision = try await decide(name)
+        let decision = try await decide(name, recordingEvaluations: true)
         let time = decision.decidedAt
         let record = PromotionRecord(
             id: IDGenerator.hex32(), model: name, kind: .decision, actor: actor, time: time, action: decision.action.rawValue,
@@ -50,15 +47,14 @@ public struct Promoter: Sendable {
         ]
         switch decision.action {
         case .promote:
-            let staged = try await registry.getModelVersion(name: name, version: decision.challenger!).aliases.contains("staging")
-            promote(&change, to: decision.challenger!, from: decision.champion, clearingStaging: staged, time: time, actor: actor, facts: facts)
+            let winner = try await registry.getModelVersion(name: name, version: decision.challenger!)
+            try await promote(&change, to: winner, from: decision.champion, time: time, actor: actor, facts: facts)
         case .awaitApproval, .stage:
-            let version = decision.challenger!
-            let current = try await registry.getModelVersion(name: name, version: version)
-            if !(current.aliases.contains("staging") && current.currentStage == .staging) {
-                change.aliases = [("staging", version)]
-                change.stages = [(version, .staging)]
-                change.events = [event(.modelStaged, name, version: version, time: time, [
+            let staged = try await registry.getModelVersion(name: name, version: decision.challenger!)
+            if !(staged.aliases.contains("staging") && staged.currentStage == .staging) {
+                change.aliases = [("staging", staged.version)]
+                change.stages = [(staged.version, .staging)]
+                change.events = [event(.modelStaged, staged, stage: .staging, time: time, [
                     ("awaiting_approval", .bool(decision.action == .awaitApproval)), ("production_version", Self.json(decision.champion)),
                     ("record_id", .string(record.id)), ("actor", .string(actor)),
                 ] + facts)]
@@ -84,36 +80,46 @@ public struct Promoter: Sendable {
             toVersion: version, summary: "\(actor) approved v\(version) for production" + (production.map { "; v\($0) is archived and kept as `previous`." } ?? "."),
             details: JSONWriter.string(.object([("approved_decision", .string(latest.id)), ("decision_summary", .string(latest.summary))])))
         var change = PromotionChange(model: name, expectedProduction: production, record: record)
-        let staged = try await registry.getModelVersion(name: name, version: version).aliases.contains("staging")
-        promote(&change, to: version, from: production, clearingStaging: staged, time: time, actor: actor, facts: [("approved_decision", .string(latest.id))])
+        let winner = try await registry.getModelVersion(name: name, version: version)
+        try await promote(&change, to: winner, from: production, time: time, actor: actor, facts: [("approved_decision", .string(latest.id))])
         try await promotions.apply(change)
         return record
     }
 
-    /// Puts the version behind `previous` back into production; the current one is archived and
-    /// becomes `previous`, so a second rollback undoes the first.
-    public func rollback(_ name: String, actor: String) async throws -> PromotionRecord {
+    /// Puts a version back into production: `to`, or the one behind `previous`. The replaced version
+    /// is archived and becomes `previous`, so a second rollback undoes the first.
+    public func rollback(_ name: String, to chosen: Int? = nil, actor: String) async throws -> PromotionRecord {
         let production = try await productionVersion(name)
-        guard let previous = try? await registry.getModelVersion(name: name, alias: "previous") else {
-            throw SlipwayError(.invalidParameterValue, "'\(name)' has no `previous` version to roll back to (a promotion sets it)")
+        let target: ModelVersion
+        if let chosen {
+            target = try await registry.getModelVersion(name: name, version: chosen)
+        } else {
+            guard let previous = try? await registry.getModelVersion(name: name, alias: "previous") else {
+                throw SlipwayError(.invalidParameterValue, "'\(name)' has no `previous` version to roll back to (a promotion sets it); name one with --to VERSION")
+            }
+            target = previous
         }
-        guard previous.version != production else {
-            throw SlipwayError(.invalidParameterValue, "`previous` and `production` of '\(name)' are both v\(previous.version): nothing to roll back")
+        guard target.version != production else {
+            throw SlipwayError(.invalidParameterValue, "v\(target.version) of '\(name)' is already in production: nothing to roll back")
         }
         let time = now()
         let record = PromotionRecord(
             id: IDGenerator.hex32(), model: name, kind: .rollback, actor: actor, time: time, action: "rollback", fromVersion: production,
-            toVersion: previous.version,
-            summary: "\(actor) rolled '\(name)' back to v\(previous.version)" + (production.map { "; v\($0) is archived and kept as `previous`." } ?? "."),
-            details: JSONWriter.string(.object([("restored", .string(String(previous.version))), ("replaced", Self.json(production))])))
+            toVersion: target.version,
+            summary: "\(actor) rolled '\(name)' back to v\(target.version)" + (production.map { "; v\($0) is archived and kept as `previous`." } ?? "."),
+            details: JSONWriter.string(.object([
+                ("restored", .string(String(target.version))), ("replaced", Self.json(production)), ("chosen", .bool(chosen != nil)),
+            ])))
         var change = PromotionChange(model: name, expectedProduction: production, record: record)
-        change.aliases = [("production", previous.version), ("previous", production)]
-        change.stages = [(previous.version, .production)] + (production.map { [($0, ModelStage.archived)] } ?? [])
-        change.events = [event(.modelRolledBack, name, version: previous.version, time: time, [
+        change.aliases = [("production", target.version), ("previous", production)]
+        change.stages = [(target.version, .production)] + (production.map { [($0, ModelStage.archived)] } ?? [])
+        change.events = [event(.modelRolledBack, target, stage: .production, time: time, [
             ("rolled_back_version", Self.json(production)), ("record_id", .string(record.id)), ("actor", .string(actor)),
         ])]
         if let production {
-            change.events.append(event(.modelArchived, name, version: production, time: time, [("replaced_by", .string(String(previous.version)))]))
+            change.events.append(event(.modelArchived, try await versionOrStub(name, production), stage: .archived, time: time, [
+                ("replaced_by", .string(String(target.version))),
+            ]))
         }
         try await promotions.apply(change)
         return record
@@ -121,22 +127,23 @@ public struct Promoter: Sendable {
 
     // MARK: - Parts
 
-    /// `to` becomes production (alias and stage; it leaves `staging`), `from` is archived and kept as `previous`.
+    /// `winner` becomes production (alias and stage; it leaves `staging`), `champion` is archived and kept as `previous`.
     func promote(
-        _ change: inout PromotionChange, to version: Int, from champion: Int?, clearingStaging: Bool, time: Int64, actor: String, facts: [(String, JSONValue)]
-    ) {
-        change.aliases = [("production", version)] + (clearingStaging ? [("staging", nil)] : [])
-        change.stages = [(version, .production)]
+        _ change: inout PromotionChange, to winner: ModelVersion, from champion: Int?, time: Int64, actor: String, facts: [(String, JSONValue)]
+    ) async throws {
+        change.aliases = [("production", winner.version)] + (winner.aliases.contains("staging") ? [("staging", nil)] : [])
+        change.stages = [(winner.version, .production)]
         if let champion {
             change.aliases.append(("previous", champion))
             change.stages.append((champion, .archived))
         }
-        let name = change.model
-        change.events = [event(.modelPromoted, name, version: version, time: time, [
+        change.events = [event(.modelPromoted, winner, stage: .production, time: time, [
             ("previous_version", Self.json(champion)), ("record_id", .string(change.record.id)), ("actor", .string(actor)),
         ] + facts)]
         if let champion {
-            change.events.append(event(.modelArchived, name, version: champion, time: time, [("replaced_by", .string(String(version)))]))
+            change.events.append(event(.modelArchived, try await versionOrStub(winner.name, champion), stage: .archived, time: time, [
+                ("replaced_by", .string(String(winner.version))),
+            ]))
         }
     }
 
@@ -157,56 +164,26 @@ public struct Promoter: Sendable {
         }
     }
 
-    /// Every version of the model with its value of the metric, its run's status and tags; the
-    /// production version; and, for evaluation policies, which dataset version the values come from.
-    /// Runs are read (and versions evaluated) only inside the lookback window, and for the champion.
-    func candidates(_ policy: PromotionPolicy) async throws -> ([PromotionCandidate], Int?, String?) {
-        let quoted = policy.modelName.replacingOccurrences(of: "'", with: "''")
-        let versions = try await registry.searchModelVersions(
-            try EntitySearch(.modelVersions, filter: "name = '\(quoted)'", maxResults: 200_000, orderBy: ["version_number DESC"])).items
-        let champion = versions.first { $0.aliases.contains("production") }?.version
-        let oldest = now() - policy.lookbackMilliseconds
-        var dataset: EvaluationDataset?
-        var evaluated: [Int: Evaluation] = [:]
-        if case .evaluation(let name, let pinned) = policy.source {
-            guard let evaluator else { throw SlipwayError(.internalError, "This process cannot evaluate models") }
-            let data = try await evaluator.evaluations.getDataset(name: name, version: pinned)
-            dataset = data
-            for evaluation in try await evaluator.evaluations.listEvaluations(model: policy.modelName, version: nil).reversed()
-            where evaluation.dataset == data.name && evaluation.datasetVersion == data.version {
-                evaluated[evaluation.version] = evaluation  // the newest wins
-            }
+    /// A version, or (when it was deleted) one that carries only its name and number, for an event.
+    func versionOrStub(_ name: String, _ number: Int) async throws -> ModelVersion {
+        do {
+            return try await registry.getModelVersion(name: name, version: number)
+        } catch let error as SlipwayError where error.code == .resourceDoesNotExist {
+            return ModelVersion(
+                name: name, version: number, creationTimestamp: 0, lastUpdatedTimestamp: 0, currentStage: .none, description: "", userID: "",
+                source: "", runID: "", runLink: "")
         }
-        var candidates: [PromotionCandidate] = []
-        for version in versions {
-            var candidate = PromotionCandidate(
-                version: version.version, runID: version.runID, registeredAt: version.creationTimestamp, stage: version.currentStage,
-                runStatus: "UNKNOWN", tags: version.tags, value: nil)
-            if version.creationTimestamp >= oldest || version.version == champion, !version.runID.isEmpty,
-                let run = try? await tracking.getRun(id: version.runID)
-            {
-                candidate.runStatus = run.info.status.rawValue
-                candidate.tags += run.tags
-                if dataset == nil { candidate.value = run.metrics.last { $0.key == policy.metric }?.value }
-            }
-            if let dataset, version.creationTimestamp >= oldest || version.version == champion, version.currentStage != .archived || version.version == champion {
-                if evaluated[version.version] == nil {
-                    // Not scored on this dataset version yet: score it now, so every version is compared on the same rows.
-                    evaluated[version.version] = try? await evaluator!.evaluate(
-                        model: policy.modelName, version: version.version, dataset: dataset.name, datasetVersion: dataset.version)
-                }
-                candidate.value = evaluated[version.version]?.value(policy.metric)
-            }
-            candidates.append(candidate)
-        }
-        let basis = dataset.map { "Values are \(policy.metric) on dataset \($0.name)@\($0.version) (\($0.rows) rows, sha256 \($0.digest.prefix(12))...), the same rows for every version." }
-        return (candidates, champion, basis)
     }
 
-    func event(_ type: EventType, _ name: String, version: Int, time: Int64, _ details: [(String, JSONValue)]) -> Event {
+    /// A model lifecycle event. Its data leads with what every consumer reads (seed 003's
+    /// `ml.model.promoted.v1`): `model_name`, `version`, `stage`, `run_id`, `timestamp` in ms.
+    func event(_ type: EventType, _ version: ModelVersion, stage: ModelStage, time: Int64, _ details: [(String, JSONValue)]) -> Event {
         Event(
-            type: type, source: Self.eventSource, subject: "models/\(name)/versions/\(version)", time: time,
-            data: .object([("model_name", .string(name)), ("version", .string(String(version)))] + details))
+            type: type, source: Self.eventSource, subject: "models/\(version.name)/versions/\(version.version)", time: time,
+            data: .object([
+                ("model_name", .string(version.name)), ("version", .string(String(version.version))), ("stage", .string(stage.rawValue)),
+                ("run_id", .string(version.runID)), ("timestamp", .int(time)),
+            ] + details))
     }
 
     /// A version number as MLflow writes it (a string), or null.

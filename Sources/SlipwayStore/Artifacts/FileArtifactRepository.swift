@@ -35,7 +35,8 @@ public struct FileArtifactRepository: ArtifactRepository {
         let path: ArtifactPath
         let temporary: String
         let destination: String
-        var descriptor: Int32
+        /// The temporary file, open for writing; `nil` once closed.
+        var file: FileHandle?
         var hasher = SHA256()
         var size: Int64 = 0
 
@@ -43,28 +44,28 @@ public struct FileArtifactRepository: ArtifactRepository {
             self.path = path
             self.temporary = temporary
             self.destination = destination
-            self.descriptor = descriptor
+            self.file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         }
 
         func append(_ bytes: UnsafeRawBufferPointer) throws {
+            guard let file, let base = bytes.baseAddress else { return }
             hasher.update(bufferPointer: bytes)
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw SlipwayError(.internalError, "Could not write artifact '\(path)': \(String(cString: strerror(errno)))")
-                }
-                offset += written
+            do {
+                try file.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
+            } catch {
+                throw SlipwayError(.internalError, "Could not write artifact '\(path)': \(error.localizedDescription)")
             }
             size += Int64(bytes.count)
         }
 
+        /// Flushes the file to disk (what a commit needs before the rename).
+        func flush() throws {
+            try file?.synchronize()
+        }
+
         func close() {
-            if descriptor >= 0 {
-                _ = Glibc.close(descriptor)
-                descriptor = -1
-            }
+            try? file?.close()
+            file = nil
         }
     }
 
@@ -91,11 +92,11 @@ public struct FileArtifactRepository: ArtifactRepository {
 
     public func commit(_ upload: any ArtifactUpload) async throws -> ArtifactDigest {
         guard let upload = upload as? FileUpload else { throw SlipwayError(.internalError, "Foreign upload handle") }
-        let descriptor = upload.descriptor
-        if descriptor >= 0, fsync(descriptor) != 0 {
-            upload.close()
+        do {
+            try upload.flush()
+        } catch {
             abort(upload)
-            throw SlipwayError(.internalError, "Could not flush artifact '\(upload.path)'")
+            throw SlipwayError(.internalError, "Could not flush artifact '\(upload.path)': \(error.localizedDescription)")
         }
         upload.close()
         guard rename(upload.temporary, upload.destination) == 0 else {
@@ -215,8 +216,9 @@ public struct FileArtifactRepository: ArtifactRepository {
         }
         try FileManager.default.removeItem(atPath: target)
         let prefix = path.description
+        let below = SQLPattern.escapedForLike(prefix) + "/%"
         try await database.withConnection { db in
-            try await database.run(db, "DELETE FROM artifacts WHERE path = \(bind: prefix) OR path LIKE \(bind: prefix + "/%")")
+            try await database.run(db, "DELETE FROM artifacts WHERE path = \(bind: prefix) OR path LIKE \(bind: below) ESCAPE '\\'")
         }
     }
 }

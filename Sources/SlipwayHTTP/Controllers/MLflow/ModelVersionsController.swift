@@ -1,11 +1,14 @@
 import Hummingbird
 import SlipwayCore
+import SlipwayJobs
 
 /// `model-versions/*`: create (linking MLflow 3 logged models), get, update, delete, stages,
 /// tags, search, download URI.
 struct ModelVersionsController: Sendable {
     let store: any TrackingStore
     let registry: any RegistryStore
+    /// Stage changes go through it: on a model with a promotion policy, moving a version into Production is recorded.
+    let promoter: Promoter
 
     func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         routes.add(.post, "model-versions/create") { r in
@@ -29,9 +32,9 @@ struct ModelVersionsController: Sendable {
             guard let stage = ModelStage(caseInsensitive: raw) else {
                 throw SlipwayError.invalidParameter("Invalid Model Version stage: \(raw). Value must be one of None, Staging, Production, Archived.")
             }
-            let version = try await registry.transitionStage(
+            let version = try await promoter.transitionStage(
                 name: try r.requiredString("name"), version: try r.version(), stage: stage,
-                archiveExisting: try r.bool("archive_existing_versions") ?? false)
+                archiveExisting: try r.bool("archive_existing_versions") ?? false, actor: r.actor)
             return .object([("model_version", Wire.modelVersion(version))])
         }
         routes.add(.post, "model-versions/set-tag") { r in

@@ -1,9 +1,12 @@
 import Hummingbird
 import SlipwayCore
+import SlipwayJobs
 
 /// `registered-models/*`: create, get, update, rename, delete, search, latest versions, tags, aliases.
 struct RegisteredModelsController: Sendable {
     let registry: any RegistryStore
+    /// Alias changes go through it: on a model with a promotion policy, moving `production` is recorded.
+    let promoter: Promoter
 
     func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         routes.add(.post, "registered-models/create") { r in
@@ -55,11 +58,11 @@ struct RegisteredModelsController: Sendable {
             return .object([])
         }
         routes.add(.post, "registered-models/alias") { r in
-            try await registry.setAlias(name: try r.requiredString("name"), alias: try r.requiredString("alias"), version: try r.version())
+            try await promoter.setAlias(name: try r.requiredString("name"), alias: try r.requiredString("alias"), version: try r.version(), actor: r.actor)
             return .object([])
         }
         routes.add(.delete, "registered-models/alias") { r in
-            try await registry.deleteAlias(name: try r.requiredString("name"), alias: try r.requiredString("alias"))
+            try await promoter.deleteAlias(name: try r.requiredString("name"), alias: try r.requiredString("alias"), actor: r.actor)
             return .object([])
         }
         routes.add(.get, "registered-models/alias") { r in

@@ -5,9 +5,9 @@ import SlipwayJobs
 /// Slipway's promotion API:
 /// - `GET|PUT|DELETE /api/v1/models/{name}/policy`, `GET /api/v1/policies`;
 /// - `POST /api/v1/models/{name}/promote` (`{"dry_run": true}` decides without changing anything),
-///   `POST .../approve` (`{"version": "3"}`), `POST .../rollback`;
+///   `POST .../approve` (`{"version": "3"}`), `POST .../rollback` (`{"version": "2"}` for a chosen one);
 /// - `GET /api/v1/models/{name}/decisions`: the audit log, newest first.
-/// Every write takes an optional `"actor"` naming who asked (default `api`).
+/// Every write takes an optional `"actor"` naming who asked (default: the request context's actor).
 struct PromotionController: Sendable {
     let promotions: any PromotionStore
     let promoter: Promoter
@@ -44,20 +44,19 @@ struct PromotionController: Sendable {
             if dryRun {
                 return .json(.object([("decision", try await promoter.decide(name).json), ("applied", .bool(false))]))
             }
-            let (decision, record) = try await promoter.promote(name, actor: try Self.actor(body))
+            let (decision, record) = try await promoter.promote(name, actor: try Self.actor(body, context))
             return .json(.object([("decision", decision.json), ("applied", .bool(true)), ("record", Self.json(record))]))
         }
         router.post("api/v1/models/:name/approve") { request, context -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
-            guard let text = body["version"]?.stringValue ?? body["version"].flatMap({ if case .number(let x) = $0 { Int(exactly: x).map(String.init) } else { nil } }),
-                let version = Int(text)
-            else { throw SlipwayError.invalidParameter("'version' (the staged version to approve) is required") }
-            let record = try await promoter.approve(try context.parameters.require("name"), version: version, actor: try Self.actor(body))
+            let version = try Self.version(body)
+            let record = try await promoter.approve(try context.parameters.require("name"), version: version, actor: try Self.actor(body, context))
             return .json(.object([("record", Self.json(record))]))
         }
         router.post("api/v1/models/:name/rollback") { request, context -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
-            let record = try await promoter.rollback(try context.parameters.require("name"), actor: try Self.actor(body))
+            let version = body["version"] == nil || body["version"] == .null ? nil : try Self.version(body)
+            let record = try await promoter.rollback(try context.parameters.require("name"), to: version, actor: try Self.actor(body, context))
             return .json(.object([("record", Self.json(record))]))
         }
         router.get("api/v1/models/:name/decisions") { request, context -> Response in
@@ -72,8 +71,18 @@ struct PromotionController: Sendable {
         }
     }
 
-    static func actor(_ body: MLflowRequest.Fields) throws(SlipwayError) -> String {
-        guard let value = body["actor"], value != .null else { return "api" }
+    /// `"version"` as MLflow writes it (`"3"`) or as a number.
+    static func version(_ body: MLflowRequest.Fields) throws(SlipwayError) -> Int {
+        let number = body["version"].flatMap { value -> Int? in
+            if case .number(let x) = value { return Int(exactly: x) }
+            return value.stringValue.flatMap { Int($0) }
+        }
+        guard let number, number > 0 else { throw .invalidParameter("'version' must be a version number, e.g. \"3\"") }
+        return number
+    }
+
+    static func actor<Context: SlipwayRequestContext>(_ body: MLflowRequest.Fields, _ context: Context) throws(SlipwayError) -> String {
+        guard let value = body["actor"], value != .null else { return context.actor }
         guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= 200 else { throw .invalidParameter("'actor' must be a string of 1 to 200 bytes") }
         return text
     }
