@@ -20,7 +20,7 @@ public struct AppServices: Sendable {
     /// Opens (and migrates) the database and the artifact root the configuration names, and builds
     /// the services over them.
     public static func open(_ config: AppConfiguration, logger: Logger) async throws -> AppServices {
-        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        try DataDirectory.prepare(config.dataDirectory)
         let database = try await StoreDatabase.open(config.database, logger: logger)
         let registry = SQLRegistryStore(database: database)
         let tracking = SQLTrackingStore(database: database)

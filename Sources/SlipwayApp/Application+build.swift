@@ -12,7 +12,11 @@ import SlipwayStore
 /// (which Hummingbird adds last, so it stops first): the scheduler, the deliverer and the model
 /// host stop before the database closes.
 public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    let services = try await AppServices.open(config, logger: logger)
+    buildApplication(config, services: try await AppServices.open(config, logger: logger), logger: logger)
+}
+
+/// Builds `slipway server` on services already open (tests open their own).
+public func buildApplication(_ config: AppConfiguration, services: AppServices, logger: Logger) -> some ApplicationProtocol {
     let metrics = PrometheusFactory.forServer()
     let source = RegistryModelSource(registry: services.registry, files: services.modelFiles, tracking: services.tracking, changes: services.changes)
     let host = ModelHost(

@@ -34,8 +34,14 @@ struct Server: AsyncParsableCommand {
         config.maxBatchRows = maxBatchRows
         config.webhookRetryBaseMilliseconds = webhookRetryBaseMilliseconds
         let logger = commandLogger(default: .info)
-        let app = try await buildApplication(config, logger: logger)
-        try await app.runService()
+        let services: AppServices
+        do {
+            services = try await AppServices.open(config, logger: logger)
+        } catch {
+            printError("cannot open the store: \(describe(error))")
+            throw ExitCode(2)
+        }
+        try await buildApplication(config, services: services, logger: logger).runService()
     }
 }
 

@@ -41,7 +41,7 @@ func withServices<T>(_ options: StoreOptions, _ body: (AppServices) async throws
     do {
         services = try await AppServices.open(options.configuration(), logger: commandLogger())
     } catch {
-        printError("cannot open the store: \(error)")
+        printError("cannot open the store: \(describe(error))")
         throw ExitCode(2)
     }
     do {
@@ -56,6 +56,11 @@ func withServices<T>(_ options: StoreOptions, _ body: (AppServices) async throws
         try? await services.close()
         throw error
     }
+}
+
+/// An error as a person reads it: a SlipwayError's message, else the error's own description.
+func describe(_ error: any Error) -> String {
+    (error as? SlipwayError)?.message ?? "\(error)"
 }
 
 func printError(_ message: String) {

@@ -39,7 +39,8 @@ public final class RegistryChanges: Sendable {
     }
 
     /// The sequence number once it differs from `after` (a change, or a watcher that saw another
-    /// process's numbers before this one restarted), or the current one when `timeout` passes first.
+    /// process's numbers before this one restarted), or the current one when `timeout` passes first
+    /// or the waiting task is cancelled (a server shutting down answers its long polls at once).
     public func next(after: Int, timeout: Duration) async -> Int {
         let changes = watch()  // subscribed before reading, so a change in between is not missed
         let current = sequence

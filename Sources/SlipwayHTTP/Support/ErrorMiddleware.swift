@@ -1,12 +1,16 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import SlipwayCore
 
 /// Turns every error into MLflow's error JSON: a ``SlipwayError`` keeps its code and status,
 /// Hummingbird's routing errors become ENDPOINT_NOT_FOUND / 405 / 413, and anything else is an
-/// INTERNAL_ERROR 500 that is logged (never a client's mistake: those are SlipwayErrors).
+/// INTERNAL_ERROR 500 (never a client's mistake: those are SlipwayErrors). A 500 says nothing of
+/// the internals: the error is logged with the request's id, and the answer carries that id (in
+/// the message and `X-Request-Id`) for an operator to find it.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
+    static var requestID: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -33,8 +37,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return .mlflowError(SlipwayError(code, error.body ?? error.status.reasonPhrase), status: error.status)
             }
         } catch {
-            context.logger.error("http.internal_error", metadata: ["error": "\(String(reflecting: error))", "http.path": "\(request.uri.path)"])
-            return .mlflowError(SlipwayError(.internalError, "Internal error: \(error)"))
+            let id = context.id
+            context.logger.error("http.internal_error", metadata: [
+                "error": "\(String(reflecting: error))", "http.path": "\(request.uri.path)", "http.method": "\(request.method)", "request.id": "\(id)",
+            ])
+            var response = Response.mlflowError(
+                SlipwayError(.internalError, "Internal error while handling this request; the server log has the details under request id \(id)"))
+            response.headers[Self.requestID] = id
+            return response
         }
     }
 }

@@ -63,6 +63,9 @@ public final class StoreDatabase: Sendable {
             if migrate { try await Migrator(logger: logger).migrate(database) }
         } catch {
             try? await database.close()
+            if case .postgres(let url) = configuration, let reason = ConnectionFailure.describe(error, url: url) {
+                throw SlipwayStoreError.unavailable(reason)
+            }
             throw error
         }
         return database
@@ -153,10 +156,12 @@ public final class StoreDatabase: Sendable {
 public enum SlipwayStoreError: Error, CustomStringConvertible {
     case invalidConfiguration(String)
     case migrationFailed(String)
+    /// The database cannot be reached or refuses us.
+    case unavailable(String)
 
     public var description: String {
         switch self {
-        case .invalidConfiguration(let m), .migrationFailed(let m): return m
+        case .invalidConfiguration(let m), .migrationFailed(let m), .unavailable(let m): return m
         }
     }
 }

@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import Logging
+import SlipwayCore
 import SQLKit
 
 /// A numbered schema change. Once landed, a migration is never edited: a change is a new migration.
@@ -8,6 +10,14 @@ struct Migration: Sendable {
     let version: Int
     let name: String
     let statements: [String]
+
+    /// SHA-256 of the statements: recorded when the migration is applied, compared at every start.
+    var checksum: String {
+        ArtifactManifest.hex(SHA256.hash(data: Array(statements.joined(separator: "\n;\n").utf8)))
+    }
+
+    /// `0001_initial`.
+    var label: String { String(format: "%04d_%@", version, name) }
 }
 
 /// Every migration, in order. Add new ones at the end with the next number.
@@ -23,7 +33,9 @@ let allMigrations: [Migration] = [
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the
 /// transaction holds an advisory lock, so several Slipway processes starting at once against the
-/// same database migrate it once.
+/// same database migrate it once. Each applied migration's checksum is recorded; a migration whose
+/// statements differ from what was applied (a landed migration edited) stops the start with a
+/// message, since the database's schema is no longer what the code describes.
 struct Migrator {
     let logger: Logger
     /// An arbitrary constant naming Slipway's migration lock.
@@ -40,7 +52,24 @@ struct Migrator {
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
                 """).run()
-            let applied = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+            try await Self.addChecksumColumn(db, isPostgres: isPostgres)
+            var applied: Set<Int> = []
+            for row in try await db.raw("SELECT version, checksum FROM schema_migrations").all() {
+                let version = try row.decode(column: "version", as: Int.self)
+                applied.insert(version)
+                guard let migration = allMigrations.first(where: { $0.version == version }) else { continue }
+                guard let recorded = try row.decode(column: "checksum", as: String?.self) else {
+                    // Applied before checksums were kept: trusted as it is, and recorded from now on.
+                    try await db.raw("UPDATE schema_migrations SET checksum = \(bind: migration.checksum) WHERE version = \(bind: version)").run()
+                    continue
+                }
+                guard recorded == migration.checksum else {
+                    throw SlipwayStoreError.migrationFailed(
+                        "Migration \(migration.label) differs from the one applied to this database (checksum \(recorded.prefix(12))... when applied, "
+                            + "\(migration.checksum.prefix(12))... in this Slipway): landed migrations are frozen, a schema change is a new numbered "
+                            + "migration. Run the Slipway version that migrated this database.")
+                }
+            }
             let known = allMigrations.last?.version ?? 0
             if let newest = applied.max(), newest > known {
                 throw SlipwayStoreError.migrationFailed(
@@ -57,10 +86,20 @@ struct Migrator {
                 }
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 try await db.raw("""
-                    INSERT INTO schema_migrations (version, name, applied_at)
-                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))
+                    INSERT INTO schema_migrations (version, name, applied_at, checksum)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now), \(bind: migration.checksum))
                     """).run()
             }
+        }
+    }
+
+    /// `schema_migrations.checksum`, added to databases made before checksums were recorded.
+    static func addChecksumColumn(_ db: any SQLDatabase, isPostgres: Bool) async throws {
+        let present: SQLQueryString = isPostgres
+            ? "SELECT 1 AS one FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'checksum'"
+            : "SELECT 1 AS one FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'"
+        if try await db.raw(present).first() == nil {
+            try await db.raw("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT").run()
         }
     }
 }

@@ -1,9 +1,11 @@
 import Hummingbird
+import ServiceLifecycle
 import SlipwayCore
 
 /// What `slipway serve` replicas follow:
 /// - `GET /api/v1/registry/changes?after=N&timeout_ms=T`: a long poll that answers `{"sequence": S}`
-///   as soon as an alias, stage or version changes after sequence N, or when T passes;
+///   as soon as an alias, stage or version changes after sequence N, when T passes, or at once when
+///   the server starts shutting down (so attached replicas never hold a stopping server open);
 /// - `GET /api/v1/models/{name}/versions/{version}/files`: the version's files with their SHA-256,
 ///   checked here first, for the replica to download through the artifact proxy and check again.
 struct RegistryFeedController: Sendable {
@@ -19,7 +21,7 @@ struct RegistryFeedController: Sendable {
             let query = MLflowRequest.queryFields(request.uri.query ?? "")
             let after = try Self.integer(query, "after", default: -1, range: -1...Int.max)
             let wait = try Self.integer(query, "timeout_ms", default: 25_000, range: 0...Self.longestWait)
-            let sequence = await changes.next(after: after, timeout: .milliseconds(wait))
+            let sequence = await cancelWhenGracefulShutdown { [changes] in await changes.next(after: after, timeout: .milliseconds(wait)) }
             return .json(.object([("sequence", .int(sequence))]))
         }
         router.get("api/v1/models/:name/versions/:version/files") { _, context -> Response in
