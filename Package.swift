@@ -137,7 +137,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SlipwayJobsTests",
-            dependencies: ["SlipwayCore", "SlipwayStore", "SlipwayJobs", "SlipwayTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SlipwayCore", "SlipwayStore", "SlipwayJobs", "SlipwayTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // In-process tests of the whole server (the app's router on an in-memory store).

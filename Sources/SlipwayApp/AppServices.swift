@@ -36,7 +36,8 @@ public struct AppServices: Sendable {
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),
             events: events, promotions: promotions, deliveries: deliveries, evaluations: evaluations, jobs: jobs, changes: registry.changes,
-            promoter: promoter, evaluator: evaluator, jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator))
+            promoter: promoter, evaluator: evaluator, jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator),
+            webhookTester: MLflowWebhookTester())
         return AppServices(database: database, api: api)
     }
 

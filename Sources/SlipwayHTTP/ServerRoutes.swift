@@ -21,11 +21,14 @@ public struct APIServices: Sendable {
     public var promoter: Promoter
     public var evaluator: Evaluator
     public var jobRunner: JobRunner
+    /// Sends MLflow's example payloads for `webhooks/{id}/test`.
+    public var webhookTester: MLflowWebhookTester
 
     public init(
         tracking: any TrackingStore, registry: any RegistryStore, artifacts: any ArtifactRepository, modelFiles: any ModelVersionFiles,
         webhooks: any WebhookStore, events: any EventStore, promotions: any PromotionStore, deliveries: any DeliveryStore,
-        evaluations: any EvaluationStore, jobs: any JobStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner
+        evaluations: any EvaluationStore, jobs: any JobStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
+        webhookTester: MLflowWebhookTester
     ) {
         self.tracking = tracking
         self.registry = registry
@@ -41,6 +44,7 @@ public struct APIServices: Sendable {
         self.promoter = promoter
         self.evaluator = evaluator
         self.jobRunner = jobRunner
+        self.webhookTester = webhookTester
     }
 }
 
@@ -79,7 +83,7 @@ public enum ServerRoutes {
         LoggedModelsController(store: services.tracking).addRoutes(to: mlflow)
         RegisteredModelsController(registry: services.registry, promoter: services.promoter).addRoutes(to: mlflow)
         ModelVersionsController(store: services.tracking, registry: services.registry, promoter: services.promoter).addRoutes(to: mlflow)
-        WebhooksController(store: services.webhooks).addRoutes(to: mlflow)
+        WebhooksController(store: services.webhooks, tester: services.webhookTester).addRoutes(to: mlflow)
         let artifacts = ArtifactsController(store: services.tracking, artifacts: services.artifacts, maxArtifactBytes: limits.artifactBytes)
         artifacts.addTrackingRoutes(to: mlflow)
         let proxy = RouteCollection(context: Context.self)

@@ -44,7 +44,10 @@ struct PromotionStoreTests {
             #expect(try await registry.getModelVersion(name: "m", alias: "production").version == 1)
             #expect(try await registry.getModelVersion(name: "m", version: 2).currentStage == .none)
             #expect(try await store.listRecords(name: "m", maxResults: 10, pageToken: nil).items.map(\.id) == ["a"])
-            #expect(try await events.listEvents(type: nil, subject: nil, maxResults: 10, pageToken: nil).items.map(\.id) == [event.id])
+            #expect(try await events.listEvents(type: EventType.modelPromoted.rawValue, subject: nil, maxResults: 10, pageToken: nil).items.map(\.id) == [event.id])
+            // The one alias the applied change set (production -> v1) was announced to MLflow's webhooks; the refused one's were not.
+            let aliasEvents = try await events.listEvents(type: EventType.modelVersionAliasCreated.rawValue, subject: nil, maxResults: 10, pageToken: nil).items
+            #expect(aliasEvents.count == 1 && aliasEvents.first?.data.contains("\"production\"") == true)
 
             try await store.apply(PromotionChange(model: "m", expectedProduction: 1, aliases: [("staging", 2)], record: record("d", action: "stage", time: 12)))
             try await store.apply(PromotionChange(model: "m", expectedProduction: 1, aliases: [("staging", nil)], record: record("e", action: "none", time: 13)))

@@ -10,7 +10,7 @@ public struct Subscription: Sendable, Hashable {
 
     public var id: String
     public var url: String
-    /// Event types, or patterns: `model.promoted`, `model.*`, `*`.
+    /// Event types, or patterns: `ml.model.promoted.v1`, `ml.model.*`, `*`.
     public var eventTypes: [String]
     /// Signs each delivery (HMAC-SHA256); never returned by the API.
     public var secret: String?
@@ -43,7 +43,7 @@ public struct Subscription: Sendable, Hashable {
         for pattern in eventTypes {
             let body = pattern.hasSuffix(".*") ? String(pattern.dropLast(2)) : pattern
             guard pattern == "*" || (!body.isEmpty && body.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" }) && !body.contains("*")) else {
-                throw .invalidParameter("Webhook event '\(pattern)' must be a type like model.promoted, a prefix like model.*, or *")
+                throw .invalidParameter("Webhook event '\(pattern)' must be a type like ml.model.promoted.v1, a prefix like ml.model.*, or *")
             }
         }
         if let secret, secret.isEmpty || secret.utf8.count > 1000 { throw .invalidParameter("Webhook 'secret' must be 1 to 1000 bytes") }
@@ -58,9 +58,18 @@ public struct Delivery: Sendable, Hashable {
         case failed
     }
 
+    /// Which kind of webhook receives it: one of Slipway's (`/api/v1/webhooks`, CloudEvents or Slack)
+    /// or one registered through MLflow's API (MLflow's payload format).
+    public enum Receiver: String, Sendable, CaseIterable {
+        case slipway
+        case mlflow
+    }
+
     public var id: String
     public var eventID: String
-    public var subscriptionID: String
+    /// The subscription's id (`slipway`) or the MLflow webhook's (`mlflow`).
+    public var webhookID: String
+    public var receiver: Receiver
     public var status: Status
     public var attempts: Int
     public var nextAttemptAt: Int64
@@ -72,12 +81,13 @@ public struct Delivery: Sendable, Hashable {
     public var createdAt: Int64
 
     public init(
-        id: String, eventID: String, subscriptionID: String, status: Status, attempts: Int, nextAttemptAt: Int64, lastAttemptAt: Int64?,
-        lastStatusCode: Int?, lastError: String?, deliveredAt: Int64?, createdAt: Int64
+        id: String, eventID: String, webhookID: String, receiver: Receiver, status: Status, attempts: Int, nextAttemptAt: Int64,
+        lastAttemptAt: Int64?, lastStatusCode: Int?, lastError: String?, deliveredAt: Int64?, createdAt: Int64
     ) {
         self.id = id
         self.eventID = eventID
-        self.subscriptionID = subscriptionID
+        self.webhookID = webhookID
+        self.receiver = receiver
         self.status = status
         self.attempts = attempts
         self.nextAttemptAt = nextAttemptAt

@@ -12,7 +12,7 @@ public protocol DeliveryStore: Sendable {
     /// Records one attempt: delivered, retry at `retryAt`, or failed for good when `retryAt` is nil.
     func recordAttempt(id: String, at time: Int64, statusCode: Int?, error: String?, delivered: Bool, retryAt: Int64?) async throws
     /// Deliveries newest first, optionally of one status, event or webhook.
-    func listDeliveries(status: Delivery.Status?, eventID: String?, subscriptionID: String?, maxResults: Int, pageToken: String?) async throws -> Page<Delivery>
+    func listDeliveries(status: Delivery.Status?, eventID: String?, webhookID: String?, maxResults: Int, pageToken: String?) async throws -> Page<Delivery>
     /// Queues a delivery again (delivered or failed), to be sent at `now`.
     func replay(id: String, now: Int64) async throws -> Delivery
 }
@@ -21,11 +21,32 @@ public protocol DeliveryStore: Sendable {
 public struct DueDelivery: Sendable {
     public var delivery: Delivery
     public var event: Event
-    public var subscription: Subscription
+    public var webhook: WebhookReceiver
 
-    public init(delivery: Delivery, event: Event, subscription: Subscription) {
+    public init(delivery: Delivery, event: Event, webhook: WebhookReceiver) {
         self.delivery = delivery
         self.event = event
-        self.subscription = subscription
+        self.webhook = webhook
+    }
+}
+
+/// Where a delivery goes: one of Slipway's webhooks, or one registered through MLflow's API.
+public enum WebhookReceiver: Sendable {
+    case slipway(Subscription)
+    case mlflow(Webhook)
+
+    public var url: String {
+        switch self {
+        case .slipway(let s): return s.url
+        case .mlflow(let w): return w.url
+        }
+    }
+
+    /// Signs each delivery when set.
+    public var secret: String? {
+        switch self {
+        case .slipway(let s): return s.secret
+        case .mlflow(let w): return w.secret
+        }
     }
 }

@@ -1,40 +1,37 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 public import Logging
 public import ServiceLifecycle
 public import SlipwayCore
 
 /// Sends queued deliveries until shutdown: every `pollInterval` it claims the due ones, POSTs each
-/// to its webhook, and records the outcome. A 2xx is delivered; anything else is retried with
-/// exponential backoff (`Backoff`: the base doubling up to the cap) until `maxAttempts`, then marked
-/// failed (replayable). Rows live in the database, so a restart loses nothing: at least once.
+/// to its webhook (in the webhook's format: `WebhookPayload`), and records the outcome. A 2xx is
+/// delivered; anything else is retried with exponential backoff (`Backoff`: the base doubling up to
+/// the cap) until `maxAttempts`, then marked failed (replayable). Rows live in the database, so a
+/// restart loses nothing: at least once.
 public struct WebhookDeliverer: Service {
     let store: any DeliveryStore
     let logger: Logger
     let pollInterval: Duration
     let backoff: Backoff
     let maxAttempts: Int
-    let timeout: TimeInterval
+    /// How long a claimed delivery is held before another pass may claim it again (a sender that died).
+    let lease: Int64
+    let transport: any WebhookTransport
     let now: @Sendable () -> Int64
-    let session: URLSession
 
     public init(
-        store: any DeliveryStore, logger: Logger, pollInterval: Duration = .milliseconds(250), retryBaseMilliseconds: Int64 = 1000,
-        retryCapMilliseconds: Int64 = 300_000, maxAttempts: Int = 15, timeoutSeconds: Double = 10,
+        store: any DeliveryStore, logger: Logger, transport: any WebhookTransport = URLSessionWebhookTransport(), pollInterval: Duration = .milliseconds(250),
+        retryBaseMilliseconds: Int64 = 1000, retryCapMilliseconds: Int64 = 300_000, maxAttempts: Int = 15, leaseMilliseconds: Int64 = 30_000,
         now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.store = store
         self.logger = logger
+        self.transport = transport
         self.pollInterval = pollInterval
         self.backoff = Backoff(baseMilliseconds: retryBaseMilliseconds, capMilliseconds: retryCapMilliseconds)
         self.maxAttempts = maxAttempts
-        self.timeout = timeoutSeconds
+        self.lease = leaseMilliseconds
         self.now = now
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeoutSeconds
-        session = URLSession(configuration: configuration)
     }
 
     public func run() async throws {
@@ -50,7 +47,7 @@ public struct WebhookDeliverer: Service {
     public func deliverDue() async {
         let due: [DueDelivery]
         do {
-            due = try await store.claimDue(now: now(), lease: Int64(timeout * 1000) * 3, limit: 32)
+            due = try await store.claimDue(now: now(), lease: lease, limit: 32)
         } catch {
             logger.error("webhooks.claim_failed", metadata: ["error": "\(error)"])
             return
@@ -62,24 +59,14 @@ public struct WebhookDeliverer: Service {
 
     func deliver(_ item: DueDelivery) async {
         let time = now()
-        let payload = WebhookPayload(delivery: item.delivery, event: item.event, subscription: item.subscription, at: time)
+        let payload = WebhookPayload(delivery: item.delivery, event: item.event, webhook: item.webhook, at: time)
         var statusCode: Int?
         var failure: String?
-        if let url = URL(string: item.subscription.url) {
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.timeoutInterval = timeout
-            request.httpBody = Data(payload.body)
-            for (name, value) in payload.headers { request.setValue(value, forHTTPHeaderField: name) }
-            do {
-                let (_, response) = try await session.data(for: request)
-                statusCode = (response as? HTTPURLResponse)?.statusCode
-                if !(200..<300).contains(statusCode ?? 0) { failure = "HTTP \(statusCode ?? 0)" }
-            } catch {
-                failure = error.localizedDescription
-            }
-        } else {
-            failure = "bad URL"
+        do {
+            statusCode = try await transport.post(url: item.webhook.url, headers: payload.headers, body: payload.body).status
+            if !(200..<300).contains(statusCode ?? 0) { failure = "HTTP \(statusCode ?? 0)" }
+        } catch {
+            failure = error.localizedDescription
         }
         let delivered = failure == nil
         let attempts = item.delivery.attempts + 1
@@ -90,7 +77,7 @@ public struct WebhookDeliverer: Service {
             logger.error("webhooks.record_failed", metadata: ["delivery": "\(item.delivery.id)", "error": "\(error)"])
         }
         let metadata: Logger.Metadata = [
-            "delivery": "\(item.delivery.id)", "event": "\(item.event.type)", "url": "\(item.subscription.url)", "attempt": "\(attempts)",
+            "delivery": "\(item.delivery.id)", "event": "\(item.event.type)", "url": "\(item.webhook.url)", "attempt": "\(attempts)",
         ]
         if delivered {
             logger.info("webhooks.delivered", metadata: metadata)

@@ -5,29 +5,57 @@ public import SlipwayCore
 /// What is sent for one delivery: the body in the webhook's format and the headers, signed the way
 /// MLflow signs its webhooks (Standard Webhooks): `X-MLflow-Signature: v1,<base64 HMAC-SHA256 of
 /// "<delivery id>.<unix seconds>.<body>">`, with `X-MLflow-Delivery-Id` and `X-MLflow-Timestamp`,
-/// so a receiver written for MLflow verifies Slipway's deliveries unchanged.
+/// so a receiver written for MLflow verifies Slipway's deliveries unchanged. Slipway's webhooks get
+/// the CloudEvent or a Slack text; webhooks registered through MLflow's API get MLflow's own body,
+/// `{"entity": "model_version", "action": "created", "timestamp": "<ISO 8601>", "data": {...}}`.
 public struct WebhookPayload: Sendable {
     public var body: [UInt8]
     public var headers: [(String, String)]
 
-    public init(delivery: Delivery, event: Event, subscription: Subscription, at time: Int64) {
-        let contentType: String
-        switch subscription.format {
-        case .cloudEvents:
-            body = JSONWriter.bytes(event.cloudEvent)
-            contentType = "application/cloudevents+json"
-        case .slack:
-            body = JSONWriter.bytes(.object([("text", .string(Self.text(event)))]))
-            contentType = "application/json"
+    /// The payload of one delivery, in the format its webhook takes.
+    public init(delivery: Delivery, event: Event, webhook: WebhookReceiver, at time: Int64) {
+        switch webhook {
+        case .slipway(let subscription):
+            let headers = [("User-Agent", "slipway-webhooks"), ("X-Slipway-Event-Type", event.type), ("X-Slipway-Event-Id", event.id)]
+            switch subscription.format {
+            case .cloudEvents:
+                self.init(body: JSONWriter.bytes(event.cloudEvent), contentType: "application/cloudevents+json", headers: headers,
+                          deliveryID: delivery.id, secret: subscription.secret, at: time)
+            case .slack:
+                self.init(body: JSONWriter.bytes(.object([("text", .string(Self.text(event)))])), contentType: "application/json", headers: headers,
+                          deliveryID: delivery.id, secret: subscription.secret, at: time)
+            }
+        case .mlflow(let registration):
+            let mlflow = event.knownType?.mlflowEvent
+            self.init(
+                mlflowEntity: mlflow?.entity ?? "", action: mlflow?.action ?? "", data: (try? JSONParser.parse(event.data)) ?? .object([]),
+                deliveryID: delivery.id, secret: registration.secret, at: time)
         }
+    }
+
+    /// MLflow's webhook body: the entity and action in lower case, the time of sending as Python's
+    /// `datetime.now(timezone.utc).isoformat()` writes it, and the event's payload.
+    public init(mlflowEntity entity: String, action: String, data: JSONValue, deliveryID: String, secret: String?, at time: Int64) {
+        let body = JSONWriter.bytes(.object([
+            ("entity", .string(entity.lowercased())), ("action", .string(action.lowercased())), ("timestamp", .string(Self.isoTimestamp(time))), ("data", data),
+        ]))
+        self.init(body: body, contentType: "application/json", headers: [("User-Agent", "slipway-webhooks")], deliveryID: deliveryID, secret: secret, at: time)
+    }
+
+    /// The body with MLflow's delivery headers, signed when there is a secret.
+    init(body: [UInt8], contentType: String, headers: [(String, String)], deliveryID: String, secret: String?, at time: Int64) {
         let timestamp = String(time / 1000)
-        headers = [
-            ("Content-Type", contentType), ("User-Agent", "slipway-webhooks"), ("X-Slipway-Event-Type", event.type), ("X-Slipway-Event-Id", event.id),
-            ("X-MLflow-Delivery-Id", delivery.id), ("X-MLflow-Timestamp", timestamp),
-        ]
-        if let secret = subscription.secret {
-            headers.append(("X-MLflow-Signature", Self.signature(secret: secret, deliveryID: delivery.id, timestamp: timestamp, body: body)))
+        self.body = body
+        self.headers = [("Content-Type", contentType)] + headers + [("X-MLflow-Delivery-Id", deliveryID), ("X-MLflow-Timestamp", timestamp)]
+        if let secret {
+            self.headers.append(("X-MLflow-Signature", Self.signature(secret: secret, deliveryID: deliveryID, timestamp: timestamp, body: body)))
         }
+    }
+
+    /// `2026-12-02T10:38:12.123000+00:00`.
+    static func isoTimestamp(_ milliseconds: Int64) -> String {
+        let rfc = WallClock.rfc3339(milliseconds: milliseconds)  // 2026-12-02T10:38:12.123Z
+        return rfc.hasSuffix("Z") ? String(rfc.dropLast()) + "000+00:00" : rfc
     }
 
     /// `v1,` + base64 of HMAC-SHA256(secret, "<delivery id>.<timestamp>.<body>").

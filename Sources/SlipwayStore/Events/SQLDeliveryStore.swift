@@ -2,7 +2,7 @@ import Foundation
 public import SlipwayCore
 import SQLKit
 
-/// Webhooks for Slipway's events and their deliveries over SQL.
+/// Webhooks for Slipway's events and the deliveries to them and to MLflow's webhooks, over SQL.
 public struct SQLDeliveryStore: DeliveryStore {
     let database: StoreDatabase
     let now: @Sendable () -> Int64
@@ -43,17 +43,26 @@ public struct SQLDeliveryStore: DeliveryStore {
     public func claimDue(now: Int64, lease: Int64, limit: Int) async throws -> [DueDelivery] {
         try await database.transaction { db in
             let rows = try await database.rows(db, """
-                SELECT d.*, e.type AS e_type, e.source AS e_source, e.subject AS e_subject, e.time AS e_time, e.data AS e_data,
-                       s.url AS s_url, s.event_types AS s_event_types, s.secret AS s_secret, s.format AS s_format, s.created_at AS s_created_at
-                FROM deliveries d
-                JOIN events e ON e.event_id = d.event_id
-                JOIN subscriptions s ON s.subscription_id = d.subscription_id
+                SELECT d.*, e.type AS e_type, e.source AS e_source, e.subject AS e_subject, e.time AS e_time, e.data AS e_data
+                FROM deliveries d JOIN events e ON e.event_id = d.event_id
                 WHERE d.status = 'pending' AND d.next_attempt_at <= \(bind: now)
                 ORDER BY d.next_attempt_at, d.created_at LIMIT \(bind: limit)
                 """)
+            guard !rows.isEmpty else { return [] }
+            let subscriptions = Dictionary(try await Self.subscriptions(database, db).map { ($0.id, $0) }) { first, _ in first }
+            let webhooks = Dictionary(try await SQLWebhookStore.webhooks(database, db).map { ($0.id, $0) }) { first, _ in first }
             var claimed: [DueDelivery] = []
             for row in rows {
                 var delivery = try Self.delivery(row)
+                let receiver: WebhookReceiver
+                switch delivery.receiver {
+                case .slipway:
+                    guard let subscription = subscriptions[delivery.webhookID] else { continue }
+                    receiver = .slipway(subscription)
+                case .mlflow:
+                    guard let webhook = webhooks[delivery.webhookID] else { continue }
+                    receiver = .mlflow(webhook)
+                }
                 // Claimed only if nobody moved it since the read: another process may be claiming too.
                 let won = try await database.first(db, """
                     UPDATE deliveries SET next_attempt_at = \(bind: now + lease)
@@ -65,11 +74,7 @@ public struct SQLDeliveryStore: DeliveryStore {
                 let event = Event(
                     id: delivery.eventID, type: try row.string("e_type"), source: try row.string("e_source"), subject: try row.string("e_subject"),
                     time: try row.int64("e_time"), data: try row.string("e_data"))
-                let subscription = Subscription(
-                    id: delivery.subscriptionID, url: try row.string("s_url"), eventTypes: try Self.types(try row.string("s_event_types")),
-                    secret: try row.optionalString("s_secret"), format: Subscription.Format(rawValue: try row.string("s_format")) ?? .cloudEvents,
-                    createdAt: try row.int64("s_created_at"))
-                claimed.append(DueDelivery(delivery: delivery, event: event, subscription: subscription))
+                claimed.append(DueDelivery(delivery: delivery, event: event, webhook: receiver))
             }
             return claimed
         }
@@ -87,13 +92,13 @@ public struct SQLDeliveryStore: DeliveryStore {
         }
     }
 
-    public func listDeliveries(status: Delivery.Status?, eventID: String?, subscriptionID: String?, maxResults: Int, pageToken: String?) async throws -> Page<Delivery> {
+    public func listDeliveries(status: Delivery.Status?, eventID: String?, webhookID: String?, maxResults: Int, pageToken: String?) async throws -> Page<Delivery> {
         let offset = try PageToken.decode(pageToken)
         let limit = min(max(maxResults, 1), 1000)
         var conditions: [SQLQueryString] = []
         if let status { conditions.append("status = \(bind: status.rawValue)") }
         if let eventID { conditions.append("event_id = \(bind: eventID)") }
-        if let subscriptionID { conditions.append("subscription_id = \(bind: subscriptionID)") }
+        if let webhookID { conditions.append("subscription_id = \(bind: webhookID)") }
         let filter: SQLQueryString = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let query: SQLQueryString = "SELECT * FROM deliveries" + filter
             + " ORDER BY created_at DESC, delivery_id DESC LIMIT \(bind: limit + 1) OFFSET \(bind: offset)"
@@ -108,17 +113,6 @@ public struct SQLDeliveryStore: DeliveryStore {
             }
             try await database.run(db, "UPDATE deliveries SET status = 'pending', next_attempt_at = \(bind: time) WHERE delivery_id = \(bind: id)")
             return try Self.delivery(try await database.first(db, "SELECT * FROM deliveries WHERE delivery_id = \(bind: id)")!)
-        }
-    }
-
-    /// Queues the event for every webhook that wants it, inside the event's transaction.
-    static func enqueue(_ database: StoreDatabase, _ db: any SQLDatabase, _ event: Event) async throws {
-        for subscription in try await subscriptions(database, db) where subscription.matches(event.type) {
-            try await database.run(db, """
-                INSERT INTO deliveries (delivery_id, event_id, subscription_id, status, attempts, next_attempt_at, created_at)
-                VALUES (\(bind: IDGenerator.timeOrdered(event.time)), \(bind: event.id), \(bind: subscription.id), 'pending', 0,
-                        \(bind: event.time), \(bind: event.time))
-                """)
         }
     }
 
@@ -137,7 +131,8 @@ public struct SQLDeliveryStore: DeliveryStore {
 
     static func delivery(_ row: StoreRow) throws -> Delivery {
         Delivery(
-            id: try row.string("delivery_id"), eventID: try row.string("event_id"), subscriptionID: try row.string("subscription_id"),
+            id: try row.string("delivery_id"), eventID: try row.string("event_id"), webhookID: try row.string("subscription_id"),
+            receiver: Delivery.Receiver(rawValue: try row.string("receiver")) ?? .slipway,
             status: Delivery.Status(rawValue: try row.string("status")) ?? .pending, attempts: try row.int("attempts"),
             nextAttemptAt: try row.int64("next_attempt_at"), lastAttemptAt: try row.optionalInt64("last_attempt_at"),
             lastStatusCode: try row.optionalInt64("last_status_code").map { Int($0) }, lastError: try row.optionalString("last_error"),

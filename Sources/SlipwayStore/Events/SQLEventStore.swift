@@ -15,16 +15,9 @@ public struct SQLEventStore: EventStore {
         try await database.transaction { db in try await insert(db, event) }
     }
 
-    /// Appends an event inside a transaction, with a delivery for every webhook that wants it
-    /// (the outbox: written with the change it reports).
+    /// Appends an event inside a transaction, with its deliveries (the outbox).
     func insert(_ db: any SQLDatabase, _ event: Event) async throws {
-        // An event posted twice (a replica retrying) is kept, and delivered, once.
-        guard try await database.first(db, "SELECT 1 AS one FROM events WHERE event_id = \(bind: event.id)") == nil else { return }
-        try await database.run(db, """
-            INSERT INTO events (event_id, type, source, subject, time, data)
-            VALUES (\(bind: event.id), \(bind: event.type), \(bind: event.source), \(bind: event.subject), \(bind: event.time), \(bind: event.data))
-            """)
-        try await SQLDeliveryStore.enqueue(database, db, event)
+        try await Outbox.append(database, db, event)
     }
 
     public func listEvents(type: String?, subject: String?, maxResults: Int, pageToken: String?) async throws -> Page<Event> {

@@ -29,6 +29,7 @@ let allMigrations: [Migration] = [
     migration0005Deliveries,
     migration0006Evaluation,
     migration0007Jobs,
+    migration0008EventTypes,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

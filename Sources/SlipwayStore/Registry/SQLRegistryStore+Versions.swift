@@ -28,6 +28,10 @@ extension SQLRegistryStore {
                             """)
                     }
                     try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: request.name)")
+                    try await announce(db, .modelVersionCreated, model: request.name, version: Int(version), [
+                        ("name", .string(request.name)), ("version", .string(String(version))), ("source", .string(request.source)),
+                        ("run_id", Self.nullable(request.runID)), ("tags", Self.tagObject(request.tags)), ("description", Self.nullable(request.description)),
+                    ])
                     return Int(version)
                 }
                 return try await getModelVersion(name: request.name, version: version)
@@ -104,6 +108,9 @@ extension SQLRegistryStore {
                 INSERT INTO model_version_tags (name, version, key, value) VALUES (\(bind: name), \(bind: Int64(version)), \(bind: tag.key), \(bind: tag.value))
                 ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value
                 """)
+            try await announce(db, .modelVersionTagSet, model: name, version: version, [
+                ("name", .string(name)), ("version", .string(String(version))), ("key", .string(tag.key)), ("value", .string(tag.value)),
+            ])
         }
     }
 
@@ -111,6 +118,9 @@ extension SQLRegistryStore {
         try await database.transaction { db in
             try await requireVersion(db, name, version)
             try await database.run(db, "DELETE FROM model_version_tags WHERE name = \(bind: name) AND version = \(bind: Int64(version)) AND key = \(bind: key)")
+            try await announce(db, .modelVersionTagDeleted, model: name, version: version, [
+                ("name", .string(name)), ("version", .string(String(version))), ("key", .string(key)),
+            ])
         }
     }
 
@@ -173,16 +183,21 @@ extension SQLRegistryStore {
         changes.notify(name)
     }
 
-    /// Points an alias at a version (which must exist), or removes it for `nil`, inside a transaction.
+    /// Points an alias at a version (which must exist), or removes it for `nil`, inside a transaction,
+    /// with MLflow's `model_version_alias.created` or `.deleted` event.
     func writeAlias(_ db: any SQLDatabase, name: String, alias: String, version: Int?) async throws {
         guard let version else {
             try await database.run(db, "DELETE FROM registered_model_aliases WHERE name = \(bind: name) AND alias = \(bind: alias)")
+            try await announce(db, .modelVersionAliasDeleted, model: name, [("name", .string(name)), ("alias", .string(alias))])
             return
         }
         try await database.run(db, """
             INSERT INTO registered_model_aliases (name, alias, version) VALUES (\(bind: name), \(bind: alias), \(bind: Int64(version)))
             ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version
             """)
+        try await announce(db, .modelVersionAliasCreated, model: name, version: version, [
+            ("name", .string(name)), ("alias", .string(alias)), ("version", .string(String(version))),
+        ])
     }
 
     /// The version an alias points at, inside a transaction.

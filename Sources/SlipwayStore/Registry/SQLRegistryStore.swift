@@ -31,6 +31,9 @@ public struct SQLRegistryStore: RegistryStore {
                     VALUES (\(bind: name), \(bind: time), \(bind: time), \(bind: description))
                     """)
                 for tag in tags { try await upsertModelTag(db, name: name, tag) }
+                try await announce(db, .registeredModelCreated, model: name, [
+                    ("name", .string(name)), ("tags", Self.tagObject(tags)), ("description", Self.nullable(description)),
+                ])
             }
         } catch where isUniqueViolation(error) {
             throw SlipwayError.alreadyExists("Registered Model (name=\(name)) already exists.")

@@ -70,8 +70,15 @@ public struct SQLWebhookStore: WebhookStore {
     public func deleteWebhook(id: String) async throws {
         _ = try await getWebhook(id: id)
         try await database.transaction { db in
+            // Its history stays; what was still waiting to be sent is dropped with it.
+            try await database.run(db, "DELETE FROM deliveries WHERE subscription_id = \(bind: id) AND receiver = 'mlflow' AND status = 'pending'")
             try await database.run(db, "DELETE FROM webhooks WHERE webhook_id = \(bind: id)")
         }
+    }
+
+    /// Every registration, inside a transaction (the outbox matches events against them).
+    static func webhooks(_ database: StoreDatabase, _ db: any SQLDatabase) async throws -> [Webhook] {
+        try await database.rows(db, "SELECT * FROM webhooks ORDER BY creation_timestamp, webhook_id").map(decode)
     }
 
     static func encode(_ events: [WebhookEvent]) -> String {

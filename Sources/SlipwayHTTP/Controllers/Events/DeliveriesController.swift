@@ -2,9 +2,10 @@ import Hummingbird
 import SlipwayCore
 
 /// Webhooks for Slipway's events and their deliveries:
-/// - `POST /api/v1/webhooks` `{"url": ..., "events": ["model.promoted", "model.*"], "secret": ..., "format": "cloudevents"|"slack"}`,
+/// - `POST /api/v1/webhooks` `{"url": ..., "events": ["ml.model.promoted.v1", "ml.model.*"], "secret": ..., "format": "cloudevents"|"slack"}`,
 ///   `GET /api/v1/webhooks`, `DELETE /api/v1/webhooks/{id}`;
-/// - `GET /api/v1/deliveries?status=&event_id=&webhook_id=`, `POST /api/v1/deliveries/{id}/replay`.
+/// - `GET /api/v1/deliveries?status=&event_id=&webhook_id=`, `POST /api/v1/deliveries/{id}/replay`: the
+///   deliveries to these webhooks and to those registered through MLflow's API (`webhook_kind`).
 struct DeliveriesController: Sendable {
     let deliveries: any DeliveryStore
     let maxBodyBytes: Int
@@ -13,7 +14,7 @@ struct DeliveriesController: Sendable {
         router.post("api/v1/webhooks") { request, _ -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             guard let url = body["url"]?.stringValue else { throw SlipwayError.invalidParameter("'url' is required") }
-            guard let list = body["events"]?.arrayValue else { throw SlipwayError.invalidParameter("'events' must be a list of event types, e.g. [\"model.promoted\"]") }
+            guard let list = body["events"]?.arrayValue else { throw SlipwayError.invalidParameter("'events' must be a list of event types, e.g. [\"ml.model.promoted.v1\"]") }
             let types = try list.map { value throws(SlipwayError) in
                 guard let text = value.stringValue else { throw .invalidParameter("'events' must hold strings") }
                 return text
@@ -42,7 +43,7 @@ struct DeliveriesController: Sendable {
                 status = parsed
             }
             let page = try await deliveries.listDeliveries(
-                status: status, eventID: query["event_id"]?.stringValue, subscriptionID: query["webhook_id"]?.stringValue,
+                status: status, eventID: query["event_id"]?.stringValue, webhookID: query["webhook_id"]?.stringValue,
                 maxResults: try RegistryFeedController.integer(query, "max_results", default: 100, range: 1...1000), pageToken: query["page_token"]?.stringValue)
             var fields: [(String, JSONValue)] = [("deliveries", .array(page.items.map(Self.json)))]
             if let token = page.nextPageToken { fields.append(("next_page_token", .string(token))) }
@@ -63,7 +64,7 @@ struct DeliveriesController: Sendable {
     static func json(_ d: Delivery) -> JSONValue {
         func optional(_ x: Int64?) -> JSONValue { x.map { .int($0) } ?? .null }
         return .object([
-            ("id", .string(d.id)), ("event_id", .string(d.eventID)), ("webhook_id", .string(d.subscriptionID)), ("status", .string(d.status.rawValue)),
+            ("id", .string(d.id)), ("event_id", .string(d.eventID)), ("webhook_id", .string(d.webhookID)), ("webhook_kind", .string(d.receiver.rawValue)), ("status", .string(d.status.rawValue)),
             ("attempts", .int(d.attempts)), ("next_attempt_at", .int(d.nextAttemptAt)), ("last_attempt_at", optional(d.lastAttemptAt)),
             ("last_status_code", optional(d.lastStatusCode.map(Int64.init))), ("last_error", d.lastError.map { .string($0) } ?? .null),
             ("delivered_at", optional(d.deliveredAt)), ("created_at", .int(d.createdAt)),

@@ -1,10 +1,13 @@
 import Hummingbird
 import SlipwayCore
+import SlipwayJobs
 
-/// `webhooks` and `webhooks/{id}`: MLflow webhook registrations (create, get, list, update, delete).
-/// The secret is stored to sign deliveries and never returned.
+/// `webhooks` and `webhooks/{id}`: MLflow webhook registrations (create, get, list, update, delete),
+/// and `webhooks/{id}/test`, which sends the event's example payload now. The secret is stored to
+/// sign deliveries and never returned. Registry changes reach active webhooks through the outbox.
 struct WebhooksController: Sendable {
     let store: any WebhookStore
+    let tester: MLflowWebhookTester
 
     func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
         let limit = routes.limit
@@ -32,6 +35,22 @@ struct WebhooksController: Sendable {
         routes.collection.on("webhooks/:webhook_id", method: .delete) { _, context -> Response in
             try await store.deleteWebhook(id: try context.parameters.require("webhook_id"))
             return .emptyJSON
+        }
+        routes.collection.on("webhooks/:webhook_id/test", method: .post) { request, context -> Response in
+            let webhook = try await store.getWebhook(id: try context.parameters.require("webhook_id"))
+            let r = try await MLflowRequest.read(request, limit: limit)
+            var event: WebhookEvent?
+            if let item = r.fields["event"], item != .null {
+                let e = MLflowRequest(object: item)
+                event = try WebhookEvent(entity: try e.requiredString("entity"), action: try e.requiredString("action"))
+            }
+            let result = await tester.test(webhook, event: event)
+            var o = JSONObjectBuilder()
+            o.add("success", .bool(result.success))
+            if let status = result.responseStatus { o.add("response_status", .int(status)) }
+            if let body = result.responseBody { o.add("response_body", body) }
+            if let message = result.errorMessage { o.add("error_message", message) }
+            return .json(.object([("result", o.value)]))
         }
     }
 
