@@ -7,10 +7,20 @@
 /// of rows walks it level by level, for the tree's depth, with no branch on the data. A leaf has an
 /// infinite threshold that no value exceeds, so it sends every row left, to itself.
 struct LightGBMForest: Sendable {
-    struct Node: Sendable {
+    struct Node: Sendable, LaneNode {
         var threshold: Double  // +infinity at a leaf
         var feature: UInt32    // feature index | flags
         var left: Int32        // absolute node index; the right child is left + 1
+
+        var column: Int { Int(feature & LightGBMForest.featureMask) }
+
+        /// `value <= threshold` goes left; NaN fails both comparisons, so `!(<=)` sends it right and `>` left.
+        /// (Categorical and `Zero`-missing splits need `step`.)
+        @inline(__always)
+        func next(_ value: Double) -> Int32 {
+            let goRight = feature & LightGBMForest.nanRight != 0 ? !(value <= threshold) : value > threshold
+            return left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
+        }
     }
 
     static let defaultLeft: UInt32 = 1 << 31
@@ -112,7 +122,7 @@ struct LightGBMForest: Sendable {
         rows: UnsafePointer<Double>, stride: Int, count: Int,
         scores: UnsafeMutablePointer<Double>, slots: Int, positions: UnsafeMutablePointer<Int32>
     ) {
-        if count < XGBoostForest.treeLanes && categoricalSplits == 0 && zeroMissingSplits == 0 && linearTrees == 0 {
+        if count < TreeLanes.width && categoricalSplits == 0 && zeroMissingSplits == 0 && linearTrees == 0 {
             return accumulateFewRows(rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions)
         }
         nodes.withUnsafeBufferPointer { nodeBuffer in
@@ -124,10 +134,7 @@ struct LightGBMForest: Sendable {
                     for _ in 0..<depths[t] {
                         for r in 0..<count {
                             let node = nodes[Int(positions[r])]
-                            let value = rows[r * stride + Int(node.feature & Self.featureMask)]
-                            // NaN fails both comparisons: `!(<=)` sends it right, `>` left.
-                            let goRight = node.feature & Self.nanRight != 0 ? !(value <= node.threshold) : value > node.threshold
-                            positions[r] = node.left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
+                            positions[r] = node.next(rows[r * stride + node.column])
                         }
                     }
                 } else {
@@ -149,36 +156,16 @@ struct LightGBMForest: Sendable {
         }
     }
 
-    /// A handful of rows (a single prediction request): each row steps eight trees side by side, so
-    /// their chains of loads overlap (see `XGBoostForest.accumulateFewRows`). Same sums, same order.
+    /// A handful of rows: each row's trees eight at a time (`TreeLanes`).
     func accumulateFewRows(
         rows: UnsafePointer<Double>, stride: Int, count: Int, scores: UnsafeMutablePointer<Double>, slots: Int, positions: UnsafeMutablePointer<Int32>
     ) {
         nodes.withUnsafeBufferPointer { nodeBuffer in
             leafValue.withUnsafeBufferPointer { leafValue in
-                let nodes = nodeBuffer.baseAddress!
-                let treeCount = roots.count
                 for r in 0..<count {
-                    let row = rows + r * stride
                     let out = scores + r * slots
-                    var t = 0
-                    while t < treeCount {
-                        let lanes = min(XGBoostForest.treeLanes, treeCount - t)
-                        var depth: Int32 = 0
-                        for k in 0..<lanes {
-                            positions[k] = roots[t + k]
-                            depth = max(depth, depths[t + k])
-                        }
-                        for _ in 0..<depth {
-                            for k in 0..<lanes {
-                                let node = nodes[Int(positions[k])]
-                                let value = row[Int(node.feature & Self.featureMask)]
-                                let goRight = node.feature & Self.nanRight != 0 ? !(value <= node.threshold) : value > node.threshold
-                                positions[k] = node.left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
-                            }
-                        }
-                        for k in 0..<lanes { out[(t + k) % slots] += leafValue[Int(positions[k])] }
-                        t += lanes
+                    TreeLanes.walk(nodeBuffer.baseAddress!, roots: roots, depths: depths, row: rows + r * stride, positions: positions) { tree, node in
+                        out[tree % slots] += leafValue[node]
                     }
                 }
             }

@@ -7,10 +7,19 @@
 /// is `left + goRight`. A leaf reads the padding column after the features, which is always NaN,
 /// and sends it left to itself, so rows that reach a leaf early stay there.
 struct XGBoostForest: Sendable {
-    struct Node: Sendable {
+    struct Node: Sendable, LaneNode {
         var threshold: Float  // the leaf value at a leaf
         var feature: UInt32   // feature index | flags
         var left: Int32       // absolute node index; the right child is left + 1
+
+        var column: Int { Int(feature & XGBoostForest.featureMask) }
+
+        /// `value < threshold` goes left; NaN fails both comparisons, so `>=` sends it left and `!(<)` right.
+        @inline(__always)
+        func next(_ value: Float) -> Int32 {
+            let goRight = feature & XGBoostForest.defaultLeft != 0 ? value >= threshold : !(value < threshold)
+            return left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
+        }
     }
 
     /// Row width during evaluation: the features, then the NaN padding column leaves read.
@@ -79,7 +88,7 @@ struct XGBoostForest: Sendable {
         rows: UnsafePointer<Float>, count: Int,
         margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>
     ) {
-        if count < Self.treeLanes && categoricalSplits == 0 {
+        if count < TreeLanes.width && categoricalSplits == 0 {
             return accumulateFewRows(rows: rows, count: count, margins: margins, groupCount: groupCount, positions: positions)
         }
         nodes.withUnsafeBufferPointer { nodeBuffer in
@@ -91,10 +100,7 @@ struct XGBoostForest: Sendable {
                     for _ in 0..<depths[t] {
                         for r in 0..<count {
                             let node = nodes[Int(positions[r])]
-                            let value = rows[r * stride + Int(node.feature & Self.featureMask)]
-                            // NaN fails both comparisons: `>=` sends it left, `!(<)` right.
-                            let goRight = node.feature & Self.defaultLeft != 0 ? value >= node.threshold : !(value < node.threshold)
-                            positions[r] = node.left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
+                            positions[r] = node.next(rows[r * stride + node.column])
                         }
                     }
                 } else {
@@ -112,41 +118,16 @@ struct XGBoostForest: Sendable {
         }
     }
 
-    /// Trees walked side by side for one row when a block has fewer rows than this.
-    static let treeLanes = 8
-
-    /// The same walk for a handful of rows (a single prediction request): each row steps eight
-    /// trees side by side, so eight independent chains of loads overlap where one row's single chain
-    /// would wait on every level. Leaves are added in tree order, so the sums equal the block walk's.
+    /// A handful of rows: each row's trees eight at a time (`TreeLanes`).
     func accumulateFewRows(
         rows: UnsafePointer<Float>, count: Int, margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>
     ) {
         nodes.withUnsafeBufferPointer { nodeBuffer in
             let nodes = nodeBuffer.baseAddress!
-            let treeCount = roots.count
             for r in 0..<count {
-                let row = rows + r * stride
                 let out = margins + r * groupCount
-                var t = 0
-                while t < treeCount {
-                    let lanes = min(Self.treeLanes, treeCount - t)
-                    var depth: Int32 = 0
-                    for k in 0..<lanes {
-                        positions[k] = roots[t + k]
-                        depth = max(depth, depths[t + k])
-                    }
-                    for _ in 0..<depth {
-                        for k in 0..<lanes {
-                            let node = nodes[Int(positions[k])]
-                            let value = row[Int(node.feature & Self.featureMask)]
-                            let goRight = node.feature & Self.defaultLeft != 0 ? value >= node.threshold : !(value < node.threshold)
-                            positions[k] = node.left &+ Int32(truncatingIfNeeded: unsafeBitCast(goRight, to: UInt8.self))
-                        }
-                    }
-                    for k in 0..<lanes {
-                        out[Int(groups[t + k])] += nodes[Int(positions[k])].threshold * weights[t + k]
-                    }
-                    t += lanes
+                TreeLanes.walk(nodes, roots: roots, depths: depths, row: rows + r * stride, positions: positions) { tree, node in
+                    out[Int(groups[tree])] += nodes[node].threshold * weights[tree]
                 }
             }
         }

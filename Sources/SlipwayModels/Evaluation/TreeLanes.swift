@@ -1,0 +1,45 @@
+/// A node of a forest walked without branches: children side by side (right = left + 1), a leaf
+/// that loops to itself. `next` is the whole rule of a split: which child a feature value takes.
+protocol LaneNode {
+    associatedtype Value
+    /// The row column this node reads (a leaf reads one that sends it back to itself).
+    var column: Int { get }
+    /// The node a row with `value` in `column` moves to.
+    func next(_ value: Value) -> Int32
+}
+
+/// The walk both forests use for a handful of rows (a single prediction request): one row steps
+/// eight trees side by side, so eight independent chains of loads overlap where one tree's chain
+/// would wait on every level. Leaves are handed over in tree order, so sums come out exactly as
+/// the block walk's. Generic so that XGBoost (Float thresholds, `<` goes left) and LightGBM (Double
+/// thresholds, `<=` goes left) share it; each call site is specialized within the module.
+enum TreeLanes {
+    /// Trees walked side by side for one row; blocks with fewer rows than this use the lane walk.
+    static let width = 8
+
+    /// Walks every tree for one row and calls `leaf(tree, node)` with each tree's leaf, in tree order.
+    @inline(__always)
+    static func walk<Node: LaneNode>(
+        _ nodes: UnsafePointer<Node>, roots: [Int32], depths: [Int32], row: UnsafePointer<Node.Value>, positions: UnsafeMutablePointer<Int32>,
+        leaf: (_ tree: Int, _ node: Int) -> Void
+    ) {
+        let treeCount = roots.count
+        var t = 0
+        while t < treeCount {
+            let lanes = min(width, treeCount - t)
+            var depth: Int32 = 0
+            for k in 0..<lanes {
+                positions[k] = roots[t + k]
+                depth = max(depth, depths[t + k])
+            }
+            for _ in 0..<depth {
+                for k in 0..<lanes {
+                    let node = nodes[Int(positions[k])]
+                    positions[k] = node.next(row[node.column])
+                }
+            }
+            for k in 0..<lanes { leaf(t + k, Int(positions[k])) }
+            t += lanes
+        }
+    }
+}
