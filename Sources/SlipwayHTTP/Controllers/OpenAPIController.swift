@@ -29,14 +29,14 @@ struct OpenAPIController: Sendable {
             "champion": {"type": ["string", "null"]}, "challenger": {"type": ["string", "null"]}, "reasons": {"type": "array", "items": {"type": "string"}},
             "considered": {"type": "array", "items": {"type": "object"}}}},
           "Record": {"type": "object", "properties": {
-            "id": {"type": "string"}, "kind": {"enum": ["decision", "approval", "rollback"]}, "actor": {"type": "string"}, "time": {"type": "integer"},
+            "id": {"type": "string"}, "kind": {"enum": ["decision", "approval", "rollback", "manual"]}, "actor": {"type": "string"}, "time": {"type": "integer"},
             "action": {"type": "string"}, "from_version": {"type": ["string", "null"]}, "to_version": {"type": ["string", "null"]},
             "summary": {"type": "string"}, "details": {"type": "object"}}},
           "CloudEvent": {"type": "object", "required": ["specversion", "id", "source", "type", "data"], "properties": {
-            "specversion": {"const": "1.0"}, "id": {"type": "string"}, "source": {"type": "string"}, "type": {"type": "string"},
+            "specversion": {"const": "1.0"}, "id": {"type": "string"}, "source": {"type": "string"}, "type": {"type": "string", "description": "ml.model.promoted.v1, ml.model.archived.v1, ml.model.rolled_back.v1, ml.model.staged.v1, ml.evaluation.completed.v1, ml.serving.swapped.v1, ml.serving.load_failed.v1, or MLflow's registry events as ml.registry.<entity>.<action>.v1"},
             "subject": {"type": "string"}, "time": {"type": "string", "format": "date-time"}, "data": {"type": "object"}}},
           "Webhook": {"type": "object", "required": ["url", "events"], "properties": {
-            "url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string"}},
+            "url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string"}, "description": "event types or prefixes: ml.model.promoted.v1, ml.model.*, *"},
             "secret": {"type": "string", "writeOnly": true}, "format": {"enum": ["cloudevents", "slack"]}}},
           "Job": {"type": "object", "required": ["name", "kind", "model", "schedule"], "properties": {
             "name": {"type": "string"}, "kind": {"enum": ["promote", "evaluate"]}, "model": {"type": "string"},
@@ -73,7 +73,8 @@ struct OpenAPIController: Sendable {
         },
         "/api/v1/models/{name}/rollback": {
           "parameters": [{"$ref": "#/components/parameters/name"}],
-          "post": {"summary": "Put the previous version back into production", "responses": {"200": {"description": "{\"record\": Record}"}, "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+          "post": {"summary": "Put the previous version (or the one named) back into production", "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"version": {"type": "string"}, "actor": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "{\"record\": Record}"}, "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/models/{name}/decisions": {
           "parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],
@@ -97,7 +98,7 @@ struct OpenAPIController: Sendable {
         "/api/v1/events": {
           "get": {"summary": "The event log, newest first", "parameters": [{"name": "type", "in": "query", "schema": {"type": "string"}}, {"name": "subject", "in": "query", "schema": {"type": "string"}, "description": "exact, or a prefix ending in /"}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],
             "responses": {"200": {"description": "{\"events\": [CloudEvent]}"}}},
-          "post": {"summary": "Record a serving.* event (replicas report to their registry)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CloudEvent"}}}},
+          "post": {"summary": "Record an ml.serving.* event (replicas report to their registry)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CloudEvent"}}}},
             "responses": {"201": {"description": "The event"}, "400": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/webhooks": {
