@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 public import SlipwayHTTP
-public import SlipwayJobs
+import SlipwayJobs
 import SlipwayStore
 
 /// Everything one configuration opens, built once: the stores over one database and the services

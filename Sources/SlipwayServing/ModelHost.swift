@@ -77,7 +77,7 @@ public final class ModelHost: Service, Sendable {
                     wakeup.signal()
                 }
             }
-            try? await cancelWhenGracefulShutdown {
+            await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     await self.refreshAll()
                     await self.wakeup.wait()
@@ -104,17 +104,24 @@ public final class ModelHost: Service, Sendable {
             return
         }
         if current?.served?.version.version == version.version {
-            if current?.failure != nil { state.withLock { $0[target.name]?.failure = nil } }  // the alias came back to what we serve
+            if current?.failure != nil || current?.retrying != nil {  // the alias came back to what we serve
+                state.withLock {
+                    $0[target.name]?.failure = nil
+                    $0[target.name]?.retrying = nil
+                }
+            }
             return
         }
-        let earlier = current?.failure.flatMap { $0.version == version.version ? $0 : nil }
-        if let retryAt = earlier?.retryAt, now() < retryAt { return }  // failed recently: wait out the backoff
+        let earlier = current?.retrying.flatMap { $0.version == version.version ? $0 : nil }
+        // Failed recently: wait out the backoff (a wait longer than the cap means the clock went back).
+        if let retryAt = earlier?.retryAt, case let wait = retryAt - now(), wait > 0, wait <= retry.cap { return }
         do {
             let model = try await load(target, version)
             let replaced = state.withLock { states -> ServedModel? in
                 let old = states[target.name]?.served
                 states[target.name]?.served = model
                 states[target.name]?.failure = nil
+                states[target.name]?.retrying = nil
                 states[target.name]?.reloads += 1
                 return old
             }
@@ -132,6 +139,7 @@ public final class ModelHost: Service, Sendable {
                 version: version.version, message: Self.describe(error), at: time, attempts: attempts, retryAt: time + retry.delay(afterFailure: attempts))
             state.withLock {
                 $0[target.name]?.failure = failure
+                $0[target.name]?.retrying = failure
                 $0[target.name]?.failedReloads += 1
             }
             metrics.reloaded(target, succeeded: false)

@@ -33,8 +33,12 @@ public final class ServedModel: Sendable {
 public struct ServingStatus: Sendable {
     public var target: ServingTarget
     public var served: ServedModel?
-    /// The newest failure to load or smoke-test a version, cleared when a version loads.
+    /// The newest problem (a version that failed to load or smoke-test, or an alias that could not be
+    /// resolved), cleared when a version loads or the alias comes back to the one served.
     public var failure: Failure?
+    /// The version that failed to load and waits for its next try; kept while the registry cannot be
+    /// reached, so its backoff goes on growing.
+    public var retrying: Failure?
     public var reloads = 0
     public var failedReloads = 0
 

@@ -57,13 +57,13 @@ struct Evaluate: AsyncParsableCommand {
                 print(JSONWriter.string(.object([
                     ("model", .string(model)), ("version", .string(String(version))), ("dataset", .string("\(evaluation.dataset)@\(evaluation.datasetVersion)")),
                     ("task", .string(evaluation.task.rawValue)), ("rows", .int(evaluation.rows)),
-                    ("metrics", .object(evaluation.metrics.map { ($0.key, Double($0.value).map(JSONValue.number) ?? .null) })),
+                    ("metrics", .object(evaluation.metricValues.map { ($0.key, JSONValue.number($0.value)) })),
                 ])))
                 return
             }
             print("\(model) v\(version) on \(evaluation.dataset)@\(evaluation.datasetVersion) (\(evaluation.rows) rows, \(evaluation.task.rawValue)):")
             var table = TextTable("METRIC", "VALUE")
-            for metric in evaluation.metrics { table.add(metric.key, String(format: "%.6g", Double(metric.value) ?? .nan)) }
+            for metric in evaluation.metricValues { table.add(metric.key, String(format: "%.6g", metric.value)) }
             print(table.render())
         }
     }

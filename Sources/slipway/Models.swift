@@ -63,7 +63,7 @@ struct Models: AsyncParsableCommand {
     }
 
     struct Alias: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Point an alias (e.g. production) at a version.")
+        static let configuration = CommandConfiguration(abstract: "Point an alias (e.g. production) at a version; on a model with a promotion policy, moving production is a recorded manual promotion.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Registered model name.") var name: String
         @Argument(help: "Alias, e.g. production.") var alias: String
@@ -71,7 +71,7 @@ struct Models: AsyncParsableCommand {
 
         func run() async throws {
             try await withServices(store) { services in
-                try await services.registry.setAlias(name: name, alias: alias, version: version)
+                try await services.promoter.setAlias(name: name, alias: alias, version: version, actor: cliActor())
                 print("\(name)@\(alias) -> version \(version)")
             }
         }

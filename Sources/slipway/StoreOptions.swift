@@ -19,7 +19,8 @@ struct StoreOptions: ParsableArguments {
 
     func validate() throws {
         if let url = resolvedDatabaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
-            throw ValidationError("--database-url must start with postgres:// or postgresql://, got '\(url)'")
+            let scheme = url.range(of: "://").map { "'" + url[..<$0.lowerBound] + "://...'" } ?? "a URL without a scheme"
+            throw ValidationError("--database-url must start with postgres:// or postgresql:// (got \(scheme))")
         }
     }
 

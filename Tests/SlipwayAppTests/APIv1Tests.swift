@@ -88,6 +88,24 @@ struct APIv1Tests {
             let last = try await server.call(.get, "/api/v1/models/governed/decisions").json["decisions"]?.arrayValue?.first
             #expect(last?["action"] == .string("unset") && last?["from_version"] == .string(String(v1)))
 
+            // archive_existing_versions archives every other version in Production, however many.
+            let a = try await server.registerVersion("stages", metric: "rmse", value: 1)
+            let b = try await server.registerVersion("stages", metric: "rmse", value: 1)
+            let c = try await server.registerVersion("stages", metric: "rmse", value: 1)
+            for v in [a, b] {
+                try await server.call(.post, "/api/2.0/mlflow/model-versions/transition-stage", .object([
+                    ("name", .string("stages")), ("version", .string(String(v))), ("stage", .string("Production")), ("archive_existing_versions", .bool(false)),
+                ]))
+            }
+            try await server.call(.put, "/api/v1/models/stages/policy", .object([("metric", .string("rmse"))]))
+            try await server.call(.post, "/api/2.0/mlflow/model-versions/transition-stage", .object([
+                ("name", .string("stages")), ("version", .string(String(c))), ("stage", .string("Production")), ("archive_existing_versions", .bool(true)),
+            ]))
+            for (v, stage) in [(a, "Archived"), (b, "Archived"), (c, "Production")] {
+                let info = try await server.call(.get, "/api/2.0/mlflow/model-versions/get?name=stages&version=\(v)").json["model_version"]
+                #expect(info?["current_stage"] == .string(stage), "v\(v)")
+            }
+
             // No policy: MLflow's alias, nothing else.
             try await server.call(.post, "/api/2.0/mlflow/registered-models/alias", .object([
                 ("name", .string("free")), ("alias", .string("production")), ("version", .string(String(free))),
@@ -128,6 +146,11 @@ struct APIv1Tests {
             #expect(try await server.call(.post, "/api/v1/events", swapped.cloudEvent).status == .created)
             let forged = Event(type: .modelPromoted, source: "/replica", subject: "models/churn/versions/1", time: 1_800_000_000_000, data: .object([]))
             #expect(try await server.call(.post, "/api/v1/events", forged.cloudEvent).status == .badRequest)
+            // A replica of an older Slipway still names its events `serving.*`: taken, under today's name.
+            let legacy = Event(id: "old-1", type: "serving.load_failed", source: "/replica", subject: "models/churn/versions/2", time: 1_800_000_000_000, data: "{}")
+            let posted = try await server.call(.post, "/api/v1/events", legacy.cloudEvent)
+            #expect(posted.status == .created && posted.json["type"] == .string("ml.serving.load_failed.v1"))
+            #expect(try await server.call(.post, "/api/v1/events", Event(id: "x", type: "registry.model_version.created", source: "/r", subject: "", time: 1, data: "{}").cloudEvent).status == .badRequest)
         }
     }
 

@@ -44,7 +44,7 @@ struct InProcessServer {
 
     /// A run that logged `metric` = `value`, registered as the model's next version; its number.
     func registerVersion(_ model: String, metric: String, value: Double) async throws -> Int {
-        let experiment = try await call(.post, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=inproc")
+        let experiment = try await call(.get, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=inproc")
         var experimentID = experiment.json["experiment"]?["experiment_id"]?.stringValue
         if experimentID == nil {
             experimentID = try await call(.post, "/api/2.0/mlflow/experiments/create", .object([("name", .string("inproc"))])).json["experiment_id"]?.stringValue

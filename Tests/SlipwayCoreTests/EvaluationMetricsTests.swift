@@ -31,3 +31,16 @@ struct EvaluationMetricsTests {
         #expect(partial["accuracy"] == 0.5 && partial["recall"] == 0.25 && partial["roc_auc"] == nil)
     }
 }
+
+@Suite("Evaluation values")
+struct EvaluationValueTests {
+    @Test("NaN and infinite metrics (ROC AUC of one class, MAPE with a zero target) read back as numbers")
+    func nonFinite() {
+        let e = Evaluation(
+            id: "e", model: "m", version: 1, dataset: "d", datasetVersion: 1, datasetDigest: "x", task: .regression,
+            metrics: [("rmse", 0.5), ("mape", .infinity), ("roc_auc", .nan), ("r2", -.infinity)], rows: 3, createdAt: 0)
+        #expect(e.value("rmse") == 0.5 && e.value("mape") == .infinity && e.value("roc_auc")?.isNaN == true && e.value("r2") == -.infinity)
+        #expect(e.metricValues.map(\.key) == ["rmse", "mape", "roc_auc", "r2"])
+        #expect(e.value("f1") == nil)
+    }
+}

@@ -75,6 +75,37 @@ struct ModelHostTests {
         }
     }
 
+    @Test("A registry that cannot be reached between tries does not reset the backoff or repeat the event; a clock that went back does not stall the retry")
+    func backoffSurvivesResolveFailures() async throws {
+        try await withTemporaryDirectory { directory in
+            let source = try FakeSource(directory: directory, versions: [1, 2])
+            let clock = TestClock(Self.start)
+            let events = EventLog()
+            let host = makeHost(source, clock, events: events)
+            await host.refreshAll()
+            source.set(alias: 2)
+            source.setBroken(2, true)
+            await host.refreshAll()
+            #expect(host.status("churn")?.retrying?.attempts == 1)
+
+            source.set(alias: nil)  // the registry is unreachable for a moment
+            await host.refreshAll()
+            #expect(host.status("churn")?.failure?.version == nil && host.status("churn")?.retrying?.version == 2)
+            source.set(alias: 2)
+            await host.refreshAll()
+            #expect(source.fetches(2) == 1)  // still inside the first backoff
+            clock.advance(milliseconds: 1000)
+            await host.refreshAll()
+            #expect(host.status("churn")?.retrying?.attempts == 2 && host.status("churn")?.retrying?.retryAt == clock.now() + 2000)
+            #expect(events.types == [.servingSwapped, .servingLoadFailed])
+
+            // The wall clock steps back an hour: the next step tries again instead of waiting an hour.
+            clock.advance(milliseconds: -3_600_000)
+            await host.refreshAll()
+            #expect(source.fetches(2) == 3)
+        }
+    }
+
     @Test("A model file that does not load is refused and the reason kept; moving the alias back clears it")
     func corruptModel() async throws {
         try await withTemporaryDirectory { directory in

@@ -51,3 +51,13 @@ def test_postgres_that_refuses_us():
     result = slipway("models", "list", "--database-url", base + "/no_such_database")
     assert_clear(result, "refused the connection", 'database "no_such_database" does not exist')
     assert "hunter2secret" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("url", ["postgres://alice:hunter2secret with space/@127.0.0.1:5432/db",
+                                 "postgress://alice:hunter2secret@127.0.0.1:5432/db",
+                                 "postgres://alice:hunter2secret@127.0.0.1:5432/db?sslmode=sometimes"])
+def test_a_malformed_database_url_never_shows_the_password(url):
+    result = slipway("models", "list", "--database-url", url)
+    assert result.returncode != 0
+    assert "hunter2secret" not in result.stderr + result.stdout, result.stderr
+    assert "postgres" in result.stderr.lower(), result.stderr

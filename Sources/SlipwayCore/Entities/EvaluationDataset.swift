@@ -70,8 +70,19 @@ public struct Evaluation: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
-    /// A metric's value, if this evaluation computed it.
+    /// A metric's value, if this evaluation computed it (NaN and infinities included: ROC AUC of one
+    /// class, MAPE with a zero target).
     public func value(_ metric: String) -> Double? {
-        metrics.first { $0.key == metric }.flatMap { Double($0.value) }
+        metrics.first { $0.key == metric }.flatMap { Self.number($0.value) }
+    }
+
+    /// Every metric as a number.
+    public var metricValues: [(key: String, value: Double)] {
+        metrics.compactMap { metric in Self.number(metric.value).map { (metric.key, $0) } }
+    }
+
+    /// A metric as it is kept: JSON text of a number (NaN and the infinities quoted, as JSONWriter writes them).
+    static func number(_ text: String) -> Double? {
+        Double(text) ?? (try? JSONParser.parse(text))?.numberValue
     }
 }

@@ -40,10 +40,16 @@ public enum EventType: String, Sendable, CaseIterable {
         }
     }
 
-    /// The event type of an MLflow webhook event, if Slipway records it.
-    public init?(mlflow event: WebhookEvent) {
-        guard let type = Self.allCases.first(where: { $0.mlflowEvent == event }) else { return nil }
-        self = type
+    /// A type by its name, or by the name it had before types were namespaced (`serving.swapped`),
+    /// which replicas of an older Slipway still post during an upgrade.
+    public init?(named name: String) {
+        if let type = Self(rawValue: name) {
+            self = type
+        } else if let type = Self.allCases.first(where: { $0.rawValue == "ml.\(name).v1" }), !name.hasPrefix("registry.") {
+            self = type
+        } else {
+            return nil
+        }
     }
 
     /// Whether a replica may post it to the registry it follows (`POST /api/v1/events`).

@@ -55,6 +55,9 @@ public struct PromotionChange: Sendable {
     /// Aliases to set (a version) or remove (`nil`), in order.
     public var aliases: [(alias: String, version: Int?)]
     public var stages: [(version: Int, stage: ModelStage)]
+    /// Other versions still in this stage (not named in `stages`) are archived too: MLflow's
+    /// `archive_existing_versions`, done inside the change's transaction.
+    public var archivingOthersIn: ModelStage?
     public var record: PromotionRecord
     public var events: [Event]
 

@@ -34,6 +34,17 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// A number, including NaN and the infinities as `JSONWriter` writes them (`"NaN"`, `"Infinity"`, `"-Infinity"`).
+    public var numberValue: Double? {
+        switch self {
+        case .number(let x): return x
+        case .string("NaN"): return .nan
+        case .string("Infinity"): return .infinity
+        case .string("-Infinity"): return -.infinity
+        default: return nil
+        }
+    }
+
     public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil

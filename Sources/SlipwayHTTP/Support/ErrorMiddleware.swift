@@ -4,8 +4,9 @@ import Logging
 import SlipwayCore
 
 /// Turns every error into MLflow's error JSON: a ``SlipwayError`` keeps its code and status,
-/// Hummingbird's routing errors become ENDPOINT_NOT_FOUND / 405 / 413, and anything else is an
-/// INTERNAL_ERROR 500 (never a client's mistake: those are SlipwayErrors). A 500 says nothing of
+/// Hummingbird's routing errors become ENDPOINT_NOT_FOUND / 405 / 413, and anything else (and a
+/// SlipwayError of code INTERNAL_ERROR) is an INTERNAL_ERROR 500 (never a client's mistake: those
+/// are SlipwayErrors with their own codes). A 500 says nothing of
 /// the internals: the error is logged with the request's id, and the answer carries that id (in
 /// the message and `X-Request-Id`) for an operator to find it.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -15,7 +16,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as SlipwayError {
+        } catch let error as SlipwayError where error.code != .internalError {
             return .mlflowError(error)
         } catch let error as HTTPError {
             switch error.status {
@@ -37,14 +38,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return .mlflowError(SlipwayError(code, error.body ?? error.status.reasonPhrase), status: error.status)
             }
         } catch {
-            let id = context.id
-            context.logger.error("http.internal_error", metadata: [
-                "error": "\(String(reflecting: error))", "http.path": "\(request.uri.path)", "http.method": "\(request.method)", "request.id": "\(id)",
-            ])
-            var response = Response.mlflowError(
-                SlipwayError(.internalError, "Internal error while handling this request; the server log has the details under request id \(id)"))
-            response.headers[Self.requestID] = id
-            return response
+            return Self.opaque(error, request, context)
         }
+    }
+
+    /// An internal error: logged with the request's id; the client gets that id and nothing else.
+    static func opaque(_ error: any Error, _ request: Request, _ context: Context) -> Response {
+        let id = context.id
+        context.logger.error("http.internal_error", metadata: [
+            "error": "\(String(reflecting: error))", "http.path": "\(request.uri.path)", "http.method": "\(request.method)", "request.id": "\(id)",
+        ])
+        var response = Response.mlflowError(
+            SlipwayError(.internalError, "Internal error while handling this request; the server log has the details under request id \(id)"))
+        response.headers[Self.requestID] = id
+        return response
     }
 }

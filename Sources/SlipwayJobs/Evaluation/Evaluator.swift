@@ -78,7 +78,7 @@ public struct Evaluator: Sendable {
     /// Stores an evaluation with its `ml.evaluation.completed.v1` event, and logs its metrics on the
     /// version's run as `<dataset>_<metric>`.
     func record(_ evaluation: Evaluation, runID: String) async throws {
-        let metrics = evaluation.metrics.compactMap { metric in Double(metric.value).map { (metric.key, $0) } }
+        let metrics = evaluation.metricValues
         let event = Event(
             type: .evaluationCompleted, source: "/slipway/evaluation", subject: "models/\(evaluation.model)/versions/\(evaluation.version)",
             time: evaluation.createdAt,

@@ -15,7 +15,7 @@ extension Promoter {
         }
         let production = try await productionVersion(name)
         guard production != version else { return try await registry.setAlias(name: name, alias: alias, version: version) }
-        try await manualPromotion(name, to: version, from: production, actor: actor, via: "set_registered_model_alias", alsoArchiving: [])
+        try await manualPromotion(name, to: version, from: production, actor: actor, via: "set_registered_model_alias", archivingOthers: false)
     }
 
     /// `registered-models/alias` (DELETE).
@@ -40,15 +40,13 @@ extension Promoter {
             return try await registry.transitionStage(name: name, version: version, stage: stage, archiveExisting: archiveExisting)
         }
         // Other versions left in the Production stage are archived too when the caller asks for it.
-        let others = archiveExisting
-            ? try await registry.latestVersions(name: name, stages: [.production]).map(\.version).filter { $0 != version && $0 != production }
-            : []
-        try await manualPromotion(name, to: version, from: production, actor: actor, via: "transition_model_version_stage", alsoArchiving: others)
+        try await manualPromotion(
+            name, to: version, from: production, actor: actor, via: "transition_model_version_stage", archivingOthers: archiveExisting)
         return try await registry.getModelVersion(name: name, version: version)
     }
 
     /// `version` becomes production as a promotion makes it, recorded as a manual one.
-    func manualPromotion(_ name: String, to version: Int, from production: Int?, actor: String, via: String, alsoArchiving others: [Int]) async throws {
+    func manualPromotion(_ name: String, to version: Int, from production: Int?, actor: String, via: String, archivingOthers: Bool) async throws {
         let winner = try await registry.getModelVersion(name: name, version: version)
         let time = now()
         let record = PromotionRecord(
@@ -58,7 +56,7 @@ extension Promoter {
             details: JSONWriter.string(.object([("via", .string(via)), ("policy_bypassed", .bool(true))])))
         var change = PromotionChange(model: name, expectedProduction: production, record: record)
         try await promote(&change, to: winner, from: production, time: time, actor: actor, facts: [("via", .string(via)), ("manual", .bool(true))])
-        change.stages += others.map { ($0, ModelStage.archived) }
+        if archivingOthers { change.archivingOthersIn = .production }
         try await promotions.apply(change)
     }
 }

@@ -69,7 +69,7 @@ public struct WebhookPayload: Sendable {
     /// One line a person reads in a chat channel.
     static func text(_ event: Event) -> String {
         let data = (try? JSONParser.parse(event.data)) ?? .object([])
-        let model = data["model_name"]?.stringValue ?? "?"
+        let model = (data["model_name"] ?? data["model"])?.stringValue ?? "?"  // `model` in events recorded before 0008
         let version = data["version"]?.stringValue.map { "v\($0)" } ?? ""
         func number(_ key: String) -> String? {
             guard case .number(let x)? = data[key] else { return nil }

@@ -49,7 +49,9 @@ public final class StoreDatabase: Sendable {
             do {
                 config = try SQLPostgresConfiguration(url: url)
             } catch {
-                throw SlipwayStoreError.invalidConfiguration("Invalid PostgreSQL URL '\(configuration.redacted)': \(error)")
+                // Not the parser's own error: it carries the whole URL, password included.
+                throw SlipwayStoreError.invalidConfiguration(
+                    "Invalid PostgreSQL URL '\(configuration.redacted)': write postgres://USER:PASSWORD@HOST:PORT/DATABASE, with special characters in the password percent-encoded")
             }
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: config),

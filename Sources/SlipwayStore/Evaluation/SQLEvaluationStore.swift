@@ -50,7 +50,7 @@ public struct SQLEvaluationStore: EvaluationStore {
     }
 
     public func recordEvaluation(_ evaluation: Evaluation, event: Event) async throws {
-        let metrics = JSONWriter.string(.object(evaluation.metrics.map { ($0.key, .number(Double($0.value) ?? .nan)) }))
+        let metrics = JSONWriter.string(.object(evaluation.metricValues.map { ($0.key, .number($0.value)) }))
         try await database.transaction { db in
             try await database.run(db, """
                 INSERT INTO evaluations (evaluation_id, name, version, dataset, dataset_version, dataset_digest, task, metrics, row_count, created_at)
@@ -77,7 +77,7 @@ public struct SQLEvaluationStore: EvaluationStore {
                 id: try row.string("evaluation_id"), model: try row.string("name"), version: try row.int("version"), dataset: try row.string("dataset"),
                 datasetVersion: try row.int("dataset_version"), datasetDigest: try row.string("dataset_digest"),
                 task: EvaluationMetrics.Task(rawValue: try row.string("task")) ?? .regression,
-                metrics: members.compactMap { key, value in if case .number(let x) = value { (key, x) } else { nil } },
+                metrics: members.compactMap { key, value in value.numberValue.map { (key, $0) } },
                 rows: try row.int("row_count"), createdAt: try row.int64("created_at"))
         }
     }

@@ -57,10 +57,17 @@ public struct SQLDeliveryStore: DeliveryStore {
                 let receiver: WebhookReceiver
                 switch delivery.receiver {
                 case .slipway:
-                    guard let subscription = subscriptions[delivery.webhookID] else { continue }
+                    guard let subscription = subscriptions[delivery.webhookID] else {
+                        try await Self.give(up: delivery, "the webhook was deleted", at: now, database, db)
+                        continue
+                    }
                     receiver = .slipway(subscription)
                 case .mlflow:
-                    guard let webhook = webhooks[delivery.webhookID] else { continue }
+                    guard let webhook = webhooks[delivery.webhookID], webhook.status == .active else {
+                        let why = webhooks[delivery.webhookID] == nil ? "the webhook was deleted" : "the webhook is disabled"
+                        try await Self.give(up: delivery, why, at: now, database, db)
+                        continue
+                    }
                     receiver = .mlflow(webhook)
                 }
                 // Claimed only if nobody moved it since the read: another process may be claiming too.
@@ -78,6 +85,15 @@ public struct SQLDeliveryStore: DeliveryStore {
             }
             return claimed
         }
+    }
+
+    /// A delivery whose webhook is gone (or, for MLflow's, disabled) fails at once instead of
+    /// being claimed again at every pass.
+    static func give(up delivery: Delivery, _ reason: String, at time: Int64, _ database: StoreDatabase, _ db: any SQLDatabase) async throws {
+        try await database.run(db, """
+            UPDATE deliveries SET status = 'failed', last_error = \(bind: reason), next_attempt_at = \(bind: time)
+            WHERE delivery_id = \(bind: delivery.id) AND status = 'pending'
+            """)
     }
 
     public func recordAttempt(id: String, at time: Int64, statusCode: Int?, error: String?, delivered: Bool, retryAt: Int64?) async throws {
@@ -108,8 +124,13 @@ public struct SQLDeliveryStore: DeliveryStore {
 
     public func replay(id: String, now time: Int64) async throws -> Delivery {
         try await database.transaction { db in
-            guard try await database.first(db, "SELECT 1 AS one FROM deliveries WHERE delivery_id = \(bind: id)") != nil else {
+            guard let row = try await database.first(db, "SELECT * FROM deliveries WHERE delivery_id = \(bind: id)") else {
                 throw SlipwayError.notFound("No delivery with id '\(id)'")
+            }
+            let delivery = try Self.delivery(row)
+            let (table, key) = delivery.receiver == .slipway ? ("subscriptions", "subscription_id") : ("webhooks", "webhook_id")
+            guard try await database.first(db, "SELECT 1 AS one FROM \(unsafeRaw: table) WHERE \(unsafeRaw: key) = \(bind: delivery.webhookID)") != nil else {
+                throw SlipwayError(.resourceConflict, "Delivery '\(id)' cannot be replayed: its webhook was deleted")
             }
             try await database.run(db, "UPDATE deliveries SET status = 'pending', next_attempt_at = \(bind: time) WHERE delivery_id = \(bind: id)")
             return try Self.delivery(try await database.first(db, "SELECT * FROM deliveries WHERE delivery_id = \(bind: id)")!)

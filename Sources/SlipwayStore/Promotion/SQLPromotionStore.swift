@@ -71,6 +71,13 @@ public struct SQLPromotionStore: PromotionStore {
                 if let version { try await registry.requireVersion(db, name, version) }
                 try await registry.writeAlias(db, name: name, alias: alias, version: version)
             }
+            if let stage = change.archivingOthersIn {
+                let named = change.stages.map { Int64($0.version) }
+                try await database.run(db, """
+                    UPDATE model_versions SET current_stage = 'Archived', last_updated_timestamp = \(bind: time)
+                    WHERE name = \(bind: name) AND current_stage = \(bind: stage.rawValue)
+                    """ + (named.isEmpty ? "" : " AND version NOT IN (\(binds: named))"))
+            }
             for (version, stage) in change.stages {
                 try await registry.writeStage(db, name: name, version: version, stage: stage, time: time)
             }

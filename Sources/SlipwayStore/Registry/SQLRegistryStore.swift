@@ -32,7 +32,7 @@ public struct SQLRegistryStore: RegistryStore {
                     """)
                 for tag in tags { try await upsertModelTag(db, name: name, tag) }
                 try await announce(db, .registeredModelCreated, model: name, [
-                    ("name", .string(name)), ("tags", Self.tagObject(tags)), ("description", Self.nullable(description)),
+                    ("name", .string(name)), ("tags", Self.tagObject(tags)), ("description", .string(description ?? "")),  // MLflow sends "" here
                 ])
             }
         } catch where isUniqueViolation(error) {

@@ -65,7 +65,7 @@ struct EvaluationController: Sendable {
             ("id", .string(e.id)), ("model", .string(e.model)), ("version", .string(String(e.version))), ("dataset", .string(e.dataset)),
             ("dataset_version", .string(String(e.datasetVersion))), ("dataset_digest", .string("sha256:" + e.datasetDigest)),
             ("task", .string(e.task.rawValue)), ("rows", .int(e.rows)), ("created_at", .int(e.createdAt)),
-            ("metrics", .object(e.metrics.map { ($0.key, Double($0.value).map(JSONValue.number) ?? .null) })),
+            ("metrics", .object(e.metricValues.map { ($0.key, JSONValue.number($0.value)) })),
         ])
     }
 }

@@ -20,7 +20,8 @@ struct EventsController: Sendable {
             return .json(.object(fields))
         }
         router.post("api/v1/events") { request, _ -> Response in
-            let event = try Self.parse(try await MLflowRequest.jsonBody(request, limit: maxBodyBytes))
+            var event = try Self.parse(try await MLflowRequest.jsonBody(request, limit: maxBodyBytes))
+            if let type = EventType(named: event.type) { event.type = type.rawValue }  // an older replica's `serving.swapped`
             guard event.knownType?.isServing == true else {
                 let serving = EventType.allCases.filter(\.isServing).map(\.rawValue).joined(separator: ", ")
                 throw SlipwayError.invalidParameter("Only serving events (\(serving)) may be posted; '\(event.type)' is the server's own to write")
