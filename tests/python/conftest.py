@@ -54,6 +54,20 @@ def wait_healthy(process, url, log_path, what):
     raise RuntimeError(f"{what} did not become healthy in 30 s")
 
 
+def wait_until(predicate, timeout=5.0, message="the condition", interval=0.02):
+    """Polls `predicate` until it returns something truthy, and returns that; fails naming `message`
+    (and the last value seen) once `timeout` seconds have passed. For waiting on an observable state
+    instead of sleeping for "long enough"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message} (last: {value!r})")
+        time.sleep(interval)
+
+
 def use_mlflow(url, experiment):
     """Points the mlflow client's global state at a server (other modules leave theirs) and an experiment."""
     import mlflow

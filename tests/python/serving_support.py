@@ -1,14 +1,21 @@
-"""What the serving tests share: a small xgboost model, logging it as a registered version, asking
-a server which version it serves, and reading /metrics."""
+"""What the serving tests share: a small xgboost model, logging it as a registered version (a good
+one, one whose file was changed after upload, one Slipway cannot serve), asking a server which
+version it serves or last refused, the event log, and reading /metrics."""
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import requests
 import xgboost as xgb
 
+from conftest import wait_until
+
 FEATURES = ["f0", "f1", "f2", "f3"]
+# Named rather than inferred: mlflow infers a model's requirements in a subprocess that takes some
+# 3.5 s per logged model, and serving never reads them.
+XGBOOST_REQUIREMENTS = [f"xgboost=={xgb.__version__}"]
 
 
 def train(seed):
@@ -22,7 +29,31 @@ def log_version(name, booster):
     import mlflow
     with mlflow.start_run():
         example = pd.DataFrame(np.zeros((2, 4)), columns=FEATURES)
-        info = mlflow.xgboost.log_model(booster, name="model", registered_model_name=name, input_example=example)
+        info = mlflow.xgboost.log_model(booster, name="model", registered_model_name=name, input_example=example,
+                                        pip_requirements=XGBOOST_REQUIREMENTS)
+    return int(info.registered_model_version)
+
+
+def corrupt_model_file(server, name, version, tail=b"0123456789"):
+    """Changes the model file of `name` version `version` in `server`'s artifact store after upload,
+    so that its recorded digest no longer matches. Returns the file's path."""
+    uri = requests.get(f"{server.url}/api/2.0/mlflow/model-versions/get-download-uri",
+                       params={"name": name, "version": version}, timeout=10).json()["artifact_uri"]
+    model_file = Path(server.data_dir, "artifacts", uri.removeprefix("mlflow-artifacts:/"), "model.ubj")
+    model_file.write_bytes(model_file.read_bytes()[:-len(tail)] + tail)
+    return model_file
+
+
+def log_sklearn_version(name, seed=0):
+    """A version of `name` that Slipway cannot serve natively (an sklearn model)."""
+    import mlflow
+    import sklearn
+    from sklearn.linear_model import LinearRegression
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(20, 4)), columns=FEATURES)
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(LinearRegression().fit(X, X.f0), name="model", registered_model_name=name,
+                                        pip_requirements=[f"scikit-learn=={sklearn.__version__}"])
     return int(info.registered_model_version)
 
 
@@ -33,7 +64,7 @@ def log_candidate(name, mae, seed, tags=None):
         mlflow.log_metric("test_mae", mae * 3, step=0)
         mlflow.log_metric("test_mae", mae, step=1)
         info = mlflow.xgboost.log_model(train(seed), name="model", registered_model_name=name,
-                                        input_example=pd.DataFrame(np.zeros((1, 4)), columns=FEATURES))
+                                        input_example=pd.DataFrame(np.zeros((1, 4)), columns=FEATURES), pip_requirements=XGBOOST_REQUIREMENTS)
     return int(info.registered_model_version)
 
 
@@ -50,6 +81,29 @@ def wait_for_version(url, version, name="served", limit=5.0):
             return time.monotonic() - start
         time.sleep(0.01)
     raise AssertionError(f"version {version} of {name} not served within {limit} s (last: {status} {got})")
+
+
+def model_status(url, name="served"):
+    """`GET /models/{name}`: what the host serves for `name` and the last version it refused."""
+    r = requests.get(f"{url}/models/{name}", timeout=5)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def wait_for_refusal(url, version, name="served", limit=5.0):
+    """Waits until the host has tried `version` of `name` and refused it (`last_failure.version`),
+    and returns `GET /models/{name}` as it was then. Holds however often the host retries."""
+    def refused():
+        status = model_status(url, name)
+        return status if (status.get("last_failure") or {}).get("version") == str(version) else None
+    return wait_until(refused, limit, f"{name} v{version} to be tried and refused at {url}")
+
+
+def events(url, **params):
+    """`GET /api/v1/events` (newest first) with the given filters."""
+    r = requests.get(f"{url}/api/v1/events", params=params, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()["events"]
 
 
 def metric_samples(text):

@@ -96,7 +96,7 @@ def test_metrics_equal_sklearn(server, tmp_path, task):
     assert run_metrics[f"holdout-{task}_{next(iter(expected))}"] == pytest.approx(next(iter(expected.values())), rel=1e-6)
     stored = requests.get(f"{server.url}/api/v1/models/{name}/evaluations", params={"version": version}).json()["evaluations"]
     assert stored[0]["dataset"] == f"holdout-{task}" and stored[0]["dataset_version"] == "1" and stored[0]["dataset_digest"].startswith("sha256:")
-    event = requests.get(f"{server.url}/api/v1/events", params={"type": "evaluation.completed", "subject": f"models/{name}/"}).json()["events"][0]
+    event = requests.get(f"{server.url}/api/v1/events", params={"type": "ml.evaluation.completed.v1", "subject": f"models/{name}/"}).json()["events"][0]
     assert event["data"]["dataset"] == f"holdout-{task}" and event["data"]["metrics"] == stored[0]["metrics"]
 
 

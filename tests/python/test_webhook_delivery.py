@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from conftest import BACKENDS, SlipwayServer, free_port, use_mlflow
+from conftest import BACKENDS, SlipwayServer, free_port, use_mlflow, wait_until
 from serving_support import log_candidate
 
 SECRET = "s3cret-for-tests"
@@ -65,24 +65,15 @@ def server(request):
     s.stop()
 
 
-def wait_until(check, limit, what):
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} within {limit} s")
-
-
 def test_deliveries_survive_a_down_receiver_and_a_restart(server):
     use_mlflow(server.url, "webhooks")
     receiver = Receiver(free_port())
     url = server.url
-    signed = requests.post(f"{url}/api/v1/webhooks", json={"url": receiver.url + "/events", "events": ["model.*"], "secret": SECRET}).json()
-    slack = requests.post(f"{url}/api/v1/webhooks", json={"url": receiver.url + "/slack", "events": ["model.promoted"], "format": "slack"}).json()
+    signed = requests.post(f"{url}/api/v1/webhooks", json={"url": receiver.url + "/events", "events": ["ml.model.*"], "secret": SECRET}).json()
+    slack = requests.post(f"{url}/api/v1/webhooks", json={"url": receiver.url + "/slack", "events": ["ml.model.promoted.v1"], "format": "slack"}).json()
     assert signed["signed"] is True and slack["format"] == "slack" and "secret" not in signed
     for body, message in [({"url": "ftp://x", "events": ["*"]}, "http"), ({"url": receiver.url, "events": []}, "at least one"),
-                          ({"url": receiver.url, "events": ["model.**"]}, "model.promoted"), ({"url": receiver.url, "events": ["*"], "format": "xml"}, "format")]:
+                          ({"url": receiver.url, "events": ["ml.model.**"]}, "model.promoted"), ({"url": receiver.url, "events": ["*"], "format": "xml"}, "format")]:
         r = requests.post(f"{url}/api/v1/webhooks", json=body)
         assert r.status_code == 400 and message in r.json()["message"], (body, r.text)
 
@@ -92,9 +83,10 @@ def test_deliveries_survive_a_down_receiver_and_a_restart(server):
     requests.post(f"{url}/api/v1/models/{MODEL}/promote").raise_for_status()
     log_candidate(MODEL, 0.20, 2)
     requests.post(f"{url}/api/v1/models/{MODEL}/promote").raise_for_status()
-    events = [e for e in requests.get(f"{url}/api/v1/events").json()["events"] if e["type"].startswith("model.")]
-    assert sorted(e["type"] for e in events) == ["model.archived", "model.promoted", "model.promoted"]
-    wait_until(lambda: all(d["attempts"] >= 2 for d in requests.get(f"{url}/api/v1/deliveries").json()["deliveries"]), 10, "two failed attempts each")
+    events = [e for e in requests.get(f"{url}/api/v1/events").json()["events"] if e["type"].startswith("ml.model.")]
+    assert sorted(e["type"] for e in events) == ["ml.model.archived.v1", "ml.model.promoted.v1", "ml.model.promoted.v1"]
+    wait_until(lambda: len(ds := requests.get(f"{url}/api/v1/deliveries").json()["deliveries"]) == 5 and all(d["attempts"] >= 2 for d in ds),
+               10, "two failed attempts at each of the 5 deliveries")
     pending = requests.get(f"{url}/api/v1/deliveries", params={"status": "pending"}).json()["deliveries"]
     assert len(pending) == 5 and all(d["last_error"] for d in pending)  # 3 events to the signed hook, 2 promotions to Slack
 
