@@ -8,11 +8,12 @@ protocol LaneNode {
     func next(_ value: Value) -> Int32
 }
 
-/// The walk both forests use for a handful of rows (a single prediction request): one row steps
-/// eight trees side by side, so eight independent chains of loads overlap where one tree's chain
-/// would wait on every level. Leaves are handed over in tree order, so sums come out exactly as
-/// the block walk's. Generic so that XGBoost (Float thresholds, `<` goes left) and LightGBM (Double
-/// thresholds, `<=` goes left) share it; each call site is specialized within the module.
+/// The branch-free walks both forests use, generic so that XGBoost (Float thresholds, `<` goes
+/// left) and LightGBM (Double thresholds, `<=` goes left) share them; each call site is specialized
+/// within the module. A block of rows walks one tree level by level (`walkBlock`); a handful of rows
+/// (a single prediction request) walks eight trees side by side per row (`walk`), so eight
+/// independent chains of loads overlap where one tree's chain would wait on every level. Leaves
+/// are handed over in tree order, so both give the same sums.
 enum TreeLanes {
     /// Trees walked side by side for one row; blocks with fewer rows than this use the lane walk.
     static let width = 8
@@ -40,6 +41,19 @@ enum TreeLanes {
             }
             for k in 0..<lanes { leaf(t + k, Int(positions[k])) }
             t += lanes
+        }
+    }
+
+    /// Walks one tree for a block of rows: `positions` holds each row's start (the root) and ends at its leaf.
+    @inline(__always)
+    static func walkBlock<Node: LaneNode>(
+        _ nodes: UnsafePointer<Node>, depth: Int32, rows: UnsafePointer<Node.Value>, stride: Int, count: Int, positions: UnsafeMutablePointer<Int32>
+    ) {
+        for _ in 0..<depth {
+            for r in 0..<count {
+                let node = nodes[Int(positions[r])]
+                positions[r] = node.next(rows[r * stride + node.column])
+            }
         }
     }
 }

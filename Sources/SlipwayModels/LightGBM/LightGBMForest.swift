@@ -131,12 +131,7 @@ struct LightGBMForest: Sendable {
                 let root = roots[t]
                 for r in 0..<count { positions[r] = root }
                 if categoricalSplits == 0 && zeroMissingSplits == 0 {
-                    for _ in 0..<depths[t] {
-                        for r in 0..<count {
-                            let node = nodes[Int(positions[r])]
-                            positions[r] = node.next(rows[r * stride + node.column])
-                        }
-                    }
+                    TreeLanes.walkBlock(nodes, depth: depths[t], rows: rows, stride: stride, count: count, positions: positions)
                 } else {
                     for _ in 0..<depths[t] {
                         for r in 0..<count {
