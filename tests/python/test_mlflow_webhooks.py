@@ -10,7 +10,7 @@ import pytest
 import requests
 from mlflow.entities.webhook import WebhookEvent
 
-from conftest import unique
+from conftest import unique, wait_until
 from test_webhook_delivery import Receiver, free_port
 
 SECRET = "mlflow-hook-secret"
@@ -32,9 +32,8 @@ def receiver():
 
 
 def wait_for(receiver, count, timeout=15):
-    deadline = time.monotonic() + timeout
-    while len(receiver.received) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
+    """The first `count` requests the receiver got, parsed, once they have arrived."""
+    wait_until(lambda: len(receiver.received) >= count, timeout, f"{count} webhook requests")
     return [(json.loads(body), headers, body) for _, headers, body in receiver.received]
 
 
@@ -72,9 +71,7 @@ def test_registry_events_reach_mlflow_webhooks(client, server, receiver):
     # The same deliveries are in Slipway's delivery log, named as MLflow webhooks', each recorded as delivered.
     def logged():
         return requests.get(f"{server.url}/api/v1/deliveries", params={"webhook_id": hook.webhook_id}).json()["deliveries"]
-    deadline = time.monotonic() + 10
-    while {d["status"] for d in logged()} != {"delivered"} and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: {d["status"] for d in logged()} == {"delivered"}, 10, "every delivery recorded as delivered")
     deliveries = logged()
     assert len(deliveries) == 6 and {d["webhook_kind"] for d in deliveries} == {"mlflow"}
     assert {d["status"] for d in deliveries} == {"delivered"}

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from conftest import SlipwayReplica, SlipwayServer
+from conftest import SlipwayReplica, SlipwayServer, wait_until
 from serving_support import metric_samples
 
 
@@ -16,22 +16,13 @@ def feed_requests(url):
                if name == "slipway_http_requests_total" and labels.get("route", "").endswith("registry/changes"))
 
 
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"not within {timeout} s: {what}")
-
-
 @pytest.mark.parametrize("replicas", [1, 3])
 def test_server_stops_within_two_seconds_with_replicas_attached(replicas):
     server = SlipwayServer("sqlite").start()
     followers = [SlipwayReplica(server.url, ["absent@production"]).start() for _ in range(replicas)]
     try:
         # Each replica's first poll answers at once; its next one is then held open by the server.
-        wait_until(lambda: feed_requests(server.url) >= replicas, 15, "every replica polled the change feed")
+        wait_until(lambda: feed_requests(server.url) >= replicas, 15, "every replica to poll the change feed")
         started = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
         server.process.wait(timeout=30)
