@@ -241,7 +241,7 @@ def test_json_lines_input_and_output(tmp_path):
     assert out.returncode == 0 and len((tmp_path / "out.jsonl").read_text().splitlines()) == 50
     (tmp_path / "bad.jsonl").write_text('{"a": 1}\n{"a": "x"}\n')
     bad = run_predict(tmp_path / "model.json", tmp_path / "bad.jsonl")
-    assert bad.returncode == 1 and "Line 2, feature 'a'" in bad.stderr
+    assert bad.returncode == 1 and "line 2, feature 'a'" in bad.stderr
     (tmp_path / "bad2.jsonl").write_text('[1, 2]\n')
     bad = run_predict(tmp_path / "model.json", tmp_path / "bad2.jsonl")
     assert bad.returncode == 1 and "expects 3" in bad.stderr

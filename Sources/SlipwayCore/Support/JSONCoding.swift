@@ -38,7 +38,8 @@ public enum JSONWriter {
         }
     }
 
-    static func writeNumber(_ d: Double, into out: inout [UInt8]) {
+    /// A number as JSON: NaN and the infinities as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
+    public static func writeNumber(_ d: Double, into out: inout [UInt8]) {
         if d.isNaN { out.append(contentsOf: "\"NaN\"".utf8); return }
         if d.isInfinite { out.append(contentsOf: (d > 0 ? "\"Infinity\"" : "\"-Infinity\"").utf8); return }
         if d == d.rounded(), abs(d) < 9.007_199_254_740_992e15 {

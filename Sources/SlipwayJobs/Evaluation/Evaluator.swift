@@ -32,9 +32,10 @@ public struct Evaluator: Sendable {
     /// returns the version that already has these bytes.
     public func addDataset(name: String, csv: [UInt8], target: String) async throws -> (EvaluationDataset, created: Bool) {
         try EvaluationDataset.validateName(name)
-        let table = try CSVTable(text: String(decoding: csv, as: UTF8.self), source: name)
-        guard !table.rows.isEmpty else { throw SlipwayError.invalidParameter("Dataset '\(name)' has a header but no rows") }
-        _ = try table.splitting(target: target)
+        // Every row is read, so a dataset with a bad cell or a target that is not a number is refused now.
+        let (_, table) = try TableReader(format: .csv, source: name, threads: 2)
+            .readAll(bytes: csv, request: FeatureRequest(featureNames: [], featureCount: 0, target: target))
+        guard table.rows > 0 else { throw SlipwayError.invalidParameter("Dataset '\(name)' has a header but no rows") }
         let digest = ArtifactManifest.hex(SHA256.hash(data: csv))
         let path = try ArtifactPath("datasets/\(name)/\(digest)/data.csv")
         let upload = try artifacts.beginUpload(path)
@@ -46,7 +47,7 @@ public struct Evaluator: Sendable {
             throw error
         }
         return try await evaluations.addDataset(
-            name: name, digest: digest, target: target, columns: table.header.filter { $0 != target }, rows: table.rows.count, artifactPath: path.description)
+            name: name, digest: digest, target: target, columns: table.header.filter { $0 != target }, rows: table.rows, artifactPath: path.description)
     }
 
     /// Evaluates a version on a dataset (its newest version unless one is named) and records it.
@@ -66,8 +67,15 @@ public struct Evaluator: Sendable {
         let data = try await evaluations.getDataset(name: dataset, version: datasetVersion)
         let csv = try await datasetBytes(data)
         let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
-        let (features, target) = try CSVTable(text: String(decoding: csv, as: UTF8.self), source: dataset).splitting(target: data.target)
-        let outputs = try predictor.predict(try features.features(for: predictor), threads: 2)
+        var outputs: [Double] = [], target: [Double] = []
+        _ = try TableReader(format: .csv, source: dataset, threads: 2).read(
+            bytes: csv, request: FeatureRequest(model: predictor, target: data.target)
+        ) { chunk throws(SlipwayError) in
+            (chunk.features.rows > 0 ? try predictor.predict(chunk.features, threads: 1) : [], chunk.target)
+        } consume: { chunk throws(SlipwayError) in
+            outputs.append(contentsOf: chunk.0)
+            target.append(contentsOf: chunk.1)
+        }
         let (task, metrics) = try Self.score(kind: predictor.outputKind, classes: predictor.outputsPerRow, target: target, outputs: outputs)
         let time = now()
         return Evaluation(
