@@ -19,6 +19,13 @@ public enum PredictionInput {
         return try JSONRows.features(rows, model: model, absent: .refused) { "Row \($0)" }
     }
 
+    /// The features of a request body: the common batch shapes straight from the bytes
+    /// (``RequestRows``), anything else (and every error) through the JSON value reader.
+    public static func features(body: UnsafeRawBufferPointer, model: any Predictor, maxRows: Int) throws(SlipwayError) -> FeatureMatrix {
+        if let features = RequestRows.features(body, model: model, maxRows: maxRows) { return features }
+        return try features(try JSONParser.parse(body), model: model, maxRows: maxRows)
+    }
+
     static let batchKeys: Set<String> = ["instances", "inputs", "dataframe_split", "dataframe_records"]
 
     static func rows(_ body: JSONValue) throws(SlipwayError) -> [JSONValue] {

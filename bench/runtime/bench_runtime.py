@@ -89,6 +89,15 @@ def main():
         ours, got = run_slipway(args.slipway_bench, workdir / "lgb.txt", test, workdir, args.threads)
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
         rows.append(("LightGBM 200 trees 63 leaves", ROWS / lgb_batch, lgb_p50, lgb_p99, lgb_load * 1000, ours))
+        lleaves_rate = None
+        try:
+            import lleaves  # bench/runtime/requirements.txt: lleaves 1.3 needs llvmlite<0.44
+            compiled = lleaves.Model(model_file=str(workdir / "lgb.txt"))
+            compiled.compile(cache=str(workdir / "lgb.so"))
+            np.testing.assert_allclose(compiled.predict(test, n_jobs=1), expected, rtol=1e-5, atol=1e-6)
+            lleaves_rate = ROWS / best(lambda: compiled.predict(test, n_jobs=1))
+        except ImportError:
+            pass
 
     print(f"{ROWS} rows x {FEATURES} features, 2% missing; batch = best of 5; latency = 2000 single-row calls")
     print(f"{'model':30} {'lib rows/s':>11} {'slipway rows/s':>15} {'ratio':>6} | {'slipway ' + str(args.threads) + 'T rows/s':>18} {'scaling':>7} | "
@@ -98,6 +107,9 @@ def main():
               f"{ours['rows_per_s_n']:18.0f} {ours['rows_per_s_n'] / ours['rows_per_s_1']:6.2f}x | "
               f"{lib_p50:7.1f}/{lib_p99:<7.1f} {ours['single_p50_us']:9.1f}/{ours['single_p99_us']:<9.1f} | "
               f"{lib_load:11.1f} {ours['load_ms']:15.1f}")
+    if lleaves_rate:
+        lgb_ours = rows[1][5]['rows_per_s_1']
+        print(f"{'lleaves (LightGBM compiled)':30} {lleaves_rate:11.0f} {lgb_ours:15.0f} {lgb_ours / lleaves_rate:5.2f}x   (1 thread each)")
 
 
 if __name__ == "__main__":

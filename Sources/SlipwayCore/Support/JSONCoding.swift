@@ -49,7 +49,8 @@ public enum JSONWriter {
         }
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    /// A string as JSON, quoted and escaped.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var string = s
         string.withUTF8 { bytes in

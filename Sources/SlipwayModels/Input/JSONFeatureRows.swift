@@ -5,18 +5,44 @@ public import SlipwayCore
 /// gives them by position; `true`/`false` are 1 and 0. Used for JSON lines files and for the
 /// serving API's request bodies.
 struct JSONFeatureRows: Sendable {
-    let featureNames: [[UInt8]]
-    let slots: [[UInt8]: Int]
+    let featureNames: [String]
+    /// The names' UTF-8 bytes, compared with keys as they stand in the input.
+    let nameBytes: [[UInt8]]
     let featureCount: Int
     let absent: JSONRows.AbsentFeature
+    /// Feature slots by name, built the first time a key comes out of the model's order.
+    var slots: [[UInt8]: Int]?
+    /// Which features the current row object gave.
+    var given: [Bool]
 
     init(featureNames: [String], featureCount: Int, absent: JSONRows.AbsentFeature) {
-        self.featureNames = featureNames.map { Array($0.utf8) }
-        var slots: [[UInt8]: Int] = [:]
-        for (slot, name) in self.featureNames.enumerated() where slots[name] == nil { slots[name] = slot }
-        self.slots = slots
+        self.featureNames = featureNames
+        nameBytes = featureNames.map { Array($0.utf8) }
         self.featureCount = featureCount
         self.absent = absent
+        given = [Bool](repeating: false, count: featureNames.count)
+    }
+
+    /// The slot of a key, or nil for a key the model does not use.
+    mutating func slot(of key: [UInt8]) -> Int? {
+        if slots == nil {
+            var slots: [[UInt8]: Int] = [:]
+            for (slot, name) in nameBytes.enumerated() where slots[name] == nil { slots[name] = slot }
+            self.slots = slots
+        }
+        return slots?[key]
+    }
+
+    /// The slot of the key at `i`: the expected one when the key is the next feature in the
+    /// model's order (compared in place, no copy), else looked up by name.
+    @inline(__always)
+    mutating func slot(_ b: UnsafeRawBufferPointer, at i: inout Int, expected: Int) throws(RowError) -> Int? {
+        if let (start, end) = JSONBytes.plainString(b, at: &i) {
+            let key = UnsafeRawBufferPointer(rebasing: b[start..<end])
+            if expected < nameBytes.count, nameBytes[expected].withUnsafeBytes({ $0.elementsEqual(key) }) { return expected }
+            return slot(of: Array(key))
+        }
+        return slot(of: Array(try JSONBytes.string(b, at: &i)))
     }
 
     /// A row's problem: a message naming the feature, or invalid JSON.
@@ -30,7 +56,7 @@ struct JSONFeatureRows: Sendable {
     }
 
     /// Reads the row value at `i` (whitespace before it skipped) into `values[0..<featureCount]`.
-    func read(_ b: UnsafeRawBufferPointer, at i: inout Int, into values: UnsafeMutableBufferPointer<Double>) throws(RowError) {
+    mutating func read(_ b: UnsafeRawBufferPointer, at i: inout Int, into values: UnsafeMutableBufferPointer<Double>) throws(RowError) {
         JSONBytes.skipSpace(b, &i)
         guard i < b.count else { throw .invalid("the row ends early") }
         switch b[i] {
@@ -42,7 +68,7 @@ struct JSONFeatureRows: Sendable {
                 i += 1
             } else {
                 while true {
-                    let value = try number(b, at: &i) { featureNames.isEmpty || count >= featureNames.count ? "#\(count)" : String(decoding: featureNames[count], as: UTF8.self) }
+                    let value = try number(b, at: &i) { [featureNames] in featureNames.isEmpty || count >= featureNames.count ? "#\(count)" : featureNames[count] }
                     if count < featureCount { values[count] = value }
                     count += 1
                     guard try JSONBytes.next(b, &i, close: UInt8(ascii: "]")) else { break }
@@ -56,7 +82,7 @@ struct JSONFeatureRows: Sendable {
                 throw .row("is an object, but the model has no feature names: give an array of \(featureCount) values")
             }
             i += 1
-            var given = [Bool](repeating: false, count: featureCount)
+            for k in given.indices { given[k] = false }
             var expected = 0
             JSONBytes.skipSpace(b, &i)
             if i < b.count, b[i] == UInt8(ascii: "}") {
@@ -64,18 +90,12 @@ struct JSONFeatureRows: Sendable {
             } else {
                 while true {
                     JSONBytes.skipSpace(b, &i)
-                    let key = try JSONBytes.string(b, at: &i)
+                    let slot = try self.slot(b, at: &i, expected: expected)
                     JSONBytes.skipSpace(b, &i)
                     guard i < b.count, b[i] == UInt8(ascii: ":") else { throw .invalid("expected ':' after a key") }
                     i += 1
-                    let slot: Int?
-                    if expected < featureNames.count, key.elementsEqual(featureNames[expected]) {
-                        slot = expected
-                    } else {
-                        slot = slots[Array(key)]
-                    }
                     if let slot, !given[slot] {
-                        values[slot] = try number(b, at: &i) { String(decoding: featureNames[slot], as: UTF8.self) }
+                        values[slot] = try number(b, at: &i) { [featureNames] in featureNames[slot] }
                         given[slot] = true
                         expected = slot + 1
                     } else {
@@ -86,7 +106,7 @@ struct JSONFeatureRows: Sendable {
             }
             for slot in 0..<featureCount where !given[slot] {
                 guard absent == .missing else {
-                    throw .row("is missing feature '\(String(decoding: featureNames[slot], as: UTF8.self))' (send null for a missing value)")
+                    throw .row("is missing feature '\(featureNames[slot])' (send null for a missing value)")
                 }
                 values[slot] = .nan
             }
@@ -151,6 +171,25 @@ enum JSONBytes {
         return true
     }
 
+    /// The bounds of the string at `i` (inside its quotes) when it holds no escape; `i` moves past
+    /// it. Nil, with `i` left alone, for anything else.
+    @inline(__always)
+    static func plainString(_ b: UnsafeRawBufferPointer, at i: inout Int) -> (Int, Int)? {
+        guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
+        var k = i + 1
+        while k < b.count {
+            let c = b[k]
+            if c == UInt8(ascii: "\"") {
+                let start = i + 1
+                i = k + 1
+                return (start, k)
+            }
+            if c == UInt8(ascii: "\\") { return nil }
+            k += 1
+        }
+        return nil
+    }
+
     /// A string's bytes, unescaped (`\"`, `\\`, `\n`, `\u00e9`...).
     static func string(_ b: UnsafeRawBufferPointer, at i: inout Int) throws(JSONFeatureRows.RowError) -> ArraySlice<UInt8> {
         guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw .invalid("expected a string key") }
@@ -201,6 +240,103 @@ enum JSONBytes {
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return "boolean"
         case UInt8(ascii: "n"): return "null"
         default: return "value that is not JSON"
+        }
+    }
+}
+
+/// The rows of a prediction request body read straight from its bytes, for the shapes batch
+/// clients send: a top-level array of rows, `{"instances": [...]}`, `{"inputs": [...]}`,
+/// `{"dataframe_records": [...]}`, and `{"dataframe_split": {"columns": [...], "data": [...]}}`
+/// with the model's columns in the model's order. A row object must give every feature.
+public enum RequestRows {
+    /// The features, or nil for another shape and for a body with any error: the caller's general
+    /// reader then reads the body and names the error.
+    public static func features(_ body: UnsafeRawBufferPointer, model: any Predictor, maxRows: Int) -> FeatureMatrix? {
+        var reader = JSONFeatureRows(featureNames: model.featureNames, featureCount: model.featureCount, absent: .refused)
+        var i = 0
+        var values: [Double] = []
+        do throws(JSONFeatureRows.RowError) {
+            JSONBytes.skipSpace(body, &i)
+            guard i < body.count else { return nil }
+            if body[i] == UInt8(ascii: "{") {
+                i += 1
+                JSONBytes.skipSpace(body, &i)
+                let key = try JSONBytes.string(body, at: &i)
+                JSONBytes.skipSpace(body, &i)
+                guard i < body.count, body[i] == UInt8(ascii: ":") else { return nil }
+                i += 1
+                JSONBytes.skipSpace(body, &i)
+                if key.elementsEqual("dataframe_split".utf8) {
+                    guard try split(body, at: &i, names: model.featureNames) else { return nil }
+                } else if !(key.elementsEqual("instances".utf8) || key.elementsEqual("inputs".utf8) || key.elementsEqual("dataframe_records".utf8)) {
+                    return nil
+                }
+                guard try rows(body, at: &i, reader: &reader, into: &values, maxRows: maxRows) else { return nil }
+                if key.elementsEqual("dataframe_split".utf8) {
+                    JSONBytes.skipSpace(body, &i)
+                    guard i < body.count, body[i] == UInt8(ascii: "}") else { return nil }
+                    i += 1
+                }
+                JSONBytes.skipSpace(body, &i)
+                guard i < body.count, body[i] == UInt8(ascii: "}") else { return nil }
+                i += 1
+            } else {
+                guard try rows(body, at: &i, reader: &reader, into: &values, maxRows: maxRows) else { return nil }
+            }
+            JSONBytes.skipSpace(body, &i)
+            guard i == body.count, model.featureCount > 0, !values.isEmpty else { return nil }
+        } catch {
+            return nil
+        }
+        return try? FeatureMatrix(rows: values.count / model.featureCount, columns: model.featureCount, values: values)
+    }
+
+    /// `"columns": [the model's names, in order], "data":` — leaves `i` at the data's array.
+    static func split(_ b: UnsafeRawBufferPointer, at i: inout Int, names: [String]) throws(JSONFeatureRows.RowError) -> Bool {
+        guard !names.isEmpty, i < b.count, b[i] == UInt8(ascii: "{") else { return false }
+        i += 1
+        JSONBytes.skipSpace(b, &i)
+        guard try JSONBytes.string(b, at: &i).elementsEqual("columns".utf8) else { return false }
+        JSONBytes.skipSpace(b, &i)
+        guard i < b.count, b[i] == UInt8(ascii: ":") else { return false }
+        i += 1
+        JSONBytes.skipSpace(b, &i)
+        guard i < b.count, b[i] == UInt8(ascii: "[") else { return false }
+        i += 1
+        for (k, name) in names.enumerated() {
+            JSONBytes.skipSpace(b, &i)
+            guard try JSONBytes.string(b, at: &i).elementsEqual(name.utf8) else { return false }
+            guard try JSONBytes.next(b, &i, close: UInt8(ascii: "]")) == (k < names.count - 1) else { return false }
+        }
+        guard try JSONBytes.next(b, &i, close: UInt8(ascii: "}")) else { return false }
+        JSONBytes.skipSpace(b, &i)
+        guard try JSONBytes.string(b, at: &i).elementsEqual("data".utf8) else { return false }
+        JSONBytes.skipSpace(b, &i)
+        guard i < b.count, b[i] == UInt8(ascii: ":") else { return false }
+        i += 1
+        JSONBytes.skipSpace(b, &i)
+        return true
+    }
+
+    /// An array of rows; false when it holds more than `maxRows` (the general reader says so).
+    static func rows(
+        _ b: UnsafeRawBufferPointer, at i: inout Int, reader: inout JSONFeatureRows, into values: inout [Double], maxRows: Int
+    ) throws(JSONFeatureRows.RowError) -> Bool {
+        guard i < b.count, b[i] == UInt8(ascii: "[") else { return false }
+        i += 1
+        JSONBytes.skipSpace(b, &i)
+        if i < b.count, b[i] == UInt8(ascii: "]") { return false }
+        let width = reader.featureCount
+        var count = 0
+        while true {
+            count += 1
+            guard count <= maxRows else { return false }
+            let base = values.count
+            values.append(contentsOf: repeatElement(Double.nan, count: width))
+            try values.withUnsafeMutableBufferPointer { all throws(JSONFeatureRows.RowError) in
+                try reader.read(b, at: &i, into: UnsafeMutableBufferPointer(rebasing: all[base..<(base + width)]))
+            }
+            guard try JSONBytes.next(b, &i, close: UInt8(ascii: "]")) else { return true }
         }
     }
 }

@@ -12,6 +12,7 @@ struct JSONLinesChunkParser: Sendable {
     /// Parses every line of `bytes`, which holds whole lines.
     /// - Throws: ``CellError`` naming the line's problem.
     func parse(_ bytes: UnsafeRawBufferPointer, into parsed: inout ParsedRows) throws(CellError) {
+        var rows = self.rows
         let width = rows.featureCount
         var i = 0
         while i < bytes.count {

@@ -155,8 +155,11 @@ public struct TableReader: Sendable {
             parse = { bytes, rows throws(CellError) in try parser.parse(bytes, into: &rows) }
         }
 
-        let parts = max(1, threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
+        let threadCount = max(1, threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
+        // Two parts per thread: a thread that finishes early takes another, so a block's threads end together.
+        let parts = threadCount == 1 ? 1 : 2 * threadCount
         var rows = 0
+        var next: [UInt8] = []  // the block being read while this one is parsed; the two swap, keeping their memory
         while true {
             try fill()
             if buffer.isEmpty { break }
@@ -167,8 +170,28 @@ public struct TableReader: Sendable {
                 wanted *= 2
                 continue
             }
+            // The next block starts with the unread tail; one job tops it up while the others parse.
+            let prefetch = !eof && threadCount > 1
+            var nextAtEnd = eof
+            var readError: SlipwayError?
+            if prefetch {
+                next.removeAll(keepingCapacity: true)
+                next.reserveCapacity(blockSize + buffer.count - usable)
+                next.append(contentsOf: buffer[usable...])
+            }
             let results = buffer.withUnsafeBytes { bytes in
-                Self.parallel(count: cuts.count) { part -> Result<(Output, Int, Int), CellError> in
+                Self.parallel(count: cuts.count + (prefetch ? 1 : 0)) { job -> Result<(Output, Int, Int), CellError>? in
+                    if prefetch && job == 0 {
+                        do throws(SlipwayError) {
+                            while !nextAtEnd, next.count < blockSize {
+                                if try input.read(into: &next, upTo: blockSize - next.count) == 0 { nextAtEnd = true }
+                            }
+                        } catch {
+                            readError = error
+                        }
+                        return nil
+                    }
+                    let part = prefetch ? job - 1 : job
                     let start = part == 0 ? 0 : cuts[part - 1]
                     var parsed = ParsedRows()
                     do {
@@ -182,7 +205,7 @@ public struct TableReader: Sendable {
                     }
                 }
             }
-            for result in results {
+            for case let result? in results {
                 switch result {
                 case .success(let (output, partRows, partRecords)):
                     try consume(output)
@@ -194,7 +217,13 @@ public struct TableReader: Sendable {
                     throw .invalidParameter("\(place) \(records + error.record + 1)\(error.aboutCell ? ", " : " ")\(error.message)")
                 }
             }
-            buffer.removeFirst(usable)
+            if let readError { throw readError }
+            if prefetch {
+                swap(&buffer, &next)
+                eof = nextAtEnd
+            } else {
+                buffer.removeFirst(usable)
+            }
             wanted = blockSize
         }
         return Summary(header: header, rows: rows)

@@ -57,20 +57,43 @@ struct ServingController: Sendable {
         } catch {
             throw HTTPError(.contentTooLarge, message: "Request body exceeds the limit of \(maxBodyBytes) bytes")
         }
-        let body = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in try JSONParser.parse(bytes) }
         let predictor = model.predictor
-        let features = try PredictionInput.features(body, model: predictor, maxRows: maxBatchRows)
+        let features = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in
+            try PredictionInput.features(body: bytes, model: predictor, maxRows: maxBatchRows)
+        }
         let outputs = try predictor.predict(features, threads: 1)
-        let width = predictor.outputsPerRow
-        let predictions: [JSONValue] = width == 1
-            ? outputs.map { .number($0) }
-            : (0..<features.rows).map { r in .array((0..<width).map { .number(outputs[r * width + $0]) }) }
-        var response = Response.json(.object([
-            ("model", .string(name)), ("version", .string(String(model.version.version))), ("predictions", .array(predictions)),
-        ]))
+        var response = Response.json(.raw(Self.answer(name: name, version: model.version.version, outputs: outputs, width: predictor.outputsPerRow)))
         response.headers[Self.versionHeader] = String(model.version.version)
         model.metrics.record(rows: features.rows, nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
         return response
+    }
+
+    /// `{"model": ..., "version": "3", "predictions": [...]}`: one number per row, or one array of
+    /// class probabilities per row; written straight to bytes.
+    static func answer(name: String, version: Int, outputs: [Double], width: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + outputs.count * 22)
+        out.append(contentsOf: #"{"model":"#.utf8)
+        JSONWriter.writeString(name, into: &out)
+        out.append(contentsOf: #","version":""#.utf8)
+        out.append(contentsOf: String(version).utf8)
+        out.append(contentsOf: #"","predictions":["#.utf8)
+        let rows = outputs.count / max(width, 1)
+        for r in 0..<rows {
+            if r > 0 { out.append(UInt8(ascii: ",")) }
+            if width == 1 {
+                JSONWriter.writeNumber(outputs[r], into: &out)
+            } else {
+                out.append(UInt8(ascii: "["))
+                for k in 0..<width {
+                    if k > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONWriter.writeNumber(outputs[r * width + k], into: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            }
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
     }
 
     /// What `GET /models/{name}` says: the version served, where it came from, and the last failure
