@@ -39,6 +39,14 @@ struct DecimalNumberTests {
         #expect(parse("inf") == .infinity && parse("-Infinity") == -.infinity && parse("+INF") == .infinity && parse("NaN")!.isNaN)
     }
 
+    @Test("Exponents beyond any cap are offset by as many digits")
+    func hugeExponents() {
+        #expect(parse("0." + String(repeating: "0", count: 1_000_000) + "1e1000000") == 0.1)
+        #expect(parse("1" + String(repeating: "0", count: 1_000_000) + "e-1000000") == 1)
+        #expect(parse("1e99999999999999999999") == .infinity)
+        #expect(parse("1e-99999999999999999999") == 0)
+    }
+
     @Test("What is not a decimal number is refused")
     func refused() {
         for text in ["", "+", "-", ".", "e5", "1e", "1e+", "0x1p3", "0x10", "1_000", " 1", "1 ", "1.2.3", "1e5.5", "--1", "+-1", "nan1", "infinit", "١"] {

@@ -96,6 +96,24 @@ struct TableReaderTests {
         #expect(read(target, format: .csv, blockSize: 1 << 22, threads: 1, target: "y") == .failure(Failure(message: "CSV file 't' row 2, the target 'y' is '', not a number")))
     }
 
+    @Test("A lone CR ends a record wherever the block is cut; blank lines before the header count as rows")
+    func loneCarriageReturns() {
+        let table = Array("a,b,c\n1,2,3\r\"x\ny\",3,4\n4,5,6\r\r7,8,9\n".utf8)
+        for blockSize in [1, 4, 9, 1 << 22] {
+            for threads in [1, 2, 4] {
+                #expect(read(table, format: .csv, blockSize: blockSize, threads: threads) == .failure(Failure(message: "CSV file 't' row 3, column 'a': 'x\ny' is not a number")))
+            }
+        }
+        let clean = Array("a,b,c\r1,2,3\r\r4,5,6\r".utf8)
+        for blockSize in [1, 3, 1 << 22] {
+            #expect(read(clean, format: .csv, blockSize: blockSize, threads: 2) == .success([[1, 2, 3], [4, 5, 6], []]))
+        }
+        let late = Array("\n\na,b,c\n1,x,3\n".utf8)
+        for blockSize in [1, 4, 1 << 22] {
+            #expect(read(late, format: .csv, blockSize: blockSize, threads: 2) == .failure(Failure(message: "CSV file 't' row 4, column 'b': 'x' is not a number")))
+        }
+    }
+
     @Test("Mutated CSV and JSON lines files read alike in small and large blocks, and never crash")
     func mutationFuzz() {
         var generator = SplitMix(seed: 11)

@@ -27,6 +27,12 @@ struct PredictionInputTests {
         #"{"instances": [[1, 2, 3]] "#,
         #"{"\u0061": 1, "b": 2, "c": 3}"#,
         #"[{"\u0061": 1, "b": 2, "c": 3}]"#,
+        #"{"dataframe_split": {"columns": ["a", "b", "c"], "data": [{"a": 1, "b": 2, "c": 3}]}}"#,
+        #"[{"a": 1, "b": 2, "c": 3, "x": }]"#,
+        #"[{"a": 1, "b": 2, "c": 3, "x": tru}]"#,
+        #"[[1, 2, -.5]]"#,
+        #"[[1, 2, 01]]"#,
+        "[{\"a\u{1}\": 1, \"a\": 1, \"b\": 2, \"c\": 3}]",
     ]
 
     enum Read: Equatable {
@@ -59,7 +65,7 @@ struct PredictionInputTests {
             #expect(combined(body) == general(body), "\(String(decoding: body, as: UTF8.self))")
             if body.withUnsafeBytes({ RequestRows.features($0, model: Self.model, maxRows: 2) }) != nil { fast += 1 }
         }
-        #expect(fast == 6)
+        #expect(fast == 5)  // the extra key of dataframe_records sends that body to the general reader
     }
 
     @Test("Mutated bodies read alike through both readers")
@@ -76,10 +82,7 @@ struct PredictionInputTests {
                 default: body.remove(at: at)
                 }
             }
-            let both = combined(body), reference = general(body)
-            // Lenient where JSON is strict: the fast reader may take a number the JSON reader refuses (`1.`), never the reverse.
-            if case .rows = reference { #expect(both == reference, "\(String(decoding: body, as: UTF8.self))") }
-            if case .error = both { #expect(both == reference, "\(String(decoding: body, as: UTF8.self))") }
+            #expect(combined(body) == general(body), "\(String(decoding: body, as: UTF8.self))")
         }
     }
 }

@@ -65,7 +65,7 @@ public enum DecimalNumber {
             if k < n, b[k] &- 48 < 10 {
                 var written = 0
                 while k < n, case let d = b[k] &- 48, d < 10 {
-                    if written < 100_000 { written = written * 10 + Int(d) }  // beyond this it is 0 or infinity anyway
+                    if written < 1 << 40 { written = written * 10 + Int(d) }  // beyond any shift the digits can make: 0 or infinity
                     k += 1
                 }
                 exponent += exponentNegative ? -written : written
@@ -170,7 +170,7 @@ public enum DecimalNumber {
             var sawExponentDigit = false
             while i < n, case let d = bytes[i] &- 48, d < 10 {
                 sawExponentDigit = true
-                if written < 100_000 { written = written * 10 + Int(d) }  // beyond this it is 0 or infinity anyway
+                if written < 1 << 40 { written = written * 10 + Int(d) }  // beyond any shift the digits can make: 0 or infinity
                 i += 1
             }
             guard sawExponentDigit else { return nil }

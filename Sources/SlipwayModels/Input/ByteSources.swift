@@ -91,8 +91,8 @@ enum RecordBoundaries {
                     cuts.append(last)
                     while nextPart < parts, last >= n * nextPart / parts { nextPart += 1 }
                 }
-            } else if c == comma {
-                state = 0
+            } else if c == comma || c == UInt8(ascii: "\r") {
+                state = 0  // a lone CR ends a record for the parser too: a quote after it opens a field
             } else if c == quote, state != 1 {
                 state = 2
             } else {

@@ -101,8 +101,8 @@ enum CSVRecords {
             i += 1
             return true
         }
-        if b == cr, i + 1 < bytes.count, bytes[i + 1] == lf {
-            i += 2
+        if b == cr {
+            i += i + 1 < bytes.count && bytes[i + 1] == lf ? 2 : 1
             return true
         }
         return false

@@ -10,6 +10,10 @@ struct JSONFeatureRows: Sendable {
     let nameBytes: [[UInt8]]
     let featureCount: Int
     let absent: JSONRows.AbsentFeature
+    /// Strict JSON, for request bodies: numbers in JSON's grammar only, and a key the model does
+    /// not use (or a repeated one) is refused as `.invalid`, so the caller's general reader, which
+    /// checks every value, reads that body instead.
+    var strict = false
     /// Feature slots by name, built the first time a key comes out of the model's order.
     var slots: [[UInt8]: Int]?
     /// Which features the current row object gave.
@@ -99,6 +103,7 @@ struct JSONFeatureRows: Sendable {
                         given[slot] = true
                         expected = slot + 1
                     } else {
+                        guard !strict else { throw .invalid("a key the model does not use") }
                         try JSONBytes.skipValue(b, at: &i)
                     }
                     guard try JSONBytes.next(b, &i, close: UInt8(ascii: "}")) else { break }
@@ -124,7 +129,8 @@ struct JSONFeatureRows: Sendable {
         if first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) {
             let start = i
             while i < b.count, JSONBytes.isNumberByte(b[i]) { i += 1 }
-            if let value = DecimalNumber.parse(UnsafeRawBufferPointer(rebasing: b[start..<i])) { return value }
+            let text = UnsafeRawBufferPointer(rebasing: b[start..<i])
+            if !strict || JSONBytes.isJSONNumber(text), let value = DecimalNumber.parse(text) { return value }
             if b[start] == UInt8(ascii: "-"), JSONBytes.literal(b, &i, "Infinity") { return -.infinity }
             throw .invalid("'\(String(decoding: b[start..<i], as: UTF8.self))' is not a number")
         }
@@ -171,6 +177,30 @@ enum JSONBytes {
         return true
     }
 
+    /// Whether `text` is a number in JSON's grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    static func isJSONNumber(_ text: UnsafeRawBufferPointer) -> Bool {
+        var k = 0
+        let n = text.count
+        func digits() -> Int {
+            let start = k
+            while k < n, text[k] &- 48 < 10 { k += 1 }
+            return k - start
+        }
+        if k < n, text[k] == UInt8(ascii: "-") { k += 1 }
+        guard k < n else { return false }
+        if text[k] == UInt8(ascii: "0") { k += 1 } else if digits() == 0 { return false }
+        if k < n, text[k] == UInt8(ascii: ".") {
+            k += 1
+            guard digits() > 0 else { return false }
+        }
+        if k < n, text[k] | 0x20 == UInt8(ascii: "e") {
+            k += 1
+            if k < n, text[k] == UInt8(ascii: "+") || text[k] == UInt8(ascii: "-") { k += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return k == n
+    }
+
     /// The bounds of the string at `i` (inside its quotes) when it holds no escape; `i` moves past
     /// it. Nil, with `i` left alone, for anything else.
     @inline(__always)
@@ -184,7 +214,7 @@ enum JSONBytes {
                 i = k + 1
                 return (start, k)
             }
-            if c == UInt8(ascii: "\\") { return nil }
+            if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
             k += 1
         }
         return nil
@@ -197,6 +227,7 @@ enum JSONBytes {
         i += 1
         var escaped = false
         while i < b.count, b[i] != UInt8(ascii: "\"") {
+            guard b[i] >= 0x20 else { throw .invalid("a string holds a control character") }
             if b[i] == UInt8(ascii: "\\") {
                 escaped = true
                 i += 1
@@ -252,7 +283,9 @@ public enum RequestRows {
     /// The features, or nil for another shape and for a body with any error: the caller's general
     /// reader then reads the body and names the error.
     public static func features(_ body: UnsafeRawBufferPointer, model: any Predictor, maxRows: Int) -> FeatureMatrix? {
+        guard model.featureCount > 0, model.featureNames.isEmpty || model.featureNames.count == model.featureCount else { return nil }
         var reader = JSONFeatureRows(featureNames: model.featureNames, featureCount: model.featureCount, absent: .refused)
+        reader.strict = true
         var i = 0
         var values: [Double] = []
         do throws(JSONFeatureRows.RowError) {
@@ -271,7 +304,9 @@ public enum RequestRows {
                 } else if !(key.elementsEqual("instances".utf8) || key.elementsEqual("inputs".utf8) || key.elementsEqual("dataframe_records".utf8)) {
                     return nil
                 }
-                guard try rows(body, at: &i, reader: &reader, into: &values, maxRows: maxRows) else { return nil }
+                guard try rows(body, at: &i, reader: &reader, into: &values, maxRows: maxRows, arraysOnly: key.elementsEqual("dataframe_split".utf8)) else {
+                    return nil
+                }
                 if key.elementsEqual("dataframe_split".utf8) {
                     JSONBytes.skipSpace(body, &i)
                     guard i < body.count, body[i] == UInt8(ascii: "}") else { return nil }
@@ -281,7 +316,7 @@ public enum RequestRows {
                 guard i < body.count, body[i] == UInt8(ascii: "}") else { return nil }
                 i += 1
             } else {
-                guard try rows(body, at: &i, reader: &reader, into: &values, maxRows: maxRows) else { return nil }
+                guard try rows(body, at: &i, reader: &reader, into: &values, maxRows: maxRows, arraysOnly: false) else { return nil }
             }
             JSONBytes.skipSpace(body, &i)
             guard i == body.count, model.featureCount > 0, !values.isEmpty else { return nil }
@@ -320,7 +355,8 @@ public enum RequestRows {
 
     /// An array of rows; false when it holds more than `maxRows` (the general reader says so).
     static func rows(
-        _ b: UnsafeRawBufferPointer, at i: inout Int, reader: inout JSONFeatureRows, into values: inout [Double], maxRows: Int
+        _ b: UnsafeRawBufferPointer, at i: inout Int, reader: inout JSONFeatureRows, into values: inout [Double], maxRows: Int,
+        arraysOnly: Bool
     ) throws(JSONFeatureRows.RowError) -> Bool {
         guard i < b.count, b[i] == UInt8(ascii: "[") else { return false }
         i += 1
@@ -331,6 +367,8 @@ public enum RequestRows {
         while true {
             count += 1
             guard count <= maxRows else { return false }
+            JSONBytes.skipSpace(b, &i)
+            guard !arraysOnly || (i < b.count && b[i] == UInt8(ascii: "[")) else { return false }
             let base = values.count
             values.append(contentsOf: repeatElement(Double.nan, count: width))
             try values.withUnsafeMutableBufferPointer { all throws(JSONFeatureRows.RowError) in

@@ -22,6 +22,9 @@ public struct TableColumns: Sendable {
     /// - Throws: `INVALID_PARAMETER_VALUE` naming a feature or target column the header lacks, or a
     ///   positional table of the wrong width.
     public init(header: [String], featureNames: [String], featureCount: Int, target: String? = nil) throws(SlipwayError) {
+        guard featureNames.isEmpty || featureNames.count == featureCount else {
+            throw .invalidParameter("The model names \(featureNames.count) features but has \(featureCount)")
+        }
         var destinations = [Int32](repeating: Self.skipped, count: header.count)
         var targetIndex: Int?
         if let target {

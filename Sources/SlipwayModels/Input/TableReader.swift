@@ -128,6 +128,7 @@ public struct TableReader: Sendable {
         case .csv:
             while true {
                 var end = 0
+                records = 0
                 let names = buffer.withUnsafeBytes { bytes in
                     // The first non-blank record.
                     while end < bytes.count, CSVRecords.skipBlank(bytes, at: &end) { records += 1 }

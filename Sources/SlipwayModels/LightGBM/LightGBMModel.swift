@@ -49,7 +49,11 @@ public struct LightGBMModel: Predictor {
             forest.append(try Self.tree(block, index: t, featureCount: featureCount, source: source))
         }
         guard forest.roots.count % perIteration == 0 else { throw Self.error(source, "has \(forest.roots.count) trees, not a multiple of \(perIteration)") }
-        self.featureNames = header["feature_names"].map { $0.split(separator: " ").map(String.init) } ?? []
+        let featureNames = header["feature_names"].map { $0.split(separator: " ").map(String.init) } ?? []
+        guard featureNames.isEmpty || featureNames.count == featureCount else {
+            throw Self.error(source, "names \(featureNames.count) features but has \(featureCount)")
+        }
+        self.featureNames = featureNames
         self.featureCount = featureCount
         self.objective = objective
         self.forest = forest

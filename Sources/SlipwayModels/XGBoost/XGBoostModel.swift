@@ -102,7 +102,11 @@ public struct XGBoostModel: Predictor {
         self.baseMargin = (0..<groups).map { g in
             Self.toMargin(baseScores[baseScores.count == 1 ? 0 : min(g, baseScores.count - 1)], objective: objective)
         }
-        self.featureNames = learner["feature_names"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let featureNames = learner["feature_names"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        guard featureNames.isEmpty || featureNames.count == featureCount else {
+            throw Self.error(source, "names \(featureNames.count) features but has \(featureCount)")
+        }
+        self.featureNames = featureNames
         self.featureCount = featureCount
         self.objective = objective
         self.forest = forest
