@@ -121,8 +121,8 @@ let package = Package(
             path: "Tests/SlipwayTestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SlipwayModelsTests", dependencies: ["SlipwayModels"], swiftSettings: swiftSettings),
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore", "SlipwayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SlipwayModelsTests", dependencies: ["SlipwayModels", "SlipwayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SlipwayStoreTests",
             dependencies: ["SlipwayCore", "SlipwayStore", "SlipwayTestSupport"],

@@ -7,24 +7,12 @@ import Testing
 
 @Suite("In-memory run search agrees with SQL")
 struct RunCacheTests {
-    /// A deterministic pseudo-random generator, so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("Random filters and orders give the same pages in memory and in SQL")
     func randomSearches() async throws {
         try await TestBackend.sqlite.withDatabase { db in
             let cached = SQLTrackingStore(database: db)
             let plain = SQLTrackingStore(database: db, cacheRuns: false)
-            var rng = SplitMix(state: 42)
+            var rng = SplitMix(seed: 42)
             let names = ["alpha", "Alpha", "beta", "b_ta", "gamma%", "delta", "épsilon", "zeta"]
             for i in 0..<60 {
                 let run = try await cached.createRun(CreateRunRequest(

@@ -15,8 +15,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-
-FEATURES = 50
+from bench_runtime import FEATURES, data, target  # the same rows and target as the runtime benchmark
 
 PYTHON_SIDE = textwrap.dedent("""
     import sys, pandas as pd
@@ -36,17 +35,6 @@ PYTHON_SIDE = textwrap.dedent("""
         predictions = compiled.predict(frame.to_numpy())
     pd.DataFrame({"prediction": predictions}).to_csv(out, index=False)
 """)
-
-
-def data(rng, rows):
-    X = rng.normal(size=(rows, FEATURES))
-    X[rng.random(X.shape) < 0.02] = np.nan
-    return X
-
-
-def target(X):
-    Z = np.nan_to_num(X)
-    return Z[:, 0] * 2 + np.sin(Z[:, 1] * 3) - Z[:, 2] * Z[:, 3] + (Z[:, 4] > 0.5)
 
 
 def timed(command):
