@@ -14,8 +14,6 @@ public struct TableColumns: Sendable {
     public let featureCount: Int
     /// Per input column: a feature slot (>= 0), ``target`` or ``skipped``.
     let destinations: [Int32]
-    /// Whether some column is read as the target.
-    public var hasTarget: Bool { destinations.contains(Self.target) }
 
     /// Columns for a model's features: by name when the model names its features, else by
     /// position (every column but the target, in order). A model of no features keeps only the target.
