@@ -4,6 +4,8 @@ protocol LaneNode {
     associatedtype Value
     /// The row column this node reads (a leaf reads one that sends it back to itself).
     var column: Int { get }
+    /// The left child; the right one is next to it, and a leaf is its own left child.
+    var left: Int32 { get }
     /// The node a row with `value` in `column` moves to.
     func next(_ value: Value) -> Int32
 }
@@ -52,7 +54,7 @@ enum TreeLanes {
         for _ in 0..<depth {
             for r in 0..<count {
                 let node = nodes[Int(positions[r])]
-                positions[r] = node.next(rows[r * stride + node.column])
+                positions[r] = node.next(rows[r &* stride &+ node.column])
             }
         }
     }

@@ -4,8 +4,9 @@
 /// categorical splits send the categories in their bitset left, and linear leaves add their model.
 ///
 /// Each tree is renumbered so that a node's children are adjacent (right = left + 1), and a block
-/// of rows walks it level by level, for the tree's depth, with no branch on the data. A leaf has an
-/// infinite threshold that no value exceeds, so it sends every row left, to itself.
+/// of rows walks it level by level with no branch on the data. A leaf has an infinite threshold
+/// that no value exceeds, so it sends every row left, to itself. Leaf-wise trees are lopsided, so
+/// the walk drops the rows at leaves at a few levels chosen per tree (`StagedWalk`).
 struct LightGBMForest: Sendable {
     struct Node: Sendable, LaneNode {
         var threshold: Double  // +infinity at a leaf
@@ -38,6 +39,10 @@ struct LightGBMForest: Sendable {
     var zeroMissingSplits = 0
     var roots: [Int32] = []
     var depths: [Int32] = []
+    /// Where each tree's staged walk stops to drop the rows at leaves: tree t's levels are
+    /// `stageEnds[stageStart[t]..<stageStart[t + 1]]`.
+    var stageEnds: [Int32] = []
+    var stageStart: [Int32] = [0]
     /// The categories each categorical split sends left.
     var categories = CategorySets()
     var categoricalSplits: Int { categories.count }
@@ -61,6 +66,8 @@ struct LightGBMForest: Sendable {
         var left: [Int32] = []
         var right: [Int32] = []
         var leafValue: [Double]
+        /// Training rows that reached each leaf, when the file has them: they choose the walk's stages.
+        var leafCount: [Double]? = nil
         /// Bitsets of categorical nodes, by node.
         var categories: [Int: [UInt32]] = [:]
         /// Per leaf: constant, features and coefficients (linear trees only).
@@ -115,12 +122,14 @@ struct LightGBMForest: Sendable {
         }
         if tree.linear != nil { linearTrees += 1 }
         depths.append(layout.maxDepth)
+        stageEnds += StagedWalk.plan(leafDepths: (internalCount..<layout.depth.count).map { layout.depth[$0] }, weights: tree.leafCount)
+        stageStart.append(Int32(stageEnds.count))
     }
 
     /// Adds every tree's output into the scores of a block of rows (tree t into slot t % slots).
     func accumulate(
         rows: UnsafePointer<Double>, stride: Int, count: Int,
-        scores: UnsafeMutablePointer<Double>, slots: Int, positions: UnsafeMutablePointer<Int32>
+        scores: UnsafeMutablePointer<Double>, slots: Int, positions: UnsafeMutablePointer<Int32>, active: UnsafeMutablePointer<Int32>
     ) {
         if count < TreeLanes.width && categoricalSplits == 0 && zeroMissingSplits == 0 && linearTrees == 0 {
             return accumulateFewRows(rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions)
@@ -131,7 +140,10 @@ struct LightGBMForest: Sendable {
                 let root = roots[t]
                 for r in 0..<count { positions[r] = root }
                 if categoricalSplits == 0 && zeroMissingSplits == 0 {
-                    TreeLanes.walkBlock(nodes, depth: depths[t], rows: rows, stride: stride, count: count, positions: positions)
+                    stageEnds.withUnsafeBufferPointer { ends in
+                        let stages = UnsafeBufferPointer(rebasing: ends[Int(stageStart[t])..<Int(stageStart[t + 1])])
+                        StagedWalk.walk(nodes, ends: stages, rows: rows, stride: stride, count: count, positions: positions, active: active)
+                    }
                 } else {
                     for _ in 0..<depths[t] {
                         for r in 0..<count {

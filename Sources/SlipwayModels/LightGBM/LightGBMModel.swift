@@ -66,12 +66,12 @@ public struct LightGBMModel: Predictor {
         try checkWidth(features)
         let slots = treesPerIteration, columns = featureCount, block = evaluationBlockRows, width = outputsPerRow
         let iterations = Double(forest.roots.count / slots)
-        // Per thread: raw scores and tree positions of a block.
-        let scratch = { (ScratchBuffer<Double>(count: block * slots, repeating: 0), ScratchBuffer<Int32>(count: block, repeating: 0)) }
+        // Per thread: raw scores, tree positions of a block, and the rows of the block still walking.
+        let scratch = { (ScratchBuffer<Double>(count: block * slots, repeating: 0), ScratchBuffer<Int32>(count: 2 * block, repeating: 0)) }
         return BatchEvaluation.predict(features, width: width, threads: threads, scratch: scratch) { buffers, input, count, output in
             let (scores, positions) = (buffers.0.pointer, buffers.1.pointer)
             scores.update(repeating: 0, count: count * slots)
-            forest.accumulate(rows: input, stride: columns, count: count, scores: scores, slots: slots, positions: positions)
+            forest.accumulate(rows: input, stride: columns, count: count, scores: scores, slots: slots, positions: positions, active: positions + block)
             for r in 0..<count {
                 if averageOutput { for k in 0..<slots { scores[r * slots + k] /= iterations } }
                 link.apply(scores + r * slots, slots: slots, to: output + r * width)
@@ -96,6 +96,7 @@ public struct LightGBMModel: Predictor {
         let leafValue = try doubles(block["leaf_value"], "leaf_value", t, source)
         guard leafValue.count == leaves else { throw error(source, "tree \(t) has \(leafValue.count) leaf values for \(leaves) leaves") }
         var tree = LightGBMForest.TreeArrays(leafValue: leafValue)
+        tree.leafCount = block["leaf_count"].flatMap { try? doubles($0, "leaf_count", t, source) }
         if block["is_linear"].flatMap(integer) ?? 0 != 0 {
             tree.linear = try linearLeaves(block, leaves: leaves, featureCount: featureCount, tree: t, source: source)
         }
