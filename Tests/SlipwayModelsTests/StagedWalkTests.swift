@@ -30,6 +30,8 @@ struct StagedWalkTests {
             for _ in 0..<Int.random(in: 1...4, using: &random) {
                 forest.append(Self.randomTree(features: features, leaves: Int.random(in: 1...40, using: &random), random: &random))
             }
+            // Half the trials walk the doubles, as models with columns beyond 16 bits do.
+            if trial % 2 == 1 { forest.keyNodes = nil }
             let count = [1, 7, 8, 33, 64].randomElement(using: &random)!
             let rows = (0..<(count * features)).map { _ in Double.random(in: 0..<1, using: &random) < 0.1 ? .nan : Double.random(in: -2...2, using: &random) }
             var scores = [Double](repeating: 0, count: count)
@@ -37,8 +39,9 @@ struct StagedWalkTests {
             var scratch = [Int32](repeating: 0, count: 2 * evaluationBlockRows)
             rows.withUnsafeBufferPointer { rows in
                 scratch.withUnsafeMutableBufferPointer { scratch in
+                    var keys = [Int64](repeating: 0, count: count * features)
                     forest.accumulate(rows: rows.baseAddress!, stride: features, count: count, scores: &scores, slots: 1,
-                                      positions: scratch.baseAddress!, active: scratch.baseAddress! + evaluationBlockRows)
+                                      positions: scratch.baseAddress!, active: scratch.baseAddress! + evaluationBlockRows, keys: &keys)
                 }
             }
             let expected = (0..<count).map { r in
@@ -54,6 +57,39 @@ struct StagedWalkTests {
             }
             #expect(scores == expected, "trial \(trial)")
         }
+    }
+
+    @Test("Ordered keys keep the order of doubles; a key node splits as its double node does, NaN included")
+    func orderedKeys() {
+        var random = SplitMix(seed: 5)
+        let edges: [Double] = [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 1, -1, 1e308, -1e308,
+                               .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, 0.1, -0.1, .nan]
+        var values = edges
+        for _ in 0..<2000 {
+            values.append(Double(bitPattern: random.next()))  // any bit pattern: NaNs with payloads, subnormals
+            values.append(Double.random(in: -3...3, using: &random))
+        }
+        for a in values where !a.isNaN {
+            let b = values.randomElement(using: &random)!
+            guard !b.isNaN else { continue }
+            #expect((OrderedKey.of(a) < OrderedKey.of(b)) == (a < b), "\(a) \(b)")
+            #expect((OrderedKey.of(a) == OrderedKey.of(b)) == (a == b), "\(a) \(b)")
+        }
+        #expect(values.filter(\.isNaN).allSatisfy { OrderedKey.of($0) == OrderedKey.missing })
+        for threshold in values where !threshold.isNaN {
+            for flags: UInt32 in [0, LightGBMForest.nanRight] {
+                let node = LightGBMForest.Node(threshold: threshold, feature: flags, left: 7)
+                let keyNode = LightGBMForest.KeyNode(node, isLeaf: false)!
+                for _ in 0..<4 {
+                    let value = values.randomElement(using: &random)!
+                    #expect(keyNode.next(OrderedKey.of(value)) == node.next(value), "\(threshold) \(flags) \(value)")
+                }
+            }
+        }
+        let leaf = LightGBMForest.KeyNode(LightGBMForest.Node(threshold: .infinity, feature: 0, left: 3), isLeaf: true)!
+        #expect(values.allSatisfy { leaf.next(OrderedKey.of($0)) == 3 })
+        #expect(LightGBMForest.KeyNode(LightGBMForest.Node(threshold: .nan, feature: 0, left: 3), isLeaf: false) == nil)
+        #expect(LightGBMForest.KeyNode(LightGBMForest.Node(threshold: 1, feature: 70_000, left: 3), isLeaf: false) == nil)
     }
 
     /// A tree grown leaf-wise: a random leaf splits each time, so some branches run deep; leaf

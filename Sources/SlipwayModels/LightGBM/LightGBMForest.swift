@@ -24,6 +24,36 @@ struct LightGBMForest: Sendable {
         }
     }
 
+    /// The same split over ordered keys (`OrderedKey`) rather than doubles: one integer comparison,
+    /// NaN's direction folded into `shift`. Used by block walks of trees without categorical or
+    /// `Zero`-missing splits.
+    struct KeyNode: Sendable, LaneNode {
+        var threshold: Int64  // the threshold's key, + shift; Int64.max at a leaf
+        var left: Int32
+        var columnIndex: UInt16
+        var shift: UInt16     // 1 where NaN goes left
+
+        var column: Int { Int(columnIndex) }
+
+        @inline(__always)
+        func next(_ key: Int64) -> Int32 {
+            left &+ Int32(truncatingIfNeeded: unsafeBitCast(key &+ Int64(shift) > threshold, to: UInt8.self))
+        }
+
+        /// The key form of `node`, or nil when it has none (a column beyond 16 bits, a NaN threshold).
+        init?(_ node: Node, isLeaf: Bool) {
+            left = node.left
+            if isLeaf {
+                (threshold, columnIndex, shift) = (Int64.max, 0, 0)
+                return
+            }
+            guard let column = UInt16(exactly: node.column), !node.threshold.isNaN else { return nil }
+            columnIndex = column
+            shift = node.feature & LightGBMForest.nanRight != 0 ? 0 : 1
+            threshold = OrderedKey.of(node.threshold) &+ Int64(shift)
+        }
+    }
+
     static let defaultLeft: UInt32 = 1 << 31
     static let categorical: UInt32 = 1 << 30
     /// Where NaN goes, decided when the tree is loaded from its missing type and default direction.
@@ -34,6 +64,8 @@ struct LightGBMForest: Sendable {
     static let zeroThreshold = Double(Float(1e-35))
 
     var nodes: [Node] = []
+    /// `nodes` as `KeyNode`s, while every node has a key form.
+    var keyNodes: [KeyNode]? = []
     var leafValue: [Double] = []  // by node; 0 at internal nodes
     /// Nodes whose missing type is `Zero` (zero_as_missing), which the branch-free walk does not handle.
     var zeroMissingSplits = 0
@@ -107,6 +139,9 @@ struct LightGBMForest: Sendable {
                 nodes.append(Node(threshold: tree.threshold[i], feature: feature, left: base + layout.position[slot(tree.left[i])]))
                 leafValue.append(0)
             }
+            if keyNodes != nil {
+                if let keyNode = KeyNode(nodes[Int(index)], isLeaf: i >= internalCount) { keyNodes!.append(keyNode) } else { keyNodes = nil }
+            }
             categories.append(i < internalCount ? tree.categories[i] : nil, node: Int(index))
             if hasLinearArrays {
                 if i >= internalCount, let leaf = tree.linear?[i - internalCount] {
@@ -127,23 +162,29 @@ struct LightGBMForest: Sendable {
     }
 
     /// Adds every tree's output into the scores of a block of rows (tree t into slot t % slots).
+    /// `keys` has room for the block's rows as ordered keys; `positions` and `active` for a block.
     func accumulate(
-        rows: UnsafePointer<Double>, stride: Int, count: Int,
-        scores: UnsafeMutablePointer<Double>, slots: Int, positions: UnsafeMutablePointer<Int32>, active: UnsafeMutablePointer<Int32>
+        rows: UnsafePointer<Double>, stride: Int, count: Int, scores: UnsafeMutablePointer<Double>, slots: Int,
+        positions: UnsafeMutablePointer<Int32>, active: UnsafeMutablePointer<Int32>, keys: UnsafeMutablePointer<Int64>
     ) {
-        if count < TreeLanes.width && categoricalSplits == 0 && zeroMissingSplits == 0 && linearTrees == 0 {
+        let plainSplits = categoricalSplits == 0 && zeroMissingSplits == 0
+        if count < TreeLanes.width && plainSplits && linearTrees == 0 {
             return accumulateFewRows(rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions)
         }
+        let keyed = plainSplits ? keyNodes : nil
+        if keyed != nil { OrderedKey.convert(rows, count: count * stride, into: keys) }
         nodes.withUnsafeBufferPointer { nodeBuffer in
+        (keyed ?? []).withUnsafeBufferPointer { keyNodes in
+        stageEnds.withUnsafeBufferPointer { stageEnds in
             let nodes = nodeBuffer.baseAddress!
             for t in roots.indices {
                 let root = roots[t]
                 for r in 0..<count { positions[r] = root }
-                if categoricalSplits == 0 && zeroMissingSplits == 0 {
-                    stageEnds.withUnsafeBufferPointer { ends in
-                        let stages = UnsafeBufferPointer(rebasing: ends[Int(stageStart[t])..<Int(stageStart[t + 1])])
-                        StagedWalk.walk(nodes, ends: stages, rows: rows, stride: stride, count: count, positions: positions, active: active)
-                    }
+                let stages = UnsafeBufferPointer(rebasing: stageEnds[Int(stageStart[t])..<Int(stageStart[t + 1])])
+                if keyed != nil, let keyNodes = keyNodes.baseAddress {  // (an empty buffer may have an address too)
+                    StagedWalk.walk(keyNodes, ends: stages, rows: keys, stride: stride, count: count, positions: positions, active: active)
+                } else if plainSplits {
+                    StagedWalk.walk(nodes, ends: stages, rows: rows, stride: stride, count: count, positions: positions, active: active)
                 } else {
                     for _ in 0..<depths[t] {
                         for r in 0..<count {
@@ -160,6 +201,8 @@ struct LightGBMForest: Sendable {
                     for r in 0..<count { scores[r * slots + slot] += leafOutput(nodes, Int(positions[r]), rows + r * stride) }
                 }
             }
+        }
+        }
         }
     }
 

@@ -66,12 +66,16 @@ public struct LightGBMModel: Predictor {
         try checkWidth(features)
         let slots = treesPerIteration, columns = featureCount, block = evaluationBlockRows, width = outputsPerRow
         let iterations = Double(forest.roots.count / slots)
-        // Per thread: raw scores, tree positions of a block, and the rows of the block still walking.
-        let scratch = { (ScratchBuffer<Double>(count: block * slots, repeating: 0), ScratchBuffer<Int32>(count: 2 * block, repeating: 0)) }
+        // Per thread: raw scores, tree positions of a block, the rows of the block still walking, the block as keys.
+        let scratch = {
+            (ScratchBuffer<Double>(count: block * slots, repeating: 0), ScratchBuffer<Int32>(count: 2 * block, repeating: 0),
+             ScratchBuffer<Int64>(count: block * columns, repeating: 0))
+        }
         return BatchEvaluation.predict(features, width: width, threads: threads, scratch: scratch) { buffers, input, count, output in
             let (scores, positions) = (buffers.0.pointer, buffers.1.pointer)
             scores.update(repeating: 0, count: count * slots)
-            forest.accumulate(rows: input, stride: columns, count: count, scores: scores, slots: slots, positions: positions, active: positions + block)
+            forest.accumulate(rows: input, stride: columns, count: count, scores: scores, slots: slots,
+                              positions: positions, active: positions + block, keys: buffers.2.pointer)
             for r in 0..<count {
                 if averageOutput { for k in 0..<slots { scores[r * slots + k] /= iterations } }
                 link.apply(scores + r * slots, slots: slots, to: output + r * width)

@@ -1,0 +1,20 @@
+/// Doubles as 64-bit integers in the same order, so a split is one integer comparison: `-0.0` and
+/// `+0.0` share a key, and NaN, whatever its payload, gets `missing`, above every number.
+///
+/// A split sends NaN left or right by its own rule. Right needs nothing: `missing` is above every
+/// threshold. Left adds 1 to the row's key before comparing (and to the threshold), which wraps
+/// `missing` round to the lowest key and leaves the order of numbers as it was.
+enum OrderedKey {
+    static let missing = Int64.max
+
+    @inline(__always)
+    static func of(_ value: Double) -> Int64 {
+        let bits = Int64(bitPattern: (value + 0).bitPattern)
+        return value.isNaN ? missing : bits ^ ((bits >> 63) & Int64.max)
+    }
+
+    /// The keys of `count` values.
+    static func convert(_ values: UnsafePointer<Double>, count: Int, into keys: UnsafeMutablePointer<Int64>) {
+        for i in 0..<count { keys[i] = of(values[i]) }
+    }
+}
