@@ -1,4 +1,4 @@
-/// Doubles as 64-bit integers in the same order, so a split is one integer comparison: `-0.0` and
+/// Doubles as 64-bit integers in the same order (floats as 32-bit ones), so a split is one integer comparison: `-0.0` and
 /// `+0.0` share a key, and NaN, whatever its payload, gets `missing`, above every number.
 ///
 /// A split sends NaN left or right by its own rule. Right needs nothing: `missing` is above every
@@ -6,6 +6,7 @@
 /// `missing` round to the lowest key and leaves the order of numbers as it was.
 enum OrderedKey {
     static let missing = Int64.max
+    static let missingFloat = Int32.max
 
     @inline(__always)
     static func of(_ value: Double) -> Int64 {
@@ -13,8 +14,18 @@ enum OrderedKey {
         return value.isNaN ? missing : bits ^ ((bits >> 63) & Int64.max)
     }
 
+    @inline(__always)
+    static func of(_ value: Float) -> Int32 {
+        let bits = Int32(bitPattern: (value + 0).bitPattern)
+        return value.isNaN ? missingFloat : bits ^ ((bits >> 31) & Int32.max)
+    }
+
     /// The keys of `count` values.
     static func convert(_ values: UnsafePointer<Double>, count: Int, into keys: UnsafeMutablePointer<Int64>) {
+        for i in 0..<count { keys[i] = of(values[i]) }
+    }
+
+    static func convert(_ values: UnsafePointer<Float>, count: Int, into keys: UnsafeMutablePointer<Int32>) {
         for i in 0..<count { keys[i] = of(values[i]) }
     }
 }

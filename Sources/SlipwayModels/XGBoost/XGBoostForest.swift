@@ -22,6 +22,36 @@ struct XGBoostForest: Sendable {
         }
     }
 
+    /// The same split over ordered keys (`OrderedKey`) rather than floats: one integer comparison
+    /// (`value >= threshold` is `key > key(threshold) - 1`), NaN's direction folded into `shift`.
+    /// Used by block walks of forests without categorical splits.
+    struct KeyNode: Sendable, LaneNode {
+        var threshold: Int32  // the threshold's key - 1, + shift; Int32.max at a leaf
+        var left: Int32
+        var columnIndex: UInt16
+        var shift: UInt16     // 1 where NaN goes left
+
+        var column: Int { Int(columnIndex) }
+
+        @inline(__always)
+        func next(_ key: Int32) -> Int32 {
+            left &+ Int32(truncatingIfNeeded: unsafeBitCast(key &+ Int32(shift) > threshold, to: UInt8.self))
+        }
+
+        /// The key form of `node`, or nil when it has none (a column beyond 16 bits, a NaN threshold).
+        init?(_ node: Node, isLeaf: Bool) {
+            left = node.left
+            if isLeaf {
+                (threshold, columnIndex, shift) = (Int32.max, 0, 0)
+                return
+            }
+            guard let column = UInt16(exactly: node.column), !node.threshold.isNaN else { return nil }
+            columnIndex = column
+            shift = node.feature & XGBoostForest.defaultLeft != 0 ? 1 : 0
+            threshold = OrderedKey.of(node.threshold) &- 1 &+ Int32(shift)
+        }
+    }
+
     /// Row width during evaluation: the features, then the NaN padding column leaves read.
     let stride: Int
     var padding: UInt32 { UInt32(stride - 1) }
@@ -35,6 +65,8 @@ struct XGBoostForest: Sendable {
     static let featureMask: UInt32 = (1 << 30) - 1
 
     var nodes: [Node] = []
+    /// `nodes` as `KeyNode`s, while every node has a key form.
+    var keyNodes: [KeyNode]? = []
     var roots: [Int32] = []
     var depths: [Int32] = []
     var groups: [Int32] = []     // output group (class) of each tree
@@ -74,6 +106,9 @@ struct XGBoostForest: Sendable {
                 if tree.categories[i] != nil { feature |= Self.categorical }
                 nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + layout.position[Int(tree.left[i])]))
             }
+            if keyNodes != nil {
+                if let keyNode = KeyNode(nodes[Int(index)], isLeaf: tree.left[i] < 0) { keyNodes!.append(keyNode) } else { keyNodes = nil }
+            }
             categories.append(tree.categories[i].map(CategorySets.bitset), node: Int(index))
         }
         depths.append(layout.maxDepth)
@@ -84,19 +119,25 @@ struct XGBoostForest: Sendable {
     ///   - rows: `count` rows of `stride` floats, the last one NaN.
     ///   - margins: `count * groupCount` sums, row-major, already holding the base margins.
     ///   - positions: scratch space for `count` node indices.
+    ///   - keys: scratch space for the rows as ordered keys.
     func accumulate(
         rows: UnsafePointer<Float>, count: Int,
-        margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>
+        margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>, keys: UnsafeMutablePointer<Int32>
     ) {
         if count < TreeLanes.width && categoricalSplits == 0 {
             return accumulateFewRows(rows: rows, count: count, margins: margins, groupCount: groupCount, positions: positions)
         }
+        let keyed = categoricalSplits == 0 ? keyNodes : nil
+        if keyed != nil { OrderedKey.convert(rows, count: count * stride, into: keys) }
         nodes.withUnsafeBufferPointer { nodeBuffer in
+        (keyed ?? []).withUnsafeBufferPointer { keyNodes in
             let nodes = nodeBuffer.baseAddress!
             for t in roots.indices {
                 let root = roots[t]
                 for r in 0..<count { positions[r] = root }
-                if categoricalSplits == 0 {
+                if keyed != nil, let keyNodes = keyNodes.baseAddress {  // (an empty buffer may have an address too)
+                    TreeLanes.walkBlock(keyNodes, depth: depths[t], rows: keys, stride: stride, count: count, positions: positions)
+                } else if categoricalSplits == 0 {
                     TreeLanes.walkBlock(nodes, depth: depths[t], rows: rows, stride: stride, count: count, positions: positions)
                 } else {
                     for _ in 0..<depths[t] {
@@ -110,6 +151,7 @@ struct XGBoostForest: Sendable {
                     margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
                 }
             }
+        }
         }
     }
 
