@@ -24,17 +24,17 @@ struct OrderedKeyTests {
         for threshold in values where !threshold.isNaN {
             for flags: UInt32 in [0, LightGBMForest.nanRight] {
                 let node = LightGBMForest.Node(threshold: threshold, feature: flags, left: 7)
-                let keyNode = LightGBMForest.KeyNode(node, isLeaf: false)!
+                let keyNode = LightGBMForest.keyNode(node, isLeaf: false)!
                 for _ in 0..<4 {
                     let value = values.randomElement(using: &random)!
                     #expect(keyNode.next(OrderedKey.of(value)) == node.next(value), "\(threshold) \(flags) \(value)")
                 }
             }
         }
-        let leaf = LightGBMForest.KeyNode(LightGBMForest.Node(threshold: .infinity, feature: 0, left: 3), isLeaf: true)!
+        let leaf = LightGBMForest.keyNode(LightGBMForest.Node(threshold: .infinity, feature: 0, left: 3), isLeaf: true)!
         #expect(values.allSatisfy { leaf.next(OrderedKey.of($0)) == 3 })
-        #expect(LightGBMForest.KeyNode(LightGBMForest.Node(threshold: .nan, feature: 0, left: 3), isLeaf: false) == nil)
-        #expect(LightGBMForest.KeyNode(LightGBMForest.Node(threshold: 1, feature: 70_000, left: 3), isLeaf: false) == nil)
+        #expect(LightGBMForest.keyNode(LightGBMForest.Node(threshold: .nan, feature: 0, left: 3), isLeaf: false) == nil)
+        #expect(LightGBMForest.keyNode(LightGBMForest.Node(threshold: 1, feature: 70_000, left: 3), isLeaf: false) == nil)
     }
 
     @Test("Float keys keep the order of floats; an XGBoost key node splits as its float node does, NaN included")
@@ -57,16 +57,16 @@ struct OrderedKeyTests {
         for threshold in values where !threshold.isNaN {
             for flags: UInt32 in [0, XGBoostForest.defaultLeft] {
                 let node = XGBoostForest.Node(threshold: threshold, feature: flags, left: 7)
-                let keyNode = XGBoostForest.KeyNode(node, isLeaf: false)!
+                let keyNode = XGBoostForest.keyNode(node, isLeaf: false)!
                 for _ in 0..<4 {
                     let value = values.randomElement(using: &random)!
                     #expect(keyNode.next(OrderedKey.of(value)) == node.next(value), "\(threshold) \(flags) \(value)")
                 }
             }
         }
-        let leaf = XGBoostForest.KeyNode(XGBoostForest.Node(threshold: 0.5, feature: 3 | XGBoostForest.defaultLeft, left: 3), isLeaf: true)!
+        let leaf = XGBoostForest.keyNode(XGBoostForest.Node(threshold: 0.5, feature: 3 | XGBoostForest.defaultLeft, left: 3), isLeaf: true)!
         #expect(values.allSatisfy { leaf.next(OrderedKey.of($0)) == 3 })
-        #expect(XGBoostForest.KeyNode(XGBoostForest.Node(threshold: .nan, feature: 0, left: 3), isLeaf: false) == nil)
-        #expect(XGBoostForest.KeyNode(XGBoostForest.Node(threshold: 1, feature: 70_000, left: 3), isLeaf: false) == nil)
+        #expect(XGBoostForest.keyNode(XGBoostForest.Node(threshold: .nan, feature: 0, left: 3), isLeaf: false) == nil)
+        #expect(XGBoostForest.keyNode(XGBoostForest.Node(threshold: 1, feature: 70_000, left: 3), isLeaf: false) == nil)
     }
 }

@@ -29,3 +29,35 @@ enum OrderedKey {
         for i in 0..<count { keys[i] = of(values[i]) }
     }
 }
+
+/// A split over ordered keys: one integer comparison, `key > threshold` goes right, with NaN's
+/// direction folded into `shift`. Both forests use it for block walks; each makes it from its own
+/// node (`LightGBMForest.keyNode`, `XGBoostForest.keyNode`).
+struct KeyNode<Key: FixedWidthInteger & Sendable>: Sendable, LaneNode {
+    var threshold: Key    // the highest key that goes left, + shift; Key.max at a leaf
+    var left: Int32
+    var columnIndex: UInt16
+    var shift: UInt16     // 1 where NaN goes left
+
+    var column: Int { Int(columnIndex) }
+
+    @inline(__always)
+    func next(_ key: Key) -> Int32 {
+        left &+ Int32(truncatingIfNeeded: unsafeBitCast(key &+ Key(shift) > threshold, to: UInt8.self))
+    }
+
+    /// A leaf: every key goes left, to the leaf itself.
+    init(leaf index: Int32) {
+        (threshold, left, columnIndex, shift) = (Key.max, index, 0, 0)
+    }
+
+    /// A split sending keys up to `highestLeft` left, or nil for a column beyond 16 bits.
+    /// `highestLeft` is below `Key.max` (the missing key), so adding the shift cannot overflow.
+    init?(column: Int, highestLeft: Key, nanGoesLeft: Bool, left: Int32) {
+        guard let column = UInt16(exactly: column), highestLeft < Key.max else { return nil }
+        self.left = left
+        columnIndex = column
+        shift = nanGoesLeft ? 1 : 0
+        threshold = highestLeft &+ Key(shift)
+    }
+}

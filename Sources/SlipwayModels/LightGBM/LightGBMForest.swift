@@ -24,36 +24,6 @@ struct LightGBMForest: Sendable {
         }
     }
 
-    /// The same split over ordered keys (`OrderedKey`) rather than doubles: one integer comparison,
-    /// NaN's direction folded into `shift`. Used by block walks of trees without categorical or
-    /// `Zero`-missing splits.
-    struct KeyNode: Sendable, LaneNode {
-        var threshold: Int64  // the threshold's key, + shift; Int64.max at a leaf
-        var left: Int32
-        var columnIndex: UInt16
-        var shift: UInt16     // 1 where NaN goes left
-
-        var column: Int { Int(columnIndex) }
-
-        @inline(__always)
-        func next(_ key: Int64) -> Int32 {
-            left &+ Int32(truncatingIfNeeded: unsafeBitCast(key &+ Int64(shift) > threshold, to: UInt8.self))
-        }
-
-        /// The key form of `node`, or nil when it has none (a column beyond 16 bits, a NaN threshold).
-        init?(_ node: Node, isLeaf: Bool) {
-            left = node.left
-            if isLeaf {
-                (threshold, columnIndex, shift) = (Int64.max, 0, 0)
-                return
-            }
-            guard let column = UInt16(exactly: node.column), !node.threshold.isNaN else { return nil }
-            columnIndex = column
-            shift = node.feature & LightGBMForest.nanRight != 0 ? 0 : 1
-            threshold = OrderedKey.of(node.threshold) &+ Int64(shift)
-        }
-    }
-
     static let defaultLeft: UInt32 = 1 << 31
     static let categorical: UInt32 = 1 << 30
     /// Where NaN goes, decided when the tree is loaded from its missing type and default direction.
@@ -64,8 +34,9 @@ struct LightGBMForest: Sendable {
     static let zeroThreshold = Double(Float(1e-35))
 
     var nodes: [Node] = []
-    /// `nodes` as `KeyNode`s, while every node has a key form.
-    var keyNodes: [KeyNode]? = []
+    /// `nodes` as key nodes (`OrderedKey`), for block walks of trees without categorical or
+    /// `Zero`-missing splits; nil once a node has no key form.
+    var keyNodes: [KeyNode<Int64>]? = []
     var leafValue: [Double] = []  // by node; 0 at internal nodes
     /// Nodes whose missing type is `Zero` (zero_as_missing), which the branch-free walk does not handle.
     var zeroMissingSplits = 0
@@ -140,7 +111,7 @@ struct LightGBMForest: Sendable {
                 leafValue.append(0)
             }
             if keyNodes != nil {
-                if let keyNode = KeyNode(nodes[Int(index)], isLeaf: i >= internalCount) { keyNodes!.append(keyNode) } else { keyNodes = nil }
+                if let keyNode = Self.keyNode(nodes[Int(index)], isLeaf: i >= internalCount) { keyNodes!.append(keyNode) } else { keyNodes = nil }
             }
             categories.append(i < internalCount ? tree.categories[i] : nil, node: Int(index))
             if hasLinearArrays {
@@ -159,6 +130,13 @@ struct LightGBMForest: Sendable {
         depths.append(layout.maxDepth)
         stageEnds += StagedWalk.plan(leafDepths: (internalCount..<layout.depth.count).map { layout.depth[$0] }, weights: tree.leafCount)
         stageStart.append(Int32(stageEnds.count))
+    }
+
+    /// The key form of a node: `value <= threshold` goes left. None for a NaN threshold.
+    static func keyNode(_ node: Node, isLeaf: Bool) -> KeyNode<Int64>? {
+        if isLeaf { return KeyNode(leaf: node.left) }
+        guard !node.threshold.isNaN else { return nil }
+        return KeyNode(column: node.column, highestLeft: OrderedKey.of(node.threshold), nanGoesLeft: node.feature & nanRight == 0, left: node.left)
     }
 
     /// Adds every tree's output into the scores of a block of rows (tree t into slot t % slots).

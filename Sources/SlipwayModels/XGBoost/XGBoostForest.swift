@@ -22,36 +22,6 @@ struct XGBoostForest: Sendable {
         }
     }
 
-    /// The same split over ordered keys (`OrderedKey`) rather than floats: one integer comparison
-    /// (`value >= threshold` is `key > key(threshold) - 1`), NaN's direction folded into `shift`.
-    /// Used by block walks of forests without categorical splits.
-    struct KeyNode: Sendable, LaneNode {
-        var threshold: Int32  // the threshold's key - 1, + shift; Int32.max at a leaf
-        var left: Int32
-        var columnIndex: UInt16
-        var shift: UInt16     // 1 where NaN goes left
-
-        var column: Int { Int(columnIndex) }
-
-        @inline(__always)
-        func next(_ key: Int32) -> Int32 {
-            left &+ Int32(truncatingIfNeeded: unsafeBitCast(key &+ Int32(shift) > threshold, to: UInt8.self))
-        }
-
-        /// The key form of `node`, or nil when it has none (a column beyond 16 bits, a NaN threshold).
-        init?(_ node: Node, isLeaf: Bool) {
-            left = node.left
-            if isLeaf {
-                (threshold, columnIndex, shift) = (Int32.max, 0, 0)
-                return
-            }
-            guard let column = UInt16(exactly: node.column), !node.threshold.isNaN else { return nil }
-            columnIndex = column
-            shift = node.feature & XGBoostForest.defaultLeft != 0 ? 1 : 0
-            threshold = OrderedKey.of(node.threshold) &- 1 &+ Int32(shift)
-        }
-    }
-
     /// Row width during evaluation: the features, then the NaN padding column leaves read.
     let stride: Int
     var padding: UInt32 { UInt32(stride - 1) }
@@ -65,8 +35,9 @@ struct XGBoostForest: Sendable {
     static let featureMask: UInt32 = (1 << 30) - 1
 
     var nodes: [Node] = []
-    /// `nodes` as `KeyNode`s, while every node has a key form.
-    var keyNodes: [KeyNode]? = []
+    /// `nodes` as key nodes (`OrderedKey`), for block walks of forests without categorical splits;
+    /// nil once a node has no key form.
+    var keyNodes: [KeyNode<Int32>]? = []
     var roots: [Int32] = []
     var depths: [Int32] = []
     var groups: [Int32] = []     // output group (class) of each tree
@@ -107,11 +78,19 @@ struct XGBoostForest: Sendable {
                 nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + layout.position[Int(tree.left[i])]))
             }
             if keyNodes != nil {
-                if let keyNode = KeyNode(nodes[Int(index)], isLeaf: tree.left[i] < 0) { keyNodes!.append(keyNode) } else { keyNodes = nil }
+                if let keyNode = Self.keyNode(nodes[Int(index)], isLeaf: tree.left[i] < 0) { keyNodes!.append(keyNode) } else { keyNodes = nil }
             }
             categories.append(tree.categories[i].map(CategorySets.bitset), node: Int(index))
         }
         depths.append(layout.maxDepth)
+    }
+
+    /// The key form of a node: `value < threshold` goes left, so the highest key going left is the
+    /// threshold's key - 1. None for a NaN threshold.
+    static func keyNode(_ node: Node, isLeaf: Bool) -> KeyNode<Int32>? {
+        if isLeaf { return KeyNode(leaf: node.left) }
+        guard !node.threshold.isNaN else { return nil }
+        return KeyNode(column: node.column, highestLeft: OrderedKey.of(node.threshold) &- 1, nanGoesLeft: node.feature & defaultLeft != 0, left: node.left)
     }
 
     /// Adds every tree's leaf into the margins of a block of rows.
