@@ -149,37 +149,49 @@ struct LightGBMForest: Sendable {
         if count < TreeLanes.width && plainSplits && linearTrees == 0 {
             return accumulateFewRows(rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions)
         }
-        let keyed = plainSplits ? keyNodes : nil
-        if keyed != nil { OrderedKey.convert(rows, count: count * stride, into: keys) }
         nodes.withUnsafeBufferPointer { nodeBuffer in
-        (keyed ?? []).withUnsafeBufferPointer { keyNodes in
-        stageEnds.withUnsafeBufferPointer { stageEnds in
             let nodes = nodeBuffer.baseAddress!
+            if plainSplits, let keyNodes {
+                OrderedKey.convert(rows, count: count * stride, into: keys)
+                keyNodes.withUnsafeBufferPointer { keyNodes in
+                    addTrees(nodes, rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions) { _, stages in
+                        StagedWalk.walk(keyNodes.baseAddress!, ends: stages, rows: keys, stride: stride, count: count, positions: positions, active: active)
+                    }
+                }
+            } else if plainSplits {
+                addTrees(nodes, rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions) { _, stages in
+                    StagedWalk.walk(nodes, ends: stages, rows: rows, stride: stride, count: count, positions: positions, active: active)
+                }
+            } else {
+                addTrees(nodes, rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions) { t, _ in
+                    for _ in 0..<depths[t] {
+                        for r in 0..<count { positions[r] = step(nodes, Int(positions[r]), rows + r * stride) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// For each tree: every row of the block starts at its root, `walk(tree, its stage ends)` takes
+    /// them to their leaves, and the leaves' outputs are added to the rows' scores.
+    @inline(__always)
+    private func addTrees(
+        _ nodes: UnsafePointer<Node>, rows: UnsafePointer<Double>, stride: Int, count: Int, scores: UnsafeMutablePointer<Double>, slots: Int,
+        positions: UnsafeMutablePointer<Int32>, walk: (_ tree: Int, _ stages: UnsafeBufferPointer<Int32>) -> Void
+    ) {
+        leafValue.withUnsafeBufferPointer { leafValue in
+        stageEnds.withUnsafeBufferPointer { stageEnds in
             for t in roots.indices {
                 let root = roots[t]
                 for r in 0..<count { positions[r] = root }
-                let stages = UnsafeBufferPointer(rebasing: stageEnds[Int(stageStart[t])..<Int(stageStart[t + 1])])
-                if keyed != nil, let keyNodes = keyNodes.baseAddress {  // (an empty buffer may have an address too)
-                    StagedWalk.walk(keyNodes, ends: stages, rows: keys, stride: stride, count: count, positions: positions, active: active)
-                } else if plainSplits {
-                    StagedWalk.walk(nodes, ends: stages, rows: rows, stride: stride, count: count, positions: positions, active: active)
-                } else {
-                    for _ in 0..<depths[t] {
-                        for r in 0..<count {
-                            positions[r] = step(nodes, Int(positions[r]), rows + r * stride)
-                        }
-                    }
-                }
+                walk(t, UnsafeBufferPointer(rebasing: stageEnds[Int(stageStart[t])..<Int(stageStart[t + 1])]))
                 let slot = t % slots
                 if linearTrees == 0 {
-                    leafValue.withUnsafeBufferPointer { leafValue in
-                        for r in 0..<count { scores[r * slots + slot] += leafValue[Int(positions[r])] }
-                    }
+                    for r in 0..<count { scores[r * slots + slot] += leafValue[Int(positions[r])] }
                 } else {
                     for r in 0..<count { scores[r * slots + slot] += leafOutput(nodes, Int(positions[r]), rows + r * stride) }
                 }
             }
-        }
         }
         }
     }

@@ -106,31 +106,44 @@ struct XGBoostForest: Sendable {
         if count < TreeLanes.width && categoricalSplits == 0 {
             return accumulateFewRows(rows: rows, count: count, margins: margins, groupCount: groupCount, positions: positions)
         }
-        let keyed = categoricalSplits == 0 ? keyNodes : nil
-        if keyed != nil { OrderedKey.convert(rows, count: count * stride, into: keys) }
         nodes.withUnsafeBufferPointer { nodeBuffer in
-        (keyed ?? []).withUnsafeBufferPointer { keyNodes in
             let nodes = nodeBuffer.baseAddress!
-            for t in roots.indices {
-                let root = roots[t]
-                for r in 0..<count { positions[r] = root }
-                if keyed != nil, let keyNodes = keyNodes.baseAddress {  // (an empty buffer may have an address too)
-                    TreeLanes.walkBlock(keyNodes, depth: depths[t], rows: keys, stride: stride, count: count, positions: positions)
-                } else if categoricalSplits == 0 {
-                    TreeLanes.walkBlock(nodes, depth: depths[t], rows: rows, stride: stride, count: count, positions: positions)
-                } else {
-                    for _ in 0..<depths[t] {
-                        for r in 0..<count {
-                            positions[r] = step(nodes, Int(positions[r]), rows + r * stride)
-                        }
+            if categoricalSplits == 0, let keyNodes {
+                OrderedKey.convert(rows, count: count * stride, into: keys)
+                keyNodes.withUnsafeBufferPointer { keyNodes in
+                    addTrees(nodes, count: count, margins: margins, groupCount: groupCount, positions: positions) { t in
+                        TreeLanes.walkBlock(keyNodes.baseAddress!, depth: depths[t], rows: keys, stride: stride, count: count, positions: positions)
                     }
                 }
-                let slot = Int(groups[t]), weight = weights[t]
-                for r in 0..<count {
-                    margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
+            } else if categoricalSplits == 0 {
+                addTrees(nodes, count: count, margins: margins, groupCount: groupCount, positions: positions) { t in
+                    TreeLanes.walkBlock(nodes, depth: depths[t], rows: rows, stride: stride, count: count, positions: positions)
+                }
+            } else {
+                addTrees(nodes, count: count, margins: margins, groupCount: groupCount, positions: positions) { t in
+                    for _ in 0..<depths[t] {
+                        for r in 0..<count { positions[r] = step(nodes, Int(positions[r]), rows + r * stride) }
+                    }
                 }
             }
         }
+    }
+
+    /// For each tree: every row of the block starts at its root, `walk(tree)` takes them to their
+    /// leaves, and the leaves' values (times the tree's weight) are added to the rows' margins.
+    @inline(__always)
+    private func addTrees(
+        _ nodes: UnsafePointer<Node>, count: Int, margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>,
+        walk: (_ tree: Int) -> Void
+    ) {
+        for t in roots.indices {
+            let root = roots[t]
+            for r in 0..<count { positions[r] = root }
+            walk(t)
+            let slot = Int(groups[t]), weight = weights[t]
+            for r in 0..<count {
+                margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
+            }
         }
     }
 
