@@ -7,20 +7,8 @@ struct OrderedKeyTests {
     @Test("Ordered keys keep the order of doubles; a key node splits as its double node does, NaN included")
     func orderedKeys() {
         var random = SplitMix(seed: 5)
-        let edges: [Double] = [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 1, -1, 1e308, -1e308,
-                               .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, 0.1, -0.1, .nan]
-        var values = edges
-        for _ in 0..<2000 {
-            values.append(Double(bitPattern: random.next()))  // any bit pattern: NaNs with payloads, subnormals
-            values.append(Double.random(in: -3...3, using: &random))
-        }
-        for a in values where !a.isNaN {
-            let b = values.randomElement(using: &random)!
-            guard !b.isNaN else { continue }
-            #expect((OrderedKey.of(a) < OrderedKey.of(b)) == (a < b), "\(a) \(b)")
-            #expect((OrderedKey.of(a) == OrderedKey.of(b)) == (a == b), "\(a) \(b)")
-        }
-        #expect(values.filter(\.isNaN).allSatisfy { OrderedKey.of($0) == OrderedKey.missing })
+        let values = Self.values(random: &random) { Double(bitPattern: $0) }
+        Self.expectSameOrder(values, random: &random, missing: OrderedKey.missing, key: OrderedKey.of)
         for threshold in values where !threshold.isNaN {
             for flags: UInt32 in [0, LightGBMForest.nanRight] {
                 let node = LightGBMForest.Node(threshold: threshold, feature: flags, left: 7)
@@ -40,20 +28,8 @@ struct OrderedKeyTests {
     @Test("Float keys keep the order of floats; an XGBoost key node splits as its float node does, NaN included")
     func floatKeys() {
         var random = SplitMix(seed: 5)
-        let edges: [Float] = [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 1, -1, 1e38, -1e38,
-                               .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, 0.1, -0.1, .nan]
-        var values = edges
-        for _ in 0..<2000 {
-            values.append(Float(bitPattern: UInt32(truncatingIfNeeded: random.next())))  // any bit pattern: NaNs with payloads, subnormals
-            values.append(Float.random(in: -3...3, using: &random))
-        }
-        for a in values where !a.isNaN {
-            let b = values.randomElement(using: &random)!
-            guard !b.isNaN else { continue }
-            #expect((OrderedKey.of(a) < OrderedKey.of(b)) == (a < b), "\(a) \(b)")
-            #expect((OrderedKey.of(a) == OrderedKey.of(b)) == (a == b), "\(a) \(b)")
-        }
-        #expect(values.filter(\.isNaN).allSatisfy { OrderedKey.of($0) == OrderedKey.missingFloat })
+        let values = Self.values(random: &random) { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
+        Self.expectSameOrder(values, random: &random, missing: OrderedKey.missingFloat, key: OrderedKey.of)
         for threshold in values where !threshold.isNaN {
             for flags: UInt32 in [0, XGBoostForest.defaultLeft] {
                 let node = XGBoostForest.Node(threshold: threshold, feature: flags, left: 7)
@@ -68,5 +44,28 @@ struct OrderedKeyTests {
         #expect(values.allSatisfy { leaf.next(OrderedKey.of($0)) == 3 })
         #expect(XGBoostForest.keyNode(XGBoostForest.Node(threshold: .nan, feature: 0, left: 3), isLeaf: false) == nil)
         #expect(XGBoostForest.keyNode(XGBoostForest.Node(threshold: 1, feature: 70_000, left: 3), isLeaf: false) == nil)
+    }
+
+    /// Edge values (zeros, subnormals, the largest finite, infinities, NaN), then 2000 of any bit
+    /// pattern (NaNs with payloads, subnormals) and 2000 ordinary ones.
+    static func values<F: BinaryFloatingPoint>(random: inout SplitMix, fromBits: (UInt64) -> F) -> [F] where F.RawSignificand: FixedWidthInteger {
+        var values: [F] = [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 1, -1, 1e38, -1e38,
+                           .greatestFiniteMagnitude / 2, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, 0.1, -0.1, .nan]
+        for _ in 0..<2000 {
+            values.append(fromBits(random.next()))
+            values.append(F.random(in: -3...3, using: &random))
+        }
+        return values
+    }
+
+    /// Keys compare as their numbers do, and every NaN gets the missing key.
+    static func expectSameOrder<F: BinaryFloatingPoint, K: Comparable>(_ values: [F], random: inout SplitMix, missing: K, key: (F) -> K) {
+        for a in values where !a.isNaN {
+            let b = values.randomElement(using: &random)!
+            guard !b.isNaN else { continue }
+            #expect((key(a) < key(b)) == (a < b), "\(a) \(b)")
+            #expect((key(a) == key(b)) == (a == b), "\(a) \(b)")
+        }
+        #expect(values.filter(\.isNaN).allSatisfy { key($0) == missing })
     }
 }

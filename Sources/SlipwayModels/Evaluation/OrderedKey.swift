@@ -1,5 +1,6 @@
-/// Doubles as 64-bit integers in the same order (floats as 32-bit ones), so a split is one integer comparison: `-0.0` and
-/// `+0.0` share a key, and NaN, whatever its payload, gets `missing`, above every number.
+/// Doubles as 64-bit integers in the same order (floats as 32-bit ones), so a split is one integer
+/// comparison: `-0.0` and `+0.0` share a key, and NaN, whatever its payload, gets the missing key,
+/// above every number.
 ///
 /// A split sends NaN left or right by its own rule. Right needs nothing: `missing` is above every
 /// threshold. Left adds 1 to the row's key before comparing (and to the threshold), which wraps
