@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import SlipwayCore
 public import SlipwayHTTP
 import SlipwayJobs
 import SlipwayStore
@@ -42,6 +43,47 @@ public struct AppServices: Sendable {
     }
 
     /// Closes the database.
+    public func close() async throws {
+        try await database.close()
+    }
+
+    /// Prediction tables in this store's database.
+    public var predictionTables: any PredictionTableStore {
+        SQLPredictionTableStore(database: database)
+    }
+}
+
+/// Another database that receives prediction tables (`--output-url`): opened without Slipway's
+/// migrations, holding only the tables written into it.
+public struct PredictionDatabase: Sendable {
+    let database: StoreDatabase
+
+    /// Opens `postgres://...`/`postgresql://...` or `sqlite:PATH`.
+    /// - Throws: `INVALID_PARAMETER_VALUE` for another scheme, or a database that cannot be opened.
+    public static func open(url: String, logger: Logger) async throws -> PredictionDatabase {
+        let configuration: DatabaseConfiguration
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            configuration = .postgres(url: url)
+        } else if url.hasPrefix("sqlite:") {
+            let path = String(url.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw SlipwayError.invalidParameter("'\(url)' names no file: write sqlite:PATH") }
+            configuration = .sqliteFile(path: path)
+        } else {
+            throw SlipwayError.invalidParameter("'\(url)' is not a database URL: write postgres://user:password@host/db or sqlite:PATH")
+        }
+        do {
+            return PredictionDatabase(database: try await StoreDatabase.open(configuration, logger: logger, migrate: false))
+        } catch let error as SlipwayError {
+            throw error
+        } catch {
+            throw SlipwayError.invalidParameter("Cannot open \(configuration.redacted): \(error)")
+        }
+    }
+
+    public var tables: any PredictionTableStore {
+        SQLPredictionTableStore(database: database)
+    }
+
     public func close() async throws {
         try await database.close()
     }

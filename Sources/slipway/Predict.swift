@@ -1,32 +1,93 @@
 import ArgumentParser
+import Foundation
+import SlipwayApp
 import SlipwayCore
+import SlipwayJobs
 import SlipwayModels
 
-/// `slipway predict`: run a model file natively on a CSV or JSON lines file of features, streaming:
-/// the file is read a block at a time on every core, each block predicted and written in order.
+/// `slipway predict`: run a model file or a registered model version natively on CSV or JSON lines
+/// files, streaming: each file is read a block at a time on every core, each block predicted and
+/// written in order, to a file or into a prediction table.
 struct Predict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Predict with a model file on a CSV (header = feature names) or JSON lines file of features.")
+        abstract: "Predict with a model file or a registered model on CSV (header = feature names) or JSON lines files.",
+        discussion: """
+            --model takes a model file, or a registered model: NAME@ALIAS, NAME/VERSION or models:/NAME@ALIAS.
+            --output-table writes into a table of Slipway's database (or --output-url's) with columns
+            id, model, version, prediction (or p0, p1, ...), predicted_at (ms since the epoch), job_run;
+            a row already there for the same id, model and version is kept, so running again adds nothing.
+            """)
 
-    @Option(help: "Model file (XGBoost .json/.ubj, LightGBM .txt, slipway-linear .json) or MLflow model directory.") var model: String
-    @Option(help: "Input: CSV with a header row, or JSON lines (.jsonl/.ndjson: one object or array per line).") var input: String
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Model file (XGBoost .json/.ubj, LightGBM .txt, slipway-linear .json), MLflow model directory, or NAME@ALIAS / NAME/VERSION.")
+    var model: String
+    @Option(help: "Input: CSV with a header row, or JSON lines (.jsonl/.ndjson); a glob ('incoming/*.csv') reads every match in name order.")
+    var input: String
     @Option(help: "Where to write predictions (default: standard output); .jsonl/.ndjson writes JSON lines, anything else CSV.")
     var output: String?
+    @Option(name: .customLong("output-table"), help: "Write into this table instead (needs a registered model).") var outputTable: String?
+    @Option(name: .customLong("output-url"), help: "The database of --output-table: postgres://... or sqlite:PATH (default: Slipway's own).")
+    var outputURL: String?
+    @Option(help: "Column holding each row's key (CSV); without it a row's key is its file's digest and row number.") var id: String?
     @Option(help: "Threads (0 = every core).") var threads = 0
 
+    func validate() throws {
+        if outputTable != nil, output != nil { throw ValidationError("Give --output or --output-table, not both") }
+        if outputURL != nil, outputTable == nil { throw ValidationError("--output-url needs --output-table") }
+        if id != nil, outputTable == nil { throw ValidationError("--id needs --output-table") }
+    }
+
     func run() async throws {
-        do {
-            try Self.predict(model: model, input: input, output: output, threads: threads)
-        } catch {
-            printError(error.message)
-            throw ExitCode(1)
+        guard let reference = RegisteredModelReference(model) else {
+            guard outputTable == nil else {
+                printError("--output-table needs a registered model (NAME@ALIAS or NAME/VERSION), not a model file")
+                throw ExitCode(1)
+            }
+            do {
+                try Self.predict(predictor: try ModelLoader.load(path: model), input: input, output: output, threads: threads)
+            } catch {
+                printError(error.message)
+                throw ExitCode(1)
+            }
+            return
+        }
+        try await withServices(store) { services in
+            let version = try await reference.resolve(services.registry)
+            let directory = try await services.modelFiles.verifiedFiles(version).tree.directory
+            let predictor = try ModelLoader.load(path: directory)
+            guard let outputTable else {
+                try Self.predict(predictor: predictor, input: input, output: output, threads: threads)
+                return
+            }
+            let files = try InputFiles.expand(input)
+            var batch = BatchPrediction(
+                predictor: predictor, provenance: PredictionProvenance(model: version.name, version: version.version, predictedAt: nowMilliseconds()),
+                idColumn: id)
+            batch.threads = threads
+            let progress = ProgressLine()
+            let outcome: BatchPrediction.Outcome
+            if let outputURL {
+                let target = try await PredictionDatabase.open(url: outputURL, logger: commandLogger())
+                do {
+                    outcome = try await batch.run(files: files, into: outputTable, store: target.tables, progress: progress?.update)
+                    try? await target.close()
+                } catch {
+                    try? await target.close()
+                    throw error
+                }
+            } else {
+                outcome = try await batch.run(files: files, into: outputTable, store: services.predictionTables, progress: progress?.update)
+            }
+            progress?.finish()
+            print("\(version.name) v\(version.version): \(outcome.rowsRead) rows read from \(outcome.files) file\(outcome.files == 1 ? "" : "s"), "
+                + "\(outcome.rowsWritten) new rows in table \(outputTable)")
         }
     }
 
-    static func predict(model: String, input: String, output: String?, threads: Int) throws(SlipwayError) {
-        let predictor = try ModelLoader.load(path: model)
-        let format = TableFormat(path: input)
-        let writer = PredictionWriter(format: output.map(TableFormat.init(path:)) ?? format, width: predictor.outputsPerRow)
+    /// Predicts every row of a file (or glob) into an output file or standard output.
+    static func predict(predictor: any Predictor, input: String, output: String?, threads: Int) throws(SlipwayError) {
+        let files = try InputFiles.expand(input)
+        let writer = PredictionWriter(format: output.map(TableFormat.init(path:)) ?? TableFormat(path: files[0]), width: predictor.outputsPerRow)
         let file = try OutputFile(path: output)
         try file.write(writer.header)
         let transform = { (chunk: TableChunk) throws(SlipwayError) -> [UInt8] in
@@ -35,8 +96,87 @@ struct Predict: AsyncParsableCommand {
             return bytes
         }
         let consume = { (bytes: [UInt8]) throws(SlipwayError) -> Void in try file.write(bytes) }
-        _ = try TableReader(format: format, source: input, threads: threads)
-            .read(path: input, request: FeatureRequest(model: predictor), transform: transform, consume: consume)
+        for path in files {
+            _ = try TableReader(format: TableFormat(path: path), source: path, threads: threads)
+                .read(path: path, request: FeatureRequest(model: predictor), transform: transform, consume: consume)
+        }
         try file.finish()
     }
+}
+
+/// `NAME@ALIAS`, `NAME/VERSION`, or either behind `models:/`: a registered model version to use.
+struct RegisteredModelReference: CustomStringConvertible {
+    var name: String
+    var alias: String?
+    var version: Int?
+
+    /// `nil` when `text` names an existing file or directory, or is not of these forms (a model file then).
+    init?(_ text: String) {
+        if FileManager.default.fileExists(atPath: text) { return nil }
+        let body = text.hasPrefix("models:/") ? String(text.dropFirst("models:/".count)) : text
+        if let at = body.firstIndex(of: "@"), !body[..<at].isEmpty, !body[body.index(after: at)...].isEmpty, !body.contains("/") {
+            name = String(body[..<at])
+            alias = String(body[body.index(after: at)...])
+            return
+        }
+        let parts = body.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 2, !parts[0].isEmpty, let number = Int(parts[1]), number > 0 {
+            name = String(parts[0])
+            version = number
+            return
+        }
+        return nil
+    }
+
+    /// The version the reference names now. - Throws: the registry's error, naming the reference.
+    func resolve(_ registry: any RegistryStore) async throws -> ModelVersion {
+        do {
+            if let alias { return try await registry.getModelVersion(name: name, alias: alias) }
+            return try await registry.getModelVersion(name: name, version: version ?? 1)
+        } catch var error as SlipwayError {
+            error.message = "Cannot use model \(self): \(error.message)"
+            throw error
+        }
+    }
+
+    var description: String { alias.map { "\(name)@\($0)" } ?? "\(name)/\(version ?? 1)" }
+}
+
+/// Rows, rows per second and elapsed time on one rewritten line of standard error; `nil` when
+/// standard error is not a terminal.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private let started = Date()
+    private var lastShown = Date.distantPast
+    private var rows = 0
+
+    init?() {
+        guard isatty(2) == 1 else { return nil }
+    }
+
+    func update(_ rows: Int) {
+        lock.withLock {
+            self.rows = rows
+            guard Date().timeIntervalSince(lastShown) >= 0.25 else { return }
+            lastShown = Date()
+            show()
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            show()
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+    }
+
+    private func show() {
+        let seconds = max(Date().timeIntervalSince(started), 1e-3)
+        let line = String(format: "\r%d rows, %.0f rows/s, %.1f s", rows, Double(rows) / seconds, seconds)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+func nowMilliseconds() -> Int64 {
+    Int64((Date().timeIntervalSince1970 * 1000).rounded())
 }

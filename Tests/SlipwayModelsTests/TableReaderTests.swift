@@ -97,6 +97,36 @@ struct TableReaderTests {
         #expect(read(target, format: .csv, blockSize: 1 << 22, threads: 1, target: "y") == .failure(Failure(message: "CSV file 't' row 2, the target 'y' is '', not a number")))
     }
 
+    @Test("An id column is read as text, in order, and is not a feature")
+    func idColumn() throws {
+        let table = Array("key,a,b,c\n7,1,2,3\n\"x, \"\"y\"\"\",4,5,6\n\n0.50,7,8,9\n".utf8)
+        let request = FeatureRequest(featureNames: [], featureCount: 3, id: "key")  // positional: every column but the id
+        for blockSize in [1, 3, 1 << 22] {
+            for threads in [1, 3] {
+                var ids: [String] = [], values: [Double] = []
+                _ = try TableReader(format: .csv, source: "t", threads: threads, blockSize: blockSize)
+                    .read(bytes: table, request: request, transform: { $0 }) { chunk throws(SlipwayError) in
+                        #expect(chunk.ids.count == chunk.features.rows)
+                        ids += chunk.ids
+                        values += chunk.features.values
+                    }
+                #expect(ids == ["7", "x, \"y\"", "0.50"] && values == [1, 2, 3, 4, 5, 6, 7, 8, 9], "block \(blockSize), threads \(threads)")
+            }
+        }
+        let named = FeatureRequest(featureNames: ["a", "b", "c"], featureCount: 3, id: "key")
+        let failures: [(String, FeatureRequest, String)] = [
+            ("key,a,b,c\n1,2,3,4\n,5,6,7\n", named, "CSV file 't' row 3, id column 'key' is empty"),
+            ("a,b,c\n1,2,3\n", named, "The input has no id column 'key'; its columns are a, b, c"),
+            ("{\"a\": 1}\n", named, "An id column needs a CSV table; JSON lines rows get keys from the file's digest and line"),
+        ]
+        for (text, request, message) in failures {
+            let format: TableFormat = text.hasPrefix("{") ? .jsonLines : .csv
+            #expect(throws: SlipwayError.invalidParameter(message)) {
+                _ = try TableReader(format: format, source: "t").read(bytes: Array(text.utf8), request: request, transform: { $0 }) { _ in }
+            }
+        }
+    }
+
     @Test("A lone CR ends a record wherever the block is cut; blank lines before the header count as rows")
     func loneCarriageReturns() {
         let table = Array("a,b,c\n1,2,3\r\"x\ny\",3,4\n4,5,6\r\r7,8,9\n".utf8)

@@ -142,7 +142,10 @@ struct CSVChunkParser: Sendable {
                         guard let (start, end, escaped) = CSVRecords.field(bytes, at: &i) else {
                             throw CellError(record: rows.records, message: "has a quoted field that never ends")
                         }
-                        if destination != TableColumns.skipped {
+                        if destination == TableColumns.id {
+                            try rows.ids.append(id(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), escaped: escaped, column: column,
+                                                   record: rows.records, scratch: &scratch))
+                        } else if destination != TableColumns.skipped {
                             let value = try cell(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), escaped: escaped, column: column,
                                                  target: destination < 0, record: rows.records, scratch: &scratch)
                             if destination >= 0 { row[Int(destination)] = value } else { rows.target.append(value) }
@@ -161,6 +164,14 @@ struct CSVChunkParser: Sendable {
         }
     }
 
+    /// A row's key: the id column's text, which may not be empty.
+    func id(_ text: UnsafeRawBufferPointer, escaped: Bool, column: Int, record: Int, scratch: inout [UInt8]) throws(CellError) -> String {
+        if escaped { CSVRecords.unescape(text, into: &scratch) }
+        let value = escaped ? String(decoding: scratch, as: UTF8.self) : String(decoding: text, as: UTF8.self)
+        guard !value.isEmpty else { throw CellError(record: record, message: "id column '\(columns.header[column])' is empty", aboutCell: true) }
+        return value
+    }
+
     /// A cell that is not a plain number: quoted, a missing token, spaced, or wrong.
     func cell(
         _ text: UnsafeRawBufferPointer, escaped: Bool, column: Int, target: Bool, record: Int, scratch: inout [UInt8]
@@ -176,11 +187,12 @@ struct CSVChunkParser: Sendable {
     }
 }
 
-/// What a chunk's parse produced: row-major features, the target values, and how many records
-/// (rows and skipped blank lines) it held.
+/// What a chunk's parse produced: row-major features, the target values, the ids, and how many
+/// records (rows and skipped blank lines) it held.
 struct ParsedRows {
     var features: [Double] = []
     var target: [Double] = []
+    var ids: [String] = []
     var rows = 0
     var records = 0
 }

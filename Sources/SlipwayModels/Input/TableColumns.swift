@@ -7,19 +7,22 @@ public struct TableColumns: Sendable {
     static let skipped: Int32 = -1
     /// The column read as the target.
     static let target: Int32 = -2
+    /// The column read as each row's key, as text.
+    static let id: Int32 = -3
 
     /// The table's column names, as written in its header.
     public let header: [String]
     /// The model's feature count: the width of the feature rows.
     public let featureCount: Int
-    /// Per input column: a feature slot (>= 0), ``target`` or ``skipped``.
+    /// Per input column: a feature slot (>= 0), ``target``, ``id`` or ``skipped``.
     let destinations: [Int32]
 
     /// Columns for a model's features: by name when the model names its features, else by
-    /// position (every column but the target, in order). A model of no features keeps only the target.
-    /// - Throws: `INVALID_PARAMETER_VALUE` naming a feature or target column the header lacks, or a
-    ///   positional table of the wrong width.
-    public init(header: [String], featureNames: [String], featureCount: Int, target: String? = nil) throws(SlipwayError) {
+    /// position (every column but the target and the id, in order). A model of no features keeps
+    /// only the target and the id.
+    /// - Throws: `INVALID_PARAMETER_VALUE` naming a feature, target or id column the header lacks,
+    ///   or a positional table of the wrong width.
+    public init(header: [String], featureNames: [String], featureCount: Int, target: String? = nil, id: String? = nil) throws(SlipwayError) {
         guard featureNames.isEmpty || featureNames.count == featureCount else {
             throw .invalidParameter("The model names \(featureNames.count) features but has \(featureCount)")
         }
@@ -32,9 +35,17 @@ public struct TableColumns: Sendable {
             destinations[index] = Self.target
             targetIndex = index
         }
+        var idIndex: Int?
+        if let id {
+            guard let index = header.firstIndex(of: id), index != targetIndex else {
+                throw .invalidParameter("The input has no id column '\(id)'; its columns are \(header.joined(separator: ", "))")
+            }
+            destinations[index] = Self.id
+            idIndex = index
+        }
         if !featureNames.isEmpty {
             var firstIndex: [String: Int] = [:]
-            for (i, name) in header.enumerated() where i != targetIndex && firstIndex[name] == nil { firstIndex[name] = i }
+            for (i, name) in header.enumerated() where i != targetIndex && i != idIndex && firstIndex[name] == nil { firstIndex[name] = i }
             for (slot, name) in featureNames.enumerated() {
                 guard let index = firstIndex[name] else {
                     throw .invalidParameter("The input has no column '\(name)', which the model needs")
@@ -42,12 +53,12 @@ public struct TableColumns: Sendable {
                 destinations[index] = Int32(slot)
             }
         } else if featureCount > 0 {
-            let width = header.count - (targetIndex == nil ? 0 : 1)
+            let width = header.count - (targetIndex == nil ? 0 : 1) - (idIndex == nil ? 0 : 1)
             guard width == featureCount else {
                 throw .invalidParameter("The model expects \(featureCount) features; the input has \(width) columns")
             }
             var slot: Int32 = 0
-            for i in header.indices where i != targetIndex {
+            for i in header.indices where i != targetIndex && i != idIndex {
                 destinations[i] = slot
                 slot += 1
             }

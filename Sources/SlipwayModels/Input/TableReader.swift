@@ -22,15 +22,18 @@ public struct FeatureRequest: Sendable {
     public var featureCount: Int
     /// A column read as numbers beside the features (an evaluation's labels); CSV only.
     public var target: String?
+    /// A column read as each row's key, as text (a batch prediction's ids); CSV only.
+    public var id: String?
 
-    public init(featureNames: [String], featureCount: Int, target: String? = nil) {
+    public init(featureNames: [String], featureCount: Int, target: String? = nil, id: String? = nil) {
         self.featureNames = featureNames
         self.featureCount = featureCount
         self.target = target
+        self.id = id
     }
 
-    public init(model: any Predictor, target: String? = nil) {
-        self.init(featureNames: model.featureNames, featureCount: model.featureCount, target: target)
+    public init(model: any Predictor, target: String? = nil, id: String? = nil) {
+        self.init(featureNames: model.featureNames, featureCount: model.featureCount, target: target, id: id)
     }
 }
 
@@ -40,6 +43,8 @@ public struct TableChunk: Sendable {
     public var features: FeatureMatrix
     /// The target values, one per row, when a target was asked for.
     public var target: [Double]
+    /// The ids, one per row, when an id column was asked for.
+    public var ids: [String] = []
 }
 
 /// Reads a CSV or JSON lines table in large blocks, whatever its size, in bounded memory: each
@@ -147,11 +152,13 @@ public struct TableReader: Sendable {
                 wanted *= 2
                 try fill()
             }
-            let columns = try TableColumns(header: header, featureNames: request.featureNames, featureCount: request.featureCount, target: request.target)
+            let columns = try TableColumns(
+                header: header, featureNames: request.featureNames, featureCount: request.featureCount, target: request.target, id: request.id)
             let parser = CSVChunkParser(columns: columns)
             parse = { bytes, rows throws(CellError) in try parser.parse(bytes, into: &rows) }
         case .jsonLines:
             guard request.target == nil else { throw .invalidParameter("A target column needs a CSV table") }
+            guard request.id == nil else { throw .invalidParameter("An id column needs a CSV table; JSON lines rows get keys from the file's digest and line") }
             let parser = JSONLinesChunkParser(featureNames: request.featureNames, featureCount: request.featureCount)
             parse = { bytes, rows throws(CellError) in try parser.parse(bytes, into: &rows) }
         }
@@ -198,7 +205,8 @@ public struct TableReader: Sendable {
                     do {
                         try parse(UnsafeRawBufferPointer(rebasing: bytes[start..<cuts[part]]), &parsed)
                         let features = try FeatureMatrix(rows: parsed.rows, columns: request.featureCount, values: parsed.features)
-                        return .success((try transform(TableChunk(features: features, target: parsed.target)), parsed.rows, parsed.records))
+                        let chunk = TableChunk(features: features, target: parsed.target, ids: parsed.ids)
+                        return .success((try transform(chunk), parsed.rows, parsed.records))
                     } catch let error as CellError {
                         return .failure(error)
                     } catch {

@@ -1,0 +1,215 @@
+"""Batch predictions into a table: `slipway predict --model NAME@ALIAS --output-table`, with a model
+logged by the real mlflow client. Each row is written once per (id, model, version); a promotion
+makes the next run write the new version's rows; a failure or a kill -9 leaves nothing half-written;
+the predictions equal xgboost's and lightgbm's own."""
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+import xgboost as xgb
+
+from conftest import BACKENDS, BINARY, SlipwayServer, use_mlflow, wait_until
+
+FEATURES = ["a", "b", "c", "d"]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request):
+    s = SlipwayServer(request.param).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(autouse=True)
+def mlflow_on(server):
+    use_mlflow(server.url, "prediction-table")
+
+
+def features(n, seed):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 4)), columns=FEATURES)
+    X.iloc[::13, 1] = np.nan
+    return X
+
+
+def log_xgboost(name, seed):
+    import mlflow
+    X = features(400, seed)
+    booster = xgb.train({"objective": "reg:squarederror", "max_depth": 4, "seed": seed}, xgb.DMatrix(X, label=X.a.fillna(0) * 3 - X.c), 20)
+    with mlflow.start_run():
+        info = mlflow.xgboost.log_model(booster, name="model", registered_model_name=name)
+    return booster, int(info.registered_model_version)
+
+
+def log_lightgbm(name, seed):
+    import mlflow
+    X = features(400, seed)
+    model = lgb.train({"objective": "regression", "num_leaves": 15, "verbose": -1, "seed": seed},
+                      lgb.Dataset(X, label=X.a.fillna(0) * 3 - X.c), 20)
+    with mlflow.start_run():
+        info = mlflow.lightgbm.log_model(model, name="model", registered_model_name=name)
+    return model, int(info.registered_model_version)
+
+
+def promote(name, version):
+    import mlflow
+    mlflow.MlflowClient().set_registered_model_alias(name, "production", str(version))
+
+
+def write_drop(path, n, seed, start):
+    """A CSV with a row_id column and the features, as a drop folder receives it."""
+    X = features(n, seed)
+    frame = X.copy()
+    frame.insert(0, "row_id", [f"r{start + i:06d}" for i in range(n)])
+    frame.to_csv(path, index=False, float_format="%.17g")
+    return frame
+
+
+def table(server, name, url=None):
+    """(id, model, version, prediction, predicted_at) rows of a prediction table, by id and version."""
+    query = f"SELECT id, model, version, prediction, predicted_at FROM {name} ORDER BY id, version"
+    database = url or server.database_url
+    if database and database.startswith("postgres"):
+        result = subprocess.run(["psql", database, "-At", "-F", "\t", "-c", query], capture_output=True, text=True)
+        if result.returncode != 0 and "does not exist" in result.stderr:
+            return []
+        assert result.returncode == 0, result.stderr
+        out = result.stdout
+        return [(i, m, int(v), float(p), int(t)) for i, m, v, p, t in (line.split("\t") for line in out.splitlines())]
+    path = url[len("sqlite:"):] if url else Path(server.data_dir, "slipway.db")
+    with sqlite3.connect(path) as connection:
+        try:
+            return connection.execute(query).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return []
+            raise
+
+
+def predict(server, *args, check=True):
+    return server.cli("predict", *args, check=check)
+
+
+def test_drop_folder_runs_write_each_row_once_per_version(server, tmp_path):
+    name = "drop-" + server.backend
+    booster, v1 = log_xgboost(name, 1)
+    promote(name, v1)
+    drop = tmp_path / "incoming"
+    drop.mkdir()
+    first = write_drop(drop / "2026-12-01.csv", 500, 10, 0)
+    args = ["--model", f"{name}@production", "--input", str(drop / "*.csv"), "--id", "row_id", "--output-table", "predictions"]
+
+    out = predict(server, *args).stdout
+    assert f"{name} v{v1}: 500 rows read from 1 file, 500 new rows in table predictions" in out
+    rows = table(server, "predictions")
+    assert [r[0] for r in rows] == list(first.row_id) and {(r[1], r[2]) for r in rows} == {(name, v1)}
+    expected = booster.predict(xgb.DMatrix(first[FEATURES]))
+    np.testing.assert_allclose([r[3] for r in rows], expected, rtol=1e-6, atol=1e-7)
+    assert all(abs(r[4] / 1000 - time.time()) < 120 for r in rows)
+
+    out = predict(server, *args).stdout
+    assert "500 rows read from 1 file, 0 new rows" in out
+    assert len(table(server, "predictions")) == 500
+
+    second = write_drop(drop / "2026-12-02.csv", 300, 11, 500)
+    out = predict(server, *args).stdout
+    assert "800 rows read from 2 files, 300 new rows" in out
+    assert len(table(server, "predictions")) == 800
+
+    booster2, v2 = log_xgboost(name, 2)
+    promote(name, v2)
+    out = predict(server, *args).stdout
+    assert f"{name} v{v2}: 800 rows read from 2 files, 800 new rows" in out
+    rows = table(server, "predictions")
+    assert len(rows) == 1600
+    newest = [r for r in rows if r[2] == v2]
+    both = pd.concat([first, second])
+    np.testing.assert_allclose([r[3] for r in newest], booster2.predict(xgb.DMatrix(both[FEATURES])), rtol=1e-6, atol=1e-7)
+    # NAME/VERSION names the old version directly: its rows are all there already.
+    assert "0 new rows" in predict(server, "--model", f"{name}/{v1}", *args[2:]).stdout
+
+
+def test_derived_keys_other_database_and_lightgbm(server, tmp_path):
+    name = "lgb-" + server.backend
+    model, version = log_lightgbm(name, 3)
+    promote(name, version)
+    X = features(250, 12)
+    lines = tmp_path / "rows.jsonl"
+    lines.write_text("".join(json.dumps({k: (None if np.isnan(v) else v) for k, v in row.items()}) + "\n" for row in X.to_dict("records")))
+    url = f"sqlite:{tmp_path / 'elsewhere.db'}"
+    args = ["--model", f"models:/{name}@production", "--input", str(lines), "--output-table", "scores", "--output-url", url]
+    assert "250 new rows in table scores" in predict(server, *args).stdout
+    assert "0 new rows" in predict(server, *args).stdout
+    rows = table(server, "scores", url)
+    digest = __import__("hashlib").sha256(lines.read_bytes()).hexdigest()[:16]
+    assert sorted(r[0] for r in rows) == sorted(f"{digest}:{i + 1}" for i in range(250))
+    by_row = sorted(rows, key=lambda r: int(r[0].split(":")[1]))
+    np.testing.assert_allclose([r[3] for r in by_row], model.predict(X), rtol=1e-12, atol=1e-12)
+    assert not table(server, "scores")  # nothing in Slipway's own database
+
+
+def test_bad_inputs_write_nothing(server, tmp_path):
+    name = "bad-" + server.backend
+    _, version = log_xgboost(name, 4)
+    promote(name, version)
+    good = tmp_path / "a.csv"
+    write_drop(good, 50, 20, 0)
+    base = ["--model", f"{name}@production", "--output-table", "guarded"]
+
+    result = predict(server, *base, "--input", str(good), "--id", "key", check=False)
+    assert result.returncode == 1 and "no id column 'key'" in result.stderr
+
+    broken = tmp_path / "b.csv"
+    broken.write_text(good.read_text() + "r999999,1,oops,2,3\n")
+    result = predict(server, *base, "--input", str(tmp_path / "*.csv"), "--id", "row_id", check=False)
+    assert result.returncode == 1 and "b.csv' row 52, column 'b': 'oops' is not a number" in result.stderr
+    assert table(server, "guarded") == []  # a.csv's rows were not kept either
+
+    url = f"sqlite:{tmp_path / 'other.db'}"
+    with sqlite3.connect(tmp_path / "other.db") as connection:
+        connection.execute("CREATE TABLE taken (id TEXT, note TEXT)")
+        connection.execute("INSERT INTO taken VALUES ('x', 'kept')")
+    result = predict(server, *base[:2], "--input", str(good), "--id", "row_id", "--output-table", "taken", "--output-url", url, check=False)
+    assert result.returncode == 1 and "Table 'taken' exists but cannot hold these predictions: it lacks model, version, prediction" in result.stderr
+    with sqlite3.connect(tmp_path / "other.db") as connection:
+        assert connection.execute("SELECT * FROM taken").fetchall() == [("x", "kept")]
+
+    for model, message in [("nosuch@production", "nosuch"), (f"{name}/99", "99")]:
+        result = predict(server, "--model", model, "--input", str(good), "--output-table", "guarded", check=False)
+        assert result.returncode == 1 and message in result.stderr and "error:" in result.stderr
+    result = predict(server, *base[:2], "--input", str(good), "--output-table", "bad-name;", check=False)
+    assert result.returncode == 1 and "is not an output table name" in result.stderr
+    result = predict(server, *base[:2], "--input", str(good), "--output-table", "t", "--output-url", "mysql://x", check=False)
+    assert result.returncode == 1 and "is not a database URL" in result.stderr
+
+
+def test_kill_during_a_write_leaves_no_partial_batch(server, tmp_path):
+    if server.backend != "sqlite":
+        pytest.skip("the target database here is a SQLite file; the server's backend does not matter")
+    name = "killed"
+    _, version = log_xgboost(name, 5)
+    promote(name, version)
+    big = tmp_path / "big.csv"
+    write_drop(big, 400_000, 30, 0)
+    out_db = tmp_path / "out.db"
+    command = server.command("predict", "--model", f"{name}@production", "--input", str(big), "--id", "row_id",
+                             "--output-table", "batch", "--output-url", f"sqlite:{out_db}")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wal = Path(str(out_db) + "-wal")
+    # Rows are going into the file (the transaction has spilled pages into the WAL): kill it there.
+    wait_until(lambda: process.poll() is not None or (wal.exists() and wal.stat().st_size > 2 << 20), timeout=120, message="the write to start")
+    assert process.poll() is None, "the job finished before it could be killed; make the input larger"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert table(server, "batch", f"sqlite:{out_db}") == []
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "400000 new rows" in result.stdout
+    assert len(table(server, "batch", f"sqlite:{out_db}")) == 400_000
