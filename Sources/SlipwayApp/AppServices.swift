@@ -34,10 +34,16 @@ public struct AppServices: Sendable {
         let deliveries = SQLDeliveryStore(database: database)
         let evaluator = Evaluator(evaluations: evaluations, registry: registry, tracking: tracking, artifacts: artifacts, modelFiles: modelFiles)
         let promoter = Promoter(registry: registry, tracking: tracking, promotions: promotions, evaluator: evaluator)
+        let predictions = PredictJob(
+            registry: registry, modelFiles: modelFiles, jobs: jobs, tables: SQLPredictionTableStore(database: database),
+            openDatabase: { url in
+                let other = try await PredictionDatabase.open(url: url, logger: logger)
+                return (other.tables, { try? await other.close() })
+            })
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),
             events: events, promotions: promotions, deliveries: deliveries, evaluations: evaluations, jobs: jobs, changes: registry.changes,
-            promoter: promoter, evaluator: evaluator, jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator),
+            promoter: promoter, evaluator: evaluator, jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions),
             webhookTester: MLflowWebhookTester())
         return AppServices(database: database, api: api)
     }

@@ -5,25 +5,39 @@ import SlipwayApp
 /// `slipway jobs add|list|run|history|remove`: scheduled jobs (the server's scheduler runs them).
 struct Jobs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Scheduled jobs: run a model's promotion policy (or an evaluation) on a cron schedule, UTC.",
+        abstract: "Scheduled jobs: a model's promotion policy, an evaluation, or batch predictions of new files, on a cron schedule, UTC.",
         subcommands: [Add.self, List.self, Run.self, History.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a job, e.g. jobs add nightly --kind promote --model churn --schedule '0 2 * * *'.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Job name.") var name: String
-        @Option(help: "promote or evaluate.") var kind: String
-        @Option(help: "Registered model.") var model: String
+        @Option(help: "promote, evaluate or predict.") var kind: String
+        @Option(help: "Registered model (predict: NAME@ALIAS, default alias production).") var model: String
         @Option(help: "5-field cron schedule, UTC: minute hour day-of-month month day-of-week.") var schedule: String
         @Option(help: "Dataset (NAME or NAME@VERSION) for evaluate jobs.") var dataset: String?
+        @Option(help: "Predict jobs: the input file or glob ('incoming/*.csv'); each run reads only files it has not read.") var input: String?
+        @Option(help: "Predict jobs: the column holding each row's key (CSV).") var id: String?
+        @Option(name: .customLong("output-table"), help: "Predict jobs: the table predictions go into.") var outputTable: String?
+        @Option(name: .customLong("output-url"), help: "Predict jobs: the table's database, postgres://... or sqlite:PATH (default: Slipway's own).")
+        var outputURL: String?
+
+        func validate() throws {
+            if kind != "predict", input != nil || id != nil || outputTable != nil || outputURL != nil {
+                throw ValidationError("--input, --id, --output-table and --output-url are for predict jobs")
+            }
+            if kind == "predict", input == nil || outputTable == nil { throw ValidationError("A predict job needs --input and --output-table") }
+        }
 
         func run() async throws {
-            guard let kind = Job.Kind(rawValue: kind) else { throw ValidationError("--kind must be promote or evaluate") }
+            guard let kind = Job.Kind(rawValue: kind) else { throw ValidationError("--kind must be promote, evaluate or predict") }
             let cron: CronSchedule
             do { cron = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
+            let argument = kind == .predict
+                ? PredictJobSpec(input: input ?? "", idColumn: id, outputTable: outputTable ?? "", outputURL: outputURL).json : dataset
             try await withServices(store) { services in
                 let time = WallClock.milliseconds()
-                let job = Job(name: name, kind: kind, model: model, argument: dataset, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)
+                let job = Job(name: name, kind: kind, model: model, argument: argument, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)
                 try await services.jobs.createJob(job)
                 print("\(name): \(kind.rawValue) \(model) at '\(cron)', next run \(job.nextRunAt.map(formatTime) ?? "never")")
             }
@@ -38,7 +52,9 @@ struct Jobs: AsyncParsableCommand {
             try await withServices(store) { services in
                 var table = TextTable("JOB", "KIND", "MODEL", "SCHEDULE", "NEXT RUN (UTC)")
                 for job in try await services.jobs.listJobs() {
-                    table.add(job.name, job.kind.rawValue + (job.argument.map { " " + $0 } ?? ""), job.model, job.schedule.description,
+                    let what = job.kind == .predict
+                        ? (try? PredictJobSpec(json: job.argument)).map { " \($0.input) -> \($0.outputTable)" } ?? "" : job.argument.map { " " + $0 } ?? ""
+                    table.add(job.name, job.kind.rawValue + what, job.model, job.schedule.description,
                               job.nextRunAt.map(formatTime) ?? "never")
                 }
                 print(table.render())

@@ -213,3 +213,47 @@ def test_kill_during_a_write_leaves_no_partial_batch(server, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "400000 new rows" in result.stdout
     assert len(table(server, "batch", f"sqlite:{out_db}")) == 400_000
+
+
+def test_predict_job_reads_each_new_file_once(server, tmp_path):
+    import requests
+    name = "job-" + server.backend
+    _, v1 = log_xgboost(name, 6)
+    promote(name, v1)
+    drop = tmp_path / "incoming"
+    drop.mkdir()
+    job = "demand-15min-" + server.backend
+    out = server.cli("jobs", "add", job, "--kind", "predict", "--model", f"{name}@production", "--input", str(drop / "*.csv"),
+                     "--id", "row_id", "--output-table", "job_predictions", "--schedule", "*/15 * * * *").stdout
+    assert f"{job}: predict {name}@production at '*/15 * * * *'" in out
+    assert f"predict {drop}/*.csv -> job_predictions" in server.cli("jobs", "list").stdout
+
+    assert "no new files" in server.cli("jobs", "run", job).stdout
+    write_drop(drop / "a.csv", 500, 40, 0)
+    assert f"v{v1}: 500 rows read from 1 new file, 500 new rows in table job_predictions" in server.cli("jobs", "run", job).stdout
+    assert "no new files" in server.cli("jobs", "run", job).stdout
+
+    _, v2 = log_xgboost(name, 7)
+    promote(name, v2)
+    write_drop(drop / "b.csv", 300, 41, 500)
+    assert f"v{v2}: 300 rows read from 1 new file, 300 new rows" in server.cli("jobs", "run", job).stdout
+
+    broken = drop / "c.csv"
+    broken.write_text("row_id,a,b,c,d\nr900000,1,2,3,4\nr900001,1,x,3,4\n")
+    failed = server.cli("jobs", "run", job, check=False)
+    assert failed.returncode == 1 and "c.csv' row 3, column 'b': 'x' is not a number" in failed.stdout
+    write_drop(broken, 20, 42, 900_000)  # fixed: read again, as a whole
+    assert f"v{v2}: 20 rows read from 1 new file, 20 new rows" in server.cli("jobs", "run", job).stdout
+
+    rows = table(server, "job_predictions")
+    assert len(rows) == 820 and len({r[0] for r in rows}) == 820
+    assert {r[2] for r in rows if r[0] < "r000500"} == {v1} and {r[2] for r in rows if r[0] >= "r000500"} == {v2}
+    runs = requests.get(f"{server.url}/api/v1/jobs/{job}/runs").json()["runs"]
+    assert [r["status"] for r in runs] == ["succeeded", "failed", "succeeded", "succeeded", "succeeded", "succeeded"]
+    query = "SELECT DISTINCT job_run FROM job_predictions ORDER BY job_run"
+    if server.database_url:
+        written_by = set(subprocess.run(["psql", server.database_url, "-At", "-c", query], capture_output=True, text=True, check=True).stdout.split())
+    else:
+        with sqlite3.connect(Path(server.data_dir, "slipway.db")) as connection:
+            written_by = {r[0] for r in connection.execute(query)}
+    assert written_by == {runs[0]["id"], runs[2]["id"], runs[4]["id"]}

@@ -6,13 +6,15 @@ public struct Job: Sendable, Hashable {
         case promote
         /// Evaluate the target model's production version on a dataset (`argument`: NAME or NAME@VERSION).
         case evaluate
+        /// Predict the rows of new input files into a table (`model`: NAME or NAME@ALIAS; `argument`: a ``PredictJobSpec``).
+        case predict
     }
 
     public var name: String
     public var kind: Kind
-    /// The registered model the job is about.
+    /// The registered model the job is about (`predict`: NAME@ALIAS too; the alias defaults to production).
     public var model: String
-    /// Kind-specific: the dataset for `evaluate`.
+    /// Kind-specific: the dataset for `evaluate`, a ``PredictJobSpec``'s JSON for `predict`.
     public var argument: String?
     public var schedule: CronSchedule
     public var enabled: Bool
@@ -41,6 +43,7 @@ public struct Job: Sendable, Hashable {
             guard let argument else { throw .invalidParameter("An evaluate job needs a dataset (NAME or NAME@VERSION)") }
             _ = try EvaluationDataset.parseReference(argument)
         }
+        if kind == .predict { _ = try PredictJobSpec(json: argument) }
     }
 }
 

@@ -17,4 +17,8 @@ public protocol JobStore: Sendable {
     func finish(runID: String, status: JobRun.Status, at time: Int64, output: String) async throws
     /// Runs of a job, newest first.
     func listRuns(job: String, maxResults: Int) async throws -> [JobRun]
+    /// The files a predict job has read, oldest first.
+    func processedFiles(job: String) async throws -> [ProcessedFile]
+    /// Records files a predict job has read (a path read again replaces its record).
+    func recordProcessed(job: String, files: [ProcessedFile], at time: Int64) async throws
 }

@@ -25,6 +25,8 @@ public struct BatchPrediction: Sendable {
         public var files: Int
         public var rowsRead: Int
         public var rowsWritten: Int
+        /// Rows read from each file, in order.
+        public var rowsPerFile: [Int]
     }
 
     /// The output columns: `prediction`, or `p0, p1, ...` (one probability per class), as in an output file.
@@ -32,12 +34,14 @@ public struct BatchPrediction: Sendable {
         predictor.outputsPerRow == 1 ? ["prediction"] : (0..<predictor.outputsPerRow).map { "p\($0)" }
     }
 
-    /// Predicts every row of `files` into `table`. `progress` hears the rows read so far, from
-    /// the reading thread.
+    /// Predicts every row of `files` into `table`. `digests` are the files' SHA-256s when the
+    /// caller has them (for keys without an id column). `progress` hears the rows read so far,
+    /// from the reading thread.
     /// - Throws: `INVALID_PARAMETER_VALUE` for an unreadable file, a bad row, a missing id column or
     ///   a table that does not fit; nothing is written then.
     public func run(
-        files: [String], into table: String, store: any PredictionTableStore, progress: (@Sendable (Int) -> Void)? = nil
+        files: [String], digests: [String]? = nil, into table: String, store: any PredictionTableStore,
+        progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> Outcome {
         let handoff = Handoff(limit: 8)
         defer { handoff.stop() }  // a writer that failed early releases the reader
@@ -46,7 +50,7 @@ public struct BatchPrediction: Sendable {
         let counted = RowCount()
         let reading = Thread { [self] in
             do {
-                try read(files: files, handoff: handoff, continuation: continuation, counted: counted, progress: progress)
+                try read(files: files, digests: digests, handoff: handoff, continuation: continuation, counted: counted, progress: progress)
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)
@@ -55,18 +59,18 @@ public struct BatchPrediction: Sendable {
         reading.stackSize = 1 << 22
         reading.start()
         let written = try await store.write(table: table, outputs: outputColumns, provenance: provenance, batches: handoff.draining(stream))
-        return Outcome(files: files.count, rowsRead: counted.value, rowsWritten: written)
+        return Outcome(files: files.count, rowsRead: counted.value, rowsWritten: written, rowsPerFile: counted.perFile)
     }
 
     /// The reading side: each file in turn, its chunks predicted on every core and passed on in order.
     func read(
-        files: [String], handoff: Handoff, continuation: AsyncThrowingStream<PredictionRows, any Error>.Continuation,
+        files: [String], digests: [String]?, handoff: Handoff, continuation: AsyncThrowingStream<PredictionRows, any Error>.Continuation,
         counted: RowCount, progress: (@Sendable (Int) -> Void)?
     ) throws {
         let predictor = self.predictor
         let request = FeatureRequest(model: predictor, id: idColumn)
-        for file in files {
-            let derivedKey = idColumn == nil ? try FileDigest.sha256(path: file).prefix(16) + ":" : nil
+        for (index, file) in files.enumerated() {
+            let derivedKey = idColumn == nil ? try (digests?[index] ?? FileDigest.sha256(path: file)).prefix(16) + ":" : nil
             var row = 0
             let transform = { (chunk: TableChunk) throws(SlipwayError) -> PredictionRows in
                 let outputs = chunk.features.rows > 0 ? try predictor.predict(chunk.features, threads: 1) : []
@@ -83,8 +87,9 @@ public struct BatchPrediction: Sendable {
                 let total = counted.add(count)
                 progress?(total)
             }
-            _ = try TableReader(format: TableFormat(path: file), source: file, threads: threads)
+            let summary = try TableReader(format: TableFormat(path: file), source: file, threads: threads)
                 .read(path: file, request: request, transform: transform, consume: consume)
+            counted.fileDone(rows: summary.rows)
         }
     }
 }
@@ -142,10 +147,17 @@ final class Handoff: @unchecked Sendable {
     }
 }
 
-/// Rows read so far, written by the reading thread and read once it is done.
+/// Rows read so far, and per finished file: written by the reading thread, read once it is done.
 final class RowCount: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
+    private var files: [Int] = []
+
+    func fileDone(rows: Int) {
+        lock.withLock { files.append(rows) }
+    }
+
+    var perFile: [Int] { lock.withLock { files } }
 
     func add(_ rows: Int) -> Int {
         lock.withLock {

@@ -6,14 +6,20 @@ public struct JobRunner: Sendable {
     let jobs: any JobStore
     let promoter: Promoter
     let evaluator: Evaluator
+    /// Runs `predict` jobs; without it they fail.
+    let predictions: PredictJob?
     let now: @Sendable () -> Int64
     /// A run still marked running after this long is taken as abandoned by a dead process.
     let staleAfter: Int64 = 6 * 3_600_000
 
-    public init(jobs: any JobStore, promoter: Promoter, evaluator: Evaluator, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+    public init(
+        jobs: any JobStore, promoter: Promoter, evaluator: Evaluator, predictions: PredictJob? = nil,
+        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+    ) {
         self.jobs = jobs
         self.promoter = promoter
         self.evaluator = evaluator
+        self.predictions = predictions
         self.now = now
     }
 
@@ -21,7 +27,7 @@ public struct JobRunner: Sendable {
         var run = try await jobs.start(job: job.name, trigger: trigger, at: now(), staleAfter: staleAfter)
         guard run.status == .running else { return run }
         do {
-            run.output = try await perform(job)
+            run.output = try await perform(job, runID: run.id)
             run.status = .succeeded
         } catch {
             run.output = "error: " + ((error as? SlipwayError)?.message ?? "\(error)")
@@ -34,7 +40,7 @@ public struct JobRunner: Sendable {
     }
 
     /// What the job's kind does; the text becomes the run's output.
-    func perform(_ job: Job) async throws -> String {
+    func perform(_ job: Job, runID: String) async throws -> String {
         switch job.kind {
         case .promote:
             let (decision, record) = try await promoter.promote(job.model, actor: "job:\(job.name)")
@@ -47,6 +53,9 @@ public struct JobRunner: Sendable {
             let evaluation = try await evaluator.evaluate(model: job.model, version: production, dataset: dataset, datasetVersion: version)
             return "v\(production) on \(evaluation.dataset)@\(evaluation.datasetVersion): "
                 + evaluation.metrics.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        case .predict:
+            guard let predictions else { throw SlipwayError(.invalidState, "This process cannot run predict jobs") }
+            return try await predictions.run(job, runID: runID, now: now())
         }
     }
 }

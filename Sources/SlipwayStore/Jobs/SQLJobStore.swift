@@ -40,6 +40,7 @@ public struct SQLJobStore: JobStore {
                 throw SlipwayError.notFound("No job named '\(name)'")
             }
             try await database.run(db, "DELETE FROM jobs WHERE name = \(bind: name)")
+            try await database.run(db, "DELETE FROM prediction_job_files WHERE job = \(bind: name)")  // a new job of this name starts afresh
         }
     }
 
@@ -99,6 +100,30 @@ public struct SQLJobStore: JobStore {
                     id: try row.string("run_id"), job: try row.string("job"), trigger: JobRun.Trigger(rawValue: try row.string("triggered_by")) ?? .manual,
                     status: JobRun.Status(rawValue: try row.string("status")) ?? .failed, startedAt: try row.int64("started_at"),
                     finishedAt: try row.optionalInt64("finished_at"), output: try row.string("output"))
+            }
+        }
+    }
+
+    public func processedFiles(job: String) async throws -> [ProcessedFile] {
+        try await database.withConnection { db in
+            try await database.rows(db, "SELECT * FROM prediction_job_files WHERE job = \(bind: job) ORDER BY recorded_at, path").map { row in
+                ProcessedFile(
+                    path: try row.string("path"), size: try row.int64("size"), modifiedAt: try row.int64("modified_at"), digest: try row.string("digest"),
+                    rows: try row.int("rows_read"), runID: try row.string("run_id"))
+            }
+        }
+    }
+
+    public func recordProcessed(job: String, files: [ProcessedFile], at time: Int64) async throws {
+        guard !files.isEmpty else { return }
+        try await database.transaction { db in
+            for file in files {
+                try await database.run(db, "DELETE FROM prediction_job_files WHERE job = \(bind: job) AND path = \(bind: file.path)")
+                try await database.run(db, """
+                    INSERT INTO prediction_job_files (job, path, size, modified_at, digest, rows_read, run_id, recorded_at)
+                    VALUES (\(bind: job), \(bind: file.path), \(bind: file.size), \(bind: file.modifiedAt), \(bind: file.digest), \(bind: file.rows),
+                            \(bind: file.runID), \(bind: time))
+                    """)
             }
         }
     }

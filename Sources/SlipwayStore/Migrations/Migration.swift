@@ -30,6 +30,7 @@ let allMigrations: [Migration] = [
     migration0006Evaluation,
     migration0007Jobs,
     migration0008EventTypes,
+    migration0009PredictionFiles,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

@@ -38,7 +38,8 @@ public struct SQLPredictionTableStore: PredictionTableStore {
         }
     }
 
-    /// Creates the table, or checks that the one there has every column a prediction needs.
+    /// Creates the table, or checks that the one there has every column a prediction needs. On
+    /// SQLite the table is stored in its key's order (`WITHOUT ROWID`): one B-tree to insert into, not two.
     static func prepare(_ db: any SQLDatabase, database: StoreDatabase, table: String, outputs: [String]) async throws {
         let existing: [String]
         if database.isPostgres {
@@ -61,7 +62,7 @@ public struct SQLPredictionTableStore: PredictionTableStore {
         try await database.run(db, """
             CREATE TABLE \(unsafeRaw: table) (
                 id TEXT NOT NULL, model TEXT NOT NULL, version BIGINT NOT NULL, \(unsafeRaw: outputColumns),
-                predicted_at BIGINT NOT NULL, job_run TEXT, PRIMARY KEY (id, model, version))
+                predicted_at BIGINT NOT NULL, job_run TEXT, PRIMARY KEY (id, model, version))\(unsafeRaw: database.isPostgres ? "" : " WITHOUT ROWID")
             """)
     }
 

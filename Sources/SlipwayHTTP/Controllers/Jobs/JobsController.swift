@@ -4,7 +4,8 @@ import SlipwayJobs
 
 /// Scheduled jobs:
 /// - `POST /api/v1/jobs` `{"name": "nightly-promote", "kind": "promote", "model": "churn", "schedule": "0 2 * * *"}`
-///   (`"dataset"` for `evaluate` jobs), `GET /api/v1/jobs`, `DELETE /api/v1/jobs/{name}`;
+///   (`"dataset"` for `evaluate` jobs; `"input"`, `"output_table"`, and optionally `"id"` and `"output_url"`
+///   for `predict` jobs), `GET /api/v1/jobs`, `DELETE /api/v1/jobs/{name}`;
 /// - `POST /api/v1/jobs/{name}/run`: run now; `GET /api/v1/jobs/{name}/runs`: history.
 struct JobsController: Sendable {
     let jobs: any JobStore
@@ -23,8 +24,13 @@ struct JobsController: Sendable {
             }
             let schedule = try CronSchedule(try text("schedule"))
             let time = WallClock.milliseconds()
+            let argument = kind == .predict
+                ? PredictJobSpec(
+                    input: try text("input"), idColumn: body["id"]?.stringValue, outputTable: try text("output_table"),
+                    outputURL: body["output_url"]?.stringValue).json
+                : body["dataset"]?.stringValue
             let job = Job(
-                name: try text("name"), kind: kind, model: try text("model"), argument: body["dataset"]?.stringValue, schedule: schedule,
+                name: try text("name"), kind: kind, model: try text("model"), argument: argument, schedule: schedule,
                 nextRunAt: schedule.next(after: time), createdAt: time)
             try await jobs.createJob(job)
             return .json(Self.json(job), status: .created)
@@ -50,9 +56,15 @@ struct JobsController: Sendable {
     }
 
     static func json(_ job: Job) -> JSONValue {
-        .object([
-            ("name", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("model", .string(job.model)),
-            ("dataset", job.argument.map { .string($0) } ?? .null), ("schedule", .string(job.schedule.description)), ("enabled", .bool(job.enabled)),
+        var fields: [(String, JSONValue)] = [("name", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("model", .string(job.model))]
+        if job.kind == .predict, let spec = try? PredictJobSpec(json: job.argument) {
+            fields += [("input", .string(spec.input)), ("id", spec.idColumn.map { .string($0) } ?? .null), ("output_table", .string(spec.outputTable)),
+                       ("output_url", spec.outputURL.map { .string($0) } ?? .null)]
+        } else {
+            fields.append(("dataset", job.argument.map { .string($0) } ?? .null))
+        }
+        return .object(fields + [
+            ("schedule", .string(job.schedule.description)), ("enabled", .bool(job.enabled)),
             ("next_run_at", job.nextRunAt.map { .int($0) } ?? .null), ("created_at", .int(job.createdAt)),
         ])
     }

@@ -1,0 +1,95 @@
+import Foundation
+public import SlipwayCore
+import SlipwayModels
+
+/// The `predict` job kind: the files of the job's input that no earlier run has read, predicted
+/// by the version behind the job's alias now, into its table. A file is new when its path was
+/// never read, or when its size or modification time changed and so did its digest. Files are
+/// recorded as read only after their rows are committed, so a failed run is simply run again
+/// (the table keeps one row per id, model and version whatever happens).
+public struct PredictJob: Sendable {
+    let registry: any RegistryStore
+    let modelFiles: any ModelVersionFiles
+    let jobs: any JobStore
+    let tables: any PredictionTableStore
+    /// Opens another database's prediction tables (a spec's `output_url`), and the closing of it.
+    let openDatabase: @Sendable (String) async throws -> (any PredictionTableStore, @Sendable () async -> Void)
+
+    public init(
+        registry: any RegistryStore, modelFiles: any ModelVersionFiles, jobs: any JobStore, tables: any PredictionTableStore,
+        openDatabase: @escaping @Sendable (String) async throws -> (any PredictionTableStore, @Sendable () async -> Void)
+    ) {
+        self.registry = registry
+        self.modelFiles = modelFiles
+        self.jobs = jobs
+        self.tables = tables
+        self.openDatabase = openDatabase
+    }
+
+    /// Runs `job` as run `runID`; returns what the run did, in a line.
+    public func run(_ job: Job, runID: String, now: Int64) async throws -> String {
+        let spec = try PredictJobSpec(json: job.argument)
+        let (name, alias) = Self.target(job.model)
+        let version = try await registry.getModelVersion(name: name, alias: alias)
+        let fresh = try await newFiles(job: job.name, input: spec.input)
+        guard !fresh.isEmpty else { return "v\(version.version): no new files in \(spec.input)" }
+        let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
+        let batch = BatchPrediction(
+            predictor: predictor, provenance: PredictionProvenance(model: name, version: version.version, predictedAt: now, jobRun: runID),
+            idColumn: spec.idColumn)
+        let paths = fresh.map(\.path), digests = fresh.map(\.digest)
+        let outcome: BatchPrediction.Outcome
+        if let url = spec.outputURL {
+            let (store, close) = try await openDatabase(url)
+            do {
+                outcome = try await batch.run(files: paths, digests: digests, into: spec.outputTable, store: store)
+                await close()
+            } catch {
+                await close()
+                throw error
+            }
+        } else {
+            outcome = try await batch.run(files: paths, digests: digests, into: spec.outputTable, store: tables)
+        }
+        let read = zip(fresh, outcome.rowsPerFile).map { file, rows in
+            var file = file
+            file.rows = rows
+            file.runID = runID
+            return file
+        }
+        try await jobs.recordProcessed(job: job.name, files: read, at: now)
+        return "v\(version.version): \(outcome.rowsRead) rows read from \(outcome.files) new file\(outcome.files == 1 ? "" : "s"), "
+            + "\(outcome.rowsWritten) new rows in table \(spec.outputTable)"
+    }
+
+    /// The input's files that no run has read yet (a glob that matches nothing has none).
+    func newFiles(job: String, input: String) async throws -> [ProcessedFile] {
+        let isGlob = input.contains(where: { "*?[".contains($0) })
+        let files: [String]
+        if isGlob {
+            guard let matched = try? InputFiles.expand(input) else { return [] }
+            files = matched
+        } else {
+            files = try InputFiles.expand(input)
+        }
+        var known: [String: ProcessedFile] = [:]
+        for file in try await jobs.processedFiles(job: job) { known[file.path] = file }
+        var fresh: [ProcessedFile] = []
+        for path in files {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+            let modified = ((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970).map { Int64(($0 * 1000).rounded()) } ?? -1
+            if let seen = known[path], seen.size == size, seen.modifiedAt == modified { continue }
+            let digest = try FileDigest.sha256(path: path)
+            if let seen = known[path], seen.digest == digest { continue }
+            fresh.append(ProcessedFile(path: path, size: size, modifiedAt: modified, digest: digest, rows: 0, runID: ""))
+        }
+        return fresh
+    }
+
+    /// `NAME@ALIAS`, or `NAME` for `NAME@production`.
+    static func target(_ model: String) -> (name: String, alias: String) {
+        guard let at = model.firstIndex(of: "@") else { return (model, "production") }
+        return (String(model[..<at]), String(model[model.index(after: at)...]))
+    }
+}
