@@ -28,6 +28,12 @@ public struct AppConfiguration: Sendable {
     public var servingPollInterval: Duration = .milliseconds(500)
     /// The first webhook retry waits this long; each next one twice as long (up to 5 minutes).
     public var webhookRetryBaseMilliseconds: Int64 = 1000
+    /// The fraction of prediction requests the prediction log keeps (0 turns it off).
+    public var predictionLogSample: Double = 1
+    /// Served predictions older than this many days are pruned; `nil` keeps them all.
+    public var predictionLogRetentionDays: Int? = 30
+    /// Served predictions waiting to be written at most; beyond it they are dropped and counted.
+    public var predictionLogQueueCapacity = 100_000
 
     public init(
         host: String = "127.0.0.1", port: Int = 5000, dataDirectory: String = "./slipway-data", databaseURL: String? = nil,

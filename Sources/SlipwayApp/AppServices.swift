@@ -35,14 +35,15 @@ public struct AppServices: Sendable {
         let evaluator = Evaluator(evaluations: evaluations, registry: registry, tracking: tracking, artifacts: artifacts, modelFiles: modelFiles)
         let promoter = Promoter(registry: registry, tracking: tracking, promotions: promotions, evaluator: evaluator)
         let predictions = PredictJob(
-            registry: registry, modelFiles: modelFiles, jobs: jobs, tables: SQLPredictionTableStore(database: database),
+            registry: registry, modelFiles: modelFiles, jobs: jobs, tables: SQLPredictionTableStore(database: database, catalogued: true),
             openDatabase: { url in
                 let other = try await PredictionDatabase.open(url: url, logger: logger)
                 return (other.tables, { try? await other.close() })
             })
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),
-            events: events, promotions: promotions, deliveries: deliveries, evaluations: evaluations, jobs: jobs, changes: registry.changes,
+            events: events, promotions: promotions, deliveries: deliveries, evaluations: evaluations, jobs: jobs,
+            predictionLog: SQLPredictionLogStore(database: database), changes: registry.changes,
             promoter: promoter, evaluator: evaluator, jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions),
             webhookTester: MLflowWebhookTester())
         return AppServices(database: database, api: api)
@@ -55,8 +56,9 @@ public struct AppServices: Sendable {
 
     /// Prediction tables in this store's database.
     public var predictionTables: any PredictionTableStore {
-        SQLPredictionTableStore(database: database)
+        SQLPredictionTableStore(database: database, catalogued: true)
     }
+
 }
 
 /// Another database that receives prediction tables (`--output-url`): opened without Slipway's
@@ -87,7 +89,7 @@ public struct PredictionDatabase: Sendable {
     }
 
     public var tables: any PredictionTableStore {
-        SQLPredictionTableStore(database: database)
+        SQLPredictionTableStore(database: database, catalogued: false)
     }
 
     public func close() async throws {

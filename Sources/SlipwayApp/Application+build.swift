@@ -9,8 +9,8 @@ import SlipwayStore
 
 /// Builds `slipway server`: the services over the store, the model host, the routes, and the
 /// service group. Services start in the order added and stop in reverse, after the HTTP server
-/// (which Hummingbird adds last, so it stops first): the scheduler, the deliverer and the model
-/// host stop before the database closes.
+/// (which Hummingbird adds last, so it stops first): the scheduler, the deliverer, the model host
+/// and the prediction log stop before the database closes.
 public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     buildApplication(config, services: try await AppServices.open(config, logger: logger), logger: logger)
 }
@@ -22,11 +22,19 @@ public func buildApplication(_ config: AppConfiguration, services: AppServices, 
     let host = ModelHost(
         targets: config.servedModels, source: source, pollInterval: config.servingPollInterval, logger: logger,
         metrics: ServingMetrics(factory: metrics), events: services.events, eventSource: "/slipway/server/\(config.host):\(config.port)")
-    let router = ServerRoutes.server(services.api, host: host, metrics: metrics, limits: config.limits, context: AppRequestContext.self)
+    let log = config.predictionLogSample > 0
+        ? PredictionLog(
+            store: services.predictionLog, sample: config.predictionLogSample, capacity: config.predictionLogQueueCapacity,
+            retentionDays: config.predictionLogRetentionDays, metrics: metrics, logger: logger)
+        : nil
+    let router = ServerRoutes.server(
+        services.api, host: host, predictionLog: log, logSource: "/slipway/server/\(config.host):\(config.port)", metrics: metrics, limits: config.limits,
+        context: AppRequestContext.self)
     var app = Application(router: router, configuration: config.serverConfiguration, logger: logger)
+    app.addServices(DatabaseCloser(services: services, logger: logger), Checkpointer(database: services.database))
+    // The log stops after the HTTP server (nothing more to queue) and writes its queue before the database closes.
+    if let log { app.addServices(log) }
     app.addServices(
-        DatabaseCloser(services: services, logger: logger),
-        Checkpointer(database: services.database),
         host,
         WebhookDeliverer(store: services.deliveries, logger: logger, retryBaseMilliseconds: config.webhookRetryBaseMilliseconds),
         Scheduler(jobs: services.jobs, runner: services.jobRunner, logger: logger))

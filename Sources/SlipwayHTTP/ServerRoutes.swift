@@ -16,6 +16,8 @@ public struct APIServices: Sendable {
     public var deliveries: any DeliveryStore
     public var evaluations: any EvaluationStore
     public var jobs: any JobStore
+    /// The log of served predictions, and every prediction read back.
+    public var predictionLog: any PredictionLogStore
     /// Signalled on every alias, stage or version change: the replicas' long poll.
     public var changes: RegistryChanges
     public var promoter: Promoter
@@ -27,7 +29,7 @@ public struct APIServices: Sendable {
     public init(
         tracking: any TrackingStore, registry: any RegistryStore, artifacts: any ArtifactRepository, modelFiles: any ModelVersionFiles,
         webhooks: any WebhookStore, events: any EventStore, promotions: any PromotionStore, deliveries: any DeliveryStore,
-        evaluations: any EvaluationStore, jobs: any JobStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
+        evaluations: any EvaluationStore, jobs: any JobStore, predictionLog: any PredictionLogStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
         webhookTester: MLflowWebhookTester
     ) {
         self.tracking = tracking
@@ -40,6 +42,7 @@ public struct APIServices: Sendable {
         self.deliveries = deliveries
         self.evaluations = evaluations
         self.jobs = jobs
+        self.predictionLog = predictionLog
         self.changes = changes
         self.promoter = promoter
         self.evaluator = evaluator
@@ -69,10 +72,12 @@ public enum ServerRoutes {
     /// Every route of `slipway server`: MLflow's API under both `/api/2.0` and `/ajax-api/2.0`, the
     /// artifact proxy, `/api/v1`, serving, `/health`, `/metrics`, `/openapi.json`.
     public static func server<Context: SlipwayRequestContext>(
-        _ services: APIServices, host: ModelHost, metrics: PrometheusFactory, limits: RequestLimits, context: Context.Type
+        _ services: APIServices, host: ModelHost, predictionLog: PredictionLog?, logSource: String, metrics: PrometheusFactory, limits: RequestLimits,
+        context: Context.Type
     ) -> Router<Context> {
         let table = RouteTable()
         let router = Router(context: Context.self)
+        router.add(middleware: RequestIDMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
         router.add(middleware: ErrorMiddleware(routes: table))
 
@@ -96,7 +101,9 @@ public enum ServerRoutes {
         ServerInfoController().addRoutes(to: router)
         OperationsController(metrics: metrics).addRoutes(to: router)
         OpenAPIController().addRoutes(to: router)
-        ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows).addRoutes(to: router)
+        ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)
+            .addRoutes(to: router)
+        PredictionsController(log: services.predictionLog).addRoutes(to: router)
         PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         JobsController(jobs: services.jobs, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
@@ -111,10 +118,12 @@ public enum ServerRoutes {
         host: ModelHost, metrics: PrometheusFactory, limits: RequestLimits, context: Context.Type
     ) -> Router<Context> {
         let router = Router(context: Context.self)
+        router.add(middleware: RequestIDMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
         router.add(middleware: ErrorMiddleware(routes: RouteTable()))
         OperationsController(metrics: metrics).addRoutes(to: router)
-        ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows).addRoutes(to: router)
+        ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: nil, logSource: "")
+            .addRoutes(to: router)
         return router
     }
 }

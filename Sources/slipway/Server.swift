@@ -15,8 +15,17 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Most rows in one prediction request.") var maxBatchRows = 10_000
     @Option(name: .customLong("webhook-retry-base-ms"), help: "First wait before a failed webhook delivery is retried; doubles each time, up to 5 minutes.")
     var webhookRetryBaseMilliseconds: Int64 = 1000
+    @Option(name: .customLong("prediction-log-sample"), help: "Fraction of prediction requests logged, 0 to 1 (0: no prediction log).")
+    var predictionLogSample = 1.0
+    @Option(name: .customLong("prediction-log-retention-days"), help: "Days served predictions are kept (0: forever).")
+    var predictionLogRetentionDays = 30
+    @Option(name: .customLong("prediction-log-queue"), help: "Served predictions waiting to be written at most; beyond it they are dropped and counted.")
+    var predictionLogQueue = 100_000
 
     func validate() throws {
+        guard (0...1).contains(predictionLogSample) else { throw ValidationError("--prediction-log-sample must be between 0 and 1") }
+        guard predictionLogRetentionDays >= 0 else { throw ValidationError("--prediction-log-retention-days must be 0 or more") }
+        guard predictionLogQueue > 0 else { throw ValidationError("--prediction-log-queue must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
         guard maxBatchRows > 0 else { throw ValidationError("--max-batch-rows must be positive") }
@@ -33,6 +42,9 @@ struct Server: AsyncParsableCommand {
         try config.serve(models)
         config.maxBatchRows = maxBatchRows
         config.webhookRetryBaseMilliseconds = webhookRetryBaseMilliseconds
+        config.predictionLogSample = predictionLogSample
+        config.predictionLogRetentionDays = predictionLogRetentionDays == 0 ? nil : predictionLogRetentionDays
+        config.predictionLogQueueCapacity = predictionLogQueue
         let logger = commandLogger(default: .info)
         let services: AppServices
         do {

@@ -44,7 +44,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// An internal error: logged with the request's id; the client gets that id and nothing else.
     static func opaque(_ error: any Error, _ request: Request, _ context: Context) -> Response {
-        let id = context.id
+        let id = request.headers[Self.requestID] ?? context.id
         context.logger.error("http.internal_error", metadata: [
             "error": "\(String(reflecting: error))", "http.path": "\(request.uri.path)", "http.method": "\(request.method)", "request.id": "\(id)",
         ])

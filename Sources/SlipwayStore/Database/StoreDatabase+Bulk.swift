@@ -9,7 +9,10 @@ enum SQLValue: Sendable {
     case int(Int64)
     case double(Double)
     case blob([UInt8])
+    /// NULL in a text column (PostgreSQL types a bound NULL: this one is text).
     case null
+    /// NULL in an integer column.
+    case nullInteger
 
     static func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
 
@@ -19,7 +22,7 @@ enum SQLValue: Sendable {
         case .int(let i): return .integer(Int(i))
         case .double(let d): return .float(d)
         case .blob(let b): return .blob(ByteBuffer(bytes: b))
-        case .null: return .null
+        case .null, .nullInteger: return .null
         }
     }
 
@@ -30,6 +33,7 @@ enum SQLValue: Sendable {
         case .double(let d): return d
         case .blob(let b): return Data(b)
         case .null: return String?.none
+        case .nullInteger: return Int64?.none
         }
     }
 }

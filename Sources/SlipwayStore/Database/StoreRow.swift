@@ -74,6 +74,13 @@ public struct StoreRow: Sendable {
         }
     }
 
+    /// A numeric column, `nil` for NULL.
+    public func optionalDouble(_ column: String) throws -> Double? {
+        if case .sql(let row) = storage { return try row.decode(column: column, as: Double?.self) }
+        if case .null? = try value(column) { return nil }
+        return try double(column)
+    }
+
     public func double(_ column: String) throws -> Double {
         switch storage {
         case .sqlite:

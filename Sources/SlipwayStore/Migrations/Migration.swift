@@ -31,6 +31,7 @@ let allMigrations: [Migration] = [
     migration0007Jobs,
     migration0008EventTypes,
     migration0009PredictionFiles,
+    migration0010PredictionLog,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

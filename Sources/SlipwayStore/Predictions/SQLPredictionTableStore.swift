@@ -8,9 +8,13 @@ import SQLKit
 /// with multi-row INSERTs inside one transaction, `ON CONFLICT (id, model, version) DO NOTHING`.
 public struct SQLPredictionTableStore: PredictionTableStore {
     let database: StoreDatabase
+    /// Whether this is Slipway's own database, whose catalog lists the prediction tables (so that
+    /// a model's batch predictions can be read back with its served ones).
+    let catalogued: Bool
 
-    public init(database: StoreDatabase) {
+    public init(database: StoreDatabase, catalogued: Bool) {
         self.database = database
+        self.catalogued = catalogued
     }
 
     public func write(
@@ -19,9 +23,15 @@ public struct SQLPredictionTableStore: PredictionTableStore {
         try Self.checkIdentifier(table, what: "an output table name")
         for output in outputs { try Self.checkIdentifier(output, what: "an output column name") }
         let columns = ["id", "model", "version"] + outputs + ["predicted_at", "job_run"]
-        let database = self.database
+        let database = self.database, catalogued = self.catalogued
         return try await database.transaction { db in
             try await Self.prepare(db, database: database, table: table, outputs: outputs)
+            if catalogued {
+                try await database.run(db, """
+                    INSERT INTO prediction_tables (table_name, outputs, created_at) VALUES (\(bind: table), \(bind: outputs.joined(separator: ",")), \(bind: provenance.predictedAt))
+                    ON CONFLICT (table_name) DO NOTHING
+                    """)
+            }
             let before = try await Self.changeCount(db, database: database)
             var added = 0
             for try await batch in batches {

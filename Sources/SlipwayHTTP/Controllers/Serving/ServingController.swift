@@ -8,11 +8,15 @@ import SlipwayModels
 import SlipwayServing
 
 /// The prediction API: `/models/{name}/predict` and `/invocations` (MLflow's input formats),
-/// `/predict` and `/invocations` for the default model, `GET /models[/{name}]`, `/ready`.
+/// `/predict` and `/invocations` for the default model, `GET /models[/{name}]`, `/ready`. Every
+/// prediction request answered, errors included, goes to the prediction log when there is one.
 struct ServingController: Sendable {
     let host: ModelHost
     let maxBodyBytes: Int
     let maxBatchRows: Int
+    let log: PredictionLog?
+    /// Names this process in the log's entries.
+    let logSource: String
 
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, Context) async throws -> Response) {
@@ -47,10 +51,26 @@ struct ServingController: Sendable {
 
     func predict(_ request: Request, name: String) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
+        guard let log, log.samples else { return try await predict(request, name: name, start: start, seen: nil) }
+        let seen = Seen()
+        do {
+            let response = try await predict(request, name: name, start: start, seen: seen)
+            log.record(entry(request, name: name, start: start, seen: seen, status: 200, error: nil))
+            return response
+        } catch {
+            let (status, message) = Self.status(of: error)
+            log.record(entry(request, name: name, start: start, seen: seen, status: status, error: message))
+            throw error
+        }
+    }
+
+    /// Answers one prediction request; `seen` (when the request is logged) keeps what it read and predicted.
+    func predict(_ request: Request, name: String, start: UInt64, seen: Seen?) async throws -> Response {
         guard let status = host.status(name) else { throw Self.notServed(name) }
         guard let model = status.served else {
             throw SlipwayError(.temporarilyUnavailable, "Model '\(name)' has no version loaded yet: \(status.failure?.message ?? "still loading")")
         }
+        seen?.version = model.version.version
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
@@ -61,11 +81,37 @@ struct ServingController: Sendable {
         let features = try buffer.withUnsafeReadableBytes { bytes throws(SlipwayError) in
             try PredictionInput.features(body: bytes, model: predictor, maxRows: maxBatchRows)
         }
+        seen?.features = features
         let outputs = try predictor.predict(features, threads: 1)
+        seen?.outputs = outputs
+        seen?.outputsPerRow = predictor.outputsPerRow
         var response = Response.json(.raw(Self.answer(name: name, version: model.version.version, outputs: outputs, width: predictor.outputsPerRow)))
         response.headers[Self.versionHeader] = String(model.version.version)
         model.metrics.record(rows: features.rows, nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
         return response
+    }
+
+    /// What a logged request got as far as: the version chosen, the rows read, the outputs.
+    final class Seen: @unchecked Sendable {
+        var version: Int?
+        var features: FeatureMatrix?
+        var outputs: [Double] = []
+        var outputsPerRow = 1
+    }
+
+    func entry(_ request: Request, name: String, start: UInt64, seen: Seen, status: Int, error: String?) -> ServedPrediction {
+        ServedPrediction(
+            requestID: request.headers[RequestIDMiddleware<BasicRequestContext>.header] ?? "", model: name, version: seen.version,
+            servedAt: WallClock.milliseconds(), features: seen.features?.values ?? [], featureCount: seen.features?.columns ?? 0,
+            outputs: seen.outputs, outputsPerRow: seen.outputsPerRow, latencyMicroseconds: Int64((DispatchTime.now().uptimeNanoseconds &- start) / 1000),
+            status: status, error: error, source: logSource)
+    }
+
+    /// The status and message an error is answered with (as ``ErrorMiddleware`` answers it).
+    static func status(of error: any Error) -> (Int, String) {
+        if let error = error as? SlipwayError { return (error.code == .internalError ? 500 : error.code.httpStatus, error.message) }
+        if let error = error as? HTTPError { return (Int(error.status.code), error.body ?? error.status.reasonPhrase) }
+        return (500, "internal error")
     }
 
     /// `{"model": ..., "version": "3", "predictions": [...]}`: one number per row, or one array of

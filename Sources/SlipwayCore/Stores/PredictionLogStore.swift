@@ -1,0 +1,36 @@
+/// The log of served predictions, and the way back to every prediction of a model (served, and
+/// batch rows in the prediction tables of Slipway's own database).
+public protocol PredictionLogStore: Sendable {
+    /// Appends served requests, all or none.
+    func append(_ entries: [ServedPrediction]) async throws
+    /// Deletes served requests older than `time` (ms since the epoch); returns how many.
+    func prune(before time: Int64) async throws -> Int
+    /// A model's predictions, newest first, at most `limit`; the token continues where a page ended.
+    /// - Throws: INVALID_PARAMETER_VALUE for a token this store did not make.
+    func list(_ query: PredictionQuery) async throws -> (records: [PredictionRecord], nextPageToken: String?)
+}
+
+/// Which predictions to read back.
+public struct PredictionQuery: Sendable, Hashable {
+    public var model: String
+    /// Milliseconds since the epoch, inclusive.
+    public var since: Int64?
+    /// Milliseconds since the epoch, exclusive.
+    public var until: Int64?
+    public var version: Int?
+    /// Only served requests, or only batch rows; both when nil.
+    public var kind: PredictionRecord.Kind?
+    public var limit: Int
+    public var pageToken: String?
+
+    public init(model: String, since: Int64? = nil, until: Int64? = nil, version: Int? = nil, kind: PredictionRecord.Kind? = nil, limit: Int = 100,
+                pageToken: String? = nil) {
+        self.model = model
+        self.since = since
+        self.until = until
+        self.version = version
+        self.kind = kind
+        self.limit = limit
+        self.pageToken = pageToken
+    }
+}
