@@ -81,6 +81,14 @@ def main():
         mlflow.MlflowClient().set_registered_model_alias("bench", "production", info.registered_model_version)
         wait_ready(slipway, "/ready")
 
+        # The same store and model with the prediction log off: what logging every request costs.
+        nolog_port = free_port()
+        nolog = f"http://127.0.0.1:{nolog_port}"
+        processes.append(subprocess.Popen([args.slipway, "server", "--port", str(nolog_port), "--data-dir", str(work / "data"),
+                                           "--model", "bench@production", "--prediction-log-sample", "0"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_ready(nolog, "/ready")
+
         processes.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "fastapi_app:app", "--port", str(fastapi_port), "--workers", "1",
                                            "--log-level", "warning"], cwd=HERE, env={**os.environ, "MODEL_FILE": str(work / "model.ubj")},
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -98,14 +106,19 @@ def main():
 
         print(f"wrk -t2, {args.seconds} s per cell; XGBoost 200 trees depth 6, 8 features; p50/p99 in ms")
         print(f"{'load':22} {'server':9} {'req/s':>9} {'p50':>7} {'p99':>7} {'errors':>6}  ratio")
+        logged = {}
         for label, body, connections in [("1 row, -c64", one, 64), ("1 row, -c4", one, 4), ("100 rows, -c64", batch, 64)]:
             results = {name: wrk(url, body, connections, args.seconds) for name, url in
-                       [("fastapi", fastapi), ("slipway", slipway), ("ceiling", ceiling)]}
+                       [("fastapi", fastapi), ("slipway", slipway), ("no log", nolog), ("ceiling", ceiling)]}
+            logged[label] = (results["slipway"], results["no log"])
             for name, r in results.items():
                 ratio = ""
                 if name == "slipway":
                     ratio = (f"{r['rps'] / results['fastapi']['rps']:.1f}x FastAPI, {r['rps'] / results['ceiling']['rps']:.2f} of ceiling")
                 print(f"{label:22} {name:9} {r['rps']:9.0f} {r['p50']:7.2f} {r['p99']:7.2f} {r['errors']:6d}  {ratio} {r['socket_errors']}")
+        print("slipway = prediction log on, every request (the default); no log = --prediction-log-sample 0")
+        for label, (on, off) in logged.items():
+            print(f"  log on vs off, {label:16} {on['rps'] / off['rps']:.2f} of the req/s, p99 {on['p99'] / off['p99']:.2f}x")
     finally:
         for p in processes:
             p.terminate()
