@@ -135,6 +135,22 @@ def test_drop_folder_runs_write_each_row_once_per_version(server, tmp_path):
     # NAME/VERSION names the old version directly: its rows are all there already.
     assert "0 new rows" in predict(server, "--model", f"{name}/{v1}", *args[2:]).stdout
 
+    # Read back through the API, in pages, newest first.
+    import requests
+    seen, token = [], None
+    while True:
+        r = requests.get(f"{server.url}/api/v1/models/{name}/predictions", params={"limit": 700, **({"page_token": token} if token else {})})
+        assert r.status_code == 200, r.text
+        seen += r.json()["predictions"]
+        token = r.json().get("next_page_token")
+        if not token:
+            break
+    assert len(seen) == 1600 and {(p["id"], p["version"]) for p in seen} == {(r[0], str(r[2])) for r in rows}
+    assert {p["kind"] for p in seen} == {"batch"} and {p["table"] for p in seen} == {"predictions"}
+    assert [p["at"] for p in seen] == sorted((p["at"] for p in seen), reverse=True)
+    first = next(p for p in seen if p["id"] == rows[0][0] and p["version"] == str(rows[0][2]))
+    assert first["outputs"] == pytest.approx(rows[0][3])
+
 
 def test_derived_keys_other_database_and_lightgbm(server, tmp_path):
     name = "lgb-" + server.backend

@@ -39,8 +39,10 @@ struct OpenAPIController: Sendable {
             "url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string"}, "description": "event types or prefixes: ml.model.promoted.v1, ml.model.*, *"},
             "secret": {"type": "string", "writeOnly": true}, "format": {"enum": ["cloudevents", "slack"]}}},
           "Job": {"type": "object", "required": ["name", "kind", "model", "schedule"], "properties": {
-            "name": {"type": "string"}, "kind": {"enum": ["promote", "evaluate"]}, "model": {"type": "string"},
-            "schedule": {"type": "string", "description": "5-field cron, UTC"}, "dataset": {"type": "string"}}},
+            "name": {"type": "string"}, "kind": {"enum": ["promote", "evaluate", "predict"]}, "model": {"type": "string", "description": "predict: NAME@ALIAS too"},
+            "schedule": {"type": "string", "description": "5-field cron, UTC"}, "dataset": {"type": "string", "description": "evaluate jobs"},
+            "input": {"type": "string", "description": "predict jobs: a file or glob"}, "id": {"type": "string", "description": "predict jobs: the id column"},
+            "output_table": {"type": "string", "description": "predict jobs"}, "output_url": {"type": "string", "description": "predict jobs: postgres://... or sqlite:PATH"}}},
           "PredictionRequest": {"description": "One row (an object keyed by feature name), or {\"instances\": [...]}, {\"inputs\": ...}, {\"dataframe_split\": {\"columns\", \"data\"}}, {\"dataframe_records\": [...]}", "type": ["object", "array"]},
           "PredictionResponse": {"type": "object", "properties": {"model": {"type": "string"}, "version": {"type": "string"}, "predictions": {"type": "array"}}}
         },
@@ -94,6 +96,13 @@ struct OpenAPIController: Sendable {
         "/api/v1/models/{name}/evaluations": {
           "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "version", "in": "query", "schema": {"type": "integer"}}],
           "get": {"summary": "A model's evaluations, newest first", "responses": {"200": {"description": "{\"evaluations\": [...]}"}}}
+        },
+        "/api/v1/models/{name}/predictions": {
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "since", "in": "query", "schema": {"type": "string"}, "description": "ms since the epoch, a span back from now (15m, 1h, 7d) or ISO 8601"},
+            {"name": "until", "in": "query", "schema": {"type": "string"}}, {"name": "version", "in": "query", "schema": {"type": "integer"}},
+            {"name": "kind", "in": "query", "schema": {"enum": ["served", "batch"]}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+            {"$ref": "#/components/parameters/page_token"}],
+          "get": {"summary": "A model's predictions, newest first: served requests and batch prediction rows", "responses": {"200": {"description": "{\"predictions\": [...], \"next_page_token\"}"}, "400": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/events": {
           "get": {"summary": "The event log, newest first", "parameters": [{"name": "type", "in": "query", "schema": {"type": "string"}}, {"name": "subject", "in": "query", "schema": {"type": "string"}, "description": "exact, or a prefix ending in /"}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],

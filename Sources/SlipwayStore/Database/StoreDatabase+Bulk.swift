@@ -13,6 +13,8 @@ enum SQLValue: Sendable {
     case null
     /// NULL in an integer column.
     case nullInteger
+    /// NULL in a binary column.
+    case nullBlob
 
     static func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
 
@@ -22,7 +24,7 @@ enum SQLValue: Sendable {
         case .int(let i): return .integer(Int(i))
         case .double(let d): return .float(d)
         case .blob(let b): return .blob(ByteBuffer(bytes: b))
-        case .null, .nullInteger: return .null
+        case .null, .nullInteger, .nullBlob: return .null
         }
     }
 
@@ -34,6 +36,7 @@ enum SQLValue: Sendable {
         case .blob(let b): return Data(b)
         case .null: return String?.none
         case .nullInteger: return Int64?.none
+        case .nullBlob: return Data?.none
         }
     }
 }

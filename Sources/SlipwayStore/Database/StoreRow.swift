@@ -61,7 +61,7 @@ public struct StoreRow: Sendable {
 
     public func int(_ column: String) throws -> Int { Int(try int64(column)) }
 
-    /// A binary column's bytes.
+    /// A binary column's bytes (none for NULL).
     public func bytes(_ column: String) throws -> [UInt8] {
         switch storage {
         case .sqlite:
@@ -70,7 +70,7 @@ public struct StoreRow: Sendable {
             case .text(let s)?: return Array(s.utf8)
             default: return []
             }
-        case .sql(let row): return [UInt8](try row.decode(column: column, as: Data.self))
+        case .sql(let row): return [UInt8](try row.decode(column: column, as: Data?.self) ?? Data())
         }
     }
 

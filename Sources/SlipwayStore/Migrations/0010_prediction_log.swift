@@ -1,5 +1,7 @@
 /// The log of served predictions (one row per answered request, errors included), and the
 /// catalog of prediction tables written into this database, so both can be read back by model.
+/// Inputs and outputs are little-endian float64s, row-major (`feature_count`, `outputs_per_row`
+/// per row): written without formatting a number, read back in bulk by monitoring.
 let migration0010PredictionLog = Migration(version: 10, name: "prediction_log", statements: [
     """
     CREATE TABLE prediction_log (
@@ -8,8 +10,10 @@ let migration0010PredictionLog = Migration(version: 10, name: "prediction_log", 
         version BIGINT,
         served_at BIGINT NOT NULL,
         rows_count BIGINT NOT NULL,
-        inputs TEXT,
-        outputs TEXT,
+        feature_count BIGINT NOT NULL,
+        inputs BYTEA,
+        outputs_per_row BIGINT NOT NULL,
+        outputs BYTEA,
         latency_us BIGINT NOT NULL,
         status BIGINT NOT NULL,
         error TEXT,

@@ -12,15 +12,18 @@ public struct SQLPredictionLogStore: PredictionLogStore {
         self.database = database
     }
 
-    static let columns = ["request_id", "model", "version", "served_at", "rows_count", "inputs", "outputs", "latency_us", "status", "error", "source"]
+    static let columns = [
+        "request_id", "model", "version", "served_at", "rows_count", "feature_count", "inputs", "outputs_per_row", "outputs", "latency_us", "status",
+        "error", "source",
+    ]
 
     public func append(_ entries: [ServedPrediction]) async throws {
         guard !entries.isEmpty else { return }
         let rows: [[SQLValue]] = entries.map { entry in
             [
                 .text(entry.requestID), .text(entry.model), entry.version.map { .int(Int64($0)) } ?? .nullInteger, .int(entry.servedAt), .int(Int64(entry.rows)),
-                entry.features.isEmpty ? .null : .text(Self.json(entry.features, width: entry.featureCount, nested: true)),
-                entry.outputs.isEmpty ? .null : .text(Self.json(entry.outputs, width: entry.outputsPerRow, nested: entry.outputsPerRow > 1)),
+                .int(Int64(entry.featureCount)), entry.features.isEmpty ? .nullBlob : .blob(Self.bytes(entry.features)),
+                .int(Int64(entry.outputsPerRow)), entry.outputs.isEmpty ? .nullBlob : .blob(Self.bytes(entry.outputs)),
                 .int(entry.latencyMicroseconds), .int(Int64(entry.status)), .text(entry.error), .text(entry.source),
             ]
         }
@@ -98,9 +101,13 @@ public struct SQLPredictionLogStore: PredictionLogStore {
         sql = filtered(sql, query, time: "served_at", id: "request_id", cursor: cursor, kind: "served")
         sql = sql + " ORDER BY served_at DESC, request_id DESC LIMIT \(bind: limit)"
         return try await database.rows(db, sql).map { row in
-            PredictionRecord(
+            let inputs = try row.bytes("inputs"), outputs = try row.bytes("outputs")
+            let width = try row.int("outputs_per_row")
+            return PredictionRecord(
                 kind: .served, id: try row.string("request_id"), model: try row.string("model"), version: try row.optionalInt64("version").map { Int($0) },
-                at: try row.int64("served_at"), inputs: try row.optionalString("inputs"), outputs: try row.optionalString("outputs"),
+                at: try row.int64("served_at"),
+                inputs: inputs.isEmpty ? nil : json(values(inputs), width: try row.int("feature_count"), nested: true),
+                outputs: outputs.isEmpty ? nil : json(values(outputs), width: width, nested: width > 1),
                 status: try row.int("status"), latencyMicroseconds: try row.int64("latency_us"), error: try row.optionalString("error"))
         }
     }
@@ -144,6 +151,24 @@ public struct SQLPredictionLogStore: PredictionLogStore {
     static func catalog(_ db: any SQLDatabase, database: StoreDatabase) async throws -> [(String, [String])] {
         try await database.rows(db, "SELECT table_name, outputs FROM prediction_tables ORDER BY table_name").map { row in
             (try row.string("table_name"), try row.string("outputs").split(separator: ",").map(String.init))
+        }
+    }
+
+    /// Doubles as little-endian bytes.
+    static func bytes(_ values: [Double]) -> [UInt8] {
+        #if _endian(big)
+        return values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        #else
+        return values.withUnsafeBytes { Array($0) }
+        #endif
+    }
+
+    /// Little-endian bytes as doubles (a trailing partial value is ignored).
+    static func values(_ bytes: [UInt8]) -> [Double] {
+        (0..<(bytes.count / 8)).map { i in
+            var bits: UInt64 = 0
+            for k in 0..<8 { bits |= UInt64(bytes[i * 8 + k]) << (8 * k) }
+            return Double(bitPattern: bits)
         }
     }
 
