@@ -98,6 +98,7 @@ let package = Package(
                 "SlipwayApp",
                 "SlipwayHTTP",
                 "SlipwayModels",
+                "SlipwayServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -4,6 +4,7 @@ import SlipwayApp
 import SlipwayCore
 import SlipwayJobs
 import SlipwayModels
+import SlipwayServing
 
 /// `slipway predict`: run a model file or a registered model version natively on CSV or JSON lines
 /// files, streaming: each file is read a block at a time on every core, each block predicted and
@@ -29,12 +30,16 @@ struct Predict: AsyncParsableCommand {
     @Option(name: .customLong("output-url"), help: "The database of --output-table: postgres://... or sqlite:PATH (default: Slipway's own).")
     var outputURL: String?
     @Option(help: "Column holding each row's key (CSV); without it a row's key is its file's digest and row number.") var id: String?
+    @Option(help: "Resolve a registered model through a running Slipway server (http://host:port) instead of the store.") var registry: String?
     @Option(help: "Threads (0 = every core).") var threads = 0
 
     func validate() throws {
         if outputTable != nil, output != nil { throw ValidationError("Give --output or --output-table, not both") }
         if outputURL != nil, outputTable == nil { throw ValidationError("--output-url needs --output-table") }
         if id != nil, outputTable == nil { throw ValidationError("--id needs --output-table") }
+        if registry != nil, outputTable != nil, outputURL == nil {
+            throw ValidationError("With --registry, --output-table needs --output-url (the registry's own database is not reachable from here)")
+        }
     }
 
     func run() async throws {
@@ -51,6 +56,22 @@ struct Predict: AsyncParsableCommand {
             }
             return
         }
+        if let registry {
+            do {
+                let source = try RemoteModelSource(registry: registry, cacheDirectory: store.dataDirectory + "/replica-cache", logger: commandLogger())
+                let version = try await reference.resolve(source)
+                let predictor = try ModelLoader.load(path: try await source.fetch(version).directory)
+                if let outputTable, let outputURL {
+                    try await predictIntoTable(predictor, version: version, table: outputTable, url: outputURL)
+                } else {
+                    try Self.predict(predictor: predictor, input: input, output: output, threads: threads)
+                }
+            } catch {
+                printError(describe(error))
+                throw ExitCode(1)
+            }
+            return
+        }
         try await withServices(store) { services in
             let version = try await reference.resolve(services.registry)
             let directory = try await services.modelFiles.verifiedFiles(version).tree.directory
@@ -59,29 +80,38 @@ struct Predict: AsyncParsableCommand {
                 try Self.predict(predictor: predictor, input: input, output: output, threads: threads)
                 return
             }
-            let files = try InputFiles.expand(input)
-            var batch = BatchPrediction(
-                predictor: predictor, provenance: PredictionProvenance(model: version.name, version: version.version, predictedAt: nowMilliseconds()),
-                idColumn: id)
-            batch.threads = threads
-            let progress = ProgressLine()
-            let outcome: BatchPrediction.Outcome
             if let outputURL {
-                let target = try await PredictionDatabase.open(url: outputURL, logger: commandLogger())
-                do {
-                    outcome = try await batch.run(files: files, into: outputTable, store: target.tables, progress: progress?.update)
-                    try? await target.close()
-                } catch {
-                    try? await target.close()
-                    throw error
-                }
+                try await predictIntoTable(predictor, version: version, table: outputTable, url: outputURL)
             } else {
-                outcome = try await batch.run(files: files, into: outputTable, store: services.predictionTables, progress: progress?.update)
+                try await predictIntoTable(predictor, version: version, table: outputTable, store: services.predictionTables)
             }
-            progress?.finish()
-            print("\(version.name) v\(version.version): \(outcome.rowsRead) rows read from \(outcome.files) file\(outcome.files == 1 ? "" : "s"), "
-                + "\(outcome.rowsWritten) new rows in table \(outputTable)")
         }
+    }
+
+    /// Predicts the input into a prediction table of another database (`--output-url`).
+    func predictIntoTable(_ predictor: any Predictor, version: ModelVersion, table: String, url: String) async throws {
+        let target = try await PredictionDatabase.open(url: url, logger: commandLogger())
+        do {
+            try await predictIntoTable(predictor, version: version, table: table, store: target.tables)
+            try? await target.close()
+        } catch {
+            try? await target.close()
+            throw error
+        }
+    }
+
+    /// Predicts the input into a prediction table and says what it did.
+    func predictIntoTable(_ predictor: any Predictor, version: ModelVersion, table: String, store: any PredictionTableStore) async throws {
+        let files = try InputFiles.expand(input)
+        var batch = BatchPrediction(
+            predictor: predictor, provenance: PredictionProvenance(model: version.name, version: version.version, predictedAt: nowMilliseconds()),
+            idColumn: id)
+        batch.threads = threads
+        let progress = ProgressLine(totalBytes: files.reduce(0) { $0 + FileDigest.size(path: $1) })
+        let outcome = try await batch.run(files: files, into: table, store: store, progress: progress?.update)
+        progress?.finish()
+        print("\(version.name) v\(version.version): \(outcome.rowsRead) rows read from \(outcome.files) file\(outcome.files == 1 ? "" : "s"), "
+            + "\(outcome.rowsWritten) new rows in table \(table)")
     }
 
     /// Predicts every row of a file (or glob) into an output file or standard output.
@@ -130,9 +160,23 @@ struct RegisteredModelReference: CustomStringConvertible {
 
     /// The version the reference names now. - Throws: the registry's error, naming the reference.
     func resolve(_ registry: any RegistryStore) async throws -> ModelVersion {
-        do {
+        try await named {
             if let alias { return try await registry.getModelVersion(name: name, alias: alias) }
             return try await registry.getModelVersion(name: name, version: version ?? 1)
+        }
+    }
+
+    /// The version the reference names now, asked of a running server.
+    func resolve(_ source: RemoteModelSource) async throws -> ModelVersion {
+        try await named {
+            if let alias { return try await source.version(for: ServingTarget(name: name, alias: alias)) }
+            return try await source.version(name: name, number: version ?? 1)
+        }
+    }
+
+    private func named(_ body: () async throws -> ModelVersion) async throws -> ModelVersion {
+        do {
+            return try await body()
         } catch var error as SlipwayError {
             error.message = "Cannot use model \(self): \(error.message)"
             throw error
@@ -140,41 +184,6 @@ struct RegisteredModelReference: CustomStringConvertible {
     }
 
     var description: String { alias.map { "\(name)@\($0)" } ?? "\(name)/\(version ?? 1)" }
-}
-
-/// Rows, rows per second and elapsed time on one rewritten line of standard error; `nil` when
-/// standard error is not a terminal.
-final class ProgressLine: @unchecked Sendable {
-    private let lock = NSLock()
-    private let started = Date()
-    private var lastShown = Date.distantPast
-    private var rows = 0
-
-    init?() {
-        guard isatty(2) == 1 else { return nil }
-    }
-
-    func update(_ rows: Int) {
-        lock.withLock {
-            self.rows = rows
-            guard Date().timeIntervalSince(lastShown) >= 0.25 else { return }
-            lastShown = Date()
-            show()
-        }
-    }
-
-    func finish() {
-        lock.withLock {
-            show()
-            FileHandle.standardError.write(Data("\n".utf8))
-        }
-    }
-
-    private func show() {
-        let seconds = max(Date().timeIntervalSince(started), 1e-3)
-        let line = String(format: "\r%d rows, %.0f rows/s, %.1f s", rows, Double(rows) / seconds, seconds)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
 }
 
 func nowMilliseconds() -> Int64 {

@@ -273,3 +273,23 @@ def test_predict_job_reads_each_new_file_once(server, tmp_path):
         with sqlite3.connect(Path(server.data_dir, "slipway.db")) as connection:
             written_by = {r[0] for r in connection.execute(query)}
     assert written_by == {runs[0]["id"], runs[2]["id"], runs[4]["id"]}
+
+
+def test_model_from_a_running_server(server, tmp_path):
+    name = "remote-" + server.backend
+    booster, version = log_xgboost(name, 8)
+    promote(name, version)
+    frame = write_drop(tmp_path / "in.csv", 120, 50, 0)
+    out = tmp_path / "out.csv"
+    # No store here: the model comes from the server, its files checked against their digests.
+    subprocess.run([str(BINARY), "predict", "--registry", server.url, "--model", f"{name}@production", "--data-dir", str(tmp_path / "cache"),
+                    "--input", str(tmp_path / "in.csv"), "--output", str(out)], check=True, capture_output=True)
+    np.testing.assert_allclose(pd.read_csv(out)["prediction"], booster.predict(xgb.DMatrix(frame[FEATURES])), rtol=1e-6, atol=1e-7)
+    url = f"sqlite:{tmp_path / 'remote.db'}"
+    result = subprocess.run([str(BINARY), "predict", "--registry", server.url, "--model", f"{name}/{version}", "--data-dir", str(tmp_path / "cache"),
+                             "--input", str(tmp_path / "in.csv"), "--id", "row_id", "--output-table", "t", "--output-url", url],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "120 new rows in table t" in result.stdout, result.stderr
+    result = subprocess.run([str(BINARY), "predict", "--registry", server.url, "--model", f"{name}@nosuch", "--input", str(tmp_path / "in.csv"),
+                             "--data-dir", str(tmp_path / "cache")], capture_output=True, text=True)
+    assert result.returncode == 1 and f"Cannot use model {name}@nosuch" in result.stderr

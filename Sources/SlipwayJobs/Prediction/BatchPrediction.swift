@@ -35,13 +35,13 @@ public struct BatchPrediction: Sendable {
     }
 
     /// Predicts every row of `files` into `table`. `digests` are the files' SHA-256s when the
-    /// caller has them (for keys without an id column). `progress` hears the rows read so far,
-    /// from the reading thread.
+    /// caller has them (for keys without an id column). `progress` hears the rows and the bytes
+    /// read so far, from the reading thread.
     /// - Throws: `INVALID_PARAMETER_VALUE` for an unreadable file, a bad row, a missing id column or
     ///   a table that does not fit; nothing is written then.
     public func run(
         files: [String], digests: [String]? = nil, into table: String, store: any PredictionTableStore,
-        progress: (@Sendable (Int) -> Void)? = nil
+        progress: (@Sendable (_ rows: Int, _ bytes: Int) -> Void)? = nil
     ) async throws -> Outcome {
         let handoff = Handoff(limit: 8)
         defer { handoff.stop() }  // a writer that failed early releases the reader
@@ -65,10 +65,11 @@ public struct BatchPrediction: Sendable {
     /// The reading side: each file in turn, its chunks predicted on every core and passed on in order.
     func read(
         files: [String], digests: [String]?, handoff: Handoff, continuation: AsyncThrowingStream<PredictionRows, any Error>.Continuation,
-        counted: RowCount, progress: (@Sendable (Int) -> Void)?
+        counted: RowCount, progress: (@Sendable (_ rows: Int, _ bytes: Int) -> Void)?
     ) throws {
         let predictor = self.predictor
         let request = FeatureRequest(model: predictor, id: idColumn)
+        var bytesBefore = 0  // of the files already read
         for (index, file) in files.enumerated() {
             let derivedKey = idColumn == nil ? try (digests?[index] ?? FileDigest.sha256(path: file)).prefix(16) + ":" : nil
             var row = 0
@@ -84,12 +85,16 @@ public struct BatchPrediction: Sendable {
                 guard count > 0 else { return }
                 guard handoff.waitForRoom() else { throw SlipwayError(.invalidState, "The prediction table's writer stopped") }
                 continuation.yield(rows)
-                let total = counted.add(count)
-                progress?(total)
+                _ = counted.add(count)
             }
-            let summary = try TableReader(format: TableFormat(path: file), source: file, threads: threads)
-                .read(path: file, request: request, transform: transform, consume: consume)
+            var reader = TableReader(format: TableFormat(path: file), source: file, threads: threads)
+            if let progress {
+                let before = bytesBefore
+                reader.progress = { bytes in progress(counted.value, before + bytes) }
+            }
+            let summary = try reader.read(path: file, request: request, transform: transform, consume: consume)
             counted.fileDone(rows: summary.rows)
+            bytesBefore += FileDigest.size(path: file)
         }
     }
 }

@@ -29,8 +29,13 @@ public enum InputFiles {
     }
 }
 
-/// A file's SHA-256, read a megabyte at a time.
+/// A file's SHA-256, read a megabyte at a time, and its size.
 public enum FileDigest {
+    /// Bytes in the file (0 when it cannot be read).
+    public static func size(path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
     /// Lowercase hex. - Throws: `INVALID_PARAMETER_VALUE` for an unreadable file.
     public static func sha256(path: String) throws(SlipwayError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw .invalidParameter("Cannot read input file '\(path)'") }

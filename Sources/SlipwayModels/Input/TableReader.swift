@@ -60,6 +60,8 @@ public struct TableReader: Sendable {
     public var threads: Int
     /// Bytes a block holds before it is parsed; a record longer than this grows the block.
     public var blockSize: Int
+    /// Hears how many bytes of records (after the header) have been read and consumed, after each block.
+    public var progress: (@Sendable (_ bytes: Int) -> Void)?
 
     public init(format: TableFormat, source: String, threads: Int = 0, blockSize: Int = 1 << 22) {
         self.format = format
@@ -167,6 +169,7 @@ public struct TableReader: Sendable {
         // Two parts per thread: a thread that finishes early takes another, so a block's threads end together.
         let parts = threadCount == 1 ? 1 : 2 * threadCount
         var rows = 0
+        var consumed = 0
         var next: [UInt8] = []  // the block being read while this one is parsed; the two swap, keeping their memory
         while true {
             try fill()
@@ -227,6 +230,8 @@ public struct TableReader: Sendable {
                 }
             }
             if let readError { throw readError }
+            consumed += usable
+            progress?(consumed)
             if prefetch {
                 swap(&buffer, &next)
                 eof = nextAtEnd

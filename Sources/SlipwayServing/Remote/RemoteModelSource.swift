@@ -35,6 +35,15 @@ public struct RemoteModelSource: ModelSource {
         return version
     }
 
+    /// A version by number.
+    public func version(name: String, number: Int) async throws -> ModelVersion {
+        let body = try await client.json("/api/2.0/mlflow/model-versions/get", query: [("name", name), ("version", String(number))])
+        guard let version = body["model_version"].flatMap(Self.modelVersion) else {
+            throw SlipwayError(.invalidState, "The registry's answer for \(name)/\(number) has no readable model_version")
+        }
+        return version
+    }
+
     public func fetch(_ version: ModelVersion) async throws -> FetchedModel {
         let path = "/api/v1/models/\(RegistryClient.segment(version.name))/versions/\(version.version)/files"
         let manifest = try Manifest(try await client.json(path))
