@@ -61,8 +61,8 @@ public struct AppServices: Sendable {
 
 }
 
-/// Another database that receives prediction tables (`--output-url`): opened without Slipway's
-/// migrations, holding only the tables written into it.
+/// Another database: one that receives prediction tables (`--output-url`), or a source of feature
+/// rows (`--source-url`). Opened without Slipway's migrations.
 public struct PredictionDatabase: Sendable {
     let database: StoreDatabase
 
@@ -90,6 +90,12 @@ public struct PredictionDatabase: Sendable {
 
     public var tables: any PredictionTableStore {
         SQLPredictionTableStore(database: database, catalogued: false)
+    }
+
+    /// Feature rows from a query on this database (a prediction source): values row-major, and the ids.
+    public func features(query: String, featureNames: [String], featureCount: Int, idColumn: String?) async throws
+        -> (values: [Double], rows: Int, ids: [String]) {
+        try await SQLFeatureSource.read(database, query: query, featureNames: featureNames, featureCount: featureCount, idColumn: idColumn)
     }
 
     public func close() async throws {

@@ -23,7 +23,9 @@ struct Predict: AsyncParsableCommand {
     @Option(help: "Model file (XGBoost .json/.ubj, LightGBM .txt, slipway-linear .json), MLflow model directory, or NAME@ALIAS / NAME/VERSION.")
     var model: String
     @Option(help: "Input: CSV with a header row, or JSON lines (.jsonl/.ndjson); a glob ('incoming/*.csv') reads every match in name order.")
-    var input: String
+    var input: String?
+    @Option(name: .customLong("source-url"), help: "Input from a database instead: postgres://... or sqlite:PATH, with --query.") var sourceURL: String?
+    @Option(help: "The SELECT whose rows are predicted (columns named as the model's features).") var query: String?
     @Option(help: "Where to write predictions (default: standard output); .jsonl/.ndjson writes JSON lines, anything else CSV.")
     var output: String?
     @Option(name: .customLong("output-table"), help: "Write into this table instead (needs a registered model).") var outputTable: String?
@@ -34,6 +36,9 @@ struct Predict: AsyncParsableCommand {
     @Option(help: "Threads (0 = every core).") var threads = 0
 
     func validate() throws {
+        guard (input == nil) != (sourceURL == nil) else { throw ValidationError("Give --input, or --source-url with --query") }
+        if (sourceURL == nil) != (query == nil) { throw ValidationError("--source-url and --query go together") }
+        if sourceURL != nil, outputTable == nil { throw ValidationError("--source-url needs --output-table") }
         if outputTable != nil, output != nil { throw ValidationError("Give --output or --output-table, not both") }
         if outputURL != nil, outputTable == nil { throw ValidationError("--output-url needs --output-table") }
         if id != nil, outputTable == nil { throw ValidationError("--id needs --output-table") }
@@ -49,7 +54,7 @@ struct Predict: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             do {
-                try Self.predict(predictor: try ModelLoader.load(path: model), input: input, output: output, threads: threads)
+                try Self.predict(predictor: try ModelLoader.load(path: model), input: input ?? "", output: output, threads: threads)
             } catch {
                 printError(error.message)
                 throw ExitCode(1)
@@ -64,7 +69,7 @@ struct Predict: AsyncParsableCommand {
                 if let outputTable, let outputURL {
                     try await predictIntoTable(predictor, version: version, table: outputTable, url: outputURL)
                 } else {
-                    try Self.predict(predictor: predictor, input: input, output: output, threads: threads)
+                    try Self.predict(predictor: predictor, input: input ?? "", output: output, threads: threads)
                 }
             } catch {
                 printError(describe(error))
@@ -77,7 +82,7 @@ struct Predict: AsyncParsableCommand {
             let directory = try await services.modelFiles.verifiedFiles(version).tree.directory
             let predictor = try ModelLoader.load(path: directory)
             guard let outputTable else {
-                try Self.predict(predictor: predictor, input: input, output: output, threads: threads)
+                try Self.predict(predictor: predictor, input: input ?? "", output: output, threads: threads)
                 return
             }
             if let outputURL {
@@ -100,13 +105,31 @@ struct Predict: AsyncParsableCommand {
         }
     }
 
-    /// Predicts the input into a prediction table and says what it did.
+    /// Predicts the input (files, or a source query) into a prediction table and says what it did.
     func predictIntoTable(_ predictor: any Predictor, version: ModelVersion, table: String, store: any PredictionTableStore) async throws {
-        let files = try InputFiles.expand(input)
         var batch = BatchPrediction(
             predictor: predictor, provenance: PredictionProvenance(model: version.name, version: version.version, predictedAt: nowMilliseconds()),
             idColumn: id)
         batch.threads = threads
+        if let sourceURL, let query {
+            let source = try await PredictionDatabase.open(url: sourceURL, logger: commandLogger())
+            let read: (values: [Double], rows: Int, ids: [String])
+            do {
+                read = try await source.features(query: query, featureNames: predictor.featureNames, featureCount: predictor.featureCount, idColumn: id)
+                try? await source.close()
+            } catch {
+                try? await source.close()
+                throw error
+            }
+            // Without an id column, a row's key is the query's digest and the row's number.
+            let key = String(FileDigest.sha256(Array(query.utf8)).prefix(16)) + ":"
+            let ids = id == nil ? (0..<read.rows).map { key + String($0 + 1) } : read.ids
+            let features = try FeatureMatrix(rows: read.rows, columns: predictor.featureCount, values: read.values)
+            let outcome = try await batch.run(features: features, ids: ids, into: table, store: store)
+            print("\(version.name) v\(version.version): \(outcome.rowsRead) rows read from the source query, \(outcome.rowsWritten) new rows in table \(table)")
+            return
+        }
+        let files = try InputFiles.expand(input ?? "")
         let progress = ProgressLine(totalBytes: files.reduce(0) { $0 + FileDigest.size(path: $1) })
         let outcome = try await batch.run(files: files, into: table, store: store, progress: progress?.update)
         progress?.finish()

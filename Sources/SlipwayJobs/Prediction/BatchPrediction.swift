@@ -62,6 +62,16 @@ public struct BatchPrediction: Sendable {
         return Outcome(files: files.count, rowsRead: counted.value, rowsWritten: written, rowsPerFile: counted.perFile)
     }
 
+    /// Predicts rows already read (a SQL source's) into `table`, `ids` one per row, in one transaction.
+    public func run(features: FeatureMatrix, ids: [String], into table: String, store: any PredictionTableStore) async throws -> Outcome {
+        let outputs = features.rows > 0 ? try predictor.predict(features, threads: threads) : []
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: PredictionRows.self, throwing: (any Error).self)
+        if features.rows > 0 { continuation.yield(PredictionRows(ids: ids, outputs: outputs)) }
+        continuation.finish()
+        let written = try await store.write(table: table, outputs: outputColumns, provenance: provenance, batches: stream)
+        return Outcome(files: 0, rowsRead: features.rows, rowsWritten: written, rowsPerFile: [])
+    }
+
     /// The reading side: each file in turn, its chunks predicted on every core and passed on in order.
     func read(
         files: [String], digests: [String]?, handoff: Handoff, continuation: AsyncThrowingStream<PredictionRows, any Error>.Continuation,

@@ -36,6 +36,11 @@ public enum FileDigest {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
+    /// The SHA-256 of some bytes, lowercase hex.
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Lowercase hex. - Throws: `INVALID_PARAMETER_VALUE` for an unreadable file.
     public static func sha256(path: String) throws(SlipwayError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw .invalidParameter("Cannot read input file '\(path)'") }

@@ -74,6 +74,53 @@ public struct StoreRow: Sendable {
         }
     }
 
+    /// The row's column names, in order.
+    public var columnNames: [String] {
+        switch storage {
+        case .sqlite(let row): return row.columns.map(\.name)
+        case .sql(let row): return row.allColumns
+        }
+    }
+
+    /// Any numeric or numeric-text column as a Double: NaN for NULL, `nil` for text that is not a number.
+    public func number(_ column: String) throws -> Double? {
+        switch storage {
+        case .sqlite:
+            switch try value(column) {
+            case .float(let d)?: return d
+            case .integer(let i)?: return Double(i)
+            case .null?, nil: return .nan
+            case .text(let s)?: return Double(s)
+            case .blob?: return nil
+            }
+        case .sql(let row):
+            // The first type the column decodes as; NULL decodes as nil whatever the type.
+            if let d = Self.decoded(row, column, as: Double.self) { return d ?? .nan }
+            if let i = Self.decoded(row, column, as: Int64.self) { return i.map(Double.init) ?? .nan }
+            if let i = Self.decoded(row, column, as: Int32.self) { return i.map(Double.init) ?? .nan }
+            if let b = Self.decoded(row, column, as: Bool.self) { return b.map { $0 ? 1 : 0 } ?? .nan }
+            return try row.decode(column: column, as: String?.self).map { Double($0) } ?? .nan
+        }
+    }
+
+    /// Any text or integer column as text; `nil` for NULL.
+    public func text(_ column: String) throws -> String? {
+        // PostgreSQL: integers first (a String decode takes an integer's binary form as text).
+        if case .sql(let row) = storage, let i = Self.decoded(row, column, as: Int64.self) ?? Self.decoded(row, column, as: Int32.self).map({ $0.map(Int64.init) }) {
+            return i.map(String.init)
+        }
+        return try optionalString(column)
+    }
+
+    /// `.some(value or nil for NULL)` when the column decodes as `T`, `nil` when it does not.
+    static func decoded<T: Decodable>(_ row: any SQLRow, _ column: String, as type: T.Type) -> T?? {
+        do {
+            return .some(try row.decode(column: column, as: T?.self))
+        } catch {
+            return nil
+        }
+    }
+
     /// A numeric column, `nil` for NULL.
     public func optionalDouble(_ column: String) throws -> Double? {
         if case .sql(let row) = storage { return try row.decode(column: column, as: Double?.self) }
