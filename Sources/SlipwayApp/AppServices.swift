@@ -39,6 +39,18 @@ public struct AppServices: Sendable {
             openDatabase: { url in
                 let other = try await PredictionDatabase.open(url: url, logger: logger)
                 return (other.tables, { try? await other.close() })
+            },
+            readSource: { url, query, predictor, idColumn, watermark in
+                let source = try await PredictionDatabase.open(url: url, logger: logger)
+                do {
+                    let rows = try await source.features(
+                        query: query, featureNames: predictor.featureNames, featureCount: predictor.featureCount, idColumn: idColumn, watermark: watermark)
+                    try? await source.close()
+                    return rows
+                } catch {
+                    try? await source.close()
+                    throw error
+                }
             })
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),
@@ -92,10 +104,11 @@ public struct PredictionDatabase: Sendable {
         SQLPredictionTableStore(database: database, catalogued: false)
     }
 
-    /// Feature rows from a query on this database (a prediction source): values row-major, and the ids.
-    public func features(query: String, featureNames: [String], featureCount: Int, idColumn: String?) async throws
-        -> (values: [Double], rows: Int, ids: [String]) {
-        try await SQLFeatureSource.read(database, query: query, featureNames: featureNames, featureCount: featureCount, idColumn: idColumn)
+    /// Feature rows from a query on this database (a prediction source).
+    public func features(query: String, featureNames: [String], featureCount: Int, idColumn: String?, watermark: SourceWatermark? = nil)
+        async throws -> SourceRows {
+        try await SQLFeatureSource.read(
+            database, query: query, featureNames: featureNames, featureCount: featureCount, idColumn: idColumn, watermark: watermark)
     }
 
     public func close() async throws {

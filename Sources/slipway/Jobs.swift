@@ -17,24 +17,36 @@ struct Jobs: AsyncParsableCommand {
         @Option(help: "5-field cron schedule, UTC: minute hour day-of-month month day-of-week.") var schedule: String
         @Option(help: "Dataset (NAME or NAME@VERSION) for evaluate jobs.") var dataset: String?
         @Option(help: "Predict jobs: the input file or glob ('incoming/*.csv'); each run reads only files it has not read.") var input: String?
-        @Option(help: "Predict jobs: the column holding each row's key (CSV).") var id: String?
+        @Option(name: .customLong("source-url"), help: "Predict jobs: read rows of a SQL query instead (postgres://... or sqlite:PATH).")
+        var sourceURL: String?
+        @Option(help: "Predict jobs over a SQL source: the SELECT.") var query: String?
+        @Option(help: "Predict jobs over a SQL source: the increasing column; each run reads rows above the last value read.") var watermark: String?
+        @Option(help: "Predict jobs: the column holding each row's key.") var id: String?
         @Option(name: .customLong("output-table"), help: "Predict jobs: the table predictions go into.") var outputTable: String?
         @Option(name: .customLong("output-url"), help: "Predict jobs: the table's database, postgres://... or sqlite:PATH (default: Slipway's own).")
         var outputURL: String?
 
         func validate() throws {
-            if kind != "predict", input != nil || id != nil || outputTable != nil || outputURL != nil {
-                throw ValidationError("--input, --id, --output-table and --output-url are for predict jobs")
+            let predictOptions: [Any?] = [input, sourceURL, query, watermark, id, outputTable, outputURL]
+            if kind != "predict", predictOptions.contains(where: { $0 != nil }) {
+                throw ValidationError("--input, --source-url, --query, --watermark, --id, --output-table and --output-url are for predict jobs")
             }
-            if kind == "predict", input == nil || outputTable == nil { throw ValidationError("A predict job needs --input and --output-table") }
+            if kind == "predict" {
+                guard outputTable != nil else { throw ValidationError("A predict job needs --output-table") }
+                do { try spec.validate() } catch { throw ValidationError(error.message) }
+            }
+        }
+
+        var spec: PredictJobSpec {
+            PredictJobSpec(
+                input: input ?? "", sourceURL: sourceURL, query: query, watermark: watermark, idColumn: id, outputTable: outputTable ?? "", outputURL: outputURL)
         }
 
         func run() async throws {
             guard let kind = Job.Kind(rawValue: kind) else { throw ValidationError("--kind must be promote, evaluate or predict") }
             let cron: CronSchedule
             do { cron = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
-            let argument = kind == .predict
-                ? PredictJobSpec(input: input ?? "", idColumn: id, outputTable: outputTable ?? "", outputURL: outputURL).json : dataset
+            let argument = kind == .predict ? spec.json : dataset
             try await withServices(store) { services in
                 let time = WallClock.milliseconds()
                 let job = Job(name: name, kind: kind, model: model, argument: argument, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)
@@ -53,7 +65,8 @@ struct Jobs: AsyncParsableCommand {
                 var table = TextTable("JOB", "KIND", "MODEL", "SCHEDULE", "NEXT RUN (UTC)")
                 for job in try await services.jobs.listJobs() {
                     let what = job.kind == .predict
-                        ? (try? PredictJobSpec(json: job.argument)).map { " \($0.input) -> \($0.outputTable)" } ?? "" : job.argument.map { " " + $0 } ?? ""
+                        ? (try? PredictJobSpec(json: job.argument)).map { " \($0.sourceURL == nil ? $0.input : "query") -> \($0.outputTable)" } ?? ""
+                        : job.argument.map { " " + $0 } ?? ""
                     table.add(job.name, job.kind.rawValue + what, job.model, job.schedule.description,
                               job.nextRunAt.map(formatTime) ?? "never")
                 }

@@ -113,7 +113,7 @@ struct Predict: AsyncParsableCommand {
         batch.threads = threads
         if let sourceURL, let query {
             let source = try await PredictionDatabase.open(url: sourceURL, logger: commandLogger())
-            let read: (values: [Double], rows: Int, ids: [String])
+            let read: SourceRows
             do {
                 read = try await source.features(query: query, featureNames: predictor.featureNames, featureCount: predictor.featureCount, idColumn: id)
                 try? await source.close()

@@ -330,3 +330,49 @@ def test_sql_source(server, tmp_path):
                          "--output-table", "scored2", "--output-url", f"sqlite:{tmp_path / 'x.db'}", check=False)
         assert result.returncode == 1 and message in result.stderr, result.stderr
     assert table(server, "scored2", f"sqlite:{tmp_path / 'x.db'}") == []
+
+
+def test_predict_job_over_a_sql_source_with_a_watermark(server, tmp_path):
+    """Each run reads the rows above the highest watermark read before; a time column works on PostgreSQL."""
+    name = "wm-" + server.backend
+    booster, version = log_xgboost(name, 10)
+    promote(name, version)
+    frame = features(90, 70)
+    frame.insert(0, "row_id", range(90))
+    frame["seq"] = range(90)
+    sources = [("sqlite", f"sqlite:{tmp_path / 'src.db'}", "seq")]
+    with sqlite3.connect(tmp_path / "src.db") as connection:
+        frame.iloc[:50].to_sql("incoming", connection, index=False)
+
+    def psql(sql):
+        subprocess.run(["psql", server.database_url, "-q", "-c", sql], check=True, capture_output=True)
+
+    def pg_rows(part):
+        return ",".join(f"({int(r.row_id)}, {', '.join('NULL' if pd.isna(getattr(r, f)) else repr(float(getattr(r, f))) for f in FEATURES)}, "
+                        f"TIMESTAMP '2026-12-01 00:00:00' + INTERVAL '{int(r.seq)} minutes')" for r in part.itertuples())
+    if server.database_url:
+        psql("CREATE TABLE incoming (row_id BIGINT, a DOUBLE PRECISION, b DOUBLE PRECISION, c DOUBLE PRECISION, d DOUBLE PRECISION, updated_at TIMESTAMP);"
+             f"INSERT INTO incoming VALUES {pg_rows(frame.iloc[:50])}")
+        sources.append(("postgres", server.database_url, "updated_at"))
+    expected = dict(zip(frame.row_id, booster.predict(xgb.DMatrix(frame[FEATURES]))))
+    for kind, url, column in sources:
+        job = f"wm-{server.backend}-{kind}"
+        out_url = f"sqlite:{tmp_path / (job + '.db')}"
+        server.cli("jobs", "add", job, "--kind", "predict", "--model", f"{name}@production", "--source-url", url,
+                   "--query", "SELECT * FROM incoming", "--watermark", column, "--id", "row_id", "--output-table", "hourly",
+                   "--output-url", out_url, "--schedule", "0 * * * *")
+        assert "50 rows read" in server.cli("jobs", "run", job).stdout
+        assert "no new rows" in server.cli("jobs", "run", job).stdout
+        if kind == "sqlite":
+            with sqlite3.connect(tmp_path / "src.db") as connection:
+                frame.iloc[50:].to_sql("incoming", connection, index=False, if_exists="append")
+        else:
+            psql(f"INSERT INTO incoming VALUES {pg_rows(frame.iloc[50:])}")
+        out = server.cli("jobs", "run", job).stdout
+        assert "40 rows read" in out and "40 new rows" in out, out
+        rows = table(server, "hourly", out_url)
+        assert sorted(int(r[0]) for r in rows) == list(range(90))
+        np.testing.assert_allclose([r[3] for r in rows], [expected[int(r[0])] for r in rows], rtol=1e-6, atol=1e-7)
+    bad = server.cli("jobs", "add", "wm-bad", "--kind", "predict", "--model", name, "--source-url", sources[0][1], "--query", "SELECT 1",
+                     "--output-table", "t", "--schedule", "0 * * * *", check=False)
+    assert bad.returncode != 0 and "watermark" in bad.stderr

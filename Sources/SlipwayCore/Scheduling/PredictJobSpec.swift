@@ -1,15 +1,28 @@
-/// What a `predict` job reads and where it writes: kept as JSON in the job's `argument`.
+/// What a `predict` job reads and where it writes: kept as JSON in the job's `argument`. It reads
+/// files (`input`) or the rows of a SQL query (`sourceURL` and `query`, with a `watermark` column
+/// so that each run reads only rows beyond the highest value read before).
 public struct PredictJobSpec: Sendable, Hashable {
-    /// A file or a glob (`incoming/*.csv`); each run reads only the files it has not read before.
+    /// A file or a glob (`incoming/*.csv`); each run reads only the files it has not read before. Empty for a SQL source.
     public var input: String
+    /// The source database (`postgres://...` or `sqlite:PATH`), for a SQL source.
+    public var sourceURL: String?
+    public var query: String?
+    /// A column of the query, increasing as rows arrive (`updated_at`, an id).
+    public var watermark: String?
     /// The column holding each row's key; without one, a row's key is its file's digest and row number.
     public var idColumn: String?
     public var outputTable: String
     /// Another database for the table (`postgres://...` or `sqlite:PATH`); `nil` for Slipway's own.
     public var outputURL: String?
 
-    public init(input: String, idColumn: String? = nil, outputTable: String, outputURL: String? = nil) {
+    public init(
+        input: String, sourceURL: String? = nil, query: String? = nil, watermark: String? = nil, idColumn: String? = nil, outputTable: String,
+        outputURL: String? = nil
+    ) {
         self.input = input
+        self.sourceURL = sourceURL
+        self.query = query
+        self.watermark = watermark
         self.idColumn = idColumn
         self.outputTable = outputTable
         self.outputURL = outputURL
@@ -18,6 +31,9 @@ public struct PredictJobSpec: Sendable, Hashable {
     /// The job's `argument`.
     public var json: String {
         var fields: [(String, JSONValue)] = [("input", .string(input)), ("output_table", .string(outputTable))]
+        if let sourceURL { fields.append(("source_url", .string(sourceURL))) }
+        if let query { fields.append(("query", .string(query))) }
+        if let watermark { fields.append(("watermark", .string(watermark))) }
         if let idColumn { fields.append(("id", .string(idColumn))) }
         if let outputURL { fields.append(("output_url", .string(outputURL))) }
         return JSONWriter.string(.object(fields))
@@ -25,11 +41,27 @@ public struct PredictJobSpec: Sendable, Hashable {
 
     /// - Throws: INVALID_PARAMETER_VALUE when `argument` is not a predict job's JSON.
     public init(json argument: String?) throws(SlipwayError) {
-        guard let argument, case let value = try JSONParser.parse(argument),
-              let input = value["input"]?.stringValue, let table = value["output_table"]?.stringValue, !input.isEmpty, !table.isEmpty else {
-            throw .invalidParameter("A predict job needs an input (file or glob) and an output table")
+        guard let argument, case let value = try JSONParser.parse(argument), let table = value["output_table"]?.stringValue, !table.isEmpty else {
+            throw .invalidParameter("A predict job needs an input (file or glob, or a source URL and query) and an output table")
         }
-        self.init(input: input, idColumn: value["id"]?.stringValue, outputTable: table, outputURL: value["output_url"]?.stringValue)
+        self.init(
+            input: value["input"]?.stringValue ?? "", sourceURL: value["source_url"]?.stringValue, query: value["query"]?.stringValue,
+            watermark: value["watermark"]?.stringValue, idColumn: value["id"]?.stringValue, outputTable: table, outputURL: value["output_url"]?.stringValue)
+        try validate()
+    }
+
+    /// - Throws: INVALID_PARAMETER_VALUE for files and a SQL source at once, or neither, or a
+    ///   SQL source without its query and watermark.
+    public func validate() throws(SlipwayError) {
+        guard input.isEmpty != (sourceURL == nil) else {
+            throw .invalidParameter("A predict job reads an input (file or glob) or a SQL source (source URL and query), one of the two")
+        }
+        if sourceURL != nil {
+            guard let query, !query.isEmpty else { throw .invalidParameter("A predict job over a SQL source needs its query") }
+            guard let watermark, !watermark.isEmpty, watermark.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw .invalidParameter("A predict job over a SQL source needs a watermark column (a plain column name, e.g. updated_at)")
+            }
+        }
     }
 }
 

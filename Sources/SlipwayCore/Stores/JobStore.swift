@@ -21,4 +21,7 @@ public protocol JobStore: Sendable {
     func processedFiles(job: String) async throws -> [ProcessedFile]
     /// Records files a predict job has read (a path read again replaces its record).
     func recordProcessed(job: String, files: [ProcessedFile], at time: Int64) async throws
+    /// The highest watermark a predict job over a SQL source has read, as text.
+    func watermark(job: String) async throws -> String?
+    func recordWatermark(job: String, value: String, runID: String, at time: Int64) async throws
 }

@@ -39,3 +39,30 @@ public protocol PredictionTableStore: Sendable {
         table: String, outputs: [String], provenance: PredictionProvenance, batches: AsyncThrowingStream<PredictionRows, any Error>
     ) async throws -> Int
 }
+
+/// Feature rows read from a SQL source: `values` row-major, the ids (when an id column was named),
+/// and the highest watermark value among them (as text) when a watermark was asked for.
+public struct SourceRows: Sendable {
+    public var values: [Double]
+    public var rows: Int
+    public var ids: [String]
+    public var lastWatermark: String?
+
+    public init(values: [Double], rows: Int, ids: [String], lastWatermark: String? = nil) {
+        self.values = values
+        self.rows = rows
+        self.ids = ids
+        self.lastWatermark = lastWatermark
+    }
+}
+
+/// Which rows of a SQL source to read: those whose `column` is above `after` (all when `nil`).
+public struct SourceWatermark: Sendable {
+    public var column: String
+    public var after: String?
+
+    public init(column: String, after: String?) {
+        self.column = column
+        self.after = after
+    }
+}

@@ -1,12 +1,13 @@
 import Foundation
 public import SlipwayCore
-import SlipwayModels
+public import SlipwayModels
 
-/// The `predict` job kind: the files of the job's input that no earlier run has read, predicted
-/// by the version behind the job's alias now, into its table. A file is new when its path was
-/// never read, or when its size or modification time changed and so did its digest. Files are
-/// recorded as read only after their rows are committed, so a failed run is simply run again
-/// (the table keeps one row per id, model and version whatever happens).
+/// The `predict` job kind: what no earlier run has read, predicted by the version behind the job's
+/// alias now, into its table. From files, that is the files whose path was never read, or whose
+/// size or modification time changed and so did their digest; from a SQL source, the rows whose
+/// watermark column is above the highest value read before. What was read is recorded only after
+/// its rows are committed, so a failed run is simply run again (the table keeps one row per id,
+/// model and version whatever happens).
 public struct PredictJob: Sendable {
     let registry: any RegistryStore
     let modelFiles: any ModelVersionFiles
@@ -14,11 +15,15 @@ public struct PredictJob: Sendable {
     let tables: any PredictionTableStore
     /// Opens another database's prediction tables (a spec's `output_url`), and the closing of it.
     let openDatabase: @Sendable (String) async throws -> (any PredictionTableStore, @Sendable () async -> Void)
+    /// Reads a SQL source's rows for a predictor: URL, query, the predictor, the id column, the watermark.
+    let readSource: @Sendable (String, String, any Predictor, String?, SourceWatermark) async throws -> SourceRows
 
     public init(
         registry: any RegistryStore, modelFiles: any ModelVersionFiles, jobs: any JobStore, tables: any PredictionTableStore,
-        openDatabase: @escaping @Sendable (String) async throws -> (any PredictionTableStore, @Sendable () async -> Void)
+        openDatabase: @escaping @Sendable (String) async throws -> (any PredictionTableStore, @Sendable () async -> Void),
+        readSource: @escaping @Sendable (String, String, any Predictor, String?, SourceWatermark) async throws -> SourceRows
     ) {
+        self.readSource = readSource
         self.registry = registry
         self.modelFiles = modelFiles
         self.jobs = jobs
@@ -31,6 +36,9 @@ public struct PredictJob: Sendable {
         let spec = try PredictJobSpec(json: job.argument)
         let (name, alias) = Self.target(job.model)
         let version = try await registry.getModelVersion(name: name, alias: alias)
+        if let sourceURL = spec.sourceURL, let query = spec.query, let column = spec.watermark {
+            return try await runSource(job, spec: spec, version: version, url: sourceURL, query: query, watermark: column, runID: runID, now: now)
+        }
         let fresh = try await newFiles(job: job.name, input: spec.input)
         guard !fresh.isEmpty else { return "v\(version.version): no new files in \(spec.input)" }
         let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
@@ -60,6 +68,40 @@ public struct PredictJob: Sendable {
         try await jobs.recordProcessed(job: job.name, files: read, at: now)
         return "v\(version.version): \(outcome.rowsRead) rows read from \(outcome.files) new file\(outcome.files == 1 ? "" : "s"), "
             + "\(outcome.rowsWritten) new rows in table \(spec.outputTable)"
+    }
+
+    /// A run over a SQL source: the rows above the last watermark, then the new watermark.
+    func runSource(
+        _ job: Job, spec: PredictJobSpec, version: ModelVersion, url: String, query: String, watermark column: String, runID: String, now: Int64
+    ) async throws -> String {
+        let after = try await jobs.watermark(job: job.name)
+        let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
+        let source = try await readSource(url, query, predictor, spec.idColumn, SourceWatermark(column: column, after: after))
+        guard source.rows > 0, let last = source.lastWatermark else {
+            return "v\(version.version): no new rows (\(column) > \(after ?? "-"))"
+        }
+        let batch = BatchPrediction(
+            predictor: predictor, provenance: PredictionProvenance(model: version.name, version: version.version, predictedAt: now, jobRun: runID),
+            idColumn: spec.idColumn)
+        // Without an id column, a row's key is the query's digest, the watermark read after, and the row's number.
+        let key = String(FileDigest.sha256(Array((query + "\u{0}" + (after ?? "")).utf8)).prefix(16)) + ":"
+        let ids = spec.idColumn == nil ? (0..<source.rows).map { key + String($0 + 1) } : source.ids
+        let features = try FeatureMatrix(rows: source.rows, columns: predictor.featureCount, values: source.values)
+        let outcome: BatchPrediction.Outcome
+        if let outputURL = spec.outputURL {
+            let (store, close) = try await openDatabase(outputURL)
+            do {
+                outcome = try await batch.run(features: features, ids: ids, into: spec.outputTable, store: store)
+                await close()
+            } catch {
+                await close()
+                throw error
+            }
+        } else {
+            outcome = try await batch.run(features: features, ids: ids, into: spec.outputTable, store: tables)
+        }
+        try await jobs.recordWatermark(job: job.name, value: last, runID: runID, at: now)
+        return "v\(version.version): \(outcome.rowsRead) rows read (\(column) up to \(last)), \(outcome.rowsWritten) new rows in table \(spec.outputTable)"
     }
 
     /// The input's files that no run has read yet (a glob that matches nothing has none).

@@ -40,7 +40,9 @@ public struct SQLJobStore: JobStore {
                 throw SlipwayError.notFound("No job named '\(name)'")
             }
             try await database.run(db, "DELETE FROM jobs WHERE name = \(bind: name)")
-            try await database.run(db, "DELETE FROM prediction_job_files WHERE job = \(bind: name)")  // a new job of this name starts afresh
+            // A new job of this name starts afresh.
+            try await database.run(db, "DELETE FROM prediction_job_files WHERE job = \(bind: name)")
+            try await database.run(db, "DELETE FROM prediction_job_watermarks WHERE job = \(bind: name)")
         }
     }
 
@@ -125,6 +127,21 @@ public struct SQLJobStore: JobStore {
                             \(bind: file.runID), \(bind: time))
                     """)
             }
+        }
+    }
+
+    public func watermark(job: String) async throws -> String? {
+        try await database.withConnection { db in
+            try await database.first(db, "SELECT value FROM prediction_job_watermarks WHERE job = \(bind: job)")?.string("value")
+        }
+    }
+
+    public func recordWatermark(job: String, value: String, runID: String, at time: Int64) async throws {
+        try await database.transaction { db in
+            try await database.run(db, "DELETE FROM prediction_job_watermarks WHERE job = \(bind: job)")
+            try await database.run(db, """
+                INSERT INTO prediction_job_watermarks (job, value, run_id, recorded_at) VALUES (\(bind: job), \(bind: value), \(bind: runID), \(bind: time))
+                """)
         }
     }
 

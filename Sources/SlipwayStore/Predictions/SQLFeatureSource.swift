@@ -5,20 +5,34 @@ import SQLKit
 /// columns by the model's feature names (or, for a model without names, every column but the id,
 /// in order), NULL as missing, and each row's id as text.
 public enum SQLFeatureSource {
+    /// The column holding each row's watermark as text, added by a watermarked read.
+    static let watermarkColumn = "slipway_watermark"
+
     /// The query's rows: `values` row-major, `featureCount` per row, and the id column's values.
+    /// With a watermark, only rows whose watermark column is above `after`, in its order, and the
+    /// last one's value.
     /// - Throws: `INVALID_PARAMETER_VALUE` for a query the database refuses, a feature or id
     ///   column it does not return, a cell that is not a number, or an empty id.
     public static func read(
-        _ database: StoreDatabase, query: String, featureNames: [String], featureCount: Int, idColumn: String?
-    ) async throws -> (values: [Double], rows: Int, ids: [String]) {
+        _ database: StoreDatabase, query: String, featureNames: [String], featureCount: Int, idColumn: String?, watermark: SourceWatermark? = nil
+    ) async throws -> SourceRows {
+        var sql = query
+        if let watermark {
+            // A number compares as a number; anything else (a time) as a quoted literal, which
+            // PostgreSQL reads as the column's own type.
+            let after = watermark.after.map { Double($0) != nil ? $0 : "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }
+            sql = "SELECT *, CAST(\(watermark.column) AS TEXT) AS \(watermarkColumn) FROM (\(query)) AS slipway_source"
+                + (after.map { " WHERE \(watermark.column) > \($0)" } ?? "") + " ORDER BY \(watermark.column)"
+        }
         let rows: [StoreRow]
         do {
-            rows = try await database.withConnection { db in try await database.rows(db, SQLQueryString(query)) }
+            let text = sql
+            rows = try await database.withConnection { db in try await database.rows(db, SQLQueryString(text)) }
         } catch {
             throw SlipwayError.invalidParameter("The source query failed: \(SQLPredictionTableStore.describe(error))")
         }
-        guard let first = rows.first else { return ([], 0, []) }
-        let names = first.columnNames
+        guard let first = rows.first else { return SourceRows(values: [], rows: 0, ids: []) }
+        let names = first.columnNames.filter { $0 != watermarkColumn }
         if let idColumn, !names.contains(idColumn) {
             throw SlipwayError.invalidParameter("The source query returns no id column '\(idColumn)'; its columns are \(names.joined(separator: ", "))")
         }
@@ -51,6 +65,7 @@ public enum SQLFeatureSource {
                 ids.append(id)
             }
         }
-        return (values, rows.count, ids)
+        let last = watermark == nil ? nil : try rows.last?.optionalString(watermarkColumn)
+        return SourceRows(values: values, rows: rows.count, ids: ids, lastWatermark: last)
     }
 }

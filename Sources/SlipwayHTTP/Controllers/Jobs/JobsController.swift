@@ -24,11 +24,15 @@ struct JobsController: Sendable {
             }
             let schedule = try CronSchedule(try text("schedule"))
             let time = WallClock.milliseconds()
-            let argument = kind == .predict
-                ? PredictJobSpec(
-                    input: try text("input"), idColumn: body["id"]?.stringValue, outputTable: try text("output_table"),
-                    outputURL: body["output_url"]?.stringValue).json
-                : body["dataset"]?.stringValue
+            var argument = body["dataset"]?.stringValue
+            if kind == .predict {
+                let spec = PredictJobSpec(
+                    input: body["input"]?.stringValue ?? "", sourceURL: body["source_url"]?.stringValue, query: body["query"]?.stringValue,
+                    watermark: body["watermark"]?.stringValue, idColumn: body["id"]?.stringValue, outputTable: try text("output_table"),
+                    outputURL: body["output_url"]?.stringValue)
+                try spec.validate()
+                argument = spec.json
+            }
             let job = Job(
                 name: try text("name"), kind: kind, model: try text("model"), argument: argument, schedule: schedule,
                 nextRunAt: schedule.next(after: time), createdAt: time)
@@ -58,7 +62,9 @@ struct JobsController: Sendable {
     static func json(_ job: Job) -> JSONValue {
         var fields: [(String, JSONValue)] = [("name", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("model", .string(job.model))]
         if job.kind == .predict, let spec = try? PredictJobSpec(json: job.argument) {
-            fields += [("input", .string(spec.input)), ("id", spec.idColumn.map { .string($0) } ?? .null), ("output_table", .string(spec.outputTable)),
+            fields += [("input", .string(spec.input)), ("source_url", spec.sourceURL.map { .string($0) } ?? .null),
+                       ("query", spec.query.map { .string($0) } ?? .null), ("watermark", spec.watermark.map { .string($0) } ?? .null),
+                       ("id", spec.idColumn.map { .string($0) } ?? .null), ("output_table", .string(spec.outputTable)),
                        ("output_url", spec.outputURL.map { .string($0) } ?? .null)]
         } else {
             fields.append(("dataset", job.argument.map { .string($0) } ?? .null))
