@@ -42,8 +42,9 @@ public func buildApplication(_ config: AppConfiguration, services: AppServices, 
 }
 
 /// Builds `slipway serve`: a serving-only process that follows a remote registry. No database, no
-/// MLflow API: the prediction API, `/health`, `/ready` and `/metrics`, and a model host whose
-/// source is the registry at `registry` (model files cached under the data directory).
+/// MLflow API: the prediction API, `/health`, `/ready` and `/metrics`, a model host whose source
+/// is the registry at `registry` (model files cached under the data directory), and a prediction
+/// log shipped to that registry.
 public func buildReplicaApplication(_ config: AppConfiguration, registry: String, logger: Logger) throws -> some ApplicationProtocol {
     let metrics = PrometheusFactory.forServer()
     let source = try RemoteModelSource(registry: registry, cacheDirectory: config.dataDirectory + "/replica-cache", logger: logger)
@@ -51,8 +52,17 @@ public func buildReplicaApplication(_ config: AppConfiguration, registry: String
         targets: config.servedModels, source: source, pollInterval: config.servingPollInterval, logger: logger,
         metrics: ServingMetrics(factory: metrics), events: RemoteEventSink(source),
         eventSource: "/slipway/serve/\(config.host):\(config.port)")
-    let router = ServerRoutes.replica(host: host, metrics: metrics, limits: config.limits, context: AppRequestContext.self)
+    // Served predictions go to the registry in batches; what cannot be shipped yet waits in the bounded queue.
+    let log = config.predictionLogSample > 0
+        ? PredictionLog(
+            store: RemotePredictionLog(source), sample: config.predictionLogSample, capacity: config.predictionLogQueueCapacity, retentionDays: nil,
+            flushInterval: .milliseconds(500), metrics: metrics, logger: logger)
+        : nil
+    let router = ServerRoutes.replica(
+        host: host, predictionLog: log, logSource: "/slipway/serve/\(config.host):\(config.port)", metrics: metrics, limits: config.limits,
+        context: AppRequestContext.self)
     var app = Application(router: router, configuration: config.serverConfiguration, logger: logger)
+    if let log { app.addServices(log) }
     app.addServices(host)
     return app
 }

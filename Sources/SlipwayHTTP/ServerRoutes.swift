@@ -103,7 +103,7 @@ public enum ServerRoutes {
         OpenAPIController().addRoutes(to: router)
         ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)
             .addRoutes(to: router)
-        PredictionsController(log: services.predictionLog).addRoutes(to: router)
+        PredictionsController(log: services.predictionLog, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         JobsController(jobs: services.jobs, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
@@ -115,14 +115,14 @@ public enum ServerRoutes {
 
     /// The routes of `slipway serve`, a serving-only replica: predictions, `/ready`, `/health`, `/metrics`.
     public static func replica<Context: SlipwayRequestContext>(
-        host: ModelHost, metrics: PrometheusFactory, limits: RequestLimits, context: Context.Type
+        host: ModelHost, predictionLog: PredictionLog?, logSource: String, metrics: PrometheusFactory, limits: RequestLimits, context: Context.Type
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
         router.add(middleware: ErrorMiddleware(routes: RouteTable()))
         OperationsController(metrics: metrics).addRoutes(to: router)
-        ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: nil, logSource: "")
+        ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)
             .addRoutes(to: router)
         return router
     }

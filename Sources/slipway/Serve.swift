@@ -22,6 +22,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-body-mb"), help: "Largest JSON request body, in MiB.") var maxBodyMB = 16
     @Option(help: "Most rows in one prediction request.") var maxBatchRows = 10_000
     @Option(name: .customLong("poll-ms"), help: "How often aliases are re-read when the change feed is silent, in ms.") var pollMilliseconds = 1000
+    @Option(name: .customLong("prediction-log-sample"), help: "Fraction of prediction requests logged to the registry, 0 to 1 (0: none).")
+    var predictionLogSample = 1.0
+    @Option(name: .customLong("prediction-log-queue"), help: "Served predictions waiting to be shipped at most; beyond it they are dropped and counted.")
+    var predictionLogQueue = 100_000
 
     func validate() throws {
         guard !models.isEmpty else { throw ValidationError("Name at least one --model NAME@ALIAS to serve") }
@@ -29,6 +33,8 @@ struct Serve: AsyncParsableCommand {
         guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
         guard maxBatchRows > 0 else { throw ValidationError("--max-batch-rows must be positive") }
         guard pollMilliseconds >= 50 else { throw ValidationError("--poll-ms must be at least 50") }
+        guard (0...1).contains(predictionLogSample) else { throw ValidationError("--prediction-log-sample must be between 0 and 1") }
+        guard predictionLogQueue > 0 else { throw ValidationError("--prediction-log-queue must be positive") }
         _ = try configuration()
     }
 
@@ -37,6 +43,8 @@ struct Serve: AsyncParsableCommand {
         do { try config.serve(models) } catch { throw ValidationError(error.message) }
         config.maxBatchRows = maxBatchRows
         config.servingPollInterval = .milliseconds(pollMilliseconds)
+        config.predictionLogSample = predictionLogSample
+        config.predictionLogQueueCapacity = predictionLogQueue
         return config
     }
 

@@ -137,3 +137,38 @@ def test_serve_command_errors():
     for args, message in cases:
         result = subprocess.run([str(BINARY), *args, "--port", "0"], capture_output=True, text=True, timeout=30)
         assert result.returncode != 0 and message in result.stderr, (args, result.returncode, result.stderr)
+
+
+def test_replica_ships_its_prediction_log_to_the_registry(registry, replica_of):
+    """Requests answered by a replica reach the registry's log with their ids; while the registry is
+    down the replica keeps answering and holds what it could not ship, then ships it."""
+    from mlflow import MlflowClient
+    name = "shipped"
+    replica = replica_of(name)
+    version = log_version(name, train(31))
+    MlflowClient().set_registered_model_alias(name, "production", version)
+    wait_for_version(replica.url, version, name=name)
+
+    def send(prefix, count):
+        with requests.Session() as session:
+            for i in range(count):
+                r = session.post(f"{replica.url}/models/{name}/predict", json=[dict.fromkeys(FEATURES, 0.25)], headers={"X-Request-Id": f"{prefix}-{i}"})
+                assert r.status_code == 200 and r.headers["X-Request-Id"] == f"{prefix}-{i}"
+
+    def logged(prefix):
+        r = requests.get(f"{registry.url}/api/v1/models/{name}/predictions", params={"kind": "served", "limit": 10000}, timeout=10)
+        assert r.status_code == 200, r.text
+        return [p for p in r.json()["predictions"] if p["id"].startswith(prefix + "-")]
+
+    send("early", 200)
+    entries = wait_until(lambda: (lambda found: found if len(found) == 200 else None)(logged("early")), 10, "the replica's 200 requests at the registry")
+    assert {p["version"] for p in entries} == {str(version)} and entries[0]["inputs"] == [[0.25] * 4]
+
+    registry.stop()
+    try:
+        send("offline", 100)  # answered while the registry is away
+    finally:
+        registry.start()
+    wait_until(lambda: len(logged("offline")) == 100, 15, "what the replica held to reach the registry once it is back")
+    bad = requests.post(f"{registry.url}/api/v1/prediction-log", json={"entries": [{"request_id": "x"}]})
+    assert bad.status_code == 400 and bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"

@@ -1,11 +1,14 @@
 import Hummingbird
 import SlipwayCore
+import SlipwayServing
 
 /// The prediction record read back: `GET /api/v1/models/{name}/predictions?since=&until=&version=&kind=&limit=&page_token=`,
 /// newest first: served requests from the prediction log and rows of the batch prediction tables
-/// in Slipway's database, each saying which it is.
+/// in Slipway's database, each saying which it is. Replicas ship their served predictions with
+/// `POST /api/v1/prediction-log` `{"entries": [...]}`.
 struct PredictionsController: Sendable {
     let log: any PredictionLogStore
+    let maxBodyBytes: Int
 
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("api/v1/models/:name/predictions") { request, context -> Response in
@@ -15,6 +18,14 @@ struct PredictionsController: Sendable {
             var answer: [(String, JSONValue)] = [("predictions", .array(records.map(Self.json)))]
             if let next { answer.append(("next_page_token", .string(next))) }
             return .json(.object(answer))
+        }
+        router.post("api/v1/prediction-log") { request, _ -> Response in
+            let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
+            guard case .array(let items)? = body["entries"] else { throw SlipwayError.invalidParameter("'entries' (an array) is required") }
+            var entries: [ServedPrediction] = []
+            for item in items { entries.append(try ServedPrediction(wire: item)) }
+            try await log.append(entries)
+            return .json(.object([("written", .int(entries.count))]))
         }
     }
 
