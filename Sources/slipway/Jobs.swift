@@ -79,10 +79,14 @@ struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run a job now (recorded in its history).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Job name.") var name: String
+        @Option(help: "Predict jobs: run again from here, whatever was read (a watermark value for a SQL source; a time for files: 1d, ISO 8601, ms).")
+        var since: String?
+        @Option(help: "Predict jobs: up to here (exclusive), in the same form.") var until: String?
 
         func run() async throws {
+            let backfill = since == nil && until == nil ? nil : Backfill(since: since, until: until)
             try await withServices(store) { services in
-                let run = try await services.jobRunner.run(try await services.jobs.getJob(name: name), trigger: .manual)
+                let run = try await services.jobRunner.run(try await services.jobs.getJob(name: name), trigger: .manual, backfill: backfill)
                 print("\(run.status.rawValue) in \(run.durationMilliseconds ?? 0) ms: \(run.output)")
                 if run.status == .failed { throw ExitCode(1) }
             }

@@ -253,6 +253,9 @@ def test_predict_job_reads_each_new_file_once(server, tmp_path):
     promote(name, v2)
     write_drop(drop / "b.csv", 300, 41, 500)
     assert f"v{v2}: 300 rows read from 1 new file, 300 new rows" in server.cli("jobs", "run", job).stdout
+    # A backfill over modification times reads a.csv again with v2 (and records nothing as read).
+    backfilled = requests.post(f"{server.url}/api/v1/jobs/{job}/run", json={"since": "1h"}).json()
+    assert backfilled["status"] == "succeeded" and f"v{v2}: 800 rows read from 2 new files, 500 new rows" in backfilled["output"], backfilled
 
     broken = drop / "c.csv"
     broken.write_text("row_id,a,b,c,d\nr900000,1,2,3,4\nr900001,1,x,3,4\n")
@@ -262,17 +265,17 @@ def test_predict_job_reads_each_new_file_once(server, tmp_path):
     assert f"v{v2}: 20 rows read from 1 new file, 20 new rows" in server.cli("jobs", "run", job).stdout
 
     rows = table(server, "job_predictions")
-    assert len(rows) == 820 and len({r[0] for r in rows}) == 820
-    assert {r[2] for r in rows if r[0] < "r000500"} == {v1} and {r[2] for r in rows if r[0] >= "r000500"} == {v2}
+    assert len(rows) == 1320 and len({r[0] for r in rows}) == 820
+    assert {r[2] for r in rows if r[0] < "r000500"} == {v1, v2} and {r[2] for r in rows if r[0] >= "r000500"} == {v2}
     runs = requests.get(f"{server.url}/api/v1/jobs/{job}/runs").json()["runs"]
-    assert [r["status"] for r in runs] == ["succeeded", "failed", "succeeded", "succeeded", "succeeded", "succeeded"]
+    assert [r["status"] for r in runs] == ["succeeded", "failed", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded"]
     query = "SELECT DISTINCT job_run FROM job_predictions ORDER BY job_run"
     if server.database_url:
         written_by = set(subprocess.run(["psql", server.database_url, "-At", "-c", query], capture_output=True, text=True, check=True).stdout.split())
     else:
         with sqlite3.connect(Path(server.data_dir, "slipway.db")) as connection:
             written_by = {r[0] for r in connection.execute(query)}
-    assert written_by == {runs[0]["id"], runs[2]["id"], runs[4]["id"]}
+    assert written_by == {runs[0]["id"], runs[2]["id"], runs[3]["id"], runs[5]["id"]}
 
 
 def test_model_from_a_running_server(server, tmp_path):
@@ -373,6 +376,16 @@ def test_predict_job_over_a_sql_source_with_a_watermark(server, tmp_path):
         rows = table(server, "hourly", out_url)
         assert sorted(int(r[0]) for r in rows) == list(range(90))
         np.testing.assert_allclose([r[3] for r in rows], [expected[int(r[0])] for r in rows], rtol=1e-6, atol=1e-7)
+        # A backfill over a range reads it again, whatever was read; the newest version adds its rows,
+        # and the job's watermark does not move.
+        _, v2 = log_xgboost(name, 11 if kind == "sqlite" else 12)
+        promote(name, v2)
+        since, until = ("20", "30") if kind == "sqlite" else ("2026-12-01 00:20:00", "2026-12-01 00:30:00")
+        out = server.cli("jobs", "run", job, "--since", since, "--until", until).stdout
+        assert f"v{v2}: 10 rows read" in out and "10 new rows" in out, out
+        assert "no new rows" in server.cli("jobs", "run", job).stdout
+        assert sorted(int(r[0]) for r in table(server, "hourly", out_url) if r[2] == v2) == list(range(20, 30))
+        promote(name, version)
     bad = server.cli("jobs", "add", "wm-bad", "--kind", "predict", "--model", name, "--source-url", sources[0][1], "--query", "SELECT 1",
                      "--output-table", "t", "--schedule", "0 * * * *", check=False)
     assert bad.returncode != 0 and "watermark" in bad.stderr

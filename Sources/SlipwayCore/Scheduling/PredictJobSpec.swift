@@ -87,3 +87,16 @@ public struct ProcessedFile: Sendable, Hashable {
         self.runID = runID
     }
 }
+
+/// A range a predict job is run over again (`jobs run --since --until`), whatever earlier runs
+/// read: for a SQL source, values of its watermark column (`since` <= value < `until`, as written);
+/// for files, modification times (ms since the epoch). Nothing is recorded as read by such a run.
+public struct Backfill: Sendable, Hashable {
+    public var since: String?
+    public var until: String?
+
+    public init(since: String?, until: String?) {
+        self.since = since
+        self.until = until
+    }
+}

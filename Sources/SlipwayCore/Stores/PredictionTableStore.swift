@@ -56,13 +56,18 @@ public struct SourceRows: Sendable {
     }
 }
 
-/// Which rows of a SQL source to read: those whose `column` is above `after` (all when `nil`).
+/// Which rows of a SQL source to read: those whose `column` is above `after` (all when `nil`), or,
+/// for a backfill, from `from` (inclusive) to `until` (exclusive).
 public struct SourceWatermark: Sendable {
     public var column: String
     public var after: String?
+    public var from: String?
+    public var until: String?
 
-    public init(column: String, after: String?) {
+    public init(column: String, after: String?, from: String? = nil, until: String? = nil) {
         self.column = column
         self.after = after
+        self.from = from
+        self.until = until
     }
 }

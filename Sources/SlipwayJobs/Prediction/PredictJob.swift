@@ -31,15 +31,16 @@ public struct PredictJob: Sendable {
         self.openDatabase = openDatabase
     }
 
-    /// Runs `job` as run `runID`; returns what the run did, in a line.
-    public func run(_ job: Job, runID: String, now: Int64) async throws -> String {
+    /// Runs `job` as run `runID` (over a `backfill` range when given); returns what the run did, in a line.
+    public func run(_ job: Job, runID: String, now: Int64, backfill: Backfill? = nil) async throws -> String {
         let spec = try PredictJobSpec(json: job.argument)
         let (name, alias) = Self.target(job.model)
         let version = try await registry.getModelVersion(name: name, alias: alias)
         if let sourceURL = spec.sourceURL, let query = spec.query, let column = spec.watermark {
-            return try await runSource(job, spec: spec, version: version, url: sourceURL, query: query, watermark: column, runID: runID, now: now)
+            return try await runSource(
+                job, spec: spec, version: version, url: sourceURL, query: query, watermark: column, runID: runID, now: now, backfill: backfill)
         }
-        let fresh = try await newFiles(job: job.name, input: spec.input)
+        let fresh = try await newFiles(job: job.name, input: spec.input, backfill: backfill, now: now)
         guard !fresh.isEmpty else { return "v\(version.version): no new files in \(spec.input)" }
         let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
         let batch = BatchPrediction(
@@ -65,18 +66,20 @@ public struct PredictJob: Sendable {
             file.runID = runID
             return file
         }
-        try await jobs.recordProcessed(job: job.name, files: read, at: now)
+        if backfill == nil { try await jobs.recordProcessed(job: job.name, files: read, at: now) }
         return "v\(version.version): \(outcome.rowsRead) rows read from \(outcome.files) new file\(outcome.files == 1 ? "" : "s"), "
             + "\(outcome.rowsWritten) new rows in table \(spec.outputTable)"
     }
 
     /// A run over a SQL source: the rows above the last watermark, then the new watermark.
     func runSource(
-        _ job: Job, spec: PredictJobSpec, version: ModelVersion, url: String, query: String, watermark column: String, runID: String, now: Int64
+        _ job: Job, spec: PredictJobSpec, version: ModelVersion, url: String, query: String, watermark column: String, runID: String, now: Int64,
+        backfill: Backfill?
     ) async throws -> String {
-        let after = try await jobs.watermark(job: job.name)
+        let after = backfill == nil ? try await jobs.watermark(job: job.name) : nil
         let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
-        let source = try await readSource(url, query, predictor, spec.idColumn, SourceWatermark(column: column, after: after))
+        let range = SourceWatermark(column: column, after: after, from: backfill?.since, until: backfill?.until)
+        let source = try await readSource(url, query, predictor, spec.idColumn, range)
         guard source.rows > 0, let last = source.lastWatermark else {
             return "v\(version.version): no new rows (\(column) > \(after ?? "-"))"
         }
@@ -84,7 +87,7 @@ public struct PredictJob: Sendable {
             predictor: predictor, provenance: PredictionProvenance(model: version.name, version: version.version, predictedAt: now, jobRun: runID),
             idColumn: spec.idColumn)
         // Without an id column, a row's key is the query's digest, the watermark read after, and the row's number.
-        let key = String(FileDigest.sha256(Array((query + "\u{0}" + (after ?? "")).utf8)).prefix(16)) + ":"
+        let key = String(FileDigest.sha256(Array((query + "\u{0}" + (after ?? "") + "\u{0}" + (backfill?.since ?? "")).utf8)).prefix(16)) + ":"
         let ids = spec.idColumn == nil ? (0..<source.rows).map { key + String($0 + 1) } : source.ids
         let features = try FeatureMatrix(rows: source.rows, columns: predictor.featureCount, values: source.values)
         let outcome: BatchPrediction.Outcome
@@ -100,12 +103,13 @@ public struct PredictJob: Sendable {
         } else {
             outcome = try await batch.run(features: features, ids: ids, into: spec.outputTable, store: tables)
         }
-        try await jobs.recordWatermark(job: job.name, value: last, runID: runID, at: now)
+        if backfill == nil { try await jobs.recordWatermark(job: job.name, value: last, runID: runID, at: now) }
         return "v\(version.version): \(outcome.rowsRead) rows read (\(column) up to \(last)), \(outcome.rowsWritten) new rows in table \(spec.outputTable)"
     }
 
-    /// The input's files that no run has read yet (a glob that matches nothing has none).
-    func newFiles(job: String, input: String) async throws -> [ProcessedFile] {
+    /// The input's files that no run has read yet (a glob that matches nothing has none); for a
+    /// backfill, every file modified in its range (`since`/`until` as ``TimeBound`` texts).
+    func newFiles(job: String, input: String, backfill: Backfill?, now: Int64) async throws -> [ProcessedFile] {
         let isGlob = input.contains(where: { "*?[".contains($0) })
         let files: [String]
         if isGlob {
@@ -114,13 +118,17 @@ public struct PredictJob: Sendable {
         } else {
             files = try InputFiles.expand(input)
         }
+        let since = try backfill?.since.map { text throws(SlipwayError) in try TimeBound.parse(text, now: now, what: "since") }
+        let until = try backfill?.until.map { text throws(SlipwayError) in try TimeBound.parse(text, now: now, what: "until") }
         var known: [String: ProcessedFile] = [:]
-        for file in try await jobs.processedFiles(job: job) { known[file.path] = file }
+        if backfill == nil { for file in try await jobs.processedFiles(job: job) { known[file.path] = file } }
         var fresh: [ProcessedFile] = []
         for path in files {
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
             let modified = ((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970).map { Int64(($0 * 1000).rounded()) } ?? -1
+            if let since, modified < since { continue }
+            if let until, modified >= until { continue }
             if let seen = known[path], seen.size == size, seen.modifiedAt == modified { continue }
             let digest = try FileDigest.sha256(path: path)
             if let seen = known[path], seen.digest == digest { continue }

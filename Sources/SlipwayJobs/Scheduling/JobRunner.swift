@@ -23,11 +23,12 @@ public struct JobRunner: Sendable {
         self.now = now
     }
 
-    public func run(_ job: Job, trigger: JobRun.Trigger) async throws -> JobRun {
+    /// Runs `job` now; a `backfill` (predict jobs) runs it over that range instead of what is new.
+    public func run(_ job: Job, trigger: JobRun.Trigger, backfill: Backfill? = nil) async throws -> JobRun {
         var run = try await jobs.start(job: job.name, trigger: trigger, at: now(), staleAfter: staleAfter)
         guard run.status == .running else { return run }
         do {
-            run.output = try await perform(job, runID: run.id)
+            run.output = try await perform(job, runID: run.id, backfill: backfill)
             run.status = .succeeded
         } catch {
             run.output = "error: " + ((error as? SlipwayError)?.message ?? "\(error)")
@@ -40,7 +41,8 @@ public struct JobRunner: Sendable {
     }
 
     /// What the job's kind does; the text becomes the run's output.
-    func perform(_ job: Job, runID: String) async throws -> String {
+    func perform(_ job: Job, runID: String, backfill: Backfill?) async throws -> String {
+        if backfill != nil, job.kind != .predict { throw SlipwayError.invalidParameter("--since and --until are for predict jobs") }
         switch job.kind {
         case .promote:
             let (decision, record) = try await promoter.promote(job.model, actor: "job:\(job.name)")
@@ -55,7 +57,7 @@ public struct JobRunner: Sendable {
                 + evaluation.metrics.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         case .predict:
             guard let predictions else { throw SlipwayError(.invalidState, "This process cannot run predict jobs") }
-            return try await predictions.run(job, runID: runID, now: now())
+            return try await predictions.run(job, runID: runID, now: now(), backfill: backfill)
         }
     }
 }

@@ -20,9 +20,13 @@ public enum SQLFeatureSource {
         if let watermark {
             // A number compares as a number; anything else (a time) as a quoted literal, which
             // PostgreSQL reads as the column's own type.
-            let after = watermark.after.map { Double($0) != nil ? $0 : "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }
+            func literal(_ value: String) -> String { Double(value) != nil ? value : "'" + value.replacingOccurrences(of: "'", with: "''") + "'" }
+            var conditions: [String] = []
+            if let after = watermark.after { conditions.append("\(watermark.column) > \(literal(after))") }
+            if let from = watermark.from { conditions.append("\(watermark.column) >= \(literal(from))") }
+            if let until = watermark.until { conditions.append("\(watermark.column) < \(literal(until))") }
             sql = "SELECT *, CAST(\(watermark.column) AS TEXT) AS \(watermarkColumn) FROM (\(query)) AS slipway_source"
-                + (after.map { " WHERE \(watermark.column) > \($0)" } ?? "") + " ORDER BY \(watermark.column)"
+                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY \(watermark.column)"
         }
         let rows: [StoreRow]
         do {

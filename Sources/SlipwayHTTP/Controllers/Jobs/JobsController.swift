@@ -6,7 +6,8 @@ import SlipwayJobs
 /// - `POST /api/v1/jobs` `{"name": "nightly-promote", "kind": "promote", "model": "churn", "schedule": "0 2 * * *"}`
 ///   (`"dataset"` for `evaluate` jobs; `"input"`, `"output_table"`, and optionally `"id"` and `"output_url"`
 ///   for `predict` jobs), `GET /api/v1/jobs`, `DELETE /api/v1/jobs/{name}`;
-/// - `POST /api/v1/jobs/{name}/run`: run now; `GET /api/v1/jobs/{name}/runs`: history.
+/// - `POST /api/v1/jobs/{name}/run`: run now (a predict job over `{"since", "until"}` when given);
+///   `GET /api/v1/jobs/{name}/runs`: history.
 struct JobsController: Sendable {
     let jobs: any JobStore
     let runner: JobRunner
@@ -46,9 +47,13 @@ struct JobsController: Sendable {
             try await jobs.deleteJob(name: try context.parameters.require("name"))
             return .emptyJSON
         }
-        router.post("api/v1/jobs/:name/run") { _, context -> Response in
+        router.post("api/v1/jobs/:name/run") { request, context -> Response in
             let job = try await jobs.getJob(name: try context.parameters.require("name"))
-            return .json(Self.json(try await runner.run(job, trigger: .manual)))
+            // An optional body {"since": ..., "until": ...} backfills a predict job over that range.
+            let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
+            let since = body["since"]?.stringValue, until = body["until"]?.stringValue
+            let backfill = since == nil && until == nil ? nil : Backfill(since: since, until: until)
+            return .json(Self.json(try await runner.run(job, trigger: .manual, backfill: backfill)))
         }
         router.get("api/v1/jobs/:name/runs") { request, context -> Response in
             let name = try context.parameters.require("name")
