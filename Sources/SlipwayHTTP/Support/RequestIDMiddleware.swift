@@ -5,7 +5,7 @@ import Hummingbird
 /// bytes), else the server's id for the request. Routes read it from the request's header, which
 /// this sets when the client sent none; added outermost, so error answers carry it too.
 struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+    static var header: HTTPField.Name { RequestID.header }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
@@ -22,4 +22,9 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[Self.header] = id
         return response
     }
+}
+
+/// The request id's header, made once (not per request, nor per generic instantiation).
+enum RequestID {
+    static let header = HTTPField.Name("X-Request-Id")!
 }

@@ -101,7 +101,7 @@ struct ServingController: Sendable {
 
     func entry(_ request: Request, name: String, start: UInt64, seen: Seen, status: Int, error: String?) -> ServedPrediction {
         ServedPrediction(
-            requestID: request.headers[RequestIDMiddleware<BasicRequestContext>.header] ?? "", model: name, version: seen.version,
+            requestID: request.headers[RequestID.header] ?? "", model: name, version: seen.version,
             servedAt: WallClock.milliseconds(), features: seen.features?.values ?? [], featureCount: seen.features?.columns ?? 0,
             outputs: seen.outputs, outputsPerRow: seen.outputsPerRow, latencyMicroseconds: Int64((DispatchTime.now().uptimeNanoseconds &- start) / 1000),
             status: status, error: error, source: logSource)
