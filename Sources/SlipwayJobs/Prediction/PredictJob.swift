@@ -47,18 +47,8 @@ public struct PredictJob: Sendable {
             predictor: predictor, provenance: PredictionProvenance(model: name, version: version.version, predictedAt: now, jobRun: runID),
             idColumn: spec.idColumn)
         let paths = fresh.map(\.path), digests = fresh.map(\.digest)
-        let outcome: BatchPrediction.Outcome
-        if let url = spec.outputURL {
-            let (store, close) = try await openDatabase(url)
-            do {
-                outcome = try await batch.run(files: paths, digests: digests, into: spec.outputTable, store: store)
-                await close()
-            } catch {
-                await close()
-                throw error
-            }
-        } else {
-            outcome = try await batch.run(files: paths, digests: digests, into: spec.outputTable, store: tables)
+        let outcome = try await withTables(spec) { store in
+            try await batch.run(files: paths, digests: digests, into: spec.outputTable, store: store)
         }
         let read = zip(fresh, outcome.rowsPerFile).map { file, rows in
             var file = file
@@ -90,21 +80,26 @@ public struct PredictJob: Sendable {
         let key = String(FileDigest.sha256(Array((query + "\u{0}" + (after ?? "") + "\u{0}" + (backfill?.since ?? "")).utf8)).prefix(16)) + ":"
         let ids = spec.idColumn == nil ? (0..<source.rows).map { key + String($0 + 1) } : source.ids
         let features = try FeatureMatrix(rows: source.rows, columns: predictor.featureCount, values: source.values)
-        let outcome: BatchPrediction.Outcome
-        if let outputURL = spec.outputURL {
-            let (store, close) = try await openDatabase(outputURL)
-            do {
-                outcome = try await batch.run(features: features, ids: ids, into: spec.outputTable, store: store)
-                await close()
-            } catch {
-                await close()
-                throw error
-            }
-        } else {
-            outcome = try await batch.run(features: features, ids: ids, into: spec.outputTable, store: tables)
+        let outcome = try await withTables(spec) { store in
+            try await batch.run(features: features, ids: ids, into: spec.outputTable, store: store)
         }
         if backfill == nil { try await jobs.recordWatermark(job: job.name, value: last, runID: runID, at: now) }
         return "v\(version.version): \(outcome.rowsRead) rows read (\(column) up to \(last)), \(outcome.rowsWritten) new rows in table \(spec.outputTable)"
+    }
+
+    /// Runs `body` on the job's prediction tables: Slipway's own, or the spec's other database (closed after).
+    func withTables(_ spec: PredictJobSpec, _ body: (any PredictionTableStore) async throws -> BatchPrediction.Outcome) async throws
+        -> BatchPrediction.Outcome {
+        guard let url = spec.outputURL else { return try await body(tables) }
+        let (store, close) = try await openDatabase(url)
+        do {
+            let outcome = try await body(store)
+            await close()
+            return outcome
+        } catch {
+            await close()
+            throw error
+        }
     }
 
     /// The input's files that no run has read yet (a glob that matches nothing has none); for a
