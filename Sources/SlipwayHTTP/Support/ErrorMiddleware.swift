@@ -11,7 +11,6 @@ import SlipwayCore
 /// the message and `X-Request-Id`) for an operator to find it.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
-    static var requestID: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -44,13 +43,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// An internal error: logged with the request's id; the client gets that id and nothing else.
     static func opaque(_ error: any Error, _ request: Request, _ context: Context) -> Response {
-        let id = request.headers[Self.requestID] ?? context.id
+        let id = RequestID.of(request, serverID: context.id)
         context.logger.error("http.internal_error", metadata: [
             "error": "\(String(reflecting: error))", "http.path": "\(request.uri.path)", "http.method": "\(request.method)", "request.id": "\(id)",
         ])
         var response = Response.mlflowError(
             SlipwayError(.internalError, "Internal error while handling this request; the server log has the details under request id \(id)"))
-        response.headers[Self.requestID] = id
+        response.headers[RequestID.header] = id
         return response
     }
 }

@@ -19,7 +19,7 @@ public final class PredictionLog: Service, @unchecked Sendable {
     ]
 
     let store: any PredictionLogStore
-    /// Entries the queue holds at most.
+    /// Entries the queue holds at most (besides those being written).
     let capacity: Int
     /// The fraction of requests logged (1: all).
     let sample: Double
@@ -84,32 +84,25 @@ public final class PredictionLog: Service, @unchecked Sendable {
         while queued > 0, await flush() {}
     }
 
-    /// Writes the queue in batches of up to 5000; false when the store refused a batch.
+    /// Writes the queue in batches of up to 5000; false when the store refused a batch (it and
+    /// what followed it go back to the queue's front, as far as there is room).
     @discardableResult
     func flush() async -> Bool {
-        while true {
-            let batch: [ServedPrediction] = lock.withLock {
-                let taken = Array(queue.prefix(5000))
-                queue.removeFirst(taken.count)
-                return taken
-            }
-            guard !batch.isEmpty else {
-                depth.record(0)
-                return true
-            }
+        let taken: [ServedPrediction] = lock.withLock {
+            defer { queue.removeAll() }
+            return queue
+        }
+        var start = 0
+        while start < taken.count {
+            let batch = taken[start..<min(start + 5000, taken.count)]
             do {
-                try await store.append(batch)
-                written.increment(by: batch.count)
-                if refusedSince != nil {
-                    logger.info("prediction_log.resumed")
-                    refusedSince = nil
-                }
+                try await store.append(Array(batch))
             } catch {
-                // Back to the front, as far as there is room; what does not fit is dropped.
                 let lost = lock.withLock {
+                    let rest = taken[start...]
                     let room = max(0, capacity - queue.count)
-                    queue.insert(contentsOf: batch.prefix(room), at: 0)
-                    return batch.count - min(room, batch.count)
+                    queue.insert(contentsOf: rest.prefix(room), at: 0)
+                    return rest.count - min(room, rest.count)
                 }
                 if lost > 0 { dropped.increment(by: lost) }
                 if refusedSince == nil {
@@ -119,8 +112,15 @@ public final class PredictionLog: Service, @unchecked Sendable {
                 depth.record(queued)
                 return false
             }
-            depth.record(queued)
+            written.increment(by: batch.count)
+            start += batch.count
+            if refusedSince != nil {
+                logger.info("prediction_log.resumed")
+                refusedSince = nil
+            }
         }
+        depth.record(queued)
+        return true
     }
 
     func prune() async {

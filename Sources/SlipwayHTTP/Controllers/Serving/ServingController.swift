@@ -22,10 +22,12 @@ struct ServingController: Sendable {
         func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, Context) async throws -> Response) {
             router.on(RouterPath(path), method: method, use: handler)
         }
-        on(.post, "models/:name/predict") { request, context in try await predict(request, name: try context.parameters.require("name")) }
-        on(.post, "models/:name/invocations") { request, context in try await predict(request, name: try context.parameters.require("name")) }
-        on(.post, "predict") { request, _ in try await predict(request, name: try defaultName()) }
-        on(.post, "invocations") { request, _ in try await predict(request, name: try defaultName()) }
+        on(.post, "models/:name/predict") { request, context in try await predict(request, name: try context.parameters.require("name"), id: context.id) }
+        on(.post, "models/:name/invocations") { request, context in
+            try await predict(request, name: try context.parameters.require("name"), id: context.id)
+        }
+        on(.post, "predict") { request, context in try await predict(request, name: try defaultName(), id: context.id) }
+        on(.post, "invocations") { request, context in try await predict(request, name: try defaultName(), id: context.id) }
         on(.get, "models") { _, _ in
             .json(.object([("models", .array(host.statuses.map(Self.describe)))]))
         }
@@ -49,17 +51,18 @@ struct ServingController: Sendable {
         return name
     }
 
-    func predict(_ request: Request, name: String) async throws -> Response {
+    /// - Parameter id: the server's id for the request, its id when the client sent no `X-Request-Id`.
+    func predict(_ request: Request, name: String, id: String) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         guard let log, log.samples else { return try await predict(request, name: name, start: start, seen: nil) }
         let seen = Seen()
         do {
             let response = try await predict(request, name: name, start: start, seen: seen)
-            log.record(entry(request, name: name, start: start, seen: seen, status: 200, error: nil))
+            log.record(entry(request, name: name, id: id, start: start, seen: seen, status: 200, error: nil))
             return response
         } catch {
             let (status, message) = Self.status(of: error)
-            log.record(entry(request, name: name, start: start, seen: seen, status: status, error: message))
+            log.record(entry(request, name: name, id: id, start: start, seen: seen, status: status, error: message))
             throw error
         }
     }
@@ -99,9 +102,9 @@ struct ServingController: Sendable {
         var outputsPerRow = 1
     }
 
-    func entry(_ request: Request, name: String, start: UInt64, seen: Seen, status: Int, error: String?) -> ServedPrediction {
+    func entry(_ request: Request, name: String, id: String, start: UInt64, seen: Seen, status: Int, error: String?) -> ServedPrediction {
         ServedPrediction(
-            requestID: request.headers[RequestID.header] ?? "", model: name, version: seen.version,
+            requestID: RequestID.of(request, serverID: id), model: name, version: seen.version,
             servedAt: WallClock.milliseconds(), features: seen.features?.values ?? [], featureCount: seen.features?.columns ?? 0,
             outputs: seen.outputs, outputsPerRow: seen.outputsPerRow, latencyMicroseconds: Int64((DispatchTime.now().uptimeNanoseconds &- start) / 1000),
             status: status, error: error, source: logSource)
