@@ -92,7 +92,7 @@ public struct PredictionDatabase: Sendable {
             throw SlipwayError.invalidParameter("'\(url)' is not a database URL: write postgres://user:password@host/db or sqlite:PATH")
         }
         do {
-            return PredictionDatabase(database: try await StoreDatabase.open(configuration, logger: logger, migrate: false))
+            return PredictionDatabase(database: try await StoreDatabase.open(configuration, logger: logger, migrate: false, owned: false))
         } catch let error as SlipwayError {
             throw error
         } catch {

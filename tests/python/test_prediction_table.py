@@ -169,6 +169,8 @@ def test_derived_keys_other_database_and_lightgbm(server, tmp_path):
     by_row = sorted(rows, key=lambda r: int(r[0].split(":")[1]))
     np.testing.assert_allclose([r[3] for r in by_row], model.predict(X), rtol=1e-12, atol=1e-12)
     assert not table(server, "scores")  # nothing in Slipway's own database
+    with sqlite3.connect(tmp_path / "elsewhere.db") as connection:  # the user's database keeps its journal mode
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
 def test_bad_inputs_write_nothing(server, tmp_path):
@@ -215,6 +217,8 @@ def test_kill_during_a_write_leaves_no_partial_batch(server, tmp_path):
     big = tmp_path / "big.csv"
     write_drop(big, 400_000, 30, 0)
     out_db = tmp_path / "out.db"
+    with sqlite3.connect(out_db) as connection:  # a user's database in WAL mode, so that the write shows in the WAL file
+        connection.execute("PRAGMA journal_mode = WAL")
     command = server.command("predict", "--model", f"{name}@production", "--input", str(big), "--id", "row_id",
                              "--output-table", "batch", "--output-url", f"sqlite:{out_db}")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -33,13 +33,15 @@ public final class StoreDatabase: Sendable {
     ///   - configuration: which database.
     ///   - logger: where the database's own messages go.
     ///   - migrate: bring the schema up to date (off only for administrative connections).
-    public static func open(_ configuration: DatabaseConfiguration, logger: Logger, migrate: Bool = true) async throws -> StoreDatabase {
+    ///   - owned: whether this is Slipway's database; a SQLite file that is not (a user's database a
+    ///     prediction job writes into) keeps its own journal mode instead of being switched to WAL.
+    public static func open(_ configuration: DatabaseConfiguration, logger: Logger, migrate: Bool = true, owned: Bool = true) async throws -> StoreDatabase {
         let database: StoreDatabase
         switch configuration {
         case .sqliteFile(let path):
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             database = StoreDatabase(backend: .sqlite(connection, AsyncMutex()), configuration: configuration, logger: logger)
-            try await database.configureSQLite(wal: true)
+            try await database.configureSQLite(wal: owned)
         case .sqliteMemory:
             let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
             database = StoreDatabase(backend: .sqlite(connection, AsyncMutex()), configuration: configuration, logger: logger)

@@ -5,7 +5,9 @@ import SQLiteNIO
 import SQLKit
 
 /// Prediction tables in a SQL database: Slipway's own, or another one the user names. Rows go in
-/// with multi-row INSERTs inside one transaction, `ON CONFLICT (id, model, version) DO NOTHING`.
+/// inside one transaction, `ON CONFLICT (id, model, version) DO NOTHING`: into a SQLite file through
+/// `SQLiteTableWriter`'s prepared statement, elsewhere (PostgreSQL, an in-memory SQLite) with
+/// multi-row INSERTs.
 public struct SQLPredictionTableStore: PredictionTableStore {
     let database: StoreDatabase
     /// Whether this is Slipway's own database, whose catalog lists the prediction tables (so that
@@ -22,6 +24,15 @@ public struct SQLPredictionTableStore: PredictionTableStore {
     ) async throws -> Int {
         try Self.checkIdentifier(table, what: "an output table name")
         for output in outputs { try Self.checkIdentifier(output, what: "an output column name") }
+        if case .sqliteFile(let path) = database.configuration {
+            // The writer has a connection of its own; holding the store's meanwhile keeps this
+            // process's other units of work waiting their turn instead of timing out on SQLite's write lock.
+            let catalogued = self.catalogued
+            return try await database.withConnection { _ in
+                try await SQLiteTableWriter(path: path).write(
+                    table: table, outputs: outputs, provenance: provenance, catalogued: catalogued, batches: batches)
+            }
+        }
         let columns = ["id", "model", "version"] + outputs + ["predicted_at", "job_run"]
         let database = self.database, catalogued = self.catalogued
         return try await database.transaction { db in
