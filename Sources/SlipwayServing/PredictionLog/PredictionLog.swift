@@ -37,7 +37,7 @@ public final class PredictionLog: Service, @unchecked Sendable {
 
     public init(
         store: any PredictionLogStore, sample: Double = 1, capacity: Int = 100_000, retentionDays: Int? = 30,
-        flushInterval: Duration = .milliseconds(200), metrics: any MetricsFactory, logger: Logger
+        flushInterval: Duration = .milliseconds(50), metrics: any MetricsFactory, logger: Logger
     ) {
         self.store = store
         self.sample = min(max(sample, 0), 1)

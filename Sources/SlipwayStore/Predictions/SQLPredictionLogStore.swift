@@ -7,9 +7,12 @@ import SQLKit
 /// log and batch rows from the prediction tables this database's catalog lists, merged newest first.
 public struct SQLPredictionLogStore: PredictionLogStore {
     let database: StoreDatabase
+    /// Appends through a prepared statement when the database is a SQLite file.
+    let appender: SQLiteLogAppender?
 
     public init(database: StoreDatabase) {
         self.database = database
+        if case .sqliteFile(let path) = database.configuration { appender = SQLiteLogAppender(path: path) } else { appender = nil }
     }
 
     static let columns = [
@@ -19,6 +22,15 @@ public struct SQLPredictionLogStore: PredictionLogStore {
 
     public func append(_ entries: [ServedPrediction]) async throws {
         guard !entries.isEmpty else { return }
+        if let appender {
+            // The store's connection is held meanwhile: this process's writers take turns instead of
+            // meeting on SQLite's lock.
+            do {
+                return try await database.withConnection { _ in try await SQLiteDirect.run { try appender.append(entries) } }
+            } catch let failure as SQLiteDirect.Failure {
+                throw SlipwayStoreError.unavailable("Cannot append to the prediction log: \(failure.message)")
+            }
+        }
         let rows: [[SQLValue]] = entries.map { entry in
             [
                 .text(entry.requestID), .text(entry.model), entry.version.map { .int(Int64($0)) } ?? .nullInteger, .int(entry.servedAt), .int(Int64(entry.rows)),

@@ -29,8 +29,8 @@ public struct SQLPredictionTableStore: PredictionTableStore {
             // process's other units of work waiting their turn instead of timing out on SQLite's write lock.
             let catalogued = self.catalogued
             return try await database.withConnection { _ in
-                try await SQLiteTableWriter(path: path).write(
-                    table: table, outputs: outputs, provenance: provenance, catalogued: catalogued, batches: batches)
+                try await SQLiteTableWriter.write(
+                    path: path, table: table, outputs: outputs, provenance: provenance, catalogued: catalogued, batches: batches)
             }
         }
         let columns = ["id", "model", "version"] + outputs + ["predicted_at", "job_run"]
