@@ -16,7 +16,12 @@ enum SQLiteTableWriter {
             let connection = try await SQLiteDirect.run { try SQLiteDirect(path: path) }
             let insert = try await SQLiteDirect.run { () throws -> SQLiteDirect.Statement in
                 try connection.execute("BEGIN IMMEDIATE")
-                return try begin(connection, table: table, outputs: outputs, provenance: provenance, catalogued: catalogued)
+                do {
+                    return try begin(connection, table: table, outputs: outputs, provenance: provenance, catalogued: catalogued)
+                } catch {
+                    try? connection.execute("ROLLBACK")
+                    throw error
+                }
             }
             do {
                 defer { insert.finalize() }
