@@ -18,6 +18,8 @@ public struct APIServices: Sendable {
     public var jobs: any JobStore
     /// The log of served predictions, and every prediction read back.
     public var predictionLog: any PredictionLogStore
+    /// Actuals, and predictions joined to them.
+    public var actuals: any ActualsStore
     /// Signalled on every alias, stage or version change: the replicas' long poll.
     public var changes: RegistryChanges
     public var promoter: Promoter
@@ -29,7 +31,7 @@ public struct APIServices: Sendable {
     public init(
         tracking: any TrackingStore, registry: any RegistryStore, artifacts: any ArtifactRepository, modelFiles: any ModelVersionFiles,
         webhooks: any WebhookStore, events: any EventStore, promotions: any PromotionStore, deliveries: any DeliveryStore,
-        evaluations: any EvaluationStore, jobs: any JobStore, predictionLog: any PredictionLogStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
+        evaluations: any EvaluationStore, jobs: any JobStore, predictionLog: any PredictionLogStore, actuals: any ActualsStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
         webhookTester: MLflowWebhookTester
     ) {
         self.tracking = tracking
@@ -43,6 +45,7 @@ public struct APIServices: Sendable {
         self.evaluations = evaluations
         self.jobs = jobs
         self.predictionLog = predictionLog
+        self.actuals = actuals
         self.changes = changes
         self.promoter = promoter
         self.evaluator = evaluator
@@ -104,6 +107,9 @@ public enum ServerRoutes {
         ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)
             .addRoutes(to: router)
         PredictionsController(log: services.predictionLog, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        MonitoringController(
+            actuals: services.actuals, performance: PerformanceMonitor(actuals: services.actuals, evaluations: services.evaluations), maxBodyBytes: limits.bodyBytes
+        ).addRoutes(to: router)
         PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         JobsController(jobs: services.jobs, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)

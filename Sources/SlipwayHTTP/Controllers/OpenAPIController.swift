@@ -104,6 +104,18 @@ struct OpenAPIController: Sendable {
             {"$ref": "#/components/parameters/page_token"}],
           "get": {"summary": "A model's predictions, newest first: served requests and batch prediction rows", "responses": {"200": {"description": "{\"predictions\": [...], \"next_page_token\"}"}, "400": {"$ref": "#/components/responses/Error"}}}
         },
+        "/api/v1/models/{name}/actuals": {
+          "parameters": [{"$ref": "#/components/parameters/name"}],
+          "post": {"summary": "Record actuals (true values that arrive later) by request id or batch row id; a later value for an id replaces the earlier one",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["actuals"], "properties": {"actuals": {"type": "array", "items": {"type": "object", "required": ["id", "value"], "properties": {"id": {"type": "string"}, "value": {"type": "number"}}}}}}}}},
+            "responses": {"200": {"description": "{\"received\", \"matched\", \"unknown\", \"unknown_ids\": [...]}"}, "400": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/models/{name}/performance": {
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "metric", "in": "query", "required": true, "schema": {"enum": ["mae", "rmse", "r2", "mape", "accuracy", "precision", "recall", "f1", "log_loss", "roc_auc"]}},
+            {"name": "window", "in": "query", "schema": {"type": "string", "default": "1h"}, "description": "15m, 1h, 1d"},
+            {"name": "since", "in": "query", "schema": {"type": "string", "default": "1d"}}, {"name": "until", "in": "query", "schema": {"type": "string"}}, {"name": "version", "in": "query", "schema": {"type": "integer"}}],
+          "get": {"summary": "Realized performance per window and version: predictions joined to actuals, beside each version's held-out evaluation", "responses": {"200": {"description": "{\"points\": [{\"start\", \"end\", \"version\", \"predictions\", \"labeled\", \"value\", \"evaluation\"}]}"}, "400": {"$ref": "#/components/responses/Error"}}}
+        },
         "/api/v1/events": {
           "get": {"summary": "The event log, newest first", "parameters": [{"name": "type", "in": "query", "schema": {"type": "string"}}, {"name": "subject", "in": "query", "schema": {"type": "string"}, "description": "exact, or a prefix ending in /"}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],
             "responses": {"200": {"description": "{\"events\": [CloudEvent]}"}}},

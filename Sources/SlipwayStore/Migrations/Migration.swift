@@ -32,6 +32,7 @@ let allMigrations: [Migration] = [
     migration0008EventTypes,
     migration0009PredictionFiles,
     migration0010PredictionLog,
+    migration0011Actuals,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the
