@@ -3,8 +3,8 @@ import Foundation
 /// The statistics of data drift, computed as scipy and numpy compute them for Evidently's data
 /// drift preset (docs/research/evidently-drift.md; the tests hold them to scipy's and numpy's
 /// values): the two-sample Kolmogorov-Smirnov statistic, chi-squared, a Z-test of two proportions,
-/// the Wasserstein distance, the Jensen-Shannon distance and PSI on binned data. The KS p-value
-/// (scipy's exact and `kstwo` paths) is still to come. Inputs hold no NaN (dropped before).
+/// the Wasserstein distance, the Jensen-Shannon distance and PSI on binned data (the KS p-value is
+/// `KolmogorovSmirnov`). Inputs hold no NaN (dropped before).
 public enum DriftStatistics {
     // MARK: - Distances on the raw values
 
