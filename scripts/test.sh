@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Slipway's whole test suite on a fresh machine:
-#   1. installs the pinned Python test tools (mlflow, scikit-learn, xgboost, pytest) into .venv;
+#   1. installs the pinned Python test tools (mlflow, scikit-learn, xgboost, pytest) into .venv, and
+#      evidently (the drift reference, which needs pandas < 3) into .venv-evidently;
 #   2. starts a throwaway PostgreSQL on loopback in a temporary directory (as a non-root user);
 #   3. builds and runs the Swift tests (store suite on SQLite in memory and on PostgreSQL);
 #   4. runs the end-to-end pytest suite: the real mlflow client against a real `slipway server`,
@@ -18,6 +19,15 @@ fi
 if ! cmp -s tests/python/requirements.txt .venv/.installed-requirements 2>/dev/null; then
     .venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
     cp tests/python/requirements.txt .venv/.installed-requirements
+fi
+
+step "Evidently, the drift reference (.venv-evidently)"
+if [ ! -x .venv-evidently/bin/python ]; then
+    python3 -m venv .venv-evidently
+fi
+if ! cmp -s tests/python/requirements-evidently.txt .venv-evidently/.installed-requirements 2>/dev/null; then
+    .venv-evidently/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements-evidently.txt
+    cp tests/python/requirements-evidently.txt .venv-evidently/.installed-requirements
 fi
 
 step "PostgreSQL on loopback"

@@ -1,0 +1,210 @@
+import Foundation
+
+/// How a column's values are compared: as numbers, or as categories (by equality).
+public enum DriftColumnKind: String, Sendable, Hashable {
+    case numerical, categorical
+
+    /// Evidently's inference for a column of numbers: integers (no missing value, every value
+    /// whole) with at most 10 distinct values in the current data are categories.
+    public static func infer(current: [Double]) -> DriftColumnKind {
+        var distinct: Set<Double> = []
+        for value in current {
+            guard value.isFinite, value == value.rounded() else { return .numerical }
+            distinct.insert(value)
+            if distinct.count > 10 { return .numerical }
+        }
+        return current.isEmpty ? .numerical : .categorical
+    }
+}
+
+/// A drift test, its threshold and which side of it is drift.
+public enum DriftMethod: String, Sendable, Hashable, CaseIterable {
+    case ks, chisquare, z, wasserstein, jensenshannon, psi
+
+    public var defaultThreshold: Double {
+        switch self {
+        case .ks, .chisquare, .z: return 0.05
+        case .wasserstein, .jensenshannon, .psi: return 0.1
+        }
+    }
+
+    /// The score is a p-value (drift below the threshold) rather than a distance (drift at or above it).
+    public var isPValue: Bool { self == .ks || self == .chisquare || self == .z }
+
+    /// As Evidently names it.
+    public var displayName: String {
+        switch self {
+        case .ks: return "K-S p_value"
+        case .chisquare: return "chi-square p_value"
+        case .z: return "Z-test p_value"
+        case .wasserstein: return "Wasserstein distance (normed)"
+        case .jensenshannon: return "Jensen-Shannon distance"
+        case .psi: return "PSI"
+        }
+    }
+
+    /// KS drifts at `p <= threshold`, the other tests at `p < threshold`, the distances at `>= threshold`.
+    public func drifted(score: Double, threshold: Double) -> Bool {
+        switch self {
+        case .ks: return score <= threshold
+        case .chisquare, .z: return score < threshold
+        case .wasserstein, .jensenshannon, .psi: return score >= threshold
+        }
+    }
+}
+
+/// One column's drift: the test chosen, its score and verdict, on how many values each side had.
+public struct ColumnDrift: Sendable, Hashable {
+    public var column: String
+    public var kind: DriftColumnKind
+    public var method: DriftMethod
+    public var threshold: Double
+    /// `nil` when a side has no value (the column is then left out of the share).
+    public var score: Double?
+    public var drifted: Bool
+    public var referenceCount: Int
+    public var currentCount: Int
+}
+
+/// A dataset's drift: its columns, and whether the share of drifted ones reaches the threshold.
+/// `json` is how the API and `slipway drift --json` write it.
+public struct DatasetDrift: Sendable, Hashable {
+    public var columns: [ColumnDrift]
+    public var driftedCount: Int
+    /// Drifted columns over the columns that could be tested.
+    public var share: Double
+    public var shareThreshold: Double
+    public var drifted: Bool
+
+    public init(columns: [ColumnDrift], shareThreshold: Double = 0.5) {
+        self.columns = columns
+        let tested = columns.filter { $0.score != nil }
+        driftedCount = tested.filter(\.drifted).count
+        share = tested.isEmpty ? 0 : Double(driftedCount) / Double(tested.count)
+        self.shareThreshold = shareThreshold
+        drifted = !tested.isEmpty && share >= shareThreshold
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("drifted", .bool(drifted)), ("drifted_columns", .int(Int64(driftedCount))), ("share", .number(share)),
+            ("share_threshold", .number(shareThreshold)),
+            ("columns", .array(columns.map { c in
+                .object([
+                    ("column", .string(c.column)), ("kind", .string(c.kind.rawValue)), ("method", .string(c.method.rawValue)),
+                    ("method_name", .string(c.method.displayName)), ("threshold", .number(c.threshold)),
+                    ("score", c.score.flatMap { $0.isFinite ? JSONValue.number($0) : nil } ?? .null), ("drifted", .bool(c.drifted)),
+                    ("reference_count", .int(Int64(c.referenceCount))), ("current_count", .int(Int64(c.currentCount))),
+                ])
+            })),
+        ])
+    }
+}
+
+/// Data drift as Evidently's data drift preset decides it, column by column (see
+/// docs/research/evidently-drift.md): missing values dropped on each side, then a test chosen by
+/// the column's kind, the reference's size and the distinct values of both sides together.
+public enum DataDrift {
+    /// Evidently's default test: for a reference of at most 1000 values KS (numbers with more than
+    /// 5 distinct values), chi-squared (more than 2) or a Z-test; above, the normed Wasserstein
+    /// distance (numbers with more than 5 distinct values) or the Jensen-Shannon distance.
+    public static func defaultMethod(kind: DriftColumnKind, referenceCount: Int, distinct: Int) -> DriftMethod {
+        if referenceCount <= 1000 {
+            if kind == .numerical && distinct > 5 { return .ks }
+            return distinct > 2 ? .chisquare : .z
+        }
+        return kind == .numerical && distinct > 5 ? .wasserstein : .jensenshannon
+    }
+
+    /// A column to compare: its values on both sides (NaN for missing).
+    public struct Input: Sendable {
+        public var name: String
+        public var kind: DriftColumnKind
+        public var reference: [Double]
+        public var current: [Double]
+
+        public init(name: String, kind: DriftColumnKind, reference: [Double], current: [Double]) {
+            self.name = name
+            self.kind = kind
+            self.reference = reference
+            self.current = current
+        }
+    }
+
+    /// Every column's drift, the columns spread over the cores, and the dataset's verdict.
+    public static func dataset(_ inputs: [Input], method: DriftMethod? = nil, threshold: Double? = nil, shareThreshold: Double = 0.5) -> DatasetDrift {
+        let results = UnsafeMutableBufferPointer<ColumnDrift?>.allocate(capacity: inputs.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
+            let input = inputs[i]
+            slots[i] = column(input.name, kind: input.kind, reference: input.reference, current: input.current, method: method, threshold: threshold)
+        }
+        return DatasetDrift(columns: results.map { $0! }, shareThreshold: shareThreshold)
+    }
+
+    /// One column's drift; `method` and `threshold` override the defaults.
+    public static func column(
+        _ name: String, kind: DriftColumnKind, reference: [Double], current: [Double], method: DriftMethod? = nil, threshold: Double? = nil
+    ) -> ColumnDrift {
+        let ref = reference.filter(\.isFinite), cur = current.filter(\.isFinite)
+        let distinct = Set(ref).union(cur).count
+        let chosen = method ?? defaultMethod(kind: kind, referenceCount: ref.count, distinct: distinct)
+        let limit = threshold ?? chosen.defaultThreshold
+        var result = ColumnDrift(
+            column: name, kind: kind, method: chosen, threshold: limit, score: nil, drifted: false, referenceCount: ref.count, currentCount: cur.count)
+        guard !ref.isEmpty, !cur.isEmpty else { return result }
+        let score = self.score(chosen, kind: kind, reference: ref, current: cur)
+        result.score = score
+        result.drifted = chosen.drifted(score: score, threshold: limit)
+        return result
+    }
+
+    static func score(_ method: DriftMethod, kind: DriftColumnKind, reference ref: [Double], current cur: [Double]) -> Double {
+        switch method {
+        case .ks:
+            let a = ref.sorted(), b = cur.sorted()
+            return KolmogorovSmirnov.pValue(statistic: DriftStatistics.ksStatistic(sortedReference: a, sortedCurrent: b), n1: a.count, n2: b.count)
+        case .wasserstein:
+            return DriftStatistics.normedWasserstein(sortedReference: ref.sorted(), sortedCurrent: cur.sorted())
+        case .chisquare:
+            let (keys, refCounts, curCounts) = counts(ref, cur)
+            let scale = Double(cur.count) / Double(ref.count)
+            return DriftStatistics.chiSquaredPValue(observed: keys.map { curCounts[$0] ?? 0 }, expected: keys.map { (refCounts[$0] ?? 0) * scale })
+        case .z:
+            let (keys, refCounts, curCounts) = counts(ref, cur)
+            if keys.count == 1 { return 1 }  // both sides hold the same single value
+            let key = keys[0]
+            return DriftStatistics.proportionsZTestPValue(
+                referenceHits: Int(refCounts[key] ?? 0), referenceCount: ref.count, currentHits: Int(curCounts[key] ?? 0), currentCount: cur.count)
+        case .jensenshannon:
+            let (p, q) = binned(kind: kind, reference: ref, current: cur)
+            return DriftStatistics.jensenShannon(p, q)
+        case .psi:
+            let (p, q) = binned(kind: kind, reference: ref, current: cur)
+            return DriftStatistics.psi(DriftStatistics.fillEmptyBins(p), DriftStatistics.fillEmptyBins(q))
+        }
+    }
+
+    /// The distinct values of both sides (sorted) and each side's count of each.
+    static func counts(_ ref: [Double], _ cur: [Double]) -> ([Double], [Double: Double], [Double: Double]) {
+        var refCounts: [Double: Double] = [:], curCounts: [Double: Double] = [:]
+        for value in ref { refCounts[value, default: 0] += 1 }
+        for value in cur { curCounts[value, default: 0] += 1 }
+        return (Set(refCounts.keys).union(curCounts.keys).sorted(), refCounts, curCounts)
+    }
+
+    /// Each side's shares of the bins: Sturges bins over both sides for numbers whose reference has
+    /// more than 20 distinct values, else one bin per distinct value.
+    static func binned(kind: DriftColumnKind, reference ref: [Double], current cur: [Double]) -> ([Double], [Double]) {
+        if kind == .numerical && Set(ref).count > 20 {
+            let a = ref.sorted(), b = cur.sorted()
+            let edges = DriftStatistics.sturgesEdges(sorted: (a + b).sorted())
+            return (DriftStatistics.histogram(sorted: a, edges: edges).map { $0 / Double(a.count) },
+                    DriftStatistics.histogram(sorted: b, edges: edges).map { $0 / Double(b.count) })
+        }
+        let (keys, refCounts, curCounts) = counts(ref, cur)
+        return (keys.map { (refCounts[$0] ?? 0) / Double(ref.count) }, keys.map { (curCounts[$0] ?? 0) / Double(cur.count) })
+    }
+}
