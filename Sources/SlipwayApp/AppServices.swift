@@ -55,7 +55,8 @@ public struct AppServices: Sendable {
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),
             events: events, promotions: promotions, deliveries: deliveries, evaluations: evaluations, jobs: jobs,
-            predictionLog: SQLPredictionLogStore(database: database), actuals: SQLActualsStore(database: database), changes: registry.changes,
+            predictionLog: SQLPredictionLogStore(database: database), actuals: SQLActualsStore(database: database),
+            driftReports: SQLDriftReportStore(database: database), changes: registry.changes,
             promoter: promoter, evaluator: evaluator, jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions),
             webhookTester: MLflowWebhookTester())
         return AppServices(database: database, api: api)

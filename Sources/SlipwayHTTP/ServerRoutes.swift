@@ -20,6 +20,8 @@ public struct APIServices: Sendable {
     public var predictionLog: any PredictionLogStore
     /// Actuals, and predictions joined to them.
     public var actuals: any ActualsStore
+    /// Drift results with their reference and window.
+    public var driftReports: any DriftReportStore
     /// Signalled on every alias, stage or version change: the replicas' long poll.
     public var changes: RegistryChanges
     public var promoter: Promoter
@@ -31,7 +33,7 @@ public struct APIServices: Sendable {
     public init(
         tracking: any TrackingStore, registry: any RegistryStore, artifacts: any ArtifactRepository, modelFiles: any ModelVersionFiles,
         webhooks: any WebhookStore, events: any EventStore, promotions: any PromotionStore, deliveries: any DeliveryStore,
-        evaluations: any EvaluationStore, jobs: any JobStore, predictionLog: any PredictionLogStore, actuals: any ActualsStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
+        evaluations: any EvaluationStore, jobs: any JobStore, predictionLog: any PredictionLogStore, actuals: any ActualsStore, driftReports: any DriftReportStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
         webhookTester: MLflowWebhookTester
     ) {
         self.tracking = tracking
@@ -46,11 +48,19 @@ public struct APIServices: Sendable {
         self.jobs = jobs
         self.predictionLog = predictionLog
         self.actuals = actuals
+        self.driftReports = driftReports
         self.changes = changes
         self.promoter = promoter
         self.evaluator = evaluator
         self.jobRunner = jobRunner
         self.webhookTester = webhookTester
+    }
+}
+
+extension APIServices {
+    /// Drift of served rows against reference datasets, stored as it is computed.
+    public var driftMonitor: DriftMonitor {
+        DriftMonitor(evaluator: evaluator, registry: registry, predictionLog: predictionLog, reports: driftReports)
     }
 }
 
@@ -108,7 +118,8 @@ public enum ServerRoutes {
             .addRoutes(to: router)
         PredictionsController(log: services.predictionLog, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         MonitoringController(
-            actuals: services.actuals, performance: PerformanceMonitor(actuals: services.actuals, evaluations: services.evaluations), maxBodyBytes: limits.bodyBytes
+            actuals: services.actuals, performance: PerformanceMonitor(actuals: services.actuals, evaluations: services.evaluations),
+            drift: services.driftMonitor, reports: services.driftReports, maxBodyBytes: limits.bodyBytes
         ).addRoutes(to: router)
         PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)

@@ -1,20 +1,31 @@
 import ArgumentParser
 import Foundation
+import SlipwayApp
 import SlipwayCore
+import SlipwayJobs
 import SlipwayModels
 
 /// `slipway drift`: data drift of a current table against a reference, column by column, with
 /// Evidently's data drift preset's tests and thresholds.
 struct Drift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Data drift of a current CSV file against a reference one, column by column (Evidently's data drift preset).",
+        abstract: "Data drift, column by column (Evidently's data drift preset): a model's served rows against a dataset, or two CSV files.",
         discussion: """
+            slipway drift NAME --reference holdout@1 --window 1d compares the rows NAME served in the last day (and its \
+            predictions, as one more column) with a stored dataset, and stores the result; \
+            slipway drift --reference train.csv --current today.csv compares two files.
+
             Each column gets the test Evidently's preset picks: for a reference of at most 1000 values KS, \
             chi-squared or a Z-test (p < 0.05 is drift); above, the normed Wasserstein or Jensen-Shannon \
             distance (0.1 or more is drift). The dataset drifts when the share of drifted columns reaches --share.
             """)
-    @Option(help: "The reference CSV file (the training or held-out data).") var reference: String
-    @Option(help: "The current CSV file.") var current: String
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "A registered model: compare the rows it served with a dataset.") var model: String?
+    @Option(help: "The reference: a stored dataset NAME@VERSION (with a model), or a CSV file.") var reference: String
+    @Option(help: "The current CSV file (without a model).") var current: String?
+    @Option(help: "With a model: the window of served rows, back from now (1h, 1d, 7d).") var window = "1d"
+    @Option(help: "With a model: only the rows this version served (its features and reference predictions are used; default production's).")
+    var version: Int?
     @Option(help: "Only these columns, comma-separated (default: every column of the reference).") var columns: String?
     @Option(help: "Columns to compare as categories, comma-separated (default: whole numbers with at most 10 distinct values in the current data).")
     var categorical: String?
@@ -31,27 +42,49 @@ struct Drift: AsyncParsableCommand {
             }
             return method
         }
+        if let model {
+            guard current == nil else { throw ValidationError("--current compares two files: drop the model name, or drop --current") }
+            let until = WallClock.milliseconds() + 1
+            let length: Int64
+            do { length = try RealizedPerformance.window(window) } catch { throw ValidationError(error.message) }
+            try await withServices(store) { services in
+                let (report, _) = try await services.api.driftMonitor.run(
+                    model: model, reference: reference, version: version, since: until - length, until: until, method: chosen, threshold: threshold, share: share)
+                if json {
+                    print(JSONWriter.string(report.json))
+                } else {
+                    print("\(model) v\(report.version): \(report.currentRows) served rows in the last \(window) against \(report.reference) (\(report.referenceRows) rows)")
+                    show(report.drift)
+                }
+            }
+            return
+        }
+        guard let current else { throw ValidationError("Name a model (its served rows), or give --current FILE") }
         do {
-            let result = try compute(method: chosen)
+            let result = try compute(current: current, method: chosen)
             if json {
                 print(JSONWriter.string(result.json))
                 return
             }
-            var table = TextTable("COLUMN", "KIND", "TEST", "SCORE", "THRESHOLD", "DRIFT")
-            for c in result.columns {
-                table.add(c.column, c.kind.rawValue, c.method.displayName, c.score.map { String(format: "%.6g", $0) } ?? "no values",
-                          String(format: "%g", c.threshold), c.drifted ? "yes" : "no")
-            }
-            print(table.render())
-            print("\(result.driftedCount) of \(result.columns.filter { $0.score != nil }.count) columns drifted (share \(String(format: "%.3g", result.share)));"
-                  + " dataset drift: \(result.drifted ? "yes" : "no")")
+            show(result)
         } catch let error as SlipwayError {
             printError(error.message)
             throw ExitCode(1)
         }
     }
 
-    func compute(method: DriftMethod?) throws -> DatasetDrift {
+    func show(_ result: DatasetDrift) {
+        var table = TextTable("COLUMN", "KIND", "TEST", "SCORE", "THRESHOLD", "DRIFT")
+        for c in result.columns {
+            table.add(c.column, c.kind.rawValue, c.method.displayName, c.score.map { String(format: "%.6g", $0) } ?? "no values",
+                      String(format: "%g", c.threshold), c.drifted ? "yes" : "no")
+        }
+        print(table.render())
+        print("\(result.driftedCount) of \(result.columns.filter { $0.score != nil }.count) columns drifted (share \(String(format: "%.3g", result.share)));"
+              + " dataset drift: \(result.drifted ? "yes" : "no")")
+    }
+
+    func compute(current: String, method: DriftMethod?) throws -> DatasetDrift {
         let list = { (text: String?) in Set(text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []) }
         let names = try columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? ColumnTable.header(path: reference)
         let currentNames = Set(try ColumnTable.header(path: current))

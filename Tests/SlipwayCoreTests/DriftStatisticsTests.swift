@@ -39,3 +39,17 @@ struct DriftStatisticsTests {
         #expect(close(DriftStatistics.psi(sharesA, sharesB), 0.5034346081855043, 1e-12))
     }
 }
+
+@Suite("Radix sort")
+struct RadixSortTests {
+    @Test("Sorts like sorted(): negatives, zeros of both signs, infinities, subnormals, repeats")
+    func likeSorted() {
+        var generator = SystemRandomNumberGenerator()
+        var values = (0..<50_000).map { _ in Double.random(in: -1e6...1e6, using: &generator) }
+        values += [0, -0.0, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -1, -1, 3, 3]
+        values += (0..<5000).map { Double($0 % 7) }
+        let ours = RadixSort.sorted(values), theirs = values.sorted()
+        #expect(ours.count == theirs.count && zip(ours, theirs).allSatisfy { $0 == $1 })
+        #expect(RadixSort.sorted([3, 1, 2]) == [1, 2, 3])
+    }
+}

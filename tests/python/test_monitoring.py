@@ -19,7 +19,7 @@ ALL_TIME = {"window": "3650d", "since": "1d"}  # one window around now
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(request):
-    s = SlipwayServer(request.param, ["--model", f"{REGRESSOR}@production", "--model", f"{CLASSIFIER}@production"]).start()
+    s = SlipwayServer(request.param, ["--model", f"{REGRESSOR}@production", "--model", f"{CLASSIFIER}@production", "--model", "drifting@production"]).start()
     yield s
     s.stop()
 
@@ -48,7 +48,8 @@ def serve(server, name, frame, prefix, per_request=1):
         for i, start in enumerate(range(0, len(frame), per_request)):
             part = frame.iloc[start:start + per_request]
             rid = f"{prefix}-{i}"
-            r = session.post(f"{server.url}/models/{name}/predict", json=part.to_dict("records"), headers={"X-Request-Id": rid}, timeout=10)
+            records = part.astype(object).where(part.notna(), None).to_dict("records")  # missing values as null
+            r = session.post(f"{server.url}/models/{name}/predict", json=records, headers={"X-Request-Id": rid}, timeout=10)
             assert r.status_code == 200, r.text
             for k, prediction in enumerate(r.json()["predictions"]):
                 answered[rid if per_request == 1 else f"{rid}:{k + 1}"] = prediction
@@ -168,3 +169,61 @@ def test_bad_input_is_a_clear_error(server, tmp_path):
     assert result.returncode == 1 and "truth" in result.stderr, result.stderr
     result = server.cli("monitor", "performance", REGRESSOR, "--metric", "nope", check=False)
     assert result.returncode == 1 and "Unknown metric" in result.stderr, result.stderr
+
+
+def test_served_rows_drift_against_a_dataset_like_evidently(server, tmp_path):
+    """The rows a model served in a window against a stored dataset, plus its predictions as one
+    more column: the same tests, verdicts and scores as Evidently on the same rows."""
+    import json
+    import subprocess
+    from conftest import ROOT
+    evidently = ROOT / ".venv-evidently" / "bin" / "python"
+    if not evidently.exists():
+        pytest.skip("scripts/test.sh installs Evidently into .venv-evidently")
+    name = "drifting"
+    booster, version = log_and_promote(server, name, {"objective": "reg:squarederror"}, lambda X: X.f0 * 2 - X.f1)
+    holdout = rows(1500, 8)
+    holdout["y"] = holdout.f0 * 2 - holdout.f1
+    holdout.to_csv(tmp_path / "holdout.csv", index=False)
+    server.cli("datasets", "add", "drift-holdout", str(tmp_path / "holdout.csv"), "--target", "y")
+
+    served = rows(400, 9)
+    served["f0"] += 0.8  # moved
+    served.loc[::7, "f2"] = np.nan  # missing in some requests
+    import time
+    start = int(time.time() * 1000)  # after the request that waited for the version
+    answered = serve(server, name, served, "drift")
+    logged(server, name, 400)
+
+    r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": "drift-holdout@1", "since": str(start)}, timeout=60)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["version"] == str(version) and report["reference"] == "drift-holdout@1" and report["current_rows"] == 400
+    ours = {c["column"]: c for c in report["columns"]}
+    assert list(ours) == FEATURES + ["prediction"]
+
+    reference = holdout[FEATURES].copy()
+    reference["prediction"] = booster.predict(xgb.DMatrix(holdout[FEATURES]))
+    current = served[FEATURES].copy()
+    current["prediction"] = [answered[f"drift-{i}"] for i in range(400)]
+    reference.to_csv(tmp_path / "reference.csv", index=False)
+    current.to_csv(tmp_path / "current.csv", index=False)
+    theirs = json.loads(subprocess.run([str(evidently), str(ROOT / "tests/python/evidently_drift.py"), str(tmp_path / "reference.csv"),
+                                        str(tmp_path / "current.csv")], capture_output=True, text=True, check=True).stdout)
+    for column, expected in theirs["columns"].items():
+        got = ours[column]
+        assert (got["method"], got["drifted"]) == (expected["method"], expected["drifted"]), (column, got, expected)
+        assert got["score"] == pytest.approx(expected["score"], rel=1e-5, abs=1e-12), (column, got, expected)  # served predictions are float32
+    assert ours["f0"]["drifted"] and report["drifted_columns"] == theirs["count"]
+
+    stored = requests.get(f"{server.url}/api/v1/models/{name}/drift/reports", timeout=10).json()["reports"]
+    assert stored[0]["id"] == report["id"] and stored[0]["share"] == report["share"]
+    out = server.cli("drift", name, "--reference", "drift-holdout@1", "--window", "1h").stdout
+    assert "served rows in the last 1h against drift-holdout@1" in out and "f0" in out
+
+    r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": "drift-holdout@1", "since": "2000-01-01", "until": "2000-01-02"}, timeout=10)
+    assert r.status_code == 400 and "served no rows" in r.json()["message"]
+    r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": "no-such-dataset@1"}, timeout=10)
+    assert r.status_code in (400, 404) and "no-such-dataset" in r.json()["message"], r.text
+    r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": "drift-holdout@1", "method": "vibes"}, timeout=10)
+    assert r.status_code == 400 and "'method'" in r.json()["message"]

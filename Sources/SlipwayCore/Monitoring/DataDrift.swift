@@ -149,7 +149,7 @@ public enum DataDrift {
         _ name: String, kind: DriftColumnKind, reference: [Double], current: [Double], method: DriftMethod? = nil, threshold: Double? = nil
     ) -> ColumnDrift {
         let ref = reference.filter(\.isFinite), cur = current.filter(\.isFinite)
-        let distinct = Set(ref).union(cur).count
+        let distinct = distinctCount(ref, cur, upTo: 6)  // the choice only asks for more than 2 or 5
         let chosen = method ?? defaultMethod(kind: kind, referenceCount: ref.count, distinct: distinct)
         let limit = threshold ?? chosen.defaultThreshold
         var result = ColumnDrift(
@@ -164,10 +164,10 @@ public enum DataDrift {
     static func score(_ method: DriftMethod, kind: DriftColumnKind, reference ref: [Double], current cur: [Double]) -> Double {
         switch method {
         case .ks:
-            let a = ref.sorted(), b = cur.sorted()
+            let a = RadixSort.sorted(ref), b = RadixSort.sorted(cur)
             return KolmogorovSmirnov.pValue(statistic: DriftStatistics.ksStatistic(sortedReference: a, sortedCurrent: b), n1: a.count, n2: b.count)
         case .wasserstein:
-            return DriftStatistics.normedWasserstein(sortedReference: ref.sorted(), sortedCurrent: cur.sorted())
+            return DriftStatistics.normedWasserstein(sortedReference: RadixSort.sorted(ref), sortedCurrent: RadixSort.sorted(cur))
         case .chisquare:
             let (keys, refCounts, curCounts) = counts(ref, cur)
             let scale = Double(cur.count) / Double(ref.count)
@@ -187,6 +187,20 @@ public enum DataDrift {
         }
     }
 
+    /// How many distinct values the two sides hold together, counting no further than `limit`.
+    static func distinctCount(_ a: [Double], _ b: [Double], upTo limit: Int) -> Int {
+        var seen: Set<Double> = []
+        for value in a {
+            seen.insert(value)
+            if seen.count >= limit { return limit }
+        }
+        for value in b {
+            seen.insert(value)
+            if seen.count >= limit { return limit }
+        }
+        return seen.count
+    }
+
     /// The distinct values of both sides (sorted) and each side's count of each.
     static func counts(_ ref: [Double], _ cur: [Double]) -> ([Double], [Double: Double], [Double: Double]) {
         var refCounts: [Double: Double] = [:], curCounts: [Double: Double] = [:]
@@ -198,9 +212,9 @@ public enum DataDrift {
     /// Each side's shares of the bins: Sturges bins over both sides for numbers whose reference has
     /// more than 20 distinct values, else one bin per distinct value.
     static func binned(kind: DriftColumnKind, reference ref: [Double], current cur: [Double]) -> ([Double], [Double]) {
-        if kind == .numerical && Set(ref).count > 20 {
-            let a = ref.sorted(), b = cur.sorted()
-            let edges = DriftStatistics.sturgesEdges(sorted: (a + b).sorted())
+        if kind == .numerical && distinctCount(ref, [], upTo: 21) > 20 {
+            let a = RadixSort.sorted(ref), b = RadixSort.sorted(cur)
+            let edges = DriftStatistics.sturgesEdges(sorted: RadixSort.sorted(a + b))
             return (DriftStatistics.histogram(sorted: a, edges: edges).map { $0 / Double(a.count) },
                     DriftStatistics.histogram(sorted: b, edges: edges).map { $0 / Double(b.count) })
         }

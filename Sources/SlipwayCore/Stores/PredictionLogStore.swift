@@ -8,6 +8,27 @@ public protocol PredictionLogStore: Sendable {
     /// A model's predictions, newest first, at most `limit`; the token continues where a page ended.
     /// - Throws: INVALID_PARAMETER_VALUE for a token this store did not make.
     func list(_ query: PredictionQuery) async throws -> (records: [PredictionRecord], nextPageToken: String?)
+    /// The rows of a model's successful served requests made in `since..<until` (by `version` when
+    /// given) that carried `featureCount` features: what drift compares with a reference.
+    func servedRows(model: String, since: Int64, until: Int64, version: Int?, featureCount: Int) async throws -> ServedRows
+}
+
+/// Served rows in bulk: features row-major (`featureCount` per row, NaN for missing) and the
+/// outputs (`outputsPerRow` per row).
+public struct ServedRows: Sendable {
+    public var featureCount: Int
+    public var outputsPerRow: Int
+    public var features: [Double]
+    public var outputs: [Double]
+
+    public init(featureCount: Int, outputsPerRow: Int, features: [Double] = [], outputs: [Double] = []) {
+        self.featureCount = featureCount
+        self.outputsPerRow = outputsPerRow
+        self.features = features
+        self.outputs = outputs
+    }
+
+    public var rows: Int { featureCount > 0 ? features.count / featureCount : 0 }
 }
 
 /// Which predictions to read back.

@@ -116,6 +116,17 @@ struct OpenAPIController: Sendable {
             {"name": "since", "in": "query", "schema": {"type": "string", "default": "1d"}}, {"name": "until", "in": "query", "schema": {"type": "string"}}, {"name": "version", "in": "query", "schema": {"type": "integer"}}],
           "get": {"summary": "Realized performance per window and version: predictions joined to actuals, beside each version's held-out evaluation", "responses": {"200": {"description": "{\"points\": [{\"start\", \"end\", \"version\", \"predictions\", \"labeled\", \"value\", \"evaluation\"}]}"}, "400": {"$ref": "#/components/responses/Error"}}}
         },
+        "/api/v1/models/{name}/drift": {
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "reference", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a stored dataset, NAME@VERSION"},
+            {"name": "window", "in": "query", "schema": {"type": "string"}, "description": "back from now: 1h, 1d (or since/until)"}, {"name": "since", "in": "query", "schema": {"type": "string"}}, {"name": "until", "in": "query", "schema": {"type": "string"}},
+            {"name": "version", "in": "query", "schema": {"type": "integer"}}, {"name": "method", "in": "query", "schema": {"enum": ["ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"]}},
+            {"name": "threshold", "in": "query", "schema": {"type": "number"}}, {"name": "share", "in": "query", "schema": {"type": "number", "default": 0.5}}],
+          "get": {"summary": "Data drift of the rows the model served in a window against a reference dataset (Evidently's data drift preset), the prediction as one more column; the result is stored", "responses": {"200": {"description": "{\"id\", \"drifted\", \"share\", \"columns\": [{\"column\", \"method\", \"score\", \"threshold\", \"drifted\"}]}"}, "400": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/models/{name}/drift/reports": {
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+          "get": {"summary": "Stored drift results, newest first", "responses": {"200": {"description": "{\"reports\": [...]}"}}}
+        },
         "/api/v1/events": {
           "get": {"summary": "The event log, newest first", "parameters": [{"name": "type", "in": "query", "schema": {"type": "string"}}, {"name": "subject", "in": "query", "schema": {"type": "string"}, "description": "exact, or a prefix ending in /"}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],
             "responses": {"200": {"description": "{\"events\": [CloudEvent]}"}}},

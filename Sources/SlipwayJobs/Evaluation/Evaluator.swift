@@ -3,6 +3,15 @@ import Foundation
 public import SlipwayCore
 import SlipwayModels
 
+/// A reference dataset seen through a model version: its feature columns and the version's outputs.
+public struct ReferenceColumns: Sendable {
+    public var dataset: EvaluationDataset
+    public var featureNames: [String]
+    public var columns: [[Double]]
+    public var outputs: [Double]
+    public var outputsPerRow: Int
+}
+
 /// Standardized evaluation: a model version run natively on a pinned dataset version, scored with
 /// the one implementation of the standard metrics (`EvaluationMetrics`). The result is stored with
 /// the dataset's digest, logged on the version's run as `<dataset>_<metric>`, and announced with an
@@ -81,6 +90,28 @@ public struct Evaluator: Sendable {
         return Evaluation(
             id: IDGenerator.timeOrdered(time), model: version.name, version: version.version, dataset: data.name, datasetVersion: data.version,
             datasetDigest: data.digest, task: task, metrics: metrics, rows: target.count, createdAt: time)
+    }
+
+    /// A dataset's feature columns in the version's feature order, and the version's outputs on
+    /// its rows: the reference that drift compares live rows with.
+    public func referenceColumns(_ version: ModelVersion, dataset: String, datasetVersion: Int? = nil) async throws -> ReferenceColumns {
+        let data = try await evaluations.getDataset(name: dataset, version: datasetVersion)
+        let csv = try await datasetBytes(data)
+        let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
+        let names = predictor.featureNames
+        var columns = [[Double]](repeating: [], count: predictor.featureCount)
+        var outputs: [Double] = []
+        _ = try TableReader(format: .csv, source: dataset, threads: 2).read(
+            bytes: csv, request: FeatureRequest(model: predictor)
+        ) { chunk throws(SlipwayError) in
+            (chunk.features, chunk.features.rows > 0 ? try predictor.predict(chunk.features, threads: 1) : [])
+        } consume: { chunk throws(SlipwayError) in
+            let (features, predicted) = chunk
+            for c in 0..<features.columns { columns[c].append(contentsOf: (0..<features.rows).map { features.values[$0 * features.columns + c] }) }
+            outputs.append(contentsOf: predicted)
+        }
+        let featureNames = names.count == predictor.featureCount ? names : (0..<predictor.featureCount).map { "f\($0)" }
+        return ReferenceColumns(dataset: data, featureNames: featureNames, columns: columns, outputs: outputs, outputsPerRow: predictor.outputsPerRow)
     }
 
     /// Stores an evaluation with its `ml.evaluation.completed.v1` event, and logs its metrics on the

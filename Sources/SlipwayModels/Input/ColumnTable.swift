@@ -14,6 +14,9 @@ public struct ColumnTable: Sendable {
         let names: [String]
         if let only { names = only } else { names = try header(path: path) }
         var columns = [[Double]](repeating: [], count: names.count)
+        // Room for every row from the start: growing by doubling would hold up to twice the table.
+        let expected = estimatedRows(path: path)
+        for c in columns.indices { columns[c].reserveCapacity(expected) }
         let request = FeatureRequest(featureNames: names, featureCount: names.count)
         let split = { (chunk: TableChunk) throws(SlipwayError) -> [[Double]] in
             let width = names.count, rows = chunk.features.rows, values = chunk.features.values
@@ -23,6 +26,17 @@ public struct ColumnTable: Sendable {
             for c in parts.indices { columns[c].append(contentsOf: parts[c]) }
         }
         return ColumnTable(names: names, columns: columns, rows: summary.rows)
+    }
+
+    /// The file's size over the length of its first lines, with a margin.
+    static func estimatedRows(path: String) -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+        defer { try? handle.close() }
+        guard let sample = try? handle.read(upToCount: 1 << 20), !sample.isEmpty,
+              let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int else { return 0 }
+        let lines = sample.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        guard lines > 1 else { return 0 }
+        return Int(Double(size) / (Double(sample.count) / Double(lines)) * 1.02) + 1024
     }
 
     /// The column names of a CSV file's first line.

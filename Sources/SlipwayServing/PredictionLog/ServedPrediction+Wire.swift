@@ -66,4 +66,8 @@ public struct RemotePredictionLog: PredictionLogStore {
     public func list(_ query: PredictionQuery) async throws -> (records: [PredictionRecord], nextPageToken: String?) {
         throw SlipwayError(.invalidState, "A replica reads its predictions back from its registry")
     }
+
+    public func servedRows(model: String, since: Int64, until: Int64, version: Int?, featureCount: Int) async throws -> ServedRows {
+        throw SlipwayError(.invalidState, "A replica's served predictions are read at its registry")
+    }
 }

@@ -33,6 +33,7 @@ let allMigrations: [Migration] = [
     migration0009PredictionFiles,
     migration0010PredictionLog,
     migration0011Actuals,
+    migration0012DriftReports,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

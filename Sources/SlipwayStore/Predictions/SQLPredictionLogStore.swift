@@ -74,6 +74,29 @@ public struct SQLPredictionLogStore: PredictionLogStore {
         return (records, Cursor(record: records[limit - 1]).token)
     }
 
+    public func servedRows(model: String, since: Int64, until: Int64, version: Int?, featureCount: Int) async throws -> ServedRows {
+        var sql: SQLQueryString = """
+            SELECT outputs_per_row, inputs, outputs FROM prediction_log
+            WHERE model = \(bind: model) AND served_at >= \(bind: since) AND served_at < \(bind: until) AND status = 200
+            AND feature_count = \(bind: featureCount) AND inputs IS NOT NULL
+            """
+        if let version { sql = sql + " AND version = \(bind: version)" }
+        let database = self.database, query = sql
+        return try await database.withConnection { db in
+            var rows = ServedRows(featureCount: featureCount, outputsPerRow: 0)
+            for row in try await database.rows(db, query) {
+                let width = try row.int("outputs_per_row")
+                let inputs = Self.values(try row.bytes("inputs")), outputs = Self.values(try row.bytes("outputs"))
+                guard width > 0, inputs.count / featureCount == outputs.count / width else { continue }
+                if rows.outputsPerRow == 0 { rows.outputsPerRow = width }
+                guard width == rows.outputsPerRow else { continue }
+                rows.features += inputs
+                rows.outputs += outputs
+            }
+            return rows
+        }
+    }
+
     /// Where a page ended: records are ordered by time, then id, then kind, all descending.
     struct Cursor: Comparable {
         var at: Int64
