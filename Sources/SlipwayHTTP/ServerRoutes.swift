@@ -119,7 +119,7 @@ public enum ServerRoutes {
         PredictionsController(log: services.predictionLog, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         MonitoringController(
             actuals: services.actuals, performance: PerformanceMonitor(actuals: services.actuals, evaluations: services.evaluations),
-            drift: services.driftMonitor, reports: services.driftReports, maxBodyBytes: limits.bodyBytes
+            drift: services.driftMonitor, reports: services.driftReports, metrics: MonitoringMetrics(factory: metrics), maxBodyBytes: limits.bodyBytes
         ).addRoutes(to: router)
         PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)

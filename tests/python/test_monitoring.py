@@ -11,7 +11,7 @@ import xgboost as xgb
 from sklearn import metrics
 
 from conftest import BACKENDS, SlipwayServer, use_mlflow, wait_until
-from serving_support import FEATURES, wait_for_version
+from serving_support import FEATURES, metric_samples, wait_for_version
 
 REGRESSOR, CLASSIFIER = "perf", "perf-clf"
 ALL_TIME = {"window": "3650d", "since": "1d"}  # one window around now
@@ -123,6 +123,13 @@ def test_regression_served_and_batch_rows_joined_to_actuals(server, tmp_path):
         assert point["predictions"] >= len(predicted)  # and the requests that waited for the version
         assert point["value"] == pytest.approx(value, rel=1e-9), metric
 
+    # The latest figures are gauges for alert rules.
+    samples = metric_samples(requests.get(f"{server.url}/metrics", timeout=10).text)
+    realized = {s[1]["metric"]: s[2] for s in samples if s[0] == "slipway_realized_metric" and s[1]["model"] == REGRESSOR}
+    assert realized["mape"] == pytest.approx(expected["mape"], rel=1e-9) and realized["rmse"] == pytest.approx(expected["rmse"], rel=1e-9)
+    [coverage] = [s[2] for s in samples if s[0] == "slipway_actuals_coverage" and s[1]["model"] == REGRESSOR]
+    assert coverage == pytest.approx(len(joined) / [p for p in performance(server, REGRESSOR, metric="rmse")["points"]][0]["predictions"])
+
     out = server.cli("monitor", "performance", REGRESSOR, "--metric", "rmse", "--window", "3650d").stdout
     assert f"{expected['rmse']:.6g}" in out and str(len(joined)) in out
     assert performance(server, REGRESSOR, metric="rmse", since="2000-01-01", until="2000-01-02")["points"] == []
@@ -215,6 +222,11 @@ def test_served_rows_drift_against_a_dataset_like_evidently(server, tmp_path):
         assert (got["method"], got["drifted"]) == (expected["method"], expected["drifted"]), (column, got, expected)
         assert got["score"] == pytest.approx(expected["score"], rel=1e-5, abs=1e-12), (column, got, expected)  # served predictions are float32
     assert ours["f0"]["drifted"] and report["drifted_columns"] == theirs["count"]
+
+    samples = metric_samples(requests.get(f"{server.url}/metrics", timeout=10).text)
+    assert [s[2] for s in samples if s[0] == "slipway_drift_share" and s[1]["model"] == name] == [pytest.approx(report["share"])]
+    flags = {s[1]["feature"]: s[2] for s in samples if s[0] == "slipway_feature_drift" and s[1]["model"] == name}
+    assert flags == {c: float(ours[c]["drifted"]) for c in ours}
 
     stored = requests.get(f"{server.url}/api/v1/models/{name}/drift/reports", timeout=10).json()["reports"]
     assert stored[0]["id"] == report["id"] and stored[0]["share"] == report["share"]

@@ -7,13 +7,56 @@ public enum DriftColumnKind: String, Sendable, Hashable {
     /// Evidently's inference for a column of numbers: integers (no missing value, every value
     /// whole) with at most 10 distinct values in the current data are categories.
     public static func infer(current: [Double]) -> DriftColumnKind {
-        var distinct: Set<Double> = []
+        var distinct = SmallSet(limit: 11)
         for value in current {
-            guard value.isFinite, value == value.rounded() else { return .numerical }
-            distinct.insert(value)
-            if distinct.count > 10 { return .numerical }
+            guard value.isFinite, value == value.rounded(), distinct.insert(value) else { return .numerical }
         }
         return current.isEmpty ? .numerical : .categorical
+    }
+
+    public static func infer(current: ColumnValues) -> DriftColumnKind {
+        switch current {
+        case .values(let values): return infer(current: values)
+        case .counts(let keys, _, let missing):
+            return missing == 0 && !keys.isEmpty && keys.count <= 10 && keys.allSatisfy { $0 == $0.rounded() } ? .categorical : .numerical
+        }
+    }
+}
+
+/// A column's values as drift needs them: every value (NaN for missing), or, for a column with few
+/// distinct values, each value's count (the order of rows is not kept: no drift test looks at it).
+public enum ColumnValues: Sendable {
+    case values([Double])
+    case counts(keys: [Double], counts: [Int], missing: Int)
+
+    /// The values that are not missing (expanded from counts).
+    public var finite: [Double] {
+        switch self {
+        case .values(let values): return values.allSatisfy(\.isFinite) ? values : values.filter(\.isFinite)
+        case .counts(let keys, let counts, _):
+            var out: [Double] = []
+            out.reserveCapacity(counts.reduce(0, +))
+            for (key, count) in zip(keys, counts) { out.append(contentsOf: repeatElement(key, count: count)) }
+            return out
+        }
+    }
+}
+
+/// Distinct values up to a limit, in a short list: faster than a hash set for the few values that
+/// decide a column's test. `insert` is false once the limit would be passed.
+struct SmallSet {
+    var values: [Double] = []
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    mutating func insert(_ value: Double) -> Bool {
+        if values.contains(value) { return true }
+        guard values.count + 1 < limit else { return false }
+        values.append(value)
+        return true
     }
 }
 
@@ -120,14 +163,18 @@ public enum DataDrift {
     public struct Input: Sendable {
         public var name: String
         public var kind: DriftColumnKind
-        public var reference: [Double]
-        public var current: [Double]
+        public var reference: ColumnValues
+        public var current: ColumnValues
 
-        public init(name: String, kind: DriftColumnKind, reference: [Double], current: [Double]) {
+        public init(name: String, kind: DriftColumnKind, reference: ColumnValues, current: ColumnValues) {
             self.name = name
             self.kind = kind
             self.reference = reference
             self.current = current
+        }
+
+        public init(name: String, kind: DriftColumnKind, reference: [Double], current: [Double]) {
+            self.init(name: name, kind: kind, reference: .values(reference), current: .values(current))
         }
     }
 
@@ -144,11 +191,58 @@ public enum DataDrift {
         return DatasetDrift(columns: results.map { $0! }, shareThreshold: shareThreshold)
     }
 
-    /// One column's drift; `method` and `threshold` override the defaults.
+    /// One column's drift; `method` and `threshold` override the defaults. Counted columns are
+    /// scored from their counts where the test needs no more.
+    public static func column(
+        _ name: String, kind: DriftColumnKind, reference: ColumnValues, current: ColumnValues, method: DriftMethod? = nil, threshold: Double? = nil
+    ) -> ColumnDrift {
+        guard case .counts(let refKeys, let refCounts, _) = reference, case .counts(let curKeys, let curCounts, _) = current else {
+            return column(name, kind: kind, reference: reference.finite, current: current.finite, method: method, threshold: threshold)
+        }
+        let refTally = Dictionary(uniqueKeysWithValues: zip(refKeys, refCounts.map(Double.init)))
+        let curTally = Dictionary(uniqueKeysWithValues: zip(curKeys, curCounts.map(Double.init)))
+        let keys = Set(refKeys).union(curKeys).sorted()
+        let nRef = refCounts.reduce(0, +), nCur = curCounts.reduce(0, +)
+        let chosen = method ?? defaultMethod(kind: kind, referenceCount: nRef, distinct: keys.count)
+        let perValue = kind == .categorical || refKeys.count <= 20
+        guard chosen == .chisquare || chosen == .z || (perValue && (chosen == .jensenshannon || chosen == .psi)) else {
+            return column(name, kind: kind, reference: reference.finite, current: current.finite, method: method, threshold: threshold)
+        }
+        let limit = threshold ?? chosen.defaultThreshold
+        var result = ColumnDrift(column: name, kind: kind, method: chosen, threshold: limit, score: nil, drifted: false, referenceCount: nRef, currentCount: nCur)
+        guard nRef > 0, nCur > 0 else { return result }
+        let score = countScore(chosen, keys: keys, reference: refTally, current: curTally, nRef: nRef, nCur: nCur)
+        result.score = score
+        result.drifted = chosen.drifted(score: score, threshold: limit)
+        return result
+    }
+
+    /// A test that looks only at how often each value occurs (chi-squared, Z, and per-value JS and PSI).
+    static func countScore(_ method: DriftMethod, keys: [Double], reference: [Double: Double], current: [Double: Double], nRef: Int, nCur: Int) -> Double {
+        switch method {
+        case .chisquare:
+            let scale = Double(nCur) / Double(nRef)
+            return DriftStatistics.chiSquaredPValue(observed: keys.map { current[$0] ?? 0 }, expected: keys.map { (reference[$0] ?? 0) * scale })
+        case .z:
+            if keys.count == 1 { return 1 }  // both sides hold the same single value
+            return DriftStatistics.proportionsZTestPValue(
+                referenceHits: Int(reference[keys[0]] ?? 0), referenceCount: nRef, currentHits: Int(current[keys[0]] ?? 0), currentCount: nCur)
+        case .jensenshannon:
+            return DriftStatistics.jensenShannon(keys.map { (reference[$0] ?? 0) / Double(nRef) }, keys.map { (current[$0] ?? 0) / Double(nCur) })
+        case .psi:
+            return DriftStatistics.psi(DriftStatistics.fillEmptyBins(keys.map { (reference[$0] ?? 0) / Double(nRef) }),
+                                       DriftStatistics.fillEmptyBins(keys.map { (current[$0] ?? 0) / Double(nCur) }))
+        case .ks, .wasserstein:
+            return .nan
+        }
+    }
+
+    /// One column's drift from its values (NaN for missing).
     public static func column(
         _ name: String, kind: DriftColumnKind, reference: [Double], current: [Double], method: DriftMethod? = nil, threshold: Double? = nil
     ) -> ColumnDrift {
-        let ref = reference.filter(\.isFinite), cur = current.filter(\.isFinite)
+        let finite = { (values: [Double]) in values.allSatisfy(\.isFinite) ? values : values.filter(\.isFinite) }  // no copy when nothing is missing
+        let ref = finite(reference), cur = finite(current)
         let distinct = distinctCount(ref, cur, upTo: 6)  // the choice only asks for more than 2 or 5
         let chosen = method ?? defaultMethod(kind: kind, referenceCount: ref.count, distinct: distinct)
         let limit = threshold ?? chosen.defaultThreshold
@@ -168,16 +262,9 @@ public enum DataDrift {
             return KolmogorovSmirnov.pValue(statistic: DriftStatistics.ksStatistic(sortedReference: a, sortedCurrent: b), n1: a.count, n2: b.count)
         case .wasserstein:
             return DriftStatistics.normedWasserstein(sortedReference: RadixSort.sorted(ref), sortedCurrent: RadixSort.sorted(cur))
-        case .chisquare:
+        case .chisquare, .z:
             let (keys, refCounts, curCounts) = counts(ref, cur)
-            let scale = Double(cur.count) / Double(ref.count)
-            return DriftStatistics.chiSquaredPValue(observed: keys.map { curCounts[$0] ?? 0 }, expected: keys.map { (refCounts[$0] ?? 0) * scale })
-        case .z:
-            let (keys, refCounts, curCounts) = counts(ref, cur)
-            if keys.count == 1 { return 1 }  // both sides hold the same single value
-            let key = keys[0]
-            return DriftStatistics.proportionsZTestPValue(
-                referenceHits: Int(refCounts[key] ?? 0), referenceCount: ref.count, currentHits: Int(curCounts[key] ?? 0), currentCount: cur.count)
+            return countScore(method, keys: keys, reference: refCounts, current: curCounts, nRef: ref.count, nCur: cur.count)
         case .jensenshannon:
             let (p, q) = binned(kind: kind, reference: ref, current: cur)
             return DriftStatistics.jensenShannon(p, q)
@@ -189,24 +276,41 @@ public enum DataDrift {
 
     /// How many distinct values the two sides hold together, counting no further than `limit`.
     static func distinctCount(_ a: [Double], _ b: [Double], upTo limit: Int) -> Int {
-        var seen: Set<Double> = []
-        for value in a {
-            seen.insert(value)
-            if seen.count >= limit { return limit }
-        }
-        for value in b {
-            seen.insert(value)
-            if seen.count >= limit { return limit }
-        }
-        return seen.count
+        var seen = SmallSet(limit: limit)
+        for value in a where !seen.insert(value) { return limit }
+        for value in b where !seen.insert(value) { return limit }
+        return seen.values.count
     }
 
     /// The distinct values of both sides (sorted) and each side's count of each.
     static func counts(_ ref: [Double], _ cur: [Double]) -> ([Double], [Double: Double], [Double: Double]) {
-        var refCounts: [Double: Double] = [:], curCounts: [Double: Double] = [:]
-        for value in ref { refCounts[value, default: 0] += 1 }
-        for value in cur { curCounts[value, default: 0] += 1 }
+        let refCounts = tally(ref), curCounts = tally(cur)
         return (Set(refCounts.keys).union(curCounts.keys).sorted(), refCounts, curCounts)
+    }
+
+    /// How many times each value occurs: a short list searched in order while there are few
+    /// distinct values (categories), a dictionary beyond.
+    static func tally(_ values: [Double]) -> [Double: Double] {
+        var keys: [Double] = [], counts: [Double] = []
+        var index = 0
+        while index < values.count {
+            let value = values[index]
+            if let slot = keys.firstIndex(of: value) {
+                counts[slot] += 1
+            } else if keys.count < 32 {
+                keys.append(value)
+                counts.append(1)
+            } else {
+                break
+            }
+            index += 1
+        }
+        var result = Dictionary(uniqueKeysWithValues: zip(keys, counts))
+        while index < values.count {
+            result[values[index], default: 0] += 1
+            index += 1
+        }
+        return result
     }
 
     /// Each side's shares of the bins: Sturges bins over both sides for numbers whose reference has

@@ -25,7 +25,7 @@ public struct PrometheusFactory: MetricsFactory {
     /// A factory that knows the help text of every family a Slipway server makes.
     public static func forServer() -> PrometheusFactory {
         PrometheusFactory(help: ServingMetrics.help.merging(HTTPMetricsMiddleware<BasicRequestContext>.help) { first, _ in first }
-            .merging(PredictionLog.help) { first, _ in first })
+            .merging(PredictionLog.help) { first, _ in first }.merging(MonitoringMetrics.help) { first, _ in first })
     }
 
     /// The exposition text `/metrics` serves.

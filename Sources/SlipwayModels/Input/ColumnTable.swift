@@ -3,9 +3,11 @@ public import SlipwayCore
 
 /// A CSV file read into columns of numbers (missing values as NaN), for statistics that look at
 /// one column at a time, such as drift. The file is parsed on every core as `TableReader` does.
+/// A column with at most 64 distinct values is kept as counts: a million-row category column
+/// takes a few bytes, not 8 MB (its rows' order is not kept).
 public struct ColumnTable: Sendable {
     public var names: [String]
-    public var columns: [[Double]]
+    public var columns: [ColumnValues]
     public var rows: Int
 
     /// Reads `only` these columns (default: every column of the header), in that order.
@@ -13,19 +15,57 @@ public struct ColumnTable: Sendable {
     public static func read(path: String, only: [String]? = nil) throws(SlipwayError) -> ColumnTable {
         let names: [String]
         if let only { names = only } else { names = try header(path: path) }
-        var columns = [[Double]](repeating: [], count: names.count)
-        // Room for every row from the start: growing by doubling would hold up to twice the table.
+        var columns = [Column](repeating: Column(), count: names.count)
+        // Room for every row once a column needs its values: growing by doubling would hold up to twice the table.
         let expected = estimatedRows(path: path)
-        for c in columns.indices { columns[c].reserveCapacity(expected) }
         let request = FeatureRequest(featureNames: names, featureCount: names.count)
         let split = { (chunk: TableChunk) throws(SlipwayError) -> [[Double]] in
             let width = names.count, rows = chunk.features.rows, values = chunk.features.values
             return (0..<width).map { c in (0..<rows).map { values[$0 * width + c] } }
         }
         let summary = try TableReader(format: .csv, source: path).read(path: path, request: request, transform: split) { parts throws(SlipwayError) in
-            for c in parts.indices { columns[c].append(contentsOf: parts[c]) }
+            for c in parts.indices { columns[c].add(parts[c], expected: expected) }
         }
-        return ColumnTable(names: names, columns: columns, rows: summary.rows)
+        return ColumnTable(names: names, columns: columns.map(\.result), rows: summary.rows)
+    }
+
+    /// One column while it is read: counts while it has few distinct values, its values after.
+    struct Column {
+        var keys: [Double] = []
+        var counts: [Int] = []
+        var missing = 0
+        var values: [Double]?
+
+        mutating func add(_ part: [Double], expected: Int) {
+            if values != nil {
+                values!.append(contentsOf: part)
+                return
+            }
+            for (index, value) in part.enumerated() {
+                if value.isNaN {
+                    missing += 1
+                } else if let slot = keys.firstIndex(of: value) {
+                    counts[slot] += 1
+                } else if keys.count < 64 {
+                    keys.append(value)
+                    counts.append(1)
+                } else {
+                    var all: [Double] = []
+                    all.reserveCapacity(max(expected, counts.reduce(missing, +) + part.count))
+                    for (key, count) in zip(keys, counts) { all.append(contentsOf: repeatElement(key, count: count)) }
+                    all.append(contentsOf: repeatElement(.nan, count: missing))
+                    all.append(contentsOf: part[index...])
+                    values = all
+                    keys = []
+                    counts = []
+                    return
+                }
+            }
+        }
+
+        var result: ColumnValues {
+            values.map(ColumnValues.values) ?? .counts(keys: keys, counts: counts, missing: missing)
+        }
     }
 
     /// The file's size over the length of its first lines, with a margin.

@@ -15,6 +15,7 @@ struct MonitoringController: Sendable {
     let performance: PerformanceMonitor
     let drift: DriftMonitor
     let reports: any DriftReportStore
+    let metrics: MonitoringMetrics
     let maxBodyBytes: Int
 
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
@@ -42,6 +43,7 @@ struct MonitoringController: Sendable {
             }
             let report = try await performance.report(
                 model: model, metric: metric, window: fields["window"]?.stringValue ?? "1h", since: since, until: until, version: version)
+            metrics.record(report)
             return .json(report.json)
         }
         router.get("api/v1/models/:name/drift") { request, context -> Response in
@@ -59,6 +61,7 @@ struct MonitoringController: Sendable {
             let (result, id) = try await drift.run(
                 model: model, reference: reference, version: try Self.version(fields), since: since, until: until, method: method,
                 threshold: try Self.number(fields, "threshold"), share: try Self.number(fields, "share") ?? 0.5)
+            metrics.record(result)
             guard case .object(let members) = result.json else { return .json(result.json) }
             return .json(.object([("id", .string(id))] + members))
         }
