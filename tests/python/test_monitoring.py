@@ -239,3 +239,13 @@ def test_served_rows_drift_against_a_dataset_like_evidently(server, tmp_path):
     assert r.status_code in (400, 404) and "no-such-dataset" in r.json()["message"], r.text
     r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": "drift-holdout@1", "method": "vibes"}, timeout=10)
     assert r.status_code == 400 and "'method'" in r.json()["message"]
+
+
+def test_documented_alert_rules_are_valid():
+    import shutil
+    import subprocess
+    from conftest import ROOT
+    if not shutil.which("promtool"):
+        pytest.skip("scripts/test.sh installs promtool")
+    check = subprocess.run(["promtool", "check", "rules", str(ROOT / "docs/prometheus/alerts.yml")], capture_output=True, text=True)
+    assert check.returncode == 0 and "SUCCESS: 8 rules found" in check.stdout, check.stdout + check.stderr
