@@ -70,21 +70,30 @@ public struct SQLPredictionTableStore: PredictionTableStore {
         } else {
             existing = try await database.rows(db, "SELECT name FROM pragma_table_info(\(bind: table))").map { try $0.string("name") }
         }
-        let required = ["id", "model", "version"] + outputs + ["predicted_at", "job_run"]
-        guard existing.isEmpty else {
-            let missing = required.filter { !existing.contains($0) }
-            guard missing.isEmpty else {
-                throw SlipwayError.invalidParameter(
-                    "Table '\(table)' exists but cannot hold these predictions: it lacks \(missing.joined(separator: ", ")) (its columns: \(existing.joined(separator: ", ")))")
-            }
-            return
+        guard try fits(table: table, existing: existing, outputs: outputs) else { return }
+        try await database.run(db, SQLQueryString(createStatement(table: table, outputs: outputs, withoutRowID: !database.isPostgres)))
+    }
+
+    /// Whether `table` must be created (`true`), or already has every column (`false`).
+    /// - Throws: INVALID_PARAMETER_VALUE naming what an existing table lacks.
+    static func fits(table: String, existing: [String], outputs: [String]) throws(SlipwayError) -> Bool {
+        guard !existing.isEmpty else { return true }
+        let missing = (["id", "model", "version"] + outputs + ["predicted_at", "job_run"]).filter { !existing.contains($0) }
+        guard missing.isEmpty else {
+            throw .invalidParameter(
+                "Table '\(table)' exists but cannot hold these predictions: it lacks \(missing.joined(separator: ", ")) (its columns: \(existing.joined(separator: ", ")))")
         }
+        return false
+    }
+
+    /// The table's definition: key (id, model, version), one DOUBLE PRECISION column per output.
+    static func createStatement(table: String, outputs: [String], withoutRowID: Bool) -> String {
         let outputColumns = outputs.map { "\($0) DOUBLE PRECISION" }.joined(separator: ", ")
-        try await database.run(db, """
-            CREATE TABLE \(unsafeRaw: table) (
-                id TEXT NOT NULL, model TEXT NOT NULL, version BIGINT NOT NULL, \(unsafeRaw: outputColumns),
-                predicted_at BIGINT NOT NULL, job_run TEXT, PRIMARY KEY (id, model, version))\(unsafeRaw: database.isPostgres ? "" : " WITHOUT ROWID")
-            """)
+        return """
+            CREATE TABLE \(table) (
+                id TEXT NOT NULL, model TEXT NOT NULL, version BIGINT NOT NULL, \(outputColumns),
+                predicted_at BIGINT NOT NULL, job_run TEXT, PRIMARY KEY (id, model, version))\(withoutRowID ? " WITHOUT ROWID" : "")
+            """
     }
 
     /// One batch in statements of up to 30,000 values; returns the rows added where the database

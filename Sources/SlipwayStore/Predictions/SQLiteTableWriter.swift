@@ -79,27 +79,14 @@ enum SQLiteTableWriter {
         return added
     }
 
-    /// Creates the table, or checks the existing one has every column (as `SQLPredictionTableStore.prepare`).
+    /// Creates the table, or checks the existing one has every column (`SQLPredictionTableStore.fits`).
     private static func prepareTable(_ connection: SQLiteDirect, table: String, outputs: [String]) throws {
         let info = try connection.statement("SELECT name FROM pragma_table_info(?)")
         defer { info.finalize() }
         info.bind(1, text: table)
         var existing: [String] = []
         while try info.step() { existing.append(info.text(0)) }
-        let required = ["id", "model", "version"] + outputs + ["predicted_at", "job_run"]
-        guard existing.isEmpty else {
-            let missing = required.filter { !existing.contains($0) }
-            guard missing.isEmpty else {
-                throw SlipwayError.invalidParameter(
-                    "Table '\(table)' exists but cannot hold these predictions: it lacks \(missing.joined(separator: ", ")) (its columns: \(existing.joined(separator: ", ")))")
-            }
-            return
-        }
-        let outputColumns = outputs.map { "\($0) DOUBLE PRECISION" }.joined(separator: ", ")
-        try connection.execute("""
-            CREATE TABLE \(table) (
-                id TEXT NOT NULL, model TEXT NOT NULL, version BIGINT NOT NULL, \(outputColumns),
-                predicted_at BIGINT NOT NULL, job_run TEXT, PRIMARY KEY (id, model, version)) WITHOUT ROWID
-            """)
+        guard try SQLPredictionTableStore.fits(table: table, existing: existing, outputs: outputs) else { return }
+        try connection.execute(SQLPredictionTableStore.createStatement(table: table, outputs: outputs, withoutRowID: true))
     }
 }
