@@ -81,9 +81,8 @@ public struct DriftMonitor: Sendable {
         }
         let width = ref.columns.count
         var inputs = (0..<width).map { c in
-            DataDrift.Input(
-                name: ref.featureNames[c], kind: .infer(current: (0..<current.rows).map { current.features[$0 * width + c] }),
-                reference: ref.columns[c], current: (0..<current.rows).map { current.features[$0 * width + c] })
+            let column = (0..<current.rows).map { current.features[$0 * width + c] }
+            return DataDrift.Input(name: ref.featureNames[c], kind: .infer(current: column), reference: ref.columns[c], current: column)
         }
         inputs.append(Self.predictionColumn(reference: ref.outputs, referenceWidth: ref.outputsPerRow, current: current.outputs, currentWidth: current.outputsPerRow))
         return ModelDriftReport(
