@@ -1,5 +1,4 @@
-/// What each predict job has read, so that its next run reads only what is new: the input files,
-/// and for a SQL source the highest watermark value read (as text).
+/// The input files each predict job has read, so that its next run reads only new ones.
 let migration0009PredictionFiles = Migration(version: 9, name: "prediction_files", statements: [
     """
     CREATE TABLE prediction_job_files (
@@ -12,12 +11,5 @@ let migration0009PredictionFiles = Migration(version: 9, name: "prediction_files
         run_id TEXT NOT NULL,
         recorded_at BIGINT NOT NULL,
         PRIMARY KEY (job, path))
-    """,
-    """
-    CREATE TABLE prediction_job_watermarks (
-        job TEXT PRIMARY KEY,
-        value TEXT NOT NULL,
-        run_id TEXT NOT NULL,
-        recorded_at BIGINT NOT NULL)
     """,
 ])

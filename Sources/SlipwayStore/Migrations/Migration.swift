@@ -34,6 +34,7 @@ let allMigrations: [Migration] = [
     migration0010PredictionLog,
     migration0011Actuals,
     migration0012DriftReports,
+    migration0013PredictionJobWatermarks,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the
