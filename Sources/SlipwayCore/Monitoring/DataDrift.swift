@@ -32,7 +32,7 @@ public enum ColumnValues: Sendable {
     /// The values that are not missing (expanded from counts).
     public var finite: [Double] {
         switch self {
-        case .values(let values): return values.allSatisfy(\.isFinite) ? values : values.filter(\.isFinite)
+        case .values(let values): return DataDrift.finite(values)
         case .counts(let keys, let counts, _):
             var out: [Double] = []
             out.reserveCapacity(counts.reduce(0, +))
@@ -241,7 +241,6 @@ public enum DataDrift {
     public static func column(
         _ name: String, kind: DriftColumnKind, reference: [Double], current: [Double], method: DriftMethod? = nil, threshold: Double? = nil
     ) -> ColumnDrift {
-        let finite = { (values: [Double]) in values.allSatisfy(\.isFinite) ? values : values.filter(\.isFinite) }  // no copy when nothing is missing
         let ref = finite(reference), cur = finite(current)
         let distinct = distinctCount(ref, cur, upTo: 6)  // the choice only asks for more than 2 or 5
         let chosen = method ?? defaultMethod(kind: kind, referenceCount: ref.count, distinct: distinct)
@@ -272,6 +271,11 @@ public enum DataDrift {
             let (p, q) = binned(kind: kind, reference: ref, current: cur)
             return DriftStatistics.psi(DriftStatistics.fillEmptyBins(p), DriftStatistics.fillEmptyBins(q))
         }
+    }
+
+    /// The values that are not missing; no copy when none is.
+    static func finite(_ values: [Double]) -> [Double] {
+        values.allSatisfy(\.isFinite) ? values : values.filter(\.isFinite)
     }
 
     /// How many distinct values the two sides hold together, counting no further than `limit`.

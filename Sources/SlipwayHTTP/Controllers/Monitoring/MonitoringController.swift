@@ -36,13 +36,8 @@ struct MonitoringController: Sendable {
             guard let metric = fields["metric"]?.stringValue else { throw SlipwayError.invalidParameter("'metric' is required (rmse, accuracy, ...)") }
             let since = try fields["since"]?.stringValue.map { text throws(SlipwayError) in try TimeBound.parse(text, now: now, what: "since") } ?? now - 86_400_000
             let until = try fields["until"]?.stringValue.map { text throws(SlipwayError) in try TimeBound.parse(text, now: now, what: "until") } ?? now + 1
-            var version: Int?
-            if let text = fields["version"]?.stringValue {
-                guard let number = Int(text) else { throw SlipwayError.invalidParameter("'version' must be an integer, got '\(text)'") }
-                version = number
-            }
             let report = try await performance.report(
-                model: model, metric: metric, window: fields["window"]?.stringValue ?? "1h", since: since, until: until, version: version)
+                model: model, metric: metric, window: fields["window"]?.stringValue ?? "1h", since: since, until: until, version: try Self.version(fields))
             metrics.record(report)
             return .json(report.json)
         }
