@@ -52,12 +52,19 @@ public struct AppServices: Sendable {
                     throw error
                 }
             })
+        let predictionLog = SQLPredictionLogStore(database: database)
+        let actuals = SQLActualsStore(database: database)
+        let driftReports = SQLDriftReportStore(database: database)
+        let monitorRules = SQLMonitorRuleStore(database: database, registry: registry, events: events)
+        let monitors = RuleMonitor(
+            rules: monitorRules, registry: registry, evaluations: evaluations, actuals: actuals,
+            drift: DriftMonitor(evaluator: evaluator, registry: registry, predictionLog: predictionLog, reports: driftReports), promoter: promoter)
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),
             events: events, promotions: promotions, deliveries: deliveries, evaluations: evaluations, jobs: jobs,
-            predictionLog: SQLPredictionLogStore(database: database), actuals: SQLActualsStore(database: database),
-            driftReports: SQLDriftReportStore(database: database), changes: registry.changes,
-            promoter: promoter, evaluator: evaluator, jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions),
+            predictionLog: predictionLog, actuals: actuals, driftReports: driftReports, monitorRules: monitorRules, changes: registry.changes,
+            promoter: promoter, evaluator: evaluator,
+            jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions, monitors: monitors),
             webhookTester: MLflowWebhookTester())
         return AppServices(database: database, api: api)
     }

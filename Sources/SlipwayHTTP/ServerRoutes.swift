@@ -22,6 +22,8 @@ public struct APIServices: Sendable {
     public var actuals: any ActualsStore
     /// Drift results with their reference and window.
     public var driftReports: any DriftReportStore
+    /// Monitoring rules and their state.
+    public var monitorRules: any MonitorRuleStore
     /// Signalled on every alias, stage or version change: the replicas' long poll.
     public var changes: RegistryChanges
     public var promoter: Promoter
@@ -33,7 +35,8 @@ public struct APIServices: Sendable {
     public init(
         tracking: any TrackingStore, registry: any RegistryStore, artifacts: any ArtifactRepository, modelFiles: any ModelVersionFiles,
         webhooks: any WebhookStore, events: any EventStore, promotions: any PromotionStore, deliveries: any DeliveryStore,
-        evaluations: any EvaluationStore, jobs: any JobStore, predictionLog: any PredictionLogStore, actuals: any ActualsStore, driftReports: any DriftReportStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
+        evaluations: any EvaluationStore, jobs: any JobStore, predictionLog: any PredictionLogStore, actuals: any ActualsStore, driftReports: any DriftReportStore,
+        monitorRules: any MonitorRuleStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
         webhookTester: MLflowWebhookTester
     ) {
         self.tracking = tracking
@@ -49,6 +52,7 @@ public struct APIServices: Sendable {
         self.predictionLog = predictionLog
         self.actuals = actuals
         self.driftReports = driftReports
+        self.monitorRules = monitorRules
         self.changes = changes
         self.promoter = promoter
         self.evaluator = evaluator
@@ -121,6 +125,7 @@ public enum ServerRoutes {
             actuals: services.actuals, performance: PerformanceMonitor(actuals: services.actuals, evaluations: services.evaluations),
             drift: services.driftMonitor, reports: services.driftReports, metrics: MonitoringMetrics(factory: metrics), maxBodyBytes: limits.bodyBytes
         ).addRoutes(to: router)
+        MonitorRulesController(rules: services.monitorRules, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         JobsController(jobs: services.jobs, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)

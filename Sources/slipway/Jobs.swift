@@ -5,17 +5,18 @@ import SlipwayApp
 /// `slipway jobs add|list|run|history|remove`: scheduled jobs (the server's scheduler runs them).
 struct Jobs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Scheduled jobs: a model's promotion policy, an evaluation, or batch predictions of new files, on a cron schedule, UTC.",
+        abstract: "Scheduled jobs: a model's promotion policy, an evaluation, batch predictions of new files, or a monitoring rule, on a cron schedule, UTC.",
         subcommands: [Add.self, List.self, Run.self, History.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a job, e.g. jobs add nightly --kind promote --model churn --schedule '0 2 * * *'.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Job name.") var name: String
-        @Option(help: "promote, evaluate or predict.") var kind: String
+        @Option(help: "promote, evaluate, predict or monitor.") var kind: String
         @Option(help: "Registered model (predict: NAME@ALIAS, default alias production).") var model: String
         @Option(help: "5-field cron schedule, UTC: minute hour day-of-month month day-of-week.") var schedule: String
         @Option(help: "Dataset (NAME or NAME@VERSION) for evaluate jobs.") var dataset: String?
+        @Option(help: "Monitor jobs: the monitoring rule they check (slipway monitor set).") var rule: String?
         @Option(help: "Predict jobs: the input file or glob ('incoming/*.csv'); each run reads only files it has not read.") var input: String?
         @Option(name: .customLong("source-url"), help: "Predict jobs: read rows of a SQL query instead (postgres://... or sqlite:PATH).")
         var sourceURL: String?
@@ -31,6 +32,7 @@ struct Jobs: AsyncParsableCommand {
             if kind != "predict", predictOptions.contains(where: { $0 != nil }) {
                 throw ValidationError("--input, --source-url, --query, --watermark, --id, --output-table and --output-url are for predict jobs")
             }
+            if (kind == "monitor") != (rule != nil) { throw ValidationError("--rule is for monitor jobs, and a monitor job needs it") }
             if kind == "predict" {
                 guard outputTable != nil else { throw ValidationError("A predict job needs --output-table") }
                 do { try spec.validate() } catch { throw ValidationError(error.message) }
@@ -43,10 +45,10 @@ struct Jobs: AsyncParsableCommand {
         }
 
         func run() async throws {
-            guard let kind = Job.Kind(rawValue: kind) else { throw ValidationError("--kind must be promote, evaluate or predict") }
+            guard let kind = Job.Kind(rawValue: kind) else { throw ValidationError("--kind must be promote, evaluate, predict or monitor") }
             let cron: CronSchedule
             do { cron = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
-            let argument = kind == .predict ? spec.json : dataset
+            let argument = kind == .predict ? spec.json : kind == .monitor ? rule : dataset
             try await withServices(store) { services in
                 let time = WallClock.milliseconds()
                 let job = Job(name: name, kind: kind, model: model, argument: argument, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)

@@ -48,9 +48,10 @@ struct Actuals: AsyncParsableCommand {
     }
 }
 
-/// `slipway monitor performance`: realized performance per window and version.
+/// `slipway monitor performance`: realized performance per window and version; rules in `MonitorRules.swift`.
 struct Monitor: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Watch a model in production.", subcommands: [Performance.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Watch a model in production.", subcommands: [Performance.self, SetRule.self, Rules.self, Check.self, Remove.self])
 
     struct Performance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

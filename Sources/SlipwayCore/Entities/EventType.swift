@@ -13,6 +13,12 @@ public enum EventType: String, Sendable, CaseIterable {
     case modelStaged = "ml.model.staged.v1"
     /// A version was scored on an evaluation dataset.
     case evaluationCompleted = "ml.evaluation.completed.v1"
+    /// A monitoring rule found the production version's inputs or outputs drifted from its reference.
+    case modelDriftDetected = "ml.model.drift_detected.v1"
+    /// A monitoring rule found the production version's realized metric out of bounds.
+    case modelPerformanceDegraded = "ml.model.performance_degraded.v1"
+    /// A breached monitoring rule found everything it watches within bounds again.
+    case modelMonitorCleared = "ml.model.monitor_cleared.v1"
     /// A serving process swapped to a new version.
     case servingSwapped = "ml.serving.swapped.v1"
     /// A serving process refused a version: download, digest, load or smoke test failed.

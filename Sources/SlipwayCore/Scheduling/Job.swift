@@ -8,13 +8,15 @@ public struct Job: Sendable, Hashable {
         case evaluate
         /// Predict the rows of new input files into a table (`model`: NAME or NAME@ALIAS; `argument`: a ``PredictJobSpec``).
         case predict
+        /// Check a monitoring rule of the target model (`argument`: the rule's name).
+        case monitor
     }
 
     public var name: String
     public var kind: Kind
     /// The registered model the job is about (`predict`: NAME@ALIAS too; the alias defaults to production).
     public var model: String
-    /// Kind-specific: the dataset for `evaluate`, a ``PredictJobSpec``'s JSON for `predict`.
+    /// Kind-specific: the dataset for `evaluate`, a ``PredictJobSpec``'s JSON for `predict`, the rule for `monitor`.
     public var argument: String?
     public var schedule: CronSchedule
     public var enabled: Bool
@@ -44,6 +46,7 @@ public struct Job: Sendable, Hashable {
             _ = try EvaluationDataset.parseReference(argument)
         }
         if kind == .predict { _ = try PredictJobSpec(json: argument) }
+        if kind == .monitor, argument?.isEmpty ?? true { throw .invalidParameter("A monitor job needs the monitoring rule it checks") }
     }
 }
 
@@ -57,6 +60,8 @@ public struct JobRun: Sendable, Hashable {
 
     public enum Trigger: String, Sendable {
         case schedule, manual
+        /// Run as a monitoring rule's action on a breach (`on_breach: job:NAME`).
+        case monitor
     }
 
     public var id: String

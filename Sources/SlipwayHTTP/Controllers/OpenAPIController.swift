@@ -17,6 +17,11 @@ struct OpenAPIController: Sendable {
       "components": {
         "schemas": {
           "Error": {"type": "object", "required": ["error_code", "message"], "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}}},
+          "MonitorRule": {"type": "object", "required": ["model"], "properties": {
+            "model": {"type": "string"}, "reference": {"type": "string", "description": "drift reference dataset, NAME@VERSION"},
+            "drift_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}, "metric": {"enum": ["mae", "rmse", "r2", "mape", "accuracy", "precision", "recall", "f1", "log_loss", "roc_auc"]},
+            "max": {"type": "number"}, "min": {"type": "number"}, "min_labeled": {"type": "integer", "default": 100}, "min_rows": {"type": "integer", "default": 100},
+            "window": {"type": "string", "default": "1d"}, "on_breach": {"type": "string", "description": "notify, rollback or job:NAME", "default": "notify"}}},
           "Policy": {"type": "object", "required": ["metric"], "properties": {
             "model": {"type": "string"}, "metric": {"type": "string"}, "source": {"enum": ["run", "evaluation"]},
             "dataset": {"type": "string", "description": "NAME or NAME@VERSION, for evaluation policies"},
@@ -49,6 +54,7 @@ struct OpenAPIController: Sendable {
         "responses": {"Error": {"description": "A client error (4xx) or an unavailable model (503)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
         "parameters": {
           "name": {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}},
+          "rule": {"name": "rule", "in": "path", "required": true, "schema": {"type": "string"}},
           "version": {"name": "version", "in": "path", "required": true, "schema": {"type": "integer"}},
           "id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
           "max_results": {"name": "max_results", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
@@ -126,6 +132,23 @@ struct OpenAPIController: Sendable {
         "/api/v1/models/{name}/drift/reports": {
           "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
           "get": {"summary": "Stored drift results, newest first", "responses": {"200": {"description": "{\"reports\": [...]}"}}}
+        },
+        "/api/v1/monitor/rules": {
+          "get": {"summary": "Monitoring rules with their state (ok or breached) and last check", "parameters": [{"name": "model", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "{\"rules\": [MonitorRule]}"}}}
+        },
+        "/api/v1/monitor/rules/{rule}": {
+          "parameters": [{"$ref": "#/components/parameters/rule"}],
+          "get": {"summary": "A monitoring rule, its state and last check", "responses": {"200": {"description": "MonitorRule"}, "404": {"$ref": "#/components/responses/Error"}}},
+          "put": {"summary": "Create or replace a monitoring rule: drift share and/or a realized metric's bound over a window, and the action on a breach",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MonitorRule"}}}},
+            "responses": {"200": {"description": "The rule"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
+          "delete": {"summary": "Remove a monitoring rule", "responses": {"200": {"description": "{}"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/monitor/rules/{rule}/check": {
+          "parameters": [{"$ref": "#/components/parameters/rule"}],
+          "post": {"summary": "Check a rule now, as its monitor job does: a new breach emits its events and performs its action once",
+            "responses": {"200": {"description": "{\"outcome\": \"ok|breached|still_breached|cleared|inconclusive\", \"drift\", \"performance\", \"gaps\", \"action\", \"action_failed\"}"}, "404": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/events": {
           "get": {"summary": "The event log, newest first", "parameters": [{"name": "type", "in": "query", "schema": {"type": "string"}}, {"name": "subject", "in": "query", "schema": {"type": "string"}, "description": "exact, or a prefix ending in /"}, {"$ref": "#/components/parameters/max_results"}, {"$ref": "#/components/parameters/page_token"}],

@@ -47,12 +47,17 @@ public struct DriftMonitor: Sendable {
         share: Double = 0.5
     ) async throws -> (ModelDriftReport, id: String) {
         let result = try await report(model: model, reference: reference, version: version, since: since, until: until, method: method, threshold: threshold, share: share)
+        return (result, try await store(result))
+    }
+
+    /// Stores a report with its reference and window; returns its id.
+    public func store(_ result: ModelDriftReport) async throws -> String {
         let time = now()
         let id = IDGenerator.timeOrdered(time)
         try await reports.record(StoredDriftReport(
-            id: id, model: model, version: result.version, reference: result.reference, since: since, until: until, createdAt: time,
+            id: id, model: result.model, version: result.version, reference: result.reference, since: result.since, until: result.until, createdAt: time,
             drifted: result.drift.drifted, share: result.drift.share, report: JSONWriter.string(result.json)))
-        return (result, id)
+        return id
     }
 
     /// The drift of `model`'s served rows in `since..<until` (those of `version` when given; the

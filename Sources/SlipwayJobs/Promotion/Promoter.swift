@@ -87,8 +87,9 @@ public struct Promoter: Sendable {
     }
 
     /// Puts a version back into production: `to`, or the one behind `previous`. The replaced version
-    /// is archived and becomes `previous`, so a second rollback undoes the first.
-    public func rollback(_ name: String, to chosen: Int? = nil, actor: String) async throws -> PromotionRecord {
+    /// is archived and becomes `previous`, so a second rollback undoes the first. A `reason` (a
+    /// monitoring rule's breach) goes into the audit record and the event.
+    public func rollback(_ name: String, to chosen: Int? = nil, actor: String, reason: String? = nil) async throws -> PromotionRecord {
         let production = try await productionVersion(name)
         let target: ModelVersion
         if let chosen {
@@ -106,16 +107,17 @@ public struct Promoter: Sendable {
         let record = PromotionRecord(
             id: IDGenerator.hex32(), model: name, kind: .rollback, actor: actor, time: time, action: "rollback", fromVersion: production,
             toVersion: target.version,
-            summary: "\(actor) rolled '\(name)' back to v\(target.version)" + (production.map { "; v\($0) is archived and kept as `previous`." } ?? "."),
+            summary: "\(actor) rolled '\(name)' back to v\(target.version)" + (production.map { "; v\($0) is archived and kept as `previous`." } ?? ".")
+                + (reason.map { " Reason: \($0)" } ?? ""),
             details: JSONWriter.string(.object([
                 ("restored", .string(String(target.version))), ("replaced", Self.json(production)), ("chosen", .bool(chosen != nil)),
-            ])))
+            ] + (reason.map { [("reason", JSONValue.string($0))] } ?? []))))
         var change = PromotionChange(model: name, expectedProduction: production, record: record)
         change.aliases = [("production", target.version), ("previous", production)]
         change.stages = [(target.version, .production)] + (production.map { [($0, ModelStage.archived)] } ?? [])
         change.events = [event(.modelRolledBack, target, stage: .production, time: time, [
             ("rolled_back_version", Self.json(production)), ("record_id", .string(record.id)), ("actor", .string(actor)),
-        ])]
+        ] + (reason.map { [("reason", JSONValue.string($0))] } ?? []))]
         if let production {
             change.events.append(event(.modelArchived, try await versionOrStub(name, production), stage: .archived, time: time, [
                 ("replaced_by", .string(String(target.version))),

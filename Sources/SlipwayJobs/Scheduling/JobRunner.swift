@@ -8,18 +8,21 @@ public struct JobRunner: Sendable {
     let evaluator: Evaluator
     /// Runs `predict` jobs; without it they fail.
     let predictions: PredictJob?
+    /// Runs `monitor` jobs; without it they fail.
+    let monitors: RuleMonitor?
     let now: @Sendable () -> Int64
     /// A run still marked running after this long is taken as abandoned by a dead process.
     let staleAfter: Int64 = 6 * 3_600_000
 
     public init(
-        jobs: any JobStore, promoter: Promoter, evaluator: Evaluator, predictions: PredictJob? = nil,
+        jobs: any JobStore, promoter: Promoter, evaluator: Evaluator, predictions: PredictJob? = nil, monitors: RuleMonitor? = nil,
         now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.jobs = jobs
         self.promoter = promoter
         self.evaluator = evaluator
         self.predictions = predictions
+        self.monitors = monitors
         self.now = now
     }
 
@@ -58,6 +61,31 @@ public struct JobRunner: Sendable {
         case .predict:
             guard let predictions else { throw SlipwayError(.invalidState, "This process cannot run predict jobs") }
             return try await predictions.run(job, runID: runID, now: now(), backfill: backfill)
+        case .monitor:
+            let rule = job.argument ?? ""
+            let check = try await checkRule(rule, model: job.model)
+            if check.actionFailed { throw SlipwayError(.invalidState, check.summary) }
+            return check.summary
+        }
+    }
+
+    /// Checks a monitoring rule now (of `model`, when given); a `job:NAME` action runs that job, recorded in its history as triggered by `monitor`.
+    public func checkRule(_ name: String, model: String? = nil) async throws -> RuleCheck {
+        guard let monitors else { throw SlipwayError(.invalidState, "This process cannot check monitoring rules") }
+        if let model {
+            let rule = try await monitors.rules.getRule(name: name).rule
+            guard rule.model == model else {
+                throw SlipwayError.invalidParameter("Monitoring rule '\(name)' watches '\(rule.model)', not '\(model)'")
+            }
+        }
+        return try await monitors.check(name) { target in
+            let job = try await jobs.getJob(name: target)
+            guard job.kind != .monitor else {
+                throw SlipwayError.invalidParameter("A rule's job:NAME action runs a promote, evaluate or predict job; '\(target)' is a monitor job")
+            }
+            let run = try await self.run(job, trigger: .monitor)
+            guard run.status != .failed else { throw SlipwayError(.invalidState, "job \(target) failed: \(run.output)") }
+            return "ran job \(target): \(run.status.rawValue)" + (run.output.isEmpty ? "" : ": \(run.output)")
         }
     }
 }

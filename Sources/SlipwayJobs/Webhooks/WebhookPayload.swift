@@ -88,6 +88,20 @@ public struct WebhookPayload: Sendable {
         case .modelArchived?: return ":file_cabinet: \(model) \(version) archived."
         case .modelRolledBack?:
             return ":rewind: \(model) rolled back to \(version)" + (data["rolled_back_version"]?.stringValue.map { " (from v\($0))" } ?? "") + "."
+        case .modelDriftDetected?:
+            let columns = data["drifted_columns"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            return ":warning: \(model) \(version): data drift, \(columns.count) of \(number("columns") ?? "?") columns drifted"
+                + " (share \(number("share") ?? "?") >= \(number("threshold") ?? "?"))"
+                + (columns.isEmpty ? "" : ": " + columns.prefix(10).joined(separator: ", "))
+                + " against \(data["reference"]?.stringValue ?? "the reference") over the last \(data["window"]?.stringValue ?? "window")"
+                + " (rule \(data["rule"]?.stringValue ?? "?"), action \(data["action"]?.stringValue ?? "notify"))."
+        case .modelPerformanceDegraded?:
+            let metric = data["metric"]?.stringValue ?? "metric"
+            let bound = number("max").map { "above max \($0)" } ?? number("min").map { "below min \($0)" } ?? "out of bounds"
+            return ":chart_with_downwards_trend: \(model) \(version): \(metric) \(number("value") ?? "?") \(bound) on \(number("labeled") ?? "?") labeled predictions"
+                + " over the last \(data["window"]?.stringValue ?? "window") (rule \(data["rule"]?.stringValue ?? "?"), action \(data["action"]?.stringValue ?? "notify"))."
+        case .modelMonitorCleared?:
+            return ":white_check_mark: \(model) \(version): monitoring rule \(data["rule"]?.stringValue ?? "?") cleared."
         case .servingLoadFailed?:
             return ":warning: \(model) \(version) failed to load for serving: \(data["error"]?.stringValue ?? "unknown error")"
         default:

@@ -35,6 +35,7 @@ let allMigrations: [Migration] = [
     migration0011Actuals,
     migration0012DriftReports,
     migration0013PredictionJobWatermarks,
+    migration0014MonitorRules,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

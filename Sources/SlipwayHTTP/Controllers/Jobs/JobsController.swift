@@ -5,7 +5,7 @@ import SlipwayJobs
 /// Scheduled jobs:
 /// - `POST /api/v1/jobs` `{"name": "nightly-promote", "kind": "promote", "model": "churn", "schedule": "0 2 * * *"}`
 ///   (`"dataset"` for `evaluate` jobs; `"input"`, `"output_table"`, and optionally `"id"` and `"output_url"`
-///   for `predict` jobs), `GET /api/v1/jobs`, `DELETE /api/v1/jobs/{name}`;
+///   for `predict` jobs; `"rule"` for `monitor` jobs), `GET /api/v1/jobs`, `DELETE /api/v1/jobs/{name}`;
 /// - `POST /api/v1/jobs/{name}/run`: run now (a predict job over `{"since", "until"}` when given);
 ///   `GET /api/v1/jobs/{name}/runs`: history.
 struct JobsController: Sendable {
@@ -25,7 +25,7 @@ struct JobsController: Sendable {
             }
             let schedule = try CronSchedule(try text("schedule"))
             let time = WallClock.milliseconds()
-            var argument = body["dataset"]?.stringValue
+            var argument = kind == .monitor ? body["rule"]?.stringValue : body["dataset"]?.stringValue
             if kind == .predict {
                 let spec = PredictJobSpec(
                     input: body["input"]?.stringValue ?? "", sourceURL: body["source_url"]?.stringValue, query: body["query"]?.stringValue,
