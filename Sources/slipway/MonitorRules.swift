@@ -49,7 +49,14 @@ extension Monitor {
                 print("rule \(name) on \(model): \(Self.describe(parsed))")
                 guard let cron else { return }
                 let job = Job(name: "monitor-\(name)", kind: .monitor, model: model, argument: name, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)
-                if (try? await services.jobs.getJob(name: job.name)) != nil { try await services.jobs.deleteJob(name: job.name) }
+                let existing = try await services.jobs.listJobs().first { $0.name == job.name }
+                if let existing {
+                    guard existing.kind == .monitor else {
+                        printError("job \(job.name) exists and is a \(existing.kind.rawValue) job: not replaced; the rule is set, schedule it with another job name")
+                        throw ExitCode(1)
+                    }
+                    try await services.jobs.deleteJob(name: job.name)
+                }
                 try await services.jobs.createJob(job)
                 print("job \(job.name): checks it at '\(cron)', next run \(job.nextRunAt.map(formatTime) ?? "never")")
             }

@@ -150,13 +150,13 @@ def test_a_rule_fires_once_rolls_back_and_clears(server, tmp_path):
         assert record["kind"] == "rollback" and record["actor"] == "monitor:guard" and "rule 'guard' breached" in record["summary"], record
 
         # The webhook receiver gets each breach once, signed; Slack gets a line a person reads.
-        def delivered(kind):
-            return [json.loads(body) for path, headers, body in receiver.received
-                    if path == "/events" and verify(headers, body) and json.loads(body)["type"] == kind]
+        def delivered(kind, rule="guard"):
+            return [e for e in (json.loads(body) for path, headers, body in list(receiver.received) if path == "/events" and verify(headers, body))
+                    if e["type"] == kind and e["data"].get("rule", rule) == rule]
         wait_until(lambda: delivered("ml.model.drift_detected.v1") and delivered("ml.model.performance_degraded.v1")
                    and delivered("ml.model.rolled_back.v1"), timeout=30, message="the breach's events")
-        guard_drift = [e for e in delivered("ml.model.drift_detected.v1") if e["data"]["rule"] == "guard"]
-        [degraded] = [e for e in delivered("ml.model.performance_degraded.v1") if e["data"]["rule"] == "guard"]
+        guard_drift = delivered("ml.model.drift_detected.v1")
+        [degraded] = delivered("ml.model.performance_degraded.v1")
         assert len(guard_drift) == 1 and guard_drift[0]["data"]["action"] == "rollback" and guard_drift[0]["subject"] == f"models/{MODEL}/versions/{v2}"
         assert degraded["data"]["metric"] == "rmse" and degraded["data"]["value"] > 1.2 and degraded["data"]["max"] == 1.2
         [rolled] = delivered("ml.model.rolled_back.v1")
@@ -180,10 +180,10 @@ def test_a_rule_fires_once_rolls_back_and_clears(server, tmp_path):
         assert rule(url, "guard")["state"] == "ok"
         wait_until(lambda: delivered("ml.model.monitor_cleared.v1"), timeout=30, message="the clearing event")
         assert run_job(url, "monitor-guard")["output"].startswith("ok")
-        assert len([e for e in delivered("ml.model.monitor_cleared.v1") if e["data"]["rule"] == "guard"]) == 1
+        assert len(delivered("ml.model.monitor_cleared.v1")) == 1
 
-        listed = server.cli("monitor", "rules", MODEL).stdout
-        assert "guard" in listed and "broken" in listed and "reevaluate" in listed
+        listed = {line.split()[0]: line.split()[2] for line in server.cli("monitor", "rules", MODEL).stdout.splitlines()[2:]}
+        assert listed == {"broken": "breached", "guard": "ok", "reevaluate": "breached"}, listed
     finally:
         receiver.stop()
 
@@ -202,3 +202,7 @@ def test_bad_rules_are_refused_with_their_reason(server):
     assert result.returncode != 0 and "needs a bound" in result.stderr
     result = server.cli("jobs", "add", "m", "--kind", "monitor", "--model", MODEL, "--schedule", YEARLY, check=False)
     assert result.returncode != 0 and "--rule" in result.stderr
+    result = server.cli("monitor", "set", MODEL, "--drift-share", "0.5", "--window", "200000000000d", check=False)
+    assert result.returncode != 0 and "window" in result.stderr
+    r = requests.put(f"{server.url}/api/v1/monitor/rules/bad", json={"model": MODEL, "drift_share": 0.5, "window": "9999999999999d"}, timeout=10)
+    assert r.status_code == 400 and "window" in r.json()["message"], r.text

@@ -34,15 +34,16 @@ public enum RealizedPerformance {
     public static let regressionMetrics = ["mae", "rmse", "r2", "mape"]
     public static let classificationMetrics = ["accuracy", "precision", "recall", "f1", "log_loss", "roc_auc"]
 
-    /// A window length (`30m`, `1h`, `1d`) in milliseconds.
+    /// A window length (`30m`, `1h`, `1d`; at most 100 years) in milliseconds.
     public static func window(_ text: String) throws(SlipwayError) -> Int64 {
         if let unit = text.last, let count = Int64(text.dropLast()), count > 0 {
-            switch unit {
-            case "m": return count * 60_000
-            case "h": return count * 3_600_000
-            case "d": return count * 86_400_000
-            default: break
+            let length: Int64? = switch unit {
+            case "m": 60_000
+            case "h": 3_600_000
+            case "d": 86_400_000
+            default: nil
             }
+            if let length, count <= 36_500 * 86_400_000 / length { return count * length }
         }
         throw .invalidParameter("'window' must be a length such as 15m, 1h or 1d, got '\(text)'")
     }

@@ -34,39 +34,42 @@ public struct RuleMonitor: Sendable {
     /// Checks the rule named `name` now and records what it found; `runJob` carries out a
     /// `job:NAME` action and says how the job ended.
     public func check(_ name: String, runJob: @Sendable (String) async throws -> String) async throws -> RuleCheck {
-        var status = try await rules.getRule(name: name)
-        let rule = status.rule
-        let time = now()
-        var check = try await observe(rule, at: time)
-        // Another process may move the rule between reading and recording: read it again and decide anew.
-        for attempt in 1...3 {
+        // Another process may check the rule meanwhile: a check is recorded only if the rule is
+        // still in the state it was judged against and no later check was recorded; else it looks again.
+        for _ in 1...3 {
+            let status = try await rules.getRule(name: name)
+            let rule = status.rule
+            let time = now()
+            var check = try await observe(rule, at: time)
             check.outcome = .of(state: status.state, breached: check.breached, conclusive: check.conclusive)
-            let events = events(for: check, rule: rule)
-            if try await rules.recordCheck(
-                name: name, at: time, check: JSONWriter.string(check.json), from: status.state, to: check.outcome.state(from: status.state), events: events)
-            {
-                break
+            guard try await rules.recordCheck(
+                name: name, at: time, check: JSONWriter.string(check.json), from: status.state, to: check.outcome.state(from: status.state),
+                events: events(for: check, rule: rule))
+            else { continue }
+            guard check.outcome == .breached else { return check }
+            // The action runs at most once: after the breach is recorded, never again for it.
+            do {
+                check.action = try await act(rule, check: check, runJob: runJob)
+            } catch {
+                check.action = "\(rule.action) failed: " + ((error as? SlipwayError)?.message ?? "\(error)")
+                check.actionFailed = true
             }
-            status = try await rules.getRule(name: name)
-            if attempt == 3 { throw SlipwayError(.resourceConflict, "Rule '\(name)' kept changing while it was checked; nothing was recorded. Run it again.") }
+            // What the action did is told in the answer (and the rollback's audit record) even if this fails.
+            _ = try? await rules.recordCheck(name: name, at: time, check: JSONWriter.string(check.json), from: .breached, to: .breached, events: [])
+            return check
         }
-        guard check.outcome == .breached else { return check }
-        do {
-            check.action = try await act(rule, check: check, runJob: runJob)
-        } catch {
-            check.action = "\(rule.action) failed: " + ((error as? SlipwayError)?.message ?? "\(error)")
-            check.actionFailed = true
-        }
-        _ = try await rules.recordCheck(name: name, at: time, check: JSONWriter.string(check.json), from: .breached, to: .breached, events: [])
-        return check
+        throw SlipwayError(.resourceConflict, "Rule '\(name)' kept being checked by another process meanwhile; nothing was recorded. Run it again.")
     }
 
     /// What the window shows, without judging it against the rule's state.
     func observe(_ rule: MonitorRule, at time: Int64) async throws -> RuleCheck {
         let since = time - rule.windowMilliseconds, until = time + 1
-        guard let production = try? await registry.getModelVersion(name: rule.model, alias: "production") else {
+        let production: ModelVersion
+        do {
+            production = try await registry.getModelVersion(name: rule.model, alias: "production")
+        } catch let error as SlipwayError where error.code == .resourceDoesNotExist || error.code == .invalidParameterValue {
             var check = RuleCheck(rule: rule.name, model: rule.model, version: nil, at: time, since: since, until: until)
-            check.gaps.append("'\(rule.model)' has no production version to watch")
+            check.gaps.append("'\(rule.model)' has no production version to watch (\(error.message))")
             return check
         }
         var check = RuleCheck(rule: rule.name, model: rule.model, version: production.version, at: time, since: since, until: until)
@@ -82,11 +85,17 @@ public struct RuleMonitor: Sendable {
             let labeled = rows.filter { $0.actual != nil }
             if labeled.count < rule.minLabeled {
                 check.gaps.append("\(metric) not checked: \(labeled.count) labeled of \(rows.count) predictions in the window, fewer than min_labeled \(rule.minLabeled)")
-            } else if let value = try RealizedPerformance.value(metric, outputs: labeled.map(\.outputs), actuals: labeled.map { $0.actual! }) {
-                check.performance = RuleCheck.Performance(
-                    metric: metric, value: value, maximum: rule.maximum, minimum: rule.minimum, predictions: rows.count, labeled: labeled.count)
             } else {
-                check.gaps.append("\(metric) not checked: undefined on the \(labeled.count) labeled predictions (a single class?)")
+                do {
+                    if let value = try RealizedPerformance.value(metric, outputs: labeled.map(\.outputs), actuals: labeled.map { $0.actual! }) {
+                        check.performance = RuleCheck.Performance(
+                            metric: metric, value: value, maximum: rule.maximum, minimum: rule.minimum, predictions: rows.count, labeled: labeled.count)
+                    } else {
+                        check.gaps.append("\(metric) not checked: undefined on the \(labeled.count) labeled predictions (a single class?)")
+                    }
+                } catch {
+                    check.gaps.append("\(metric) not checked: \(error.message)")
+                }
             }
         }
         return check
@@ -99,7 +108,7 @@ public struct RuleMonitor: Sendable {
         if reference == nil {
             let latest = try await evaluations.listEvaluations(model: rule.model, version: version).max { $0.createdAt < $1.createdAt }
             guard let latest else {
-                throw SlipwayError.invalidParameter("v\(version) has no evaluation whose dataset could be the reference; name one with --reference")
+                throw SlipwayError.invalidParameter("v\(version) has no evaluation whose dataset could be the reference; give the rule a reference dataset")
             }
             reference = "\(latest.dataset)@\(latest.datasetVersion)"
         }
@@ -152,7 +161,8 @@ public struct RuleMonitor: Sendable {
         case .notify:
             return "notified"
         case .rollback:
-            let record = try await promoter.rollback(rule.model, actor: rule.actor, reason: "rule '\(rule.name)' breached: \(check.summary)")
+            let record = try await promoter.rollback(
+                rule.model, actor: rule.actor, reason: "rule '\(rule.name)' breached: \(check.summary)", replacing: check.version)
             return "rolled back to v\(record.toVersion.map(String.init) ?? "?") (record \(record.id))"
         case .job(let name):
             return try await runJob(name)

@@ -88,9 +88,13 @@ public struct Promoter: Sendable {
 
     /// Puts a version back into production: `to`, or the one behind `previous`. The replaced version
     /// is archived and becomes `previous`, so a second rollback undoes the first. A `reason` (a
-    /// monitoring rule's breach) goes into the audit record and the event.
-    public func rollback(_ name: String, to chosen: Int? = nil, actor: String, reason: String? = nil) async throws -> PromotionRecord {
+    /// monitoring rule's breach) goes into the audit record and the event; with `replacing`, it
+    /// happens only while that version is still in production.
+    public func rollback(_ name: String, to chosen: Int? = nil, actor: String, reason: String? = nil, replacing expected: Int? = nil) async throws -> PromotionRecord {
         let production = try await productionVersion(name)
+        if let expected, production != expected {
+            throw SlipwayError(.invalidState, "production of '\(name)' is no longer v\(expected) (it is \(production.map { "v\($0)" } ?? "nothing")): not rolled back")
+        }
         let target: ModelVersion
         if let chosen {
             target = try await registry.getModelVersion(name: name, version: chosen)

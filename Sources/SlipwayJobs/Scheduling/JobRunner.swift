@@ -84,7 +84,7 @@ public struct JobRunner: Sendable {
                 throw SlipwayError.invalidParameter("A rule's job:NAME action runs a promote, evaluate or predict job; '\(target)' is a monitor job")
             }
             let run = try await self.run(job, trigger: .monitor)
-            guard run.status != .failed else { throw SlipwayError(.invalidState, "job \(target) failed: \(run.output)") }
+            guard run.status == .succeeded else { throw SlipwayError(.invalidState, "job \(target) \(run.status.rawValue): \(run.output)") }
             return "ran job \(target): \(run.status.rawValue)" + (run.output.isEmpty ? "" : ": \(run.output)")
         }
     }

@@ -23,7 +23,10 @@ public struct SQLMonitorRuleStore: MonitorRuleStore {
             try await database.run(db, """
                 INSERT INTO monitor_rules (name, model, spec, state, created_at, updated_at)
                 VALUES (\(bind: rule.name), \(bind: rule.model), \(bind: spec), 'ok', \(bind: rule.createdAt), \(bind: rule.updatedAt))
-                ON CONFLICT (name) DO UPDATE SET model = excluded.model, spec = excluded.spec, updated_at = excluded.updated_at
+                ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at,
+                    state = CASE WHEN monitor_rules.model = excluded.model THEN monitor_rules.state ELSE 'ok' END,
+                    state_since = CASE WHEN monitor_rules.model = excluded.model THEN monitor_rules.state_since ELSE NULL END,
+                    model = excluded.model
                 """)
         }
     }
@@ -54,6 +57,7 @@ public struct SQLMonitorRuleStore: MonitorRuleStore {
         }
     }
 
+    /// A check is recorded only against the state it was judged from, and only if no later check was recorded meanwhile.
     public func recordCheck(
         name: String, at time: Int64, check: String, from: MonitorRule.State, to: MonitorRule.State, events: [Event]
     ) async throws -> Bool {
@@ -62,12 +66,12 @@ public struct SQLMonitorRuleStore: MonitorRuleStore {
             if from == to {
                 updated = try await database.first(db, """
                     UPDATE monitor_rules SET checked_at = \(bind: time), last_check = \(bind: check)
-                    WHERE name = \(bind: name) AND state = \(bind: from.rawValue) RETURNING name
+                    WHERE name = \(bind: name) AND state = \(bind: from.rawValue) AND (checked_at IS NULL OR checked_at <= \(bind: time)) RETURNING name
                     """)
             } else {
                 updated = try await database.first(db, """
                     UPDATE monitor_rules SET state = \(bind: to.rawValue), state_since = \(bind: time), checked_at = \(bind: time), last_check = \(bind: check)
-                    WHERE name = \(bind: name) AND state = \(bind: from.rawValue) RETURNING name
+                    WHERE name = \(bind: name) AND state = \(bind: from.rawValue) AND (checked_at IS NULL OR checked_at <= \(bind: time)) RETURNING name
                     """)
             }
             guard updated != nil else { return false }
@@ -82,8 +86,12 @@ public struct SQLMonitorRuleStore: MonitorRuleStore {
     static func status(_ row: StoreRow) throws -> MonitorRuleStatus {
         var rule = try MonitorRule(json: try JSONParser.parse(try row.string("spec")), at: try row.int64("created_at"))
         rule.updatedAt = try row.int64("updated_at")
+        let state = try row.string("state")
+        guard let known = MonitorRule.State(rawValue: state) else {
+            throw SlipwayError(.internalError, "Monitoring rule '\(rule.name)' has an unknown state '\(state)' in the store")
+        }
         return MonitorRuleStatus(
-            rule: rule, state: MonitorRule.State(rawValue: try row.string("state")) ?? .ok, stateSince: try row.optionalInt64("state_since"),
+            rule: rule, state: known, stateSince: try row.optionalInt64("state_since"),
             checkedAt: try row.optionalInt64("checked_at"), lastCheck: try row.optionalString("last_check"))
     }
 }
