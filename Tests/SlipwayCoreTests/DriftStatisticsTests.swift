@@ -1,4 +1,4 @@
-import SlipwayCore
+@testable import SlipwayCore
 import Testing
 
 /// Golden values from scipy 1.17.1 and numpy 2.4.6 (the functions Evidently's drift tests call).
@@ -51,5 +51,18 @@ struct RadixSortTests {
         let ours = RadixSort.sorted(values), theirs = values.sorted()
         #expect(ours.count == theirs.count && zip(ours, theirs).allSatisfy { $0 == $1 })
         #expect(RadixSort.sorted([3, 1, 2]) == [1, 2, 3])
+    }
+
+    @Test("Decimals as a CSV file writes them are counted; a value with more digits, or too wide a range, falls back to the radix sort")
+    func decimals() {
+        var generator = SystemRandomNumberGenerator()
+        let written = (0..<100_000).map { _ in (Double.random(in: -5...5, using: &generator) * 10_000).rounded() / 10_000 }
+        for values in [written, written + [-0.0, 0, 0.5], written.map { $0 * 10 }.map { ($0 * 1000).rounded() / 1000 }, written + [1e-7], written + [1e9],
+                       written + [.infinity], (0..<10_000).map { Double($0 % 13) }] {
+            let ours = RadixSort.sorted(values), theirs = values.sorted()
+            #expect(ours.count == theirs.count && zip(ours, theirs).allSatisfy { $0 == $1 })
+        }
+        #expect(RadixSort.countingDecimals(written) != nil && RadixSort.countingDecimals(written + [1e-7]) == nil)
+        #expect(RadixSort.countingDecimals(written + [1e9]) == nil && RadixSort.countingDecimals(written + [.infinity]) == nil)
     }
 }

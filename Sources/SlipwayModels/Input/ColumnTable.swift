@@ -19,14 +19,42 @@ public struct ColumnTable: Sendable {
         // Room for every row once a column needs its values: growing by doubling would hold up to twice the table.
         let expected = estimatedRows(path: path)
         let request = FeatureRequest(featureNames: names, featureCount: names.count)
-        let split = { (chunk: TableChunk) throws(SlipwayError) -> [[Double]] in
-            let width = names.count, rows = chunk.features.rows, values = chunk.features.values
-            return (0..<width).map { c in (0..<rows).map { values[$0 * width + c] } }
+        // Each chunk is cut into columns, and counted, on the thread that parsed it; what stays in
+        // file order (merging counts, appending values) is quick.
+        let split = { (chunk: TableChunk) throws(SlipwayError) -> [Part] in
+            chunk.features.values.withUnsafeBufferPointer { values in
+                (0..<names.count).map { Part(values, column: $0, width: names.count, rows: chunk.features.rows) }
+            }
         }
         let summary = try TableReader(format: .csv, source: path).read(path: path, request: request, transform: split) { parts throws(SlipwayError) in
             for c in parts.indices { columns[c].add(parts[c], expected: expected) }
         }
         return ColumnTable(names: names, columns: columns.map(\.result), rows: summary.rows)
+    }
+
+    /// One column's share of a chunk: counts while it has at most 64 distinct values, else its values.
+    enum Part {
+        case counts(keys: [Double], counts: [Int], missing: Int)
+        case values([Double])
+
+        init(_ values: UnsafeBufferPointer<Double>, column: Int, width: Int, rows: Int) {
+            var keys: [Double] = [], counts: [Int] = [], missing = 0
+            for row in 0..<rows {
+                let value = values[row * width + column]
+                if value.isNaN {
+                    missing += 1
+                } else if let slot = keys.firstIndex(of: value) {
+                    counts[slot] += 1
+                } else if keys.count < 64 {
+                    keys.append(value)
+                    counts.append(1)
+                } else {
+                    self = .values((0..<rows).map { values[$0 * width + column] })
+                    return
+                }
+            }
+            self = .counts(keys: keys, counts: counts, missing: missing)
+        }
     }
 
     /// One column while it is read: counts while it has few distinct values, its values after.
@@ -36,31 +64,38 @@ public struct ColumnTable: Sendable {
         var missing = 0
         var values: [Double]?
 
-        mutating func add(_ part: [Double], expected: Int) {
-            if values != nil {
-                values!.append(contentsOf: part)
-                return
-            }
-            for (index, value) in part.enumerated() {
-                if value.isNaN {
-                    missing += 1
-                } else if let slot = keys.firstIndex(of: value) {
-                    counts[slot] += 1
-                } else if keys.count < 64 {
-                    keys.append(value)
-                    counts.append(1)
-                } else {
-                    var all: [Double] = []
-                    all.reserveCapacity(max(expected, counts.reduce(missing, +) + part.count))
-                    for (key, count) in zip(keys, counts) { all.append(contentsOf: repeatElement(key, count: count)) }
-                    all.append(contentsOf: repeatElement(.nan, count: missing))
-                    all.append(contentsOf: part[index...])
-                    values = all
-                    keys = []
-                    counts = []
+        mutating func add(_ part: Part, expected: Int) {
+            switch part {
+            case .values(let more):
+                if values == nil { values = expanded(reserving: max(expected, rows + more.count)) }
+                values!.append(contentsOf: more)
+            case .counts(let keys, let counts, let missing):
+                if values != nil {
+                    values!.append(contentsOf: Column(keys: keys, counts: counts, missing: missing).expanded(reserving: 0))
                     return
                 }
+                self.missing += missing
+                for (key, count) in zip(keys, counts) {
+                    if let slot = self.keys.firstIndex(of: key) {
+                        self.counts[slot] += count
+                    } else {
+                        self.keys.append(key)
+                        self.counts.append(count)
+                    }
+                }
+                if self.keys.count > 64 { values = expanded(reserving: expected) }
             }
+        }
+
+        var rows: Int { counts.reduce(missing, +) }
+
+        /// The counted values, one per row (in no particular order), missing ones as NaN.
+        func expanded(reserving capacity: Int) -> [Double] {
+            var all: [Double] = []
+            all.reserveCapacity(max(capacity, rows))
+            for (key, count) in zip(keys, counts) { all.append(contentsOf: repeatElement(key, count: count)) }
+            all.append(contentsOf: repeatElement(.nan, count: missing))
+            return all
         }
 
         var result: ColumnValues {
@@ -68,7 +103,6 @@ public struct ColumnTable: Sendable {
         }
     }
 
-    /// The file's size over the length of its first lines, with a margin.
     static func estimatedRows(path: String) -> Int {
         guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
         defer { try? handle.close() }
