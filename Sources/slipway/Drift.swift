@@ -13,6 +13,7 @@ struct Drift: AsyncParsableCommand {
         discussion: """
             slipway drift NAME --reference holdout@1 --window 1d compares the rows NAME served in the last day (and its \
             predictions, as one more column) with a stored dataset, and stores the result; \
+            --reference log:14d..7d compares them with what it served a week before instead; \
             slipway drift --reference train.csv --current today.csv compares two files.
 
             Each column gets the test Evidently's preset picks: for a reference of at most 1000 values KS, \
@@ -21,7 +22,8 @@ struct Drift: AsyncParsableCommand {
             """)
     @OptionGroup var store: StoreOptions
     @Argument(help: "A registered model: compare the rows it served with a dataset.") var model: String?
-    @Option(help: "The reference: a stored dataset NAME@VERSION (with a model), or a CSV file.") var reference: String
+    @Option(help: "The reference: a stored dataset NAME@VERSION or a past window of served rows log:SINCE..UNTIL (with a model), or a CSV file.")
+    var reference: String
     @Option(help: "The current CSV file (without a model).") var current: String?
     @Option(help: "With a model: the window of served rows, back from now (1h, 1d, 7d).") var window = "1d"
     @Option(help: "With a model: only the rows this version served (its features and reference predictions are used; default production's).")

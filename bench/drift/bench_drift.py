@@ -5,6 +5,7 @@ categorical (whole numbers, 3 to 10 values); the current data drifts in a quarte
 verdicts are compared before any figure counts."""
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,7 @@ def write(path, rows, seed, shift):
                     p /= p.sum()
                 block[f"c{i}"] = rng.choice(levels, n, p=p)
             pd.DataFrame(block).to_csv(out, index=False, header=False, float_format="%.4f")
+    os.sync()  # the file is on disk before anything is timed: no writeback under the first tool measured
 
 
 def timed(command):

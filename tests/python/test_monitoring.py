@@ -240,6 +240,24 @@ def test_served_rows_drift_against_a_dataset_like_evidently(server, tmp_path):
     r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": "drift-holdout@1", "method": "vibes"}, timeout=10)
     assert r.status_code == 400 and "'method'" in r.json()["message"]
 
+    # A past window of the log as the reference: the shifted rows against unshifted ones served after them.
+    middle = int(time.time() * 1000)
+    before = len(requests.get(f"{server.url}/api/v1/models/{name}/predictions", params={"kind": "served", "limit": 10_000}, timeout=10).json()["predictions"])
+    serve(server, name, rows(400, 10), "after")
+    logged(server, name, before + 400)
+    window = {"reference": f"log:{start}..{middle}", "since": str(middle)}
+    report = requests.get(f"{server.url}/api/v1/models/{name}/drift", params=window, timeout=60).json()
+    assert report["reference"].startswith("log:") and report["reference_rows"] == 400 and report["current_rows"] >= 400, report
+    by_column = {c["column"]: c for c in report["columns"]}
+    assert by_column["f0"]["drifted"] and not by_column["f1"]["drifted"], by_column
+    same = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": f"log:{start}..{middle}", "since": str(start), "until": str(middle)},
+                        timeout=60).json()
+    assert same["drifted_columns"] == 0 and all(c["score"] == pytest.approx(1.0) for c in same["columns"] if c["method"] == "ks"), same
+    for reference, message in [("log:", "log:SINCE..UNTIL"), (f"log:{middle}..{start}", "ends before it starts"), ("log:2000-01-01..2000-01-02", "no served rows"),
+                               ("log:99999999999999999d..", "before 1970")]:
+        r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": reference}, timeout=10)
+        assert r.status_code == 400 and message in r.json()["message"], (reference, r.text)
+
 
 def test_documented_alert_rules_are_valid():
     import shutil

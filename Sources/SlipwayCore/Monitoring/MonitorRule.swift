@@ -38,8 +38,8 @@ public struct MonitorRule: Sendable, Hashable {
 
     public var name: String
     public var model: String
-    /// Drift: the reference dataset (NAME or NAME@VERSION); `nil` takes the dataset the production
-    /// version was last evaluated on.
+    /// Drift: the reference, a dataset (NAME or NAME@VERSION) or a past window of the prediction log
+    /// (`log:14d..7d`); `nil` takes the dataset the production version was last evaluated on.
     public var reference: String?
     /// Drift: the share of drifted columns (features and the prediction) that is a breach, as
     /// Evidently's dataset drift (share >= this); `nil` checks no drift.
@@ -101,7 +101,13 @@ public struct MonitorRule: Sendable, Hashable {
             throw .invalidParameter("'drift_share' is a share of columns in (0, 1], got \(driftShare)")
         }
         if reference != nil, driftShare == nil { throw .invalidParameter("'reference' is the drift reference: it goes with 'drift_share'") }
-        if let reference { _ = try EvaluationDataset.parseReference(reference) }
+        if let reference {
+            if reference.hasPrefix("log:") {
+                guard reference.contains("..") else { throw .invalidParameter("A prediction log reference is log:SINCE..UNTIL (log:14d..7d), got '\(reference)'") }
+            } else {
+                _ = try EvaluationDataset.parseReference(reference)
+            }
+        }
         if let metric {
             try RealizedPerformance.check(metric: metric)
             guard maximum != nil || minimum != nil else { throw .invalidParameter("'metric' needs a bound: 'max' (rmse, mae, ...) or 'min' (accuracy, r2, ...)") }

@@ -15,7 +15,11 @@ public enum TimeBound {
             case "d": 86_400_000
             default: nil
             }
-            if let scale { return now - count * scale }
+            if let scale {
+                let (span, overflow) = count.multipliedReportingOverflow(by: scale)
+                guard !overflow, span <= now else { throw .invalidParameter("'\(what)' reaches back before 1970: '\(text)'") }
+                return now - span
+            }
         }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }

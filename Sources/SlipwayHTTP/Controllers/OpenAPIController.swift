@@ -123,7 +123,7 @@ struct OpenAPIController: Sendable {
           "get": {"summary": "Realized performance per window and version: predictions joined to actuals, beside each version's held-out evaluation", "responses": {"200": {"description": "{\"points\": [{\"start\", \"end\", \"version\", \"predictions\", \"labeled\", \"value\", \"evaluation\"}]}"}, "400": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/models/{name}/drift": {
-          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "reference", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a stored dataset, NAME@VERSION"},
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "reference", "in": "query", "required": true, "schema": {"type": "string"}, "description": "a stored dataset, NAME@VERSION, or a past window of served rows, log:SINCE..UNTIL (log:14d..7d)"},
             {"name": "window", "in": "query", "schema": {"type": "string"}, "description": "back from now: 1h, 1d (or since/until)"}, {"name": "since", "in": "query", "schema": {"type": "string"}}, {"name": "until", "in": "query", "schema": {"type": "string"}},
             {"name": "version", "in": "query", "schema": {"type": "integer"}}, {"name": "method", "in": "query", "schema": {"enum": ["ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"]}},
             {"name": "threshold", "in": "query", "schema": {"type": "number"}}, {"name": "share", "in": "query", "schema": {"type": "number", "default": 0.5}}],

@@ -5,7 +5,9 @@ import SlipwayModels
 
 /// A reference dataset seen through a model version: its feature columns and the version's outputs.
 public struct ReferenceColumns: Sendable {
-    public var dataset: EvaluationDataset
+    /// What the rows are: `holdout@2`, or a window of the prediction log.
+    public var reference: String
+    public var rows: Int
     public var featureNames: [String]
     public var columns: [[Double]]
     public var outputs: [Double]
@@ -98,7 +100,6 @@ public struct Evaluator: Sendable {
         let data = try await evaluations.getDataset(name: dataset, version: datasetVersion)
         let csv = try await datasetBytes(data)
         let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
-        let names = predictor.featureNames
         var columns = [[Double]](repeating: [], count: predictor.featureCount)
         var outputs: [Double] = []
         _ = try TableReader(format: .csv, source: dataset, threads: 2).read(
@@ -110,8 +111,19 @@ public struct Evaluator: Sendable {
             for c in 0..<features.columns { columns[c].append(contentsOf: (0..<features.rows).map { features.values[$0 * features.columns + c] }) }
             outputs.append(contentsOf: predicted)
         }
-        let featureNames = names.count == predictor.featureCount ? names : (0..<predictor.featureCount).map { "f\($0)" }
-        return ReferenceColumns(dataset: data, featureNames: featureNames, columns: columns, outputs: outputs, outputsPerRow: predictor.outputsPerRow)
+        return ReferenceColumns(
+            reference: data.reference, rows: data.rows, featureNames: Self.featureNames(predictor), columns: columns, outputs: outputs,
+            outputsPerRow: predictor.outputsPerRow)
+    }
+
+    /// A version's feature names (`f0`, `f1`, ... when its model names none) and how many outputs it gives per row.
+    public func shape(_ version: ModelVersion) async throws -> (featureNames: [String], outputsPerRow: Int) {
+        let predictor = try ModelLoader.load(path: try await modelFiles.verifiedFiles(version).tree.directory)
+        return (Self.featureNames(predictor), predictor.outputsPerRow)
+    }
+
+    static func featureNames(_ predictor: any Predictor) -> [String] {
+        predictor.featureNames.count == predictor.featureCount ? predictor.featureNames : (0..<predictor.featureCount).map { "f\($0)" }
     }
 
     /// Stores an evaluation with its `ml.evaluation.completed.v1` event, and logs its metrics on the

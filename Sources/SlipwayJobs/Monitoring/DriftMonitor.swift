@@ -61,14 +61,18 @@ public struct DriftMonitor: Sendable {
     }
 
     /// The drift of `model`'s served rows in `since..<until` (those of `version` when given; the
-    /// features and reference predictions are the given version's, else production's).
+    /// features and reference predictions are the given version's, else production's). The
+    /// reference is a stored dataset (`holdout@2`, run through the version for its predictions) or
+    /// a past window of the prediction log, every version's rows (`log:SINCE..UNTIL`: `log:14d..7d`,
+    /// `log:2026-11-01T00:00:00Z..2026-11-08T00:00:00Z`).
     /// - Throws: INVALID_PARAMETER_VALUE for a bad reference, or a window without served rows.
     public func report(
         model: String, reference: String, version: Int?, since: Int64, until: Int64, method: DriftMethod? = nil, threshold: Double? = nil,
         share: Double = 0.5
     ) async throws -> ModelDriftReport {
         guard until > since else { throw SlipwayError.invalidParameter("'until' must be after 'since'") }
-        let (dataset, datasetVersion) = try EvaluationDataset.parseReference(reference)
+        let logWindow = try Self.logWindow(reference, now: now())
+        let dataset = try logWindow == nil ? EvaluationDataset.parseReference(reference) : nil
         let modelVersion: ModelVersion
         if let version {
             modelVersion = try await registry.getModelVersion(name: model, version: version)
@@ -79,7 +83,12 @@ public struct DriftMonitor: Sendable {
                 throw SlipwayError.invalidParameter("Model '\(model)' has no production version: name one with 'version'")
             }
         }
-        let ref = try await evaluator.referenceColumns(modelVersion, dataset: dataset, datasetVersion: datasetVersion)
+        let ref: ReferenceColumns
+        if let (referenceSince, referenceUntil) = logWindow {
+            ref = try await logReference(model: model, version: modelVersion, since: referenceSince, until: referenceUntil)
+        } else {
+            ref = try await evaluator.referenceColumns(modelVersion, dataset: dataset!.0, datasetVersion: dataset!.1)
+        }
         let current = try await predictionLog.servedRows(model: model, since: since, until: until, version: version, featureCount: ref.columns.count)
         guard current.rows > 0 else {
             throw SlipwayError.invalidParameter("Model '\(model)' served no rows with its \(ref.columns.count) features in this window: nothing to compare")
@@ -91,9 +100,35 @@ public struct DriftMonitor: Sendable {
         }
         inputs.append(Self.predictionColumn(reference: ref.outputs, referenceWidth: ref.outputsPerRow, current: current.outputs, currentWidth: current.outputsPerRow))
         return ModelDriftReport(
-            model: model, version: modelVersion.version, reference: ref.dataset.reference, since: since, until: until,
-            referenceRows: ref.dataset.rows, currentRows: current.rows,
+            model: model, version: modelVersion.version, reference: ref.reference, since: since, until: until,
+            referenceRows: ref.rows, currentRows: current.rows,
             drift: DataDrift.dataset(inputs, method: method, threshold: threshold, shareThreshold: share))
+    }
+
+    /// `log:SINCE..UNTIL` as times; `nil` for a dataset reference.
+    /// - Throws: INVALID_PARAMETER_VALUE for a log window that is not `log:SINCE..UNTIL` with SINCE before UNTIL.
+    static func logWindow(_ reference: String, now: Int64) throws(SlipwayError) -> (Int64, Int64)? {
+        guard reference.hasPrefix("log:") else { return nil }
+        let bounds = reference.dropFirst(4).components(separatedBy: "..")
+        guard bounds.count == 2, !bounds[0].isEmpty else {
+            throw .invalidParameter("A prediction log reference is log:SINCE..UNTIL (log:14d..7d, or times in ISO 8601), got '\(reference)'")
+        }
+        let since = try TimeBound.parse(bounds[0], now: now, what: "the reference's since")
+        let until = bounds[1].isEmpty ? now + 1 : try TimeBound.parse(bounds[1], now: now, what: "the reference's until")
+        guard until > since else { throw .invalidParameter("The reference window '\(reference)' ends before it starts") }
+        return (since, until)
+    }
+
+    /// The rows every version of `model` served in a past window, with `version`'s features.
+    func logReference(model: String, version: ModelVersion, since: Int64, until: Int64) async throws -> ReferenceColumns {
+        let (names, _) = try await evaluator.shape(version)
+        let rows = try await predictionLog.servedRows(model: model, since: since, until: until, version: nil, featureCount: names.count)
+        let label = "log:\(WallClock.rfc3339(milliseconds: since))..\(WallClock.rfc3339(milliseconds: until))"
+        guard rows.rows > 0 else {
+            throw SlipwayError.invalidParameter("The reference \(label) holds no served rows of '\(model)' with its \(names.count) features")
+        }
+        let columns = (0..<names.count).map { c in (0..<rows.rows).map { rows.features[$0 * names.count + c] } }
+        return ReferenceColumns(reference: label, rows: rows.rows, featureNames: names, columns: columns, outputs: rows.outputs, outputsPerRow: rows.outputsPerRow)
     }
 
     /// The model's output as a column: the value for one output per row, else the most likely class (categories).
