@@ -239,6 +239,11 @@ def test_served_rows_drift_against_a_dataset_like_evidently(server, tmp_path):
     assert r.status_code in (400, 404) and "no-such-dataset" in r.json()["message"], r.text
     r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": "drift-holdout@1", "method": "vibes"}, timeout=10)
     assert r.status_code == 400 and "'method'" in r.json()["message"]
+    # A reference dataset without one of the model's features: the error names it.
+    holdout.drop(columns=["f3"]).to_csv(tmp_path / "partial.csv", index=False)
+    server.cli("datasets", "add", "drift-partial", str(tmp_path / "partial.csv"), "--target", "y")
+    r = requests.get(f"{server.url}/api/v1/models/{name}/drift", params={"reference": "drift-partial@1", "since": str(start)}, timeout=10)
+    assert r.status_code == 400 and "f3" in r.json()["message"], r.text
 
     # A past window of the log as the reference: the shifted rows against unshifted ones served after them.
     middle = int(time.time() * 1000)
