@@ -5,8 +5,9 @@
 #   2. starts a throwaway PostgreSQL on loopback in a temporary directory (as a non-root user);
 #   3. builds and runs the Swift tests (store suite on SQLite in memory and on PostgreSQL);
 #   4. runs the end-to-end pytest suite: the real mlflow client against a real `slipway server`,
-#      on SQLite and on PostgreSQL, `slipway serve` replicas, and promtool (Debian's prometheus
-#      package, installed if missing) on /metrics.
+#      on SQLite and on PostgreSQL, `slipway serve` replicas, promtool (Debian's prometheus
+#      package, installed if missing) on /metrics, and the dashboard in Debian's chromium (installed
+#      if missing) driven by Playwright; screenshots go to test-output/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,11 @@ echo "PostgreSQL at ${SLIPWAY_TEST_POSTGRES_URL}"
 step "promtool (checks /metrics)"
 if ! command -v promtool >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
+step "chromium (the dashboard's browser tests)"
+if ! command -v chromium >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
 step "Swift build"

@@ -132,6 +132,11 @@ public enum ServerRoutes {
         DeliveriesController(deliveries: services.deliveries, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         EventsController(events: services.events, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         RegistryFeedController(changes: services.changes, registry: services.registry, files: services.modelFiles).addRoutes(to: router)
+        let overview = Overview(
+            registry: services.registry, promotions: services.promotions, jobs: services.jobs, driftReports: services.driftReports,
+            monitorRules: services.monitorRules, host: host)
+        DashboardController(overview: overview, model: ModelOverview(overview: overview, evaluations: services.evaluations, events: services.events))
+            .addRoutes(to: router)
         return router
     }
 

@@ -133,6 +133,15 @@ struct OpenAPIController: Sendable {
           "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
           "get": {"summary": "Stored drift results, newest first", "responses": {"200": {"description": "{\"reports\": [...]}"}}}
         },
+        "/api/v1/overview": {
+          "get": {"summary": "The dashboard's overview as JSON: every model's production, staging and previous versions, last change of production, serving status and monitoring; every job's last run",
+            "responses": {"200": {"description": "{\"models\": [...], \"jobs\": [...]}"}}}
+        },
+        "/api/v1/models/{name}/overview": {
+          "parameters": [{"$ref": "#/components/parameters/name"}],
+          "get": {"summary": "A model's dashboard page as JSON: versions with their evaluations, decisions, events, monitoring",
+            "responses": {"200": {"description": "{\"versions\", \"decisions\", \"events\", ...}"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
         "/api/v1/monitor/rules": {
           "get": {"summary": "Monitoring rules with their state (ok or breached) and last check", "parameters": [{"name": "model", "in": "query", "schema": {"type": "string"}}],
             "responses": {"200": {"description": "{\"rules\": [MonitorRule]}"}}}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import SlipwayCore
+import SlipwayServing
+
+/// The dashboard: server-rendered HTML, each page a view of its JSON twin.
+/// - `/` the overview (`/api/v1/overview`), refreshed every 30 s. The links MLflow prints
+///   (`/#/models/<name>/versions/<v>`) carry their path in the fragment, which never reaches the
+///   server: a few lines of script on `/` follow them; without script `/` is the overview.
+/// - `/ui/models/{name}` a model (`/api/v1/models/{name}/overview`).
+struct DashboardController: Sendable {
+    let overview: Overview
+    let model: ModelOverview
+
+    /// Sends MLflow's fragment links for models to the model page.
+    static let fragmentRedirect = """
+        (function () {
+          function follow() {
+            var m = location.hash.match(/^#\\/models\\/([^\\/?]+)(?:\\/versions\\/(\\d+))?/);
+            if (m) location.replace('/ui/models/' + m[1] + (m[2] ? '#v' + m[2] : ''));
+          }
+          follow();
+          window.addEventListener('hashchange', follow);
+        })();
+        """
+
+    func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
+        router.get("/") { _, _ -> Response in
+            let data = try await overview.json(now: WallClock.milliseconds())
+            return try Self.html(DashboardPages.render("overview", title: "Overview", data: data, refreshSeconds: 30, script: Self.fragmentRedirect))
+        }
+        router.get("api/v1/overview") { _, _ -> Response in
+            .json(try await overview.json(now: WallClock.milliseconds()))
+        }
+        router.get("ui/models/:name") { _, context -> Response in
+            let name = try Self.name(context)
+            let data = try await model.json(name: name, now: WallClock.milliseconds())
+            return try Self.html(DashboardPages.render("model", title: name, data: data))
+        }
+        router.get("api/v1/models/:name/overview") { _, context -> Response in
+            .json(try await model.json(name: try Self.name(context), now: WallClock.milliseconds()))
+        }
+    }
+
+    /// The model named in the path, percent-decoded (the pages link names as one encoded segment).
+    static func name(_ context: some SlipwayRequestContext) throws -> String {
+        let raw = try context.parameters.require("name")
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    static func html(_ page: String?) throws -> Response {
+        guard let page else { throw SlipwayError(.internalError, "A dashboard template could not be rendered") }
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+}

@@ -1,0 +1,154 @@
+import Mustache
+import SlipwayCore
+
+/// The dashboard's pages: Mustache templates (every `{{value}}` is HTML-escaped) rendered from the
+/// same JSON the page's twin in `/api/v1` answers. One layout; each page fills its `content`.
+enum DashboardPages {
+    /// The templates, parsed once. A template that does not parse is a bug a test catches.
+    static let library: MustacheLibrary? = {
+        var library = MustacheLibrary()
+        for (name, text) in [("layout", layout), ("overview", overview), ("model", model)] {
+            guard (try? library.register(text, named: name)) != nil else { return nil }
+        }
+        return library
+    }()
+
+    /// The page `template` over `data`, inside the layout.
+    static func render(_ template: String, title: String, data: JSONValue, refreshSeconds: Int? = nil, script: String? = nil) -> String? {
+        guard let library, let content = library.render(mustacheValue(data) ?? [:], withTemplate: template) else { return nil }
+        var page: [String: Any] = ["title": title, "content": content]
+        if let refreshSeconds { page["refresh"] = refreshSeconds }
+        if let script { page["script"] = script }
+        return library.render(page, withTemplate: "layout")
+    }
+
+    /// JSON as Mustache reads it: objects as dictionaries, arrays as lists, null as absent.
+    static func mustacheValue(_ value: JSONValue) -> Any? {
+        switch value {
+        case .null: return nil
+        case .bool(let flag): return flag
+        case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? Int(x) as Any : x as Any
+        case .string(let text): return text
+        case .array(let items): return items.compactMap(mustacheValue)
+        case .object(let members):
+            var dictionary: [String: Any] = [:]
+            for (key, member) in members { if let converted = mustacheValue(member) { dictionary[key] = converted } }
+            return dictionary
+        case .raw(let bytes): return (try? JSONParser.parse(String(decoding: bytes, as: UTF8.self))).flatMap(mustacheValue)
+        }
+    }
+
+    // MARK: - Templates
+
+    static let layout = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        {{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}
+        <link rel="icon" href="data:,">
+        <title>{{title}} · Slipway</title>
+        <style>
+        body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
+        header { background: #1d2330; color: #fff; padding: 10px 24px; display: flex; gap: 24px; align-items: baseline; }
+        header a { color: #cfd6e4; text-decoration: none; } header a.brand { color: #fff; font-weight: 600; font-size: 16px; }
+        main { padding: 16px 24px; max-width: 1400px; }
+        h1 { font-size: 20px; margin: 8px 0 16px; } h2 { font-size: 16px; margin: 24px 0 8px; }
+        table { border-collapse: collapse; background: #fff; width: 100%; }
+        th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #e3e6eb; vertical-align: top; }
+        th { background: #eef0f4; font-weight: 600; }
+        .badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 12px; margin-right: 4px; }
+        .ok { background: #dff3e4; color: #17602c; } .bad { background: #fbe0e0; color: #8a1c1c; } .muted { color: #6b7385; }
+        .stage { background: #e4ebfb; color: #23408e; }
+        code { font-size: 12px; word-break: break-all; } td.when { white-space: nowrap; }
+        </style>
+        </head>
+        <body>
+        <header><a class="brand" href="/">Slipway</a><a href="/">Overview</a><a href="/api/v1/overview">JSON</a></header>
+        <main>
+        {{{content}}}
+        </main>
+        {{#script}}<script>{{{script}}}</script>{{/script}}
+        </body>
+        </html>
+        """
+
+    static let overview = """
+        <h1>Overview</h1>
+        <p class="muted">As of {{generated_at.text}}; this page refreshes every 30 s.</p>
+        <h2>Models</h2>
+        <table id="models">
+        <thead><tr><th>Model</th><th>Production</th><th>Staging</th><th>Previous</th><th>Last change of production</th><th>Serving</th><th>Monitoring</th></tr></thead>
+        <tbody>
+        {{#models}}
+        <tr data-model="{{name}}">
+        <td><a href="{{page}}">{{name}}</a></td>
+        <td>{{#production}}<span class="badge stage">v{{production}}</span>{{/production}}{{^production}}<span class="muted">none</span>{{/production}}</td>
+        <td>{{#staging}}v{{staging}}{{/staging}}</td>
+        <td>{{#previous}}v{{previous}}{{/previous}}</td>
+        <td>{{#last_change}}{{action}} {{#to_version}}v{{to_version}}{{/to_version}} by {{actor}}, {{at.text}}<br><span class="muted">{{summary}}</span>{{/last_change}}</td>
+        <td>{{#serving}}{{#version}}v{{version}} <code>{{digest}}</code>{{/version}}{{^version}}<span class="muted">nothing loaded</span>{{/version}}{{#last_failure}}<br><span class="badge bad">failed</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}}{{/last_failure}}{{/serving}}{{^serving}}<span class="muted">not served here</span>{{/serving}}</td>
+        <td>{{#monitoring}}{{#drift}}{{#drifted}}<span class="badge bad">drift {{share}}</span>{{/drifted}}{{^drifted}}<span class="badge ok">no drift</span>{{/drifted}}{{/drift}}{{#rules}}<span class="badge {{#breached}}bad{{/breached}}{{^breached}}ok{{/breached}}">{{name}}: {{state}}</span>{{/rules}}{{/monitoring}}</td>
+        </tr>
+        {{/models}}
+        {{^models}}<tr><td colspan="7" class="muted">No registered models yet: log one with mlflow.&lt;flavor&gt;.log_model(..., registered_model_name=...).</td></tr>{{/models}}
+        </tbody>
+        </table>
+        <h2>Jobs</h2>
+        <table id="jobs">
+        <thead><tr><th>Job</th><th>Kind</th><th>Model</th><th>Schedule (UTC)</th><th>Next run</th><th>Last run</th></tr></thead>
+        <tbody>
+        {{#jobs}}
+        <tr data-job="{{name}}">
+        <td>{{name}}</td><td>{{kind}}</td><td>{{model}}</td><td><code>{{schedule}}</code></td><td>{{#next_run_at}}{{text}}{{/next_run_at}}</td>
+        <td>{{#last_run}}<span class="badge {{#failed}}bad{{/failed}}{{^failed}}ok{{/failed}}">{{status}}</span> {{started_at.text}} <span class="muted">{{output}}</span>{{/last_run}}{{^last_run}}<span class="muted">never run</span>{{/last_run}}</td>
+        </tr>
+        {{/jobs}}
+        {{^jobs}}<tr><td colspan="6" class="muted">No jobs.</td></tr>{{/jobs}}
+        </tbody>
+        </table>
+        """
+
+    static let model = """
+        <h1>{{name}}</h1>
+        <p>
+        {{#production}}<span class="badge stage">production v{{production}}</span>{{/production}}{{^production}}<span class="muted">nothing in production</span>{{/production}}
+        {{#staging}}<span class="badge">staging v{{staging}}</span>{{/staging}}
+        {{#previous}}<span class="badge">previous v{{previous}}</span>{{/previous}}
+        {{#monitoring}}{{#drift}}{{#drifted}}<span class="badge bad">drift {{share}} against {{reference}}</span>{{/drifted}}{{^drifted}}<span class="badge ok">no drift against {{reference}}</span>{{/drifted}}{{/drift}}{{#rules}}<span class="badge {{#breached}}bad{{/breached}}{{^breached}}ok{{/breached}}">rule {{name}}: {{state}}</span>{{/rules}}{{/monitoring}}
+        </p>
+        {{#serving}}<p>Served here: {{#version}}v{{version}} <code>{{digest}}</code> since {{loaded_at.text}}{{/version}}{{#last_failure}}; <span class="badge bad">last failure</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}} ({{at.text}}){{/last_failure}}</p>{{/serving}}
+        <h2>Versions</h2>
+        <table id="versions">
+        <thead><tr><th>Version</th><th>Stage</th><th>Aliases</th><th>Run</th><th>Created</th><th>Evaluations</th></tr></thead>
+        <tbody>
+        {{#versions}}
+        <tr id="v{{version}}" data-version="{{version}}">
+        <td>v{{version}}</td><td>{{stage}}</td><td>{{#aliases}}<span class="badge stage">{{.}}</span>{{/aliases}}</td>
+        <td><code>{{run_id}}</code><br><span class="muted">{{source}}</span></td><td>{{created_at.text}}</td>
+        <td>{{#evaluations}}<div><b>{{dataset}}</b> ({{rows}} rows): {{#metrics}}{{key}}={{value}} {{/metrics}}</div>{{/evaluations}}</td>
+        </tr>
+        {{/versions}}
+        </tbody>
+        </table>
+        <h2>Decisions</h2>
+        <table id="decisions">
+        <thead><tr><th>When</th><th>Kind</th><th>Action</th><th>By</th><th>Versions</th><th>Why</th></tr></thead>
+        <tbody>
+        {{#decisions}}
+        <tr><td class="when">{{at.text}}</td><td>{{kind}}</td><td>{{action}}</td><td>{{actor}}</td><td>{{#from_version}}v{{from_version}}{{/from_version}} &rarr; {{#to_version}}v{{to_version}}{{/to_version}}</td><td>{{summary}}</td></tr>
+        {{/decisions}}
+        {{^decisions}}<tr><td colspan="6" class="muted">No decisions recorded.</td></tr>{{/decisions}}
+        </tbody>
+        </table>
+        <h2>Events</h2>
+        <table id="events">
+        <thead><tr><th>When</th><th>Type</th><th>Subject</th><th>Data</th></tr></thead>
+        <tbody>
+        {{#events}}<tr><td class="when">{{at.text}}</td><td>{{type}}</td><td>{{subject}}</td><td><code>{{data}}</code></td></tr>{{/events}}
+        {{^events}}<tr><td colspan="4" class="muted">No events.</td></tr>{{/events}}
+        </tbody>
+        </table>
+        """
+}

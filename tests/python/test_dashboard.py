@@ -1,0 +1,94 @@
+"""The dashboard in a real browser (Debian's chromium driven by Playwright): the overview and a
+model page over data logged with the mlflow client, each page its JSON twin rendered, no console
+error or failed request, MLflow's `#/models/...` links followed, and hostile names shown as text."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import ROOT, use_mlflow
+from serving_support import log_version, train, wait_for_version
+
+MODEL = "dash"
+HOSTILE = '"><img src=x onerror=alert(1)>'
+SCRIPT = "<script>alert(1)</script>"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = Path(os.environ.get("SLIPWAY_TEST_OUTPUT", ROOT / "test-output")) / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def logged(server):
+    """Two versions of a model (v2 in production after a rollback by a hostile actor), and a model with a hostile name."""
+    import mlflow
+    use_mlflow(server.url, "dashboard")
+    client = mlflow.MlflowClient()
+    v1, v2 = log_version(MODEL, train(0)), log_version(MODEL, train(1))
+    client.set_registered_model_alias(MODEL, "production", str(v2))
+    client.set_registered_model_alias(MODEL, "previous", str(v1))
+    r = requests.post(f"{server.url}/api/v1/models/{MODEL}/rollback", json={"actor": SCRIPT}, timeout=10)
+    assert r.status_code == 200, r.text
+    client.create_registered_model(HOSTILE)
+    server.cli("jobs", "add", "dash-nightly", "--kind", "promote", "--model", MODEL, "--schedule", "0 0 1 1 *")
+    return v1, v2
+
+
+def test_pages_are_their_json_rendered_and_escape_everything(server, logged):
+    v1, v2 = logged
+    overview = requests.get(f"{server.url}/api/v1/overview", timeout=10).json()
+    [row] = [m for m in overview["models"] if m["name"] == MODEL]
+    assert row["production"] == str(v1) and row["previous"] == str(v2)
+    assert row["last_change"]["action"] == "rollback" and row["last_change"]["actor"] == SCRIPT
+    assert [j["name"] for j in overview["jobs"]] == ["dash-nightly"]
+
+    page = requests.get(f"{server.url}/", timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert SCRIPT not in html and HOSTILE not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert f'data-model="{MODEL}"' in html and 'http-equiv="refresh" content="30"' in html
+
+    model = requests.get(f"{server.url}/api/v1/models/{MODEL}/overview", timeout=10).json()
+    assert [v["version"] for v in model["versions"]] == [str(v2), str(v1)]
+    assert model["decisions"][0]["actor"] == SCRIPT and any(e["type"] == "ml.model.rolled_back.v1" for e in model["events"])
+    html = requests.get(f"{server.url}/ui/models/{MODEL}", timeout=10).text
+    assert SCRIPT not in html and html.count('data-version="') == 2 and f'id="v{v1}"' in html
+    assert requests.get(f"{server.url}/ui/models/no-such-model", timeout=10).status_code == 404
+
+
+def test_pages_in_a_real_browser(server, logged):
+    if not CHROMIUM:
+        pytest.skip("scripts/test.sh installs Debian's chromium")
+    playwright = pytest.importorskip("playwright.sync_api")
+    v1, _ = logged
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.on("dialog", lambda d: (problems.append(f"dialog {d.message}"), d.dismiss()))
+
+        page.goto(f"{server.url}/")
+        assert page.locator(f'#models tr[data-model="{MODEL}"]').count() == 1
+        assert page.locator("#models").inner_text().count(SCRIPT) >= 1  # shown as text
+        assert page.locator("#models tbody tr").filter(has_text=HOSTILE).count() == 1
+        assert page.locator("#models img").count() == 0
+        page.locator("#models a").filter(has_text=HOSTILE).click()  # its page, by a percent-encoded link
+        page.wait_for_url("**/ui/models/*")
+        assert page.locator("h1").inner_text() == HOSTILE and page.locator("#versions tbody tr").count() == 0
+        page.goto(f"{server.url}/")
+        page.screenshot(path=str(SHOTS / f"overview-{server.backend}.png"), full_page=True)
+
+        # The link MLflow prints for a model version opens its row on the model page.
+        page.goto(f"{server.url}/#/models/{MODEL}/versions/{v1}")
+        page.wait_for_url(f"**/ui/models/{MODEL}#v{v1}")
+        assert page.locator("#versions tbody tr").count() == 2
+        cells = page.locator("#decisions tbody tr").first.locator("td").all_inner_texts()
+        assert cells[2] == "rollback" and cells[3] == SCRIPT and cells[4] == f"v{v1 + 1} → v{v1}", cells
+        page.screenshot(path=str(SHOTS / f"model-{server.backend}.png"), full_page=True)
+        browser.close()
+    assert problems == []
