@@ -135,8 +135,10 @@ public enum ServerRoutes {
         let overview = Overview(
             registry: services.registry, promotions: services.promotions, jobs: services.jobs, driftReports: services.driftReports,
             monitorRules: services.monitorRules, host: host)
-        DashboardController(overview: overview, model: ModelOverview(overview: overview, evaluations: services.evaluations, events: services.events))
-            .addRoutes(to: router)
+        DashboardController(
+            overview: overview, model: ModelOverview(overview: overview, evaluations: services.evaluations, events: services.events),
+            jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner
+        ).addRoutes(to: router)
         return router
     }
 

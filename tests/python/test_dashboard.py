@@ -90,5 +90,18 @@ def test_pages_in_a_real_browser(server, logged):
         cells = page.locator("#decisions tbody tr").first.locator("td").all_inner_texts()
         assert cells[2] == "rollback" and cells[3] == SCRIPT and cells[4] == f"v{v1 + 1} → v{v1}", cells
         page.screenshot(path=str(SHOTS / f"model-{server.backend}.png"), full_page=True)
+
+        # Jobs: "Run now" runs the job (a promote job on a model without a policy fails) and comes back to it, failing jobs first.
+        page.goto(f"{server.url}/ui/jobs")
+        job = page.locator('section[data-job="dash-nightly"]')
+        assert job.locator("tbody tr").inner_text().strip() == "Not run yet."
+        job.get_by_role("button", name="Run now").click()
+        page.wait_for_url("**/ui/jobs#job-dash-nightly")
+        assert job.locator('tbody tr[data-status="failed"]').count() == 1 and job.locator(".badge.bad").first.inner_text() == "failing"
+        assert page.locator("section.job").first.get_attribute("data-job") == "dash-nightly"
+        page.screenshot(path=str(SHOTS / f"jobs-{server.backend}.png"), full_page=True)
         browser.close()
+    twin = requests.get(f"{server.url}/api/v1/jobs/overview", timeout=10).json()
+    [nightly] = [j for j in twin["jobs"] if j["name"] == "dash-nightly"]
+    assert nightly["failing"] and nightly["runs"][0]["trigger"] == "manual" and "polic" in nightly["runs"][0]["output"], nightly
     assert problems == []

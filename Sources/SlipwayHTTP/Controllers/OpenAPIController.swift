@@ -137,6 +137,10 @@ struct OpenAPIController: Sendable {
           "get": {"summary": "The dashboard's overview as JSON: every model's production, staging and previous versions, last change of production, serving status and monitoring; every job's last run",
             "responses": {"200": {"description": "{\"models\": [...], \"jobs\": [...]}"}}}
         },
+        "/api/v1/jobs/overview": {
+          "get": {"summary": "The dashboard's jobs page as JSON: every job with its 20 newest runs, jobs whose last run failed first",
+            "responses": {"200": {"description": "{\"jobs\": [{\"name\", \"failing\", \"runs\": [...]}]}"}}}
+        },
         "/api/v1/models/{name}/overview": {
           "parameters": [{"$ref": "#/components/parameters/name"}],
           "get": {"summary": "A model's dashboard page as JSON: versions with their evaluations, decisions, events, monitoring",

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SlipwayCore
+import SlipwayJobs
 import SlipwayServing
 
 /// The dashboard: server-rendered HTML, each page a view of its JSON twin.
@@ -8,9 +9,13 @@ import SlipwayServing
 ///   (`/#/models/<name>/versions/<v>`) carry their path in the fragment, which never reaches the
 ///   server: a few lines of script on `/` follow them; without script `/` is the overview.
 /// - `/ui/models/{name}` a model (`/api/v1/models/{name}/overview`).
+/// - `/ui/jobs` the jobs and their runs (`/api/v1/jobs/overview`); its "Run now" buttons post to
+///   `/ui/jobs/{name}/run`, which runs the job and sends the browser back to it.
 struct DashboardController: Sendable {
     let overview: Overview
     let model: ModelOverview
+    let jobs: JobsPage
+    let runner: JobRunner
 
     /// Sends MLflow's fragment links for models to the model page.
     static let fragmentRedirect = """
@@ -36,6 +41,18 @@ struct DashboardController: Sendable {
             let name = try Self.name(context)
             let data = try await model.json(name: name, now: WallClock.milliseconds())
             return try Self.html(DashboardPages.render("model", title: name, data: data))
+        }
+        router.get("ui/jobs") { _, _ -> Response in
+            try Self.html(DashboardPages.render("jobs", title: "Jobs", data: try await jobs.json(now: WallClock.milliseconds())))
+        }
+        router.get("api/v1/jobs/overview") { _, _ -> Response in
+            .json(try await jobs.json(now: WallClock.milliseconds()))
+        }
+        router.post("ui/jobs/:name/run") { _, context -> Response in
+            let name = try Self.name(context)
+            let job = try await jobs.jobs.getJob(name: name)
+            _ = try await runner.run(job, trigger: .manual)
+            return Response(status: .seeOther, headers: [.location: "/ui/jobs#job-" + Overview.segment(name)])
         }
         router.get("api/v1/models/:name/overview") { _, context -> Response in
             .json(try await model.json(name: try Self.name(context), now: WallClock.milliseconds()))

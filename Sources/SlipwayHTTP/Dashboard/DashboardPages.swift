@@ -7,7 +7,7 @@ enum DashboardPages {
     /// The templates, parsed once. A template that does not parse is a bug a test catches.
     static let library: MustacheLibrary? = {
         var library = MustacheLibrary()
-        for (name, text) in [("layout", layout), ("overview", overview), ("model", model)] {
+        for (name, text) in [("layout", layout), ("overview", overview), ("model", model), ("jobs", jobs)] {
             guard (try? library.register(text, named: name)) != nil else { return nil }
         }
         return library
@@ -61,11 +61,13 @@ enum DashboardPages {
         .badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 12px; margin-right: 4px; }
         .ok { background: #dff3e4; color: #17602c; } .bad { background: #fbe0e0; color: #8a1c1c; } .muted { color: #6b7385; }
         .stage { background: #e4ebfb; color: #23408e; }
+        button { font: inherit; padding: 3px 10px; border: 1px solid #9aa3b5; border-radius: 4px; background: #fff; cursor: pointer; }
+        form.inline { display: inline; } pre { white-space: pre-wrap; margin: 0; font-size: 12px; }
         code { font-size: 12px; word-break: break-all; } td.when { white-space: nowrap; }
         </style>
         </head>
         <body>
-        <header><a class="brand" href="/">Slipway</a><a href="/">Overview</a><a href="/api/v1/overview">JSON</a></header>
+        <header><a class="brand" href="/">Slipway</a><a href="/">Overview</a><a href="/ui/jobs">Jobs</a></header>
         <main>
         {{{content}}}
         </main>
@@ -101,7 +103,7 @@ enum DashboardPages {
         <tbody>
         {{#jobs}}
         <tr data-job="{{name}}">
-        <td>{{name}}</td><td>{{kind}}</td><td>{{model}}</td><td><code>{{schedule}}</code></td><td>{{#next_run_at}}{{text}}{{/next_run_at}}</td>
+        <td><a href="/ui/jobs#job-{{name}}">{{name}}</a></td><td>{{kind}}</td><td>{{model}}</td><td><code>{{schedule}}</code></td><td>{{#next_run_at}}{{text}}{{/next_run_at}}</td>
         <td>{{#last_run}}<span class="badge {{#failed}}bad{{/failed}}{{^failed}}ok{{/failed}}">{{status}}</span> {{started_at.text}} <span class="muted">{{output}}</span>{{/last_run}}{{^last_run}}<span class="muted">never run</span>{{/last_run}}</td>
         </tr>
         {{/jobs}}
@@ -150,5 +152,26 @@ enum DashboardPages {
         {{^events}}<tr><td colspan="4" class="muted">No events.</td></tr>{{/events}}
         </tbody>
         </table>
+        """
+
+    static let jobs = """
+        <h1>Jobs</h1>
+        <p class="muted">As of {{generated_at.text}}; jobs whose last run failed come first. Times are UTC.</p>
+        {{#jobs}}
+        <section class="job" id="job-{{name}}" data-job="{{name}}">
+        <h2>{{name}} {{#failing}}<span class="badge bad">failing</span>{{/failing}}</h2>
+        <p>{{kind}} <b>{{model}}</b>{{#argument}} <code>{{argument}}</code>{{/argument}} at <code>{{schedule}}</code>,
+        next run {{#next_run_at}}{{text}}{{/next_run_at}}{{^next_run_at}}never{{/next_run_at}}
+        <form class="inline" method="post" action="/ui/jobs/{{name}}/run"><button type="submit">Run now</button></form></p>
+        <table class="runs">
+        <thead><tr><th>Started</th><th>Trigger</th><th>Status</th><th>ms</th><th>Output</th></tr></thead>
+        <tbody>
+        {{#runs}}<tr data-status="{{status}}"><td class="when">{{started_at.text}}</td><td>{{trigger}}</td><td><span class="badge {{#failed}}bad{{/failed}}{{^failed}}ok{{/failed}}">{{status}}</span></td><td>{{duration_ms}}</td><td><pre>{{output}}</pre></td></tr>{{/runs}}
+        {{^runs}}<tr><td colspan="5" class="muted">Not run yet.</td></tr>{{/runs}}
+        </tbody>
+        </table>
+        </section>
+        {{/jobs}}
+        {{^jobs}}<p class="muted">No jobs. Add one with <code>slipway jobs add</code>.</p>{{/jobs}}
         """
 }

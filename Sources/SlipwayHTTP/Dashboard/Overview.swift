@@ -91,9 +91,14 @@ struct Overview: Sendable {
 
     /// The model's page, its name percent-encoded as one path segment.
     static func page(_ model: String) -> String {
+        "/ui/models/" + segment(model)
+    }
+
+    /// A name as one percent-encoded path segment.
+    static func segment(_ name: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/?#;")
-        return "/ui/models/" + (model.addingPercentEncoding(withAllowedCharacters: allowed) ?? model)
+        return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
     }
 
     /// A time as the API gives it, milliseconds since the epoch and text: `{"ms": ..., "text": "2026-12-03 10:45:12 UTC"}`.
