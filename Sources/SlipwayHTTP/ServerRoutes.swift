@@ -137,7 +137,7 @@ public enum ServerRoutes {
             monitorRules: services.monitorRules, host: host)
         DashboardController(
             overview: overview, model: ModelOverview(overview: overview, evaluations: services.evaluations, events: services.events),
-            jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner
+            jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter
         ).addRoutes(to: router)
         return router
     }

@@ -9,9 +9,10 @@ import pytest
 import requests
 
 from conftest import ROOT, use_mlflow
-from serving_support import log_version, train, wait_for_version
+from serving_support import log_candidate, log_version, train
 
 MODEL = "dash"
+PROMO = "dash-promo"
 HOSTILE = '"><img src=x onerror=alert(1)>'
 SCRIPT = "<script>alert(1)</script>"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -63,6 +64,19 @@ def test_pages_in_a_real_browser(server, logged):
     playwright = pytest.importorskip("playwright.sync_api")
     v1, _ = logged
     SHOTS.mkdir(parents=True, exist_ok=True)
+    worse, better = log_candidate(PROMO, 0.5, 3), log_candidate(PROMO, 0.3, 4)
+    import mlflow
+    mlflow.MlflowClient().set_registered_model_alias(PROMO, "production", str(worse))
+    server.cli("policy", "set", PROMO, "--metric", "test_mae", "--mode", "approval")
+    cli = server.cli("promote", PROMO, "--dry-run").stdout.splitlines()
+    cli_rows = [line.split(None, 3) for line in cli[cli.index(next(l for l in cli if l.startswith("---"))) + 1:] if line.startswith("v")]
+
+    def production(name):
+        return requests.get(f"{server.url}/api/v1/models/{name}/overview", timeout=10).json()["production"]
+
+    # Without a policy, the dry run is a page with the error, and its status.
+    r = requests.get(f"{server.url}/ui/models/{MODEL}/promote", timeout=10)
+    assert r.status_code == 404 and "no promotion policy" in r.text and r.headers["content-type"].startswith("text/html"), r.text
     problems = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -100,6 +114,25 @@ def test_pages_in_a_real_browser(server, logged):
         assert job.locator('tbody tr[data-status="failed"]').count() == 1 and job.locator(".badge.bad").first.inner_text() == "failing"
         assert page.locator("section.job").first.get_attribute("data-job") == "dash-nightly"
         page.screenshot(path=str(SHOTS / f"jobs-{server.backend}.png"), full_page=True)
+
+        # Promote with the dry run first (the CLI's table), apply it (approval mode: staged), approve, roll back.
+        page.goto(f"{server.url}/ui/models/{PROMO}")
+        page.get_by_role("button", name="Promote…").click()
+        page.wait_for_url(f"**/ui/models/{PROMO}/promote")
+        rows = [r.locator("td").all_inner_texts() for r in page.locator("#candidates tbody tr").all()]
+        assert rows == cli_rows and page.locator("#decision").inner_text() == f"Decision: await_approval v{better}", (rows, cli_rows)
+        page.screenshot(path=str(SHOTS / f"promote-{server.backend}.png"), full_page=True)
+        page.get_by_role("button", name=f"Apply: await_approval v{better}").click()
+        assert page.locator("#answer").inner_text().endswith(f"Decision: await_approval v{better}")
+        page.get_by_role("link", name=f"Back to {PROMO}").click()
+        page.get_by_role("button", name=f"Approve v{better}").click()
+        assert page.locator("#answer").inner_text().endswith(f"Approved v{better}")
+        assert production(PROMO) == str(better)
+        page.goto(f"{server.url}/ui/models/{PROMO}")
+        page.get_by_role("button", name=f"Roll back to v{worse}").click()
+        assert page.locator("#answer").inner_text().endswith(f"Rolled back to v{worse}")
+        page.screenshot(path=str(SHOTS / f"answer-{server.backend}.png"), full_page=True)
+        assert production(PROMO) == str(worse)
         browser.close()
     twin = requests.get(f"{server.url}/api/v1/jobs/overview", timeout=10).json()
     [nightly] = [j for j in twin["jobs"] if j["name"] == "dash-nightly"]

@@ -16,6 +16,7 @@ struct DashboardController: Sendable {
     let model: ModelOverview
     let jobs: JobsPage
     let runner: JobRunner
+    let promoter: Promoter
 
     /// Sends MLflow's fragment links for models to the model page.
     static let fragmentRedirect = """
@@ -54,6 +55,7 @@ struct DashboardController: Sendable {
             _ = try await runner.run(job, trigger: .manual)
             return Response(status: .seeOther, headers: [.location: "/ui/jobs#job-" + Overview.segment(name)])
         }
+        addActionRoutes(to: router)
         router.get("api/v1/models/:name/overview") { _, context -> Response in
             .json(try await model.json(name: try Self.name(context), now: WallClock.milliseconds()))
         }

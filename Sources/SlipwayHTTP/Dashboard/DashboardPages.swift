@@ -7,7 +7,7 @@ enum DashboardPages {
     /// The templates, parsed once. A template that does not parse is a bug a test catches.
     static let library: MustacheLibrary? = {
         var library = MustacheLibrary()
-        for (name, text) in [("layout", layout), ("overview", overview), ("model", model), ("jobs", jobs)] {
+        for (name, text) in [("layout", layout), ("overview", overview), ("model", model), ("jobs", jobs), ("promote", promote), ("answer", answer)] {
             guard (try? library.register(text, named: name)) != nil else { return nil }
         }
         return library
@@ -120,6 +120,11 @@ enum DashboardPages {
         {{#previous}}<span class="badge">previous v{{previous}}</span>{{/previous}}
         {{#monitoring}}{{#drift}}{{#drifted}}<span class="badge bad">drift {{share}} against {{reference}}</span>{{/drifted}}{{^drifted}}<span class="badge ok">no drift against {{reference}}</span>{{/drifted}}{{/drift}}{{#rules}}<span class="badge {{#breached}}bad{{/breached}}{{^breached}}ok{{/breached}}">rule {{name}}: {{state}}</span>{{/rules}}{{/monitoring}}
         </p>
+        <p>
+        <a href="{{page}}/promote"><button type="button">Promote…</button></a>
+        {{#staging}}<form class="inline" method="post" action="{{page}}/approve"><input type="hidden" name="version" value="{{staging}}"><button type="submit">Approve v{{staging}}</button></form>{{/staging}}
+        {{#previous}}<form class="inline" method="post" action="{{page}}/rollback"><button type="submit">Roll back to v{{previous}}</button></form>{{/previous}}
+        </p>
         {{#serving}}<p>Served here: {{#version}}v{{version}} <code>{{digest}}</code> since {{loaded_at.text}}{{/version}}{{#last_failure}}; <span class="badge bad">last failure</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}} ({{at.text}}){{/last_failure}}</p>{{/serving}}
         <h2>Versions</h2>
         <table id="versions">
@@ -173,5 +178,25 @@ enum DashboardPages {
         </section>
         {{/jobs}}
         {{^jobs}}<p class="muted">No jobs. Add one with <code>slipway jobs add</code>.</p>{{/jobs}}
+        """
+
+    static let promote = """
+        <h1>Promote <a href="{{page}}">{{model}}</a>: dry run</h1>
+        <p>Policy metric <b>{{metric}}</b> ({{direction}} is better). Nothing has changed yet.</p>
+        <table id="candidates">
+        <thead><tr><th>Version</th><th>{{metric}}</th><th>Candidate</th><th>Note</th></tr></thead>
+        <tbody>{{#rows}}<tr data-version="{{version}}"><td>v{{version}}</td><td>{{value}}</td><td>{{candidate}}</td><td>{{note}}</td></tr>{{/rows}}</tbody>
+        </table>
+        <p id="decision">Decision: <b>{{action}}</b>{{#challenger}} v{{challenger}}{{/challenger}}</p>
+        <ul>{{#reasons}}<li>{{.}}</li>{{/reasons}}</ul>
+        {{#changes}}<form method="post" action="{{page}}/promote"><button type="submit">Apply: {{action}}{{#challenger}} v{{challenger}}{{/challenger}}</button></form>{{/changes}}
+        {{^changes}}<p class="muted">Applying it would change nothing.</p>{{/changes}}
+        """
+
+    static let answer = """
+        <h1><a href="{{page}}">{{name}}</a></h1>
+        {{#error}}<p id="answer"><span class="badge bad">{{code}}</span> {{error}}</p>{{/error}}
+        {{#headline}}<p id="answer"><span class="badge ok">done</span> {{headline}}</p><p>{{summary}}</p><p class="muted">Audit record {{record_id}}.</p>{{/headline}}
+        <p><a href="{{page}}">Back to {{name}}</a></p>
         """
 }
