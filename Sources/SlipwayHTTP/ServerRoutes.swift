@@ -136,7 +136,8 @@ public enum ServerRoutes {
             registry: services.registry, promotions: services.promotions, jobs: services.jobs, driftReports: services.driftReports,
             monitorRules: services.monitorRules, host: host)
         DashboardController(
-            overview: overview, model: ModelOverview(overview: overview, evaluations: services.evaluations, events: services.events),
+            overview: overview, model: ModelOverview(
+                overview: overview, evaluations: services.evaluations, events: services.events, predictionLog: services.predictionLog),
             jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter
         ).addRoutes(to: router)
         return router

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, use_mlflow
-from serving_support import log_candidate, log_version, train
+from conftest import BACKENDS, ROOT, SlipwayServer, use_mlflow
+from serving_support import FEATURES, log_candidate, log_version, train, wait_for_version
 
 MODEL = "dash"
 PROMO = "dash-promo"
@@ -17,6 +17,13 @@ HOSTILE = '"><img src=x onerror=alert(1)>'
 SCRIPT = "<script>alert(1)</script>"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(os.environ.get("SLIPWAY_TEST_OUTPUT", ROOT / "test-output")) / "screenshots"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request):
+    s = SlipwayServer(request.param, ["--model", f"{MODEL}@production"]).start()
+    yield s
+    s.stop()
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +38,9 @@ def logged(server):
     r = requests.post(f"{server.url}/api/v1/models/{MODEL}/rollback", json={"actor": SCRIPT}, timeout=10)
     assert r.status_code == 200, r.text
     client.create_registered_model(HOSTILE)
+    wait_for_version(server.url, v1, MODEL, limit=30)
+    for _ in range(5):
+        assert requests.post(f"{server.url}/models/{MODEL}/predict", json=[dict.fromkeys(FEATURES, 0.1)], timeout=10).status_code == 200
     server.cli("jobs", "add", "dash-nightly", "--kind", "promote", "--model", MODEL, "--schedule", "0 0 1 1 *")
     return v1, v2
 
@@ -55,6 +65,12 @@ def test_pages_are_their_json_rendered_and_escape_everything(server, logged):
     assert model["decisions"][0]["actor"] == SCRIPT and any(e["type"] == "ml.model.rolled_back.v1" for e in model["events"])
     html = requests.get(f"{server.url}/ui/models/{MODEL}", timeout=10).text
     assert SCRIPT not in html and html.count('data-version="') == 2 and f'id="v{v1}"' in html
+    # Requests per hour by version: 48 hourly points a version, the newest hour holding what was served.
+    serving = model["serving_by_hour"]
+    assert len(serving["hours"]) == 48 and serving["hours"][1] - serving["hours"][0] == 3_600_000
+    by_version = {v["version"]: v for v in serving["versions"]}
+    assert by_version[str(v1)]["requests"][-1] >= 5 and len(by_version[str(v1)]["requests"]) == 48
+    assert html.count('class="series"') == 2 * len(serving["versions"]) and f'data-series="v{v1}" data-points="48"' in html
     assert requests.get(f"{server.url}/ui/models/no-such-model", timeout=10).status_code == 404
 
 

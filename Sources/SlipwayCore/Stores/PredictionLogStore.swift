@@ -11,6 +11,8 @@ public protocol PredictionLogStore: Sendable {
     /// The rows of a model's successful served requests made in `since..<until` (by `version` when
     /// given) that carried `featureCount` features: what drift compares with a reference.
     func servedRows(model: String, since: Int64, until: Int64, version: Int?, featureCount: Int) async throws -> ServedRows
+    /// Served requests of `model` in `since..<until` per hour (aligned on the epoch) and version, oldest first.
+    func hourly(model: String, since: Int64, until: Int64) async throws -> [HourlyServing]
 }
 
 /// Served rows in bulk: features row-major (`featureCount` per row, NaN for missing) and the
@@ -53,5 +55,26 @@ public struct PredictionQuery: Sendable, Hashable {
         self.kind = kind
         self.limit = limit
         self.pageToken = pageToken
+    }
+}
+
+/// One hour of a version's served requests: how many, their rows, how many failed, and their mean latency.
+public struct HourlyServing: Sendable, Hashable {
+    /// The hour's start, milliseconds since the epoch.
+    public var hour: Int64
+    /// `nil` for requests answered before any version loaded.
+    public var version: Int?
+    public var requests: Int
+    public var rows: Int
+    public var errors: Int
+    public var meanLatencyMicroseconds: Double
+
+    public init(hour: Int64, version: Int?, requests: Int, rows: Int, errors: Int, meanLatencyMicroseconds: Double) {
+        self.hour = hour
+        self.version = version
+        self.requests = requests
+        self.rows = rows
+        self.errors = errors
+        self.meanLatencyMicroseconds = meanLatencyMicroseconds
     }
 }

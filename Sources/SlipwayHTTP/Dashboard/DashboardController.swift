@@ -41,7 +41,7 @@ struct DashboardController: Sendable {
         router.get("ui/models/:name") { _, context -> Response in
             let name = try Self.name(context)
             let data = try await model.json(name: name, now: WallClock.milliseconds())
-            return try Self.html(DashboardPages.render("model", title: name, data: data))
+            return try Self.html(DashboardPages.render("model", title: name, data: data, raw: ModelOverview.charts(data)))
         }
         router.get("ui/jobs") { _, _ -> Response in
             try Self.html(DashboardPages.render("jobs", title: "Jobs", data: try await jobs.json(now: WallClock.milliseconds())))

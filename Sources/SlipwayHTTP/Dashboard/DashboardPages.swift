@@ -14,8 +14,14 @@ enum DashboardPages {
     }()
 
     /// The page `template` over `data`, inside the layout.
-    static func render(_ template: String, title: String, data: JSONValue, refreshSeconds: Int? = nil, script: String? = nil) -> String? {
-        guard let library, let content = library.render(mustacheValue(data) ?? [:], withTemplate: template) else { return nil }
+    /// `raw` adds markup made on the server (charts) that the template inserts unescaped.
+    static func render(
+        _ template: String, title: String, data: JSONValue, raw: [String: String] = [:], refreshSeconds: Int? = nil, script: String? = nil
+    ) -> String? {
+        guard let library else { return nil }
+        var context = mustacheValue(data) as? [String: Any] ?? [:]
+        for (key, markup) in raw { context[key] = markup }
+        guard let content = library.render(context, withTemplate: template) else { return nil }
         var page: [String: Any] = ["title": title, "content": content]
         if let refreshSeconds { page["refresh"] = refreshSeconds }
         if let script { page["script"] = script }
@@ -62,7 +68,8 @@ enum DashboardPages {
         .ok { background: #dff3e4; color: #17602c; } .bad { background: #fbe0e0; color: #8a1c1c; } .muted { color: #6b7385; }
         .stage { background: #e4ebfb; color: #23408e; }
         button { font: inherit; padding: 3px 10px; border: 1px solid #9aa3b5; border-radius: 4px; background: #fff; cursor: pointer; }
-        form.inline { display: inline; } pre { white-space: pre-wrap; margin: 0; font-size: 12px; }
+        form.inline { display: inline; } .actions { display: flex; gap: 8px; align-items: center; }
+        .charts { display: flex; flex-wrap: wrap; } .charts svg { background: #fff; margin: 0 12px 12px 0; } pre { white-space: pre-wrap; margin: 0; font-size: 12px; }
         code { font-size: 12px; word-break: break-all; } td.when { white-space: nowrap; }
         </style>
         </head>
@@ -120,12 +127,14 @@ enum DashboardPages {
         {{#previous}}<span class="badge">previous v{{previous}}</span>{{/previous}}
         {{#monitoring}}{{#drift}}{{#drifted}}<span class="badge bad">drift {{share}} against {{reference}}</span>{{/drifted}}{{^drifted}}<span class="badge ok">no drift against {{reference}}</span>{{/drifted}}{{/drift}}{{#rules}}<span class="badge {{#breached}}bad{{/breached}}{{^breached}}ok{{/breached}}">rule {{name}}: {{state}}</span>{{/rules}}{{/monitoring}}
         </p>
-        <p>
+        <div class="actions">
         <a href="{{page}}/promote"><button type="button">Promote…</button></a>
         {{#staging}}<form class="inline" method="post" action="{{page}}/approve"><input type="hidden" name="version" value="{{staging}}"><button type="submit">Approve v{{staging}}</button></form>{{/staging}}
         {{#previous}}<form class="inline" method="post" action="{{page}}/rollback"><button type="submit">Roll back to v{{previous}}</button></form>{{/previous}}
-        </p>
+        </div>
         {{#serving}}<p>Served here: {{#version}}v{{version}} <code>{{digest}}</code> since {{loaded_at.text}}{{/version}}{{#last_failure}}; <span class="badge bad">last failure</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}} ({{at.text}}){{/last_failure}}</p>{{/serving}}
+        <h2>Serving, last 48 hours</h2>
+        <div class="charts">{{{requests_chart}}} {{{latency_chart}}}</div>
         <h2>Versions</h2>
         <table id="versions">
         <thead><tr><th>Version</th><th>Stage</th><th>Aliases</th><th>Run</th><th>Created</th><th>Evaluations</th></tr></thead>

@@ -104,9 +104,12 @@ struct Overview: Sendable {
     /// A time as the API gives it, milliseconds since the epoch and text: `{"ms": ..., "text": "2026-12-03 10:45:12 UTC"}`.
     static func time(_ milliseconds: Int64?) -> JSONValue {
         guard let milliseconds else { return .null }
-        let iso = WallClock.rfc3339(milliseconds: milliseconds)
-        let text = iso.prefix(19).replacingOccurrences(of: "T", with: " ") + " UTC"
-        return .object([("ms", .int(milliseconds)), ("text", .string(text))])
+        return .object([("ms", .int(milliseconds)), ("text", .string(timeText(milliseconds) + " UTC"))])
+    }
+
+    /// `2026-12-03 10:45:12` (UTC).
+    static func timeText(_ milliseconds: Int64) -> String {
+        WallClock.rfc3339(milliseconds: milliseconds).prefix(19).replacingOccurrences(of: "T", with: " ")
     }
 }
 
@@ -117,6 +120,9 @@ struct ModelOverview: Sendable {
     let overview: Overview
     let evaluations: any EvaluationStore
     let events: any EventStore
+    let predictionLog: any PredictionLogStore
+    /// How many hours the serving charts cover.
+    static let hours = 48
 
     func json(name: String, now: Int64) async throws -> JSONValue {
         let model = try await overview.registry.getRegisteredModel(name: name)
@@ -149,7 +155,50 @@ struct ModelOverview: Sendable {
         fields.append(("events", .array(recent.map { e in
             .object([("type", .string(e.type)), ("subject", .string(e.subject)), ("at", Overview.time(e.time)), ("data", .string(String(e.data.prefix(400))))])
         })))
+        fields.append(("serving_by_hour", try await servingByHour(name, now: now)))
         fields.append(("generated_at", Overview.time(now)))
         return .object(fields)
+    }
+
+    /// The last 48 hours of served requests, one value per hour and version (zero where it served none).
+    func servingByHour(_ name: String, now: Int64) async throws -> JSONValue {
+        let hour: Int64 = 3_600_000
+        let first = (now / hour - Int64(Self.hours - 1)) * hour
+        let hours = (0..<Self.hours).map { first + Int64($0) * hour }
+        let counts = try await predictionLog.hourly(model: name, since: first, until: now + 1)
+        let versions = Array(Set(counts.map { $0.version ?? 0 })).sorted()
+        return .object([
+            ("hours", .array(hours.map { .int($0) })),
+            ("versions", .array(versions.map { version in
+                var requests = [Double](repeating: 0, count: hours.count), errors = requests, latency = requests
+                for c in counts where (c.version ?? 0) == version {
+                    let slot = Int((c.hour - first) / hour)
+                    guard slot >= 0, slot < hours.count else { continue }
+                    requests[slot] = Double(c.requests)
+                    errors[slot] = Double(c.errors)
+                    latency[slot] = c.meanLatencyMicroseconds / 1000
+                }
+                return .object([
+                    ("version", version == 0 ? .null : .string(String(version))), ("requests", .array(requests.map(JSONValue.number))),
+                    ("errors", .array(errors.map(JSONValue.number))), ("mean_latency_ms", .array(latency.map(JSONValue.number))),
+                ])
+            })),
+        ])
+    }
+
+    /// The page's charts, drawn from its JSON: requests per hour and mean latency per hour, by version.
+    static func charts(_ data: JSONValue) -> [String: String] {
+        let serving = data["serving_by_hour"]
+        let hours = serving?["hours"]?.arrayValue?.compactMap(\.numberValue).map { Int64($0) } ?? []
+        let versions = serving?["versions"]?.arrayValue ?? []
+        func series(_ key: String) -> [SVGChart.Series] {
+            versions.map { v in
+                SVGChart.Series(name: v["version"]?.stringValue.map { "v\($0)" } ?? "no version", values: v[key]?.arrayValue?.compactMap(\.numberValue) ?? [])
+            }
+        }
+        return [
+            "requests_chart": SVGChart(title: "Requests per hour", xs: hours, series: series("requests"), unit: "requests").svg,
+            "latency_chart": SVGChart(title: "Mean latency per hour (ms)", xs: hours, series: series("mean_latency_ms"), unit: "ms").svg,
+        ]
     }
 }

@@ -70,4 +70,8 @@ public struct RemotePredictionLog: PredictionLogStore {
     public func servedRows(model: String, since: Int64, until: Int64, version: Int?, featureCount: Int) async throws -> ServedRows {
         throw SlipwayError(.invalidState, "A replica's served predictions are read at its registry")
     }
+
+    public func hourly(model: String, since: Int64, until: Int64) async throws -> [HourlyServing] {
+        throw SlipwayError(.invalidState, "A replica's served predictions are read at its registry")
+    }
 }

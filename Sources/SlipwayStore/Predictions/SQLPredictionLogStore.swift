@@ -74,6 +74,22 @@ public struct SQLPredictionLogStore: PredictionLogStore {
         return (records, Cursor(record: records[limit - 1]).token)
     }
 
+    public func hourly(model: String, since: Int64, until: Int64) async throws -> [HourlyServing] {
+        let database = self.database
+        return try await database.withConnection { db in
+            try await database.rows(db, """
+                SELECT served_at / 3600000 AS hour, version, COUNT(*) AS requests, SUM(rows_count) AS rows_total,
+                       SUM(CASE WHEN status = 200 THEN 0 ELSE 1 END) AS errors, CAST(AVG(latency_us) AS DOUBLE PRECISION) AS latency
+                FROM prediction_log WHERE model = \(bind: model) AND served_at >= \(bind: since) AND served_at < \(bind: until)
+                GROUP BY served_at / 3600000, version ORDER BY hour, version
+                """).map { row in
+                HourlyServing(
+                    hour: try row.int64("hour") * 3_600_000, version: try row.optionalInt64("version").map { Int($0) }, requests: try row.int("requests"),
+                    rows: try row.int("rows_total"), errors: try row.int("errors"), meanLatencyMicroseconds: try row.double("latency"))
+            }
+        }
+    }
+
     public func servedRows(model: String, since: Int64, until: Int64, version: Int?, featureCount: Int) async throws -> ServedRows {
         var sql: SQLQueryString = """
             SELECT outputs_per_row, inputs, outputs FROM prediction_log

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A line chart drawn on the server as SVG: one polyline per series over a shared x axis (times),
+/// with the y axis from zero to the largest value. Every text it writes is escaped, so the result
+/// can go into a page as is.
+struct SVGChart {
+    struct Series {
+        var name: String
+        /// One value per x, in order.
+        var values: [Double]
+    }
+
+    var title: String
+    /// Milliseconds since the epoch, ascending.
+    var xs: [Int64]
+    var series: [Series]
+    var unit: String
+    var width = 640.0
+    var height = 200.0
+
+    static let palette = ["#2f6fde", "#e0642a", "#23a55a", "#a03fd6", "#c9a400", "#d12f5e", "#3a9fb8", "#6b7385"]
+
+    var svg: String {
+        let left = 48.0, right = 12.0, top = 22.0, bottom = 26.0
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let peak = max(series.flatMap(\.values).max() ?? 0, 1e-12)
+        let ceiling = Self.niceCeiling(peak)
+        func x(_ i: Int) -> Double { xs.count > 1 ? left + plotWidth * Double(i) / Double(xs.count - 1) : left + plotWidth / 2 }
+        func y(_ v: Double) -> Double { top + plotHeight * (1 - v / ceiling) }
+        var out = ##"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \##(Int(width)) \##(Int(height))" width="\##(Int(width))" height="\##(Int(height))" role="img" aria-label="\##(Self.escape(title))">"##
+        out += ##"<text x="\##(left)" y="14" font-size="12" font-weight="600">\##(Self.escape(title))</text>"##
+        for step in 0...4 {
+            let value = ceiling * Double(step) / 4
+            out += ##"<line x1="\##(left)" x2="\##(width - right)" y1="\##(y(value))" y2="\##(y(value))" stroke="#e3e6eb"/>"##
+            out += ##"<text x="\##(left - 4)" y="\##(y(value) + 4)" font-size="10" text-anchor="end" fill="#6b7385">\##(Self.escape(Self.label(value)))</text>"##
+        }
+        if let first = xs.first, let last = xs.last {
+            out += ##"<text x="\##(left)" y="\##(height - 8)" font-size="10" fill="#6b7385">\##(Self.escape(Self.time(first)))</text>"##
+            out += ##"<text x="\##(width - right)" y="\##(height - 8)" font-size="10" text-anchor="end" fill="#6b7385">\##(Self.escape(Self.time(last))) UTC</text>"##
+        }
+        for (index, s) in series.enumerated() {
+            let color = Self.palette[index % Self.palette.count]
+            let points = s.values.enumerated().map { String(format: "%.1f,%.1f", x($0.offset), y($0.element)) }.joined(separator: " ")
+            out += ##"<polyline class="series" data-series="\##(Self.escape(s.name))" data-points="\##(s.values.count)" fill="none" stroke="\##(color)" stroke-width="1.8" points="\##(points)"/>"##
+            out += ##"<text x="\##(width - right - 4)" y="\##(top + 12 + 12 * Double(index))" font-size="10" text-anchor="end" fill="\##(color)">\##(Self.escape(s.name))</text>"##
+        }
+        if series.isEmpty {
+            out += ##"<text x="\##(left + plotWidth / 2)" y="\##(top + plotHeight / 2)" font-size="12" text-anchor="middle" fill="#6b7385">no data</text>"##
+        }
+        return out + "</svg>"
+    }
+
+    /// 1, 2 or 5 times a power of ten, at least `x`.
+    static func niceCeiling(_ x: Double) -> Double {
+        let power = pow(10, floor(log10(x)))
+        return [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= x * (1 - 1e-12) } ?? 10 * power
+    }
+
+    static func label(_ v: Double) -> String {
+        v >= 1000 ? String(format: "%.0fk", v / 1000) : v == v.rounded() ? String(Int(v)) : String(format: "%.3g", v)
+    }
+
+    static func time(_ ms: Int64) -> String {
+        String(Overview.timeText(ms).dropFirst(5).prefix(11))  // MM-dd HH:mm
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
