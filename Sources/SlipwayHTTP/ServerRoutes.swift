@@ -138,7 +138,8 @@ public enum ServerRoutes {
         DashboardController(
             overview: overview, model: ModelOverview(
                 overview: overview, evaluations: services.evaluations, events: services.events, predictionLog: services.predictionLog),
-            jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter
+            jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter,
+            runs: RunsPages(tracking: services.tracking)
         ).addRoutes(to: router)
         return router
     }

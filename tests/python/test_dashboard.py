@@ -154,3 +154,70 @@ def test_pages_in_a_real_browser(server, logged):
     [nightly] = [j for j in twin["jobs"] if j["name"] == "dash-nightly"]
     assert nightly["failing"] and nightly["runs"][0]["trigger"] == "manual" and "polic" in nightly["runs"][0]["output"], nightly
     assert problems == []
+
+
+def test_experiment_and_run_pages(server, logged):
+    """Runs logged with mlflow: the experiment's runs table (filter, sort, columns, paging) and a run page with its metric chart."""
+    import mlflow
+    use_mlflow(server.url, "dash-runs")
+    ids = []
+    for i in range(120):
+        with mlflow.start_run(run_name=f"r{i:03d}") as run:
+            mlflow.log_params({"lr": str(0.01 * (i % 7)), "depth": str(i % 5)})
+            mlflow.log_metrics({"rmse": 1.0 / (i + 1), "mae": i * 0.5})
+            if i == 0:
+                for step in range(10):
+                    mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+                mlflow.set_tag("note", SCRIPT)
+            ids.append(run.info.run_id)
+    experiment = mlflow.get_experiment_by_name("dash-runs").experiment_id
+    base = f"{server.url}/api/v1/experiments/{experiment}/table"
+    table = requests.get(base, timeout=30).json()
+    assert table["count"] == 100 and "next" in table and "metrics.rmse" in table["columns"] and "params.lr" in table["columns"]
+    second = requests.get(base, params={"page_token": table["next_page_token"]}, timeout=30).json()
+    assert second["count"] == 20 and not {r["run_id"] for r in second["runs"]} & {r["run_id"] for r in table["runs"]}
+    # MLflow's filter grammar and order by a metric.
+    chosen = requests.get(base, params={"filter": "metrics.mae >= 50 and params.depth = '0'", "order_by": "metrics.mae DESC",
+                                        "columns": "metrics.mae,params.depth"}, timeout=30).json()
+    expected = sorted((i for i in range(120) if i * 0.5 >= 50 and i % 5 == 0), reverse=True)
+    assert [r["run_name"] for r in chosen["runs"]] == [f"r{i:03d}" for i in expected]
+    assert [c["value"] for c in chosen["runs"][0]["cells"]] == [f"{expected[0] * 0.5:g}", "0"]
+    bad = requests.get(base, params={"filter": "metrics.mae >>> 1"}, timeout=30)
+    assert bad.status_code == 400, bad.text
+
+    html = requests.get(f"{server.url}/ui/experiments/{experiment}", params={"order_by": "metrics.rmse ASC"}, timeout=30).text
+    assert html.count("<tr data-run=") == 100 and 'id="next"' in html and "metrics.rmse</a> ▲" in html
+    run = requests.get(f"{server.url}/api/v1/runs/{ids[0]}/page", timeout=30).json()
+    [loss] = [m for m in run["metrics"] if m["key"] == "loss"]
+    assert loss["points"] == 10 and loss["steps"] == list(range(10))
+    html = requests.get(f"{server.url}/ui/runs/{ids[0]}", timeout=30).text
+    assert 'data-series="value" data-points="10"' in html and SCRIPT not in html and "&lt;script&gt;" in html
+
+    if CHROMIUM and shutil.which("chromium"):
+        playwright = pytest.importorskip("playwright.sync_api")
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page()
+            problems = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("dialog", lambda d: (problems.append(d.message), d.dismiss()))
+            # The links MLflow prints for a run and an experiment.
+            page.goto(f"{server.url}/#/experiments/{experiment}/runs/{ids[0]}")
+            page.wait_for_url(f"**/ui/runs/{ids[0]}")
+            assert page.locator("svg.chart").count() == 3
+            page.screenshot(path=str(SHOTS / f"run-{server.backend}.png"), full_page=True)
+            page.goto(f"{server.url}/")
+            page.goto(f"{server.url}/#/experiments/{experiment}")
+            page.wait_for_url(f"**/ui/experiments/{experiment}")
+            assert page.locator("#runs tbody tr").count() == 100
+            page.fill("input[name=filter]", "params.depth = '3'")
+            page.click("text=Search")
+            page.wait_for_url("**filter=*")
+            assert page.locator("#runs tbody tr").count() == 24
+            page.locator("#runs th a", has_text="metrics.mae").click()
+            page.wait_for_url("**order_by=metrics.mae*")
+            names = page.locator("#runs tbody tr td:first-child").all_inner_texts()
+            assert names == sorted(names, key=lambda n: int(n[1:]), reverse=True), names
+            page.screenshot(path=str(SHOTS / f"runs-{server.backend}.png"), full_page=True)
+            browser.close()
+            assert problems == []

@@ -48,12 +48,14 @@ def serve(url, frame, prefix):
         return dict(pool.map(post, range(len(records))))
 
 
-def logged(url, count):
-    """Waits until `count` predictions are in the log (the writer flushes in the background)."""
+def logged(url, answered):
+    """Waits until every answered request is in the log (the writer flushes in the background)."""
+    prefix = next(iter(answered)).split("-")[0] + "-"
+
     def enough():
-        r = requests.get(f"{url}/api/v1/models/{MODEL}/performance", params={"metric": "rmse", "window": "3650d", "since": "1d"}, timeout=30)
-        return sum(p["predictions"] for p in r.json()["points"]) >= count
-    wait_until(enough, timeout=60, message=f"{count} logged requests")
+        r = requests.get(f"{url}/api/v1/models/{MODEL}/predictions", params={"kind": "served", "since": "1h", "limit": 10_000}, timeout=30)
+        return sum(p["id"].startswith(prefix) for p in r.json()["predictions"]) >= len(answered)
+    wait_until(enough, timeout=60, message=f"{len(answered)} logged requests")
 
 
 def post_actuals(url, answered, values, share=0.8):
@@ -117,7 +119,7 @@ def test_a_rule_fires_once_rolls_back_and_clears(server, tmp_path):
         answered = serve(url, normal, "n")
         assert {v for v, _ in answered.values()} == {str(v2)}
         values = dict(zip(answered, truth(normal, 6)))
-        logged(url, 5000)
+        logged(url, answered)
         post_actuals(url, answered, values)
         ok = run_job(url, "monitor-guard")
         assert ok["status"] == "succeeded" and ok["output"].startswith(f"ok ({MODEL} v{v2})"), ok
@@ -127,7 +129,7 @@ def test_a_rule_fires_once_rolls_back_and_clears(server, tmp_path):
         shifted = features(3000, 7, shift=2.5)
         moved = serve(url, shifted, "s")
         values |= dict(zip(moved, truth(shifted, 8, bias=3.0)))
-        logged(url, 8000)
+        logged(url, moved)
         post_actuals(url, moved, values)
 
         retrain = requests.post(f"{url}/api/v1/monitor/rules/reevaluate/check", timeout=120).json()
@@ -173,7 +175,7 @@ def test_a_rule_fires_once_rolls_back_and_clears(server, tmp_path):
         again = serve(url, recovered, "r")
         assert {v for v, _ in again.values()} == {str(v1)}
         values |= dict(zip(again, truth(recovered, 10)))
-        logged(url, 10_000)
+        logged(url, again)
         post_actuals(url, again, values)
         out = server.cli("monitor", "check", "guard").stdout
         assert out.startswith(f"cleared ({MODEL} v{v1})"), out

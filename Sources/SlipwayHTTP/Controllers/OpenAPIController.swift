@@ -141,6 +141,19 @@ struct OpenAPIController: Sendable {
           "get": {"summary": "The dashboard's jobs page as JSON: every job with its 20 newest runs, jobs whose last run failed first",
             "responses": {"200": {"description": "{\"jobs\": [{\"name\", \"failing\", \"runs\": [...]}]}"}}}
         },
+        "/api/v1/experiments/overview": {
+          "get": {"summary": "The dashboard's experiments list as JSON", "responses": {"200": {"description": "{\"experiments\": [...]}"}}}
+        },
+        "/api/v1/experiments/{experiment_id}/table": {
+          "parameters": [{"name": "experiment_id", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "filter", "in": "query", "schema": {"type": "string"}, "description": "MLflow's search filter"}, {"name": "order_by", "in": "query", "schema": {"type": "string"}},
+            {"name": "columns", "in": "query", "schema": {"type": "string"}, "description": "metrics.KEY, params.KEY, tags.KEY, comma-separated"}, {"$ref": "#/components/parameters/page_token"}],
+          "get": {"summary": "An experiment's runs table (100 a page) as the dashboard shows it", "responses": {"200": {"description": "{\"runs\", \"headers\", \"next_page_token\"}"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/runs/{run_id}/page": {
+          "parameters": [{"name": "run_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "get": {"summary": "A run as the dashboard shows it: params, tags, each metric's history", "responses": {"200": {"description": "{\"params\", \"tags\", \"metrics\"}"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
         "/api/v1/models/{name}/overview": {
           "parameters": [{"$ref": "#/components/parameters/name"}],
           "get": {"summary": "A model's dashboard page as JSON: versions with their evaluations, decisions, events, monitoring",

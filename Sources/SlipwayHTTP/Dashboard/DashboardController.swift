@@ -17,13 +17,16 @@ struct DashboardController: Sendable {
     let jobs: JobsPage
     let runner: JobRunner
     let promoter: Promoter
+    let runs: RunsPages
 
     /// Sends MLflow's fragment links for models to the model page.
     static let fragmentRedirect = """
         (function () {
           function follow() {
-            var m = location.hash.match(/^#\\/models\\/([^\\/?]+)(?:\\/versions\\/(\\d+))?/);
-            if (m) location.replace('/ui/models/' + m[1] + (m[2] ? '#v' + m[2] : ''));
+            var h = location.hash, m;
+            if ((m = h.match(/^#\\/models\\/([^\\/?]+)(?:\\/versions\\/(\\d+))?/))) location.replace('/ui/models/' + m[1] + (m[2] ? '#v' + m[2] : ''));
+            else if ((m = h.match(/^#\\/experiments\\/[^\\/?]+\\/runs\\/([0-9a-zA-Z]+)/))) location.replace('/ui/runs/' + m[1]);
+            else if ((m = h.match(/^#\\/experiments\\/([^\\/?]+)/))) location.replace('/ui/experiments/' + m[1]);
           }
           follow();
           window.addEventListener('hashchange', follow);
@@ -56,6 +59,7 @@ struct DashboardController: Sendable {
             return Response(status: .seeOther, headers: [.location: "/ui/jobs#job-" + Overview.segment(name)])
         }
         addActionRoutes(to: router)
+        addRunsRoutes(to: router)
         router.get("api/v1/models/:name/overview") { _, context -> Response in
             .json(try await model.json(name: try Self.name(context), now: WallClock.milliseconds()))
         }
@@ -72,5 +76,37 @@ struct DashboardController: Sendable {
         return Response(
             status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    func addRunsRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
+        router.get("ui/experiments") { _, _ -> Response in
+            try Self.html(DashboardPages.render("experiments", title: "Experiments", data: try await runs.experiments()))
+        }
+        router.get("api/v1/experiments/overview") { _, _ -> Response in
+            .json(try await runs.experiments())
+        }
+        router.get("ui/experiments/:id") { request, context -> Response in
+            let data = try await Self.table(runs, request, context)
+            return try Self.html(DashboardPages.render("runs", title: data["experiment"]?["name"]?.stringValue ?? "Runs", data: data))
+        }
+        router.get("api/v1/experiments/:id/table") { request, context -> Response in
+            .json(try await Self.table(runs, request, context))
+        }
+        router.get("ui/runs/:id") { _, context -> Response in
+            let data = try await runs.run(id: try context.parameters.require("id"))
+            return try Self.html(DashboardPages.render(
+                "run", title: data["run_name"]?.stringValue ?? "Run", data: data, raw: ["metric_charts": RunsPages.charts(data)]))
+        }
+        router.get("api/v1/runs/:id/page") { _, context -> Response in
+            .json(try await runs.run(id: try context.parameters.require("id")))
+        }
+    }
+
+    static func table(_ runs: RunsPages, _ request: Request, _ context: some SlipwayRequestContext) async throws -> JSONValue {
+        let query = MLflowRequest.queryFields(request.uri.query ?? "")
+        func text(_ key: String) -> String? { query[key]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        return try await runs.table(
+            experiment: try context.parameters.require("id"), filter: text("filter"), orderBy: text("order_by"), columns: query["columns"]?.stringValue,
+            pageToken: text("page_token"))
     }
 }

@@ -7,7 +7,8 @@ enum DashboardPages {
     /// The templates, parsed once. A template that does not parse is a bug a test catches.
     static let library: MustacheLibrary? = {
         var library = MustacheLibrary()
-        for (name, text) in [("layout", layout), ("overview", overview), ("model", model), ("jobs", jobs), ("promote", promote), ("answer", answer)] {
+        for (name, text) in [("layout", layout), ("overview", overview), ("model", model), ("jobs", jobs), ("promote", promote), ("answer", answer),
+            ("experiments", experiments), ("runs", runs), ("run", run)] {
             guard (try? library.register(text, named: name)) != nil else { return nil }
         }
         return library
@@ -74,7 +75,7 @@ enum DashboardPages {
         </style>
         </head>
         <body>
-        <header><a class="brand" href="/">Slipway</a><a href="/">Overview</a><a href="/ui/jobs">Jobs</a></header>
+        <header><a class="brand" href="/">Slipway</a><a href="/">Overview</a><a href="/ui/experiments">Experiments</a><a href="/ui/jobs">Jobs</a></header>
         <main>
         {{{content}}}
         </main>
@@ -207,5 +208,47 @@ enum DashboardPages {
         {{#error}}<p id="answer"><span class="badge bad">{{code}}</span> {{error}}</p>{{/error}}
         {{#headline}}<p id="answer"><span class="badge ok">done</span> {{headline}}</p><p>{{summary}}</p><p class="muted">Audit record {{record_id}}.</p>{{/headline}}
         <p><a href="{{page}}">Back to {{name}}</a></p>
+        """
+
+    static let experiments = """
+        <h1>Experiments</h1>
+        <table id="experiments">
+        <thead><tr><th>Experiment</th><th>Id</th><th>Created</th></tr></thead>
+        <tbody>{{#experiments}}<tr><td><a href="{{page}}">{{name}}</a></td><td>{{id}}</td><td class="when">{{created_at.text}}</td></tr>{{/experiments}}</tbody>
+        </table>
+        """
+
+    static let runs = """
+        <h1>{{experiment.name}} <span class="muted">experiment {{experiment.id}}</span></h1>
+        <form method="get" class="filters">
+        <label>Filter <input type="text" name="filter" size="60" value="{{filter}}" placeholder="metrics.rmse < 1 and params.model = 'xgb'"></label>
+        <label>Columns <input type="text" name="columns" size="50" value="{{columns_text}}" list="available"></label>
+        <datalist id="available">{{#available_columns}}<option value="{{.}}">{{/available_columns}}</datalist>
+        <input type="hidden" name="order_by" value="{{order_by}}">
+        <button type="submit">Search</button>
+        </form>
+        <p class="muted">{{count}} runs shown, ordered by <code>{{order_by}}</code>. Columns you can add: {{#available_columns}}<code>{{.}}</code> {{/available_columns}}</p>
+        <table id="runs">
+        <thead><tr><th>Run</th><th>Status</th><th>Started</th><th>Duration (s)</th>{{#headers}}<th><a href="{{sort}}">{{column}}</a> {{sorted}}</th>{{/headers}}</tr></thead>
+        <tbody>
+        {{#runs}}<tr data-run="{{run_id}}"><td><a href="{{page}}">{{run_name}}</a></td><td>{{status}}</td><td class="when">{{start_time.text}}</td><td>{{duration_s}}</td>{{#cells}}<td>{{value}}</td>{{/cells}}</tr>{{/runs}}
+        {{^runs}}<tr><td colspan="4" class="muted">No runs match.</td></tr>{{/runs}}
+        </tbody>
+        </table>
+        {{#next}}<p><a id="next" href="{{next}}">Next 100 runs</a></p>{{/next}}
+        """
+
+    static let run = """
+        <h1>{{run_name}} <span class="muted">run <code>{{run_id}}</code></span></h1>
+        <p>{{status}}, started {{start_time.text}}{{#end_time}}, ended {{text}}{{/end_time}}, in <a href="{{experiment_page}}">experiment {{experiment_id}}</a>.
+        Artifacts: <code>{{artifact_uri}}</code></p>
+        <h2>Metrics</h2>
+        <table id="metrics"><thead><tr><th>Metric</th><th>Latest</th><th>Points</th></tr></thead>
+        <tbody>{{#metrics}}<tr><td>{{key}}</td><td>{{latest}}</td><td>{{points}}</td></tr>{{/metrics}}</tbody></table>
+        <div class="charts">{{{metric_charts}}}</div>
+        <h2>Parameters</h2>
+        <table id="params"><tbody>{{#params}}<tr><td>{{key}}</td><td>{{value}}</td></tr>{{/params}}{{^params}}<tr><td class="muted">None.</td></tr>{{/params}}</tbody></table>
+        <h2>Tags</h2>
+        <table id="tags"><tbody>{{#tags}}<tr><td>{{key}}</td><td>{{value}}</td></tr>{{/tags}}{{^tags}}<tr><td class="muted">None.</td></tr>{{/tags}}</tbody></table>
         """
 }

@@ -78,8 +78,8 @@ public struct SQLPredictionLogStore: PredictionLogStore {
         let database = self.database
         return try await database.withConnection { db in
             try await database.rows(db, """
-                SELECT served_at / 3600000 AS hour, version, COUNT(*) AS requests, SUM(rows_count) AS rows_total,
-                       SUM(CASE WHEN status = 200 THEN 0 ELSE 1 END) AS errors, CAST(AVG(latency_us) AS DOUBLE PRECISION) AS latency
+                SELECT served_at / 3600000 AS hour, version, COUNT(*) AS requests, CAST(SUM(rows_count) AS BIGINT) AS rows_total,
+                       CAST(SUM(CASE WHEN status = 200 THEN 0 ELSE 1 END) AS BIGINT) AS errors, CAST(AVG(latency_us) AS DOUBLE PRECISION) AS latency
                 FROM prediction_log WHERE model = \(bind: model) AND served_at >= \(bind: since) AND served_at < \(bind: until)
                 GROUP BY served_at / 3600000, version ORDER BY hour, version
                 """).map { row in
