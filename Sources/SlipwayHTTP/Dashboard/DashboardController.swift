@@ -11,6 +11,8 @@ import SlipwayServing
 /// - `/ui/models/{name}` a model (`/api/v1/models/{name}/overview`).
 /// - `/ui/jobs` the jobs and their runs (`/api/v1/jobs/overview`); its "Run now" buttons post to
 ///   `/ui/jobs/{name}/run`, which runs the job and sends the browser back to it.
+/// - `/ui/experiments`, `/ui/experiments/{id}` (the runs table) and `/ui/runs/{id}`, below.
+/// - The model page's actions, in `ModelActions.swift`.
 struct DashboardController: Sendable {
     let overview: Overview
     let model: ModelOverview
@@ -19,7 +21,7 @@ struct DashboardController: Sendable {
     let promoter: Promoter
     let runs: RunsPages
 
-    /// Sends MLflow's fragment links for models to the model page.
+    /// Sends MLflow's fragment links (a run, an experiment, a model or one of its versions) to their pages.
     static let fragmentRedirect = """
         (function () {
           function follow() {
@@ -78,6 +80,7 @@ struct DashboardController: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 
+    /// The experiments list, an experiment's runs table and a run, with their twins (`RunsPages`).
     func addRunsRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("ui/experiments") { _, _ -> Response in
             try Self.html(DashboardPages.render("experiments", title: "Experiments", data: try await runs.experiments()))
