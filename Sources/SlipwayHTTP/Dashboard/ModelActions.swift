@@ -12,41 +12,42 @@ extension DashboardController {
     func addActionRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("ui/models/:name/promote") { _, context -> Response in
             let name = try Self.name(context)
-            do {
+            return try await Self.answering(name) {
                 let decision = try await promoter.decide(name)
                 return try Self.html(DashboardPages.render("promote", title: "Promote \(name)", data: Self.decisionJSON(name, decision)))
-            } catch let error as SlipwayError {
-                return try Self.answer(name, error: error)
             }
         }
         router.post("ui/models/:name/promote") { _, context -> Response in
             let name = try Self.name(context)
-            do {
+            return try await Self.answering(name) {
                 let (decision, record) = try await promoter.promote(name, actor: context.actor)
                 return try Self.answer(name, record: record, headline: "Decision: \(decision.action.rawValue)" + (decision.challenger.map { " v\($0)" } ?? ""))
-            } catch let error as SlipwayError {
-                return try Self.answer(name, error: error)
             }
         }
         router.post("ui/models/:name/approve") { request, context -> Response in
             let name = try Self.name(context)
             let form = try await Self.form(request)
-            do {
+            return try await Self.answering(name) {
                 guard let version = form["version"].flatMap({ Int($0) }) else { throw SlipwayError.invalidParameter("Approving needs the staged version") }
                 let record = try await promoter.approve(name, version: version, actor: context.actor)
                 return try Self.answer(name, record: record, headline: "Approved v\(version)")
-            } catch let error as SlipwayError {
-                return try Self.answer(name, error: error)
             }
         }
         router.post("ui/models/:name/rollback") { _, context -> Response in
             let name = try Self.name(context)
-            do {
+            return try await Self.answering(name) {
                 let record = try await promoter.rollback(name, actor: context.actor)
                 return try Self.answer(name, record: record, headline: "Rolled back to v\(record.toVersion.map(String.init) ?? "?")")
-            } catch let error as SlipwayError {
-                return try Self.answer(name, error: error)
             }
+        }
+    }
+
+    /// The page `body` makes, or a page with the error it threw, with the error's status.
+    static func answering(_ name: String, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as SlipwayError {
+            return try answer(name, error: error)
         }
     }
 

@@ -105,7 +105,7 @@ struct RunsPages: Sendable {
         (data["metrics"]?.arrayValue ?? []).map { metric in
             let values = metric["values"]?.arrayValue?.compactMap(\.numberValue) ?? []
             let steps = metric["steps"]?.arrayValue?.compactMap(\.numberValue).map { Int64($0) } ?? []
-            return SVGChart(title: metric["key"]?.stringValue ?? "", xs: steps, series: [SVGChart.Series(name: "value", values: values)], unit: "", xAxis: .steps).svg
+            return SVGChart(title: metric["key"]?.stringValue ?? "", xs: steps, series: [SVGChart.Series(name: "value", values: values)], xAxis: .steps).svg
         }.joined(separator: " ")
     }
 }

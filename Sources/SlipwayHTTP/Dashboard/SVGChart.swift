@@ -16,7 +16,6 @@ struct SVGChart {
     /// Milliseconds since the epoch, or steps; ascending.
     var xs: [Int64]
     var series: [Series]
-    var unit: String
     var xAxis = XAxis.times
     var width = 640.0
     var height = 200.0
