@@ -51,6 +51,7 @@ struct RunCacheTests {
                 let pageSize = [3, 10, 100].randomElement(using: &rng)!
                 var token: String?
                 var pages = 0
+                var paged: [String] = []
                 repeat {
                     let search = try RunSearch(experimentIDs: ["0"], filter: filter, viewType: view, maxResults: pageSize, orderBy: order, pageToken: token)
                     let a = try await cached.searchRuns(search)
@@ -60,8 +61,32 @@ struct RunCacheTests {
                     #expect(a.items.map { "\($0)" } == b.items.map { "\($0)" }, "filter: \(filter)")
                     #expect(a.nextPageToken == b.nextPageToken)
                     token = a.nextPageToken
+                    paged += b.items.map(\.info.runID)
                     pages += 1
                 } while token != nil && pages < 30
+                // Keyset pages put together are the whole result, each run once, in order.
+                let whole = try await plain.searchRuns(try RunSearch(experimentIDs: ["0"], filter: filter, viewType: view, maxResults: 1000, orderBy: order))
+                #expect(paged == whole.items.map(\.info.runID), "filter: \(filter) order: \(order) pages of \(pageSize)")
+            }
+        }
+    }
+
+    @Test("A keyset page does not shift when runs are logged before it; offset tokens still read")
+    func keysetPages() async throws {
+        for cacheRuns in [true, false] {
+            try await TestBackend.sqlite.withDatabase { db in
+                let store = SQLTrackingStore(database: db, cacheRuns: cacheRuns)
+                for i in 0..<5 { _ = try await store.createRun(CreateRunRequest(experimentID: "0", userID: "u", runName: "r\(i)", startTime: Int64(100 + i), tags: [])) }
+                let first = try await store.searchRuns(try RunSearch(experimentIDs: ["0"], filter: nil, maxResults: 2))
+                #expect(first.items.map(\.info.runName) == ["r4", "r3"])
+                _ = try await store.createRun(CreateRunRequest(experimentID: "0", userID: "u", runName: "newest", startTime: 200, tags: []))
+                let second = try await store.searchRuns(try RunSearch(experimentIDs: ["0"], filter: nil, maxResults: 2, pageToken: first.nextPageToken))
+                #expect(second.items.map(\.info.runName) == ["r2", "r1"])
+                let byOffset = try await store.searchRuns(try RunSearch(experimentIDs: ["0"], filter: nil, maxResults: 2, pageToken: PageToken.encode(offset: 2)))
+                #expect(byOffset.items.map(\.info.runName) == ["r3", "r2"])
+                await #expect(throws: SlipwayError.self) {
+                    _ = try await store.searchRuns(try RunSearch(experimentIDs: ["0"], filter: nil, maxResults: 2, orderBy: ["metrics.a ASC"], pageToken: first.nextPageToken))
+                }
             }
         }
     }

@@ -11,7 +11,8 @@ public struct Page<Item: Sendable>: Sendable {
     }
 }
 
-/// Opaque page tokens: base64 of `{"offset": N}`, the same shape MLflow hands out.
+/// Opaque offset page tokens: base64 of `{"offset": N}`, the same shape MLflow hands out (run
+/// searches hand out keyset tokens instead, see ``RunKeyset``).
 public enum PageToken {
     /// Encodes an offset as a token.
     public static func encode(offset: Int) -> String {

@@ -26,24 +26,44 @@ public struct RunMatcher: Sendable {
                 for i in indices { keys[i] = order.map { Self.sortValue($0, runs[i]) } }
             }
             return indices.sorted { a, b in
-                if !order.isEmpty {
-                    let ka = keys[a], kb = keys[b]
-                    for (i, term) in order.enumerated() {
-                        switch (ka[i], kb[i]) {
-                        case (nil, nil): continue
-                        case (nil, _): return false
-                        case (_, nil): return true
-                        case (let x?, let y?):
-                            let c = x.compare(y)
-                            if c != 0 { return term.ascending ? c < 0 : c > 0 }
-                        }
-                    }
-                }
-                let startA = runs[a].info.startTime, startB = runs[b].info.startTime
-                if startA != startB { return startA > startB }
-                return Self.compareBytes(runs[a].info.runID, runs[b].info.runID) < 0
+                Self.precedes(order.isEmpty ? [] : keys[a], runs[a].info.startTime, runs[a].info.runID,
+                              order.isEmpty ? [] : keys[b], runs[b].info.startTime, runs[b].info.runID, order: order)
             }
         }
+    }
+
+    /// The position in `sorted` (indices of `runs` in this order) of the first run after `keyset`.
+    public func position(after keyset: RunKeyset, in sorted: [Int], of runs: [Run]) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            let run = runs[sorted[middle]]
+            let values = order.map { Self.sortValue($0, run) }
+            if Self.precedes(keyset.values, keyset.startTime, keyset.runID, values, run.info.startTime, run.info.runID, order: order) {
+                high = middle
+            } else {
+                low = middle + 1
+            }
+        }
+        return low
+    }
+
+    /// The order of two sort keys: the terms (missing values last either way), then newest start, then run id.
+    static func precedes(
+        _ ka: [SortValue?], _ startA: Int64, _ idA: String, _ kb: [SortValue?], _ startB: Int64, _ idB: String, order: [OrderTerm]
+    ) -> Bool {
+        for (i, term) in order.enumerated() {
+            switch (ka[i], kb[i]) {
+            case (nil, nil): continue
+            case (nil, _): return false
+            case (_, nil): return true
+            case (let x?, let y?):
+                let c = x.compare(y)
+                if c != 0 { return term.ascending ? c < 0 : c > 0 }
+            }
+        }
+        if startA != startB { return startA > startB }
+        return compareBytes(idA, idB) < 0
     }
 
     // MARK: - Filter
@@ -183,7 +203,7 @@ public struct RunMatcher: Sendable {
 
     // MARK: - Order
 
-    enum SortValue {
+    public enum SortValue: Sendable, Equatable {
         case number(Double)
         case text(String)
 
@@ -197,7 +217,7 @@ public struct RunMatcher: Sendable {
         }
     }
 
-    static func sortValue(_ term: OrderTerm, _ run: Run) -> SortValue? {
+    public static func sortValue(_ term: OrderTerm, _ run: Run) -> SortValue? {
         switch term.entity {
         case .metric:
             guard let metric = run.metrics.first(where: { $0.key == term.key }), !metric.value.isNaN else { return nil }

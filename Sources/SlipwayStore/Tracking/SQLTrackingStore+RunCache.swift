@@ -19,7 +19,7 @@ extension SQLTrackingStore {
     /// the page into `Encoded` (memoized with the cached run when `encoding` names it); `nil` means "use SQL"
     /// (PostgreSQL, or an experiment too large to cache).
     func searchCachedRuns<Encoded: Sendable>(
-        _ search: RunSearch, offset: Int, encoding: String?, _ encode: @Sendable (Run) -> Encoded
+        _ search: RunSearch, cursor: RunKeyset.Cursor, encoding: String?, _ encode: @Sendable (Run) -> Encoded
     ) async throws -> Page<Encoded>? {
         guard let cache else { return nil }
         let version = try await database.withConnection { db in
@@ -56,10 +56,15 @@ extension SQLTrackingStore {
             buffer.indices.filter { stages.contains(buffer[$0].info.lifecycleStage) && matcher.matches(buffer[$0]) }
         }
         let matching = matcher.sortedIndices(candidates, of: runs)
-        let end = min(matching.count, offset + search.maxResults + 1)
-        let window = offset < end ? matching[offset..<end].map { i in
+        let start = switch cursor {
+        case .offset(let n): min(n, matching.count)
+        case .after(let keyset): matcher.position(after: keyset, in: matching, of: runs)
+        }
+        let end = min(matching.count, start + search.maxResults)
+        let window = matching[start..<end].map { i in
             encoding.map { memos[i].value($0) { encode(runs[i]) } } ?? encode(runs[i])
-        } : []
-        return PageToken.page(window, offset: offset, limit: search.maxResults)
+        }
+        let next = end < matching.count ? RunKeyset(run: runs[matching[end - 1]], order: search.orderBy).token : nil
+        return Page(items: window, nextPageToken: next)
     }
 }

@@ -4,31 +4,26 @@ import SQLKit
 extension SQLTrackingStore {
     static let runColumns = "run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage"
 
+    /// Pages are keyset pages (``RunKeyset``): the token names the last run's sort key and the next
+    /// page is the runs after it, so deep pages cost what the first one does. Offset tokens still read.
     public func searchRuns(_ search: RunSearch) async throws -> Page<Run> {
-        let offset = try PageToken.decode(search.pageToken)
+        let cursor = try RunKeyset.cursor(search.pageToken, order: search.orderBy)
         let experimentIDs = search.experimentIDs.compactMap { Int64($0) }
         if experimentIDs.isEmpty { return Page(items: [], nextPageToken: nil) }
-        if let page = try await searchCachedRuns(search, offset: offset, encoding: nil, { $0 }) { return page }
+        if let page = try await searchCachedRuns(search, cursor: cursor, encoding: nil, { $0 }) { return page }
         let filter = FilterSQL { c in try Self.runCondition(c) }
         var query: SQLQueryString = "SELECT run_uuid FROM runs WHERE experiment_id IN (\(binds: experimentIDs)) AND lifecycle_stage IN (\(binds: search.viewType.stages.map(\.rawValue))) AND "
         query += try filter.condition(search.filter)
+        let terms = search.orderBy.map { ($0, Self.orderExpression($0)) }
+        var offset = 0
+        switch cursor {
+        case .offset(let n): offset = n
+        case .after(let keyset): query += " AND " + Self.keysetCondition(keyset, terms)
+        }
         query += " ORDER BY "
-        var orderParts: [SQLQueryString] = []
-        for term in search.orderBy {
-            let direction = term.ascending ? "ASC" : "DESC"
-            let expression: SQLQueryString
-            switch term.entity {
-            case .metric:
-                expression = "(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM latest_metrics m WHERE m.run_uuid = runs.run_uuid AND m.key = \(bind: term.key))"
-            case .param:
-                expression = "(SELECT p.value FROM params p WHERE p.run_uuid = runs.run_uuid AND p.key = \(bind: term.key))"
-            case .tag:
-                expression = "(SELECT t.value FROM tags t WHERE t.run_uuid = runs.run_uuid AND t.key = \(bind: term.key))"
-            case .attribute, .dataset:
-                expression = "runs.\(unsafeRaw: Self.runColumn(term.key))"
-            }
+        var orderParts: [SQLQueryString] = terms.map { term, expression in
             // Runs without the value sort last in either direction, as in MLflow.
-            orderParts.append("(CASE WHEN " + expression + " IS NULL THEN 1 ELSE 0 END), " + expression + " \(unsafeRaw: direction)")
+            "(CASE WHEN " + expression + " IS NULL THEN 1 ELSE 0 END), " + expression + " \(unsafeRaw: term.ascending ? "ASC" : "DESC")"
         }
         orderParts.append("runs.start_time DESC, runs.run_uuid ASC")
         query += orderParts.joined(separator: ", ")
@@ -36,18 +31,56 @@ extension SQLTrackingStore {
         let finalQuery = query
         return try await database.withConnection { db in
             let ids = try await database.rows(db, finalQuery).map { try $0.string("run_uuid") }
-            let page = PageToken.page(ids, offset: offset, limit: search.maxResults)
-            let runs = try await fetchRuns(db, ids: page.items)
-            return Page(items: runs, nextPageToken: page.nextPageToken)
+            let runs = try await fetchRuns(db, ids: Array(ids.prefix(search.maxResults)))
+            let next = ids.count > search.maxResults ? runs.last.map { RunKeyset(run: $0, order: search.orderBy).token } : nil
+            return Page(items: runs, nextPageToken: next)
         }
+    }
+
+    /// The SQL value an order term sorts by (NULL when the run has none).
+    static func orderExpression(_ term: OrderTerm) -> SQLQueryString {
+        switch term.entity {
+        case .metric:
+            "(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM latest_metrics m WHERE m.run_uuid = runs.run_uuid AND m.key = \(bind: term.key))"
+        case .param:
+            "(SELECT p.value FROM params p WHERE p.run_uuid = runs.run_uuid AND p.key = \(bind: term.key))"
+        case .tag:
+            "(SELECT t.value FROM tags t WHERE t.run_uuid = runs.run_uuid AND t.key = \(bind: term.key))"
+        case .attribute, .dataset:
+            "runs.\(unsafeRaw: Self.runColumn(term.key))"
+        }
+    }
+
+    /// Runs strictly after `keyset` in the search's order: for some term, every earlier term ties
+    /// and this one is beyond (a missing value is beyond any value, in either direction).
+    static func keysetCondition(_ keyset: RunKeyset, _ terms: [(OrderTerm, SQLQueryString)]) -> SQLQueryString {
+        var ties: [SQLQueryString] = []
+        var alternatives: [SQLQueryString] = []
+        for ((term, expression), value) in zip(terms, keyset.values) {
+            guard let value else {
+                ties.append(expression + " IS NULL")
+                continue
+            }
+            let bound: SQLQueryString = switch (value, term.entity) {
+            case (.number(let x), .attribute): "\(bind: Int64(x))"
+            case (.number(let x), _): "\(bind: x)"
+            case (.text(let s), _): "\(bind: s)"
+            }
+            let beyond: SQLQueryString = "(" + expression + " IS NULL OR " + expression + (term.ascending ? " > " : " < ") + bound + ")"
+            alternatives.append((ties + [beyond]).joined(separator: " AND "))
+            ties.append(expression + " = " + bound)
+        }
+        alternatives.append((ties + ["runs.start_time < \(bind: keyset.startTime)"]).joined(separator: " AND "))
+        alternatives.append((ties + ["runs.start_time = \(bind: keyset.startTime)", "runs.run_uuid > \(bind: keyset.runID)"]).joined(separator: " AND "))
+        return "(" + alternatives.map { "(" + $0 + ")" }.joined(separator: " OR ") + ")"
     }
 
     public func searchRuns<Encoded: Sendable>(
         _ search: RunSearch, encoding: String, _ encode: @escaping @Sendable (Run) -> Encoded
     ) async throws -> Page<Encoded> {
-        let offset = try PageToken.decode(search.pageToken)
+        let cursor = try RunKeyset.cursor(search.pageToken, order: search.orderBy)
         if !search.experimentIDs.compactMap({ Int64($0) }).isEmpty,
-           let page = try await searchCachedRuns(search, offset: offset, encoding: encoding, encode) {
+           let page = try await searchCachedRuns(search, cursor: cursor, encoding: encoding, encode) {
             return page
         }
         let page = try await searchRuns(search)
