@@ -135,11 +135,15 @@ public enum ServerRoutes {
         let overview = Overview(
             registry: services.registry, promotions: services.promotions, jobs: services.jobs, driftReports: services.driftReports,
             monitorRules: services.monitorRules, host: host)
+        let monitoring = ModelMonitoring(
+            performance: PerformanceMonitor(actuals: services.actuals, evaluations: services.evaluations), reports: services.driftReports,
+            rules: services.monitorRules, promotions: services.promotions, evaluations: services.evaluations)
         DashboardController(
             overview: overview, model: ModelOverview(
-                overview: overview, evaluations: services.evaluations, events: services.events, predictionLog: services.predictionLog),
+                overview: overview, evaluations: services.evaluations, events: services.events, deliveries: services.deliveries,
+                predictionLog: services.predictionLog, monitoring: monitoring, servingMetrics: { metrics.exposition() }),
             jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter,
-            runs: RunsPages(tracking: services.tracking)
+            runs: RunsPages(tracking: services.tracking, artifacts: services.artifacts), deliveries: services.deliveries
         ).addRoutes(to: router)
         return router
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import BACKENDS, ROOT, SlipwayServer, use_mlflow
+from conftest import BACKENDS, ROOT, SlipwayServer, use_mlflow, wait_until
 from serving_support import FEATURES, log_candidate, log_version, train, wait_for_version
 
 MODEL = "dash"
@@ -165,10 +165,13 @@ def test_experiment_and_run_pages(server, logged):
         with mlflow.start_run(run_name=f"r{i:03d}") as run:
             mlflow.log_params({"lr": str(0.01 * (i % 7)), "depth": str(i % 5)})
             mlflow.log_metrics({"rmse": 1.0 / (i + 1), "mae": i * 0.5})
+            if i < 2:
+                for step in range(10 + i):
+                    mlflow.log_metric("loss", 1.0 / (step + 1 + i), step=step)
             if i == 0:
-                for step in range(10):
-                    mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
                 mlflow.set_tag("note", SCRIPT)
+                mlflow.log_text("hello", "notes/readme.txt")
+                mlflow.log_dict({"a": 1}, "config.json")
             ids.append(run.info.run_id)
     experiment = mlflow.get_experiment_by_name("dash-runs").experiment_id
     base = f"{server.url}/api/v1/experiments/{experiment}/table"
@@ -192,6 +195,20 @@ def test_experiment_and_run_pages(server, logged):
     assert loss["points"] == 10 and loss["steps"] == list(range(10))
     html = requests.get(f"{server.url}/ui/runs/{ids[0]}", timeout=30).text
     assert 'data-series="value" data-points="10"' in html and SCRIPT not in html and "&lt;script&gt;" in html
+    assert loss["timestamps"] == sorted(loss["timestamps"]) and len(loss["timestamps"]) == 10
+    assert 'data-series="value" data-points="10"' in requests.get(f"{server.url}/ui/runs/{ids[0]}", params={"x": "time"}, timeout=30).text
+    # The artifact tree, depth first, files with a download link that downloads them.
+    tree = {a["path"]: a for a in run["artifacts"]}
+    assert tree["notes"]["is_dir"] and tree["notes/readme.txt"]["depth"] == 1 and tree["config.json"]["size"] > 0, run["artifacts"]
+    assert requests.get(server.url + tree["notes/readme.txt"]["download"], timeout=30).text == "hello"
+    assert f'href="{tree["notes/readme.txt"]["download"]}"' in html
+    # Several runs overlaid: a line per run in each metric's chart.
+    compared = requests.get(f"{server.url}/api/v1/runs/compare", params={"runs": f"{ids[0]},{ids[1]}"}, timeout=30).json()
+    by_key = {m["key"]: m["runs"] for m in compared["metrics"]}
+    assert [r["points"] for r in by_key["loss"]] == [10, 11] and [r["run_name"] for r in by_key["rmse"]] == ["r000", "r001"]
+    html = requests.get(f"{server.url}/ui/compare", params=[("runs", ids[0]), ("runs", ids[1])], timeout=30).text
+    assert 'data-series="r000" data-points="10"' in html and 'data-series="r001" data-points="11"' in html
+    assert requests.get(f"{server.url}/api/v1/runs/compare", timeout=30).status_code == 400
 
     if CHROMIUM and shutil.which("chromium"):
         playwright = pytest.importorskip("playwright.sync_api")
@@ -214,10 +231,85 @@ def test_experiment_and_run_pages(server, logged):
             page.click("text=Search")
             page.wait_for_url("**filter=*")
             assert page.locator("#runs tbody tr").count() == 24
+            # Check two runs and compare them.
+            first_two = page.locator("#runs tbody tr td:nth-child(2)").all_inner_texts()[:2]
+            page.locator("#runs tbody input[type=checkbox]").nth(0).check()
+            page.locator("#runs tbody input[type=checkbox]").nth(1).check()
+            page.get_by_role("button", name="Compare").click()
+            page.wait_for_url("**/ui/compare?runs=*")
+            assert page.locator("h1 a").all_inner_texts() == first_two and page.locator("svg.chart").count() == 2
+            assert page.locator("svg.chart polyline.series").count() == 4
+            page.screenshot(path=str(SHOTS / f"compare-{server.backend}.png"), full_page=True)
+            page.go_back()
             page.locator("#runs th a", has_text="metrics.mae").click()
             page.wait_for_url("**order_by=metrics.mae*")
-            names = page.locator("#runs tbody tr td:first-child").all_inner_texts()
+            names = page.locator("#runs tbody tr td:nth-child(2)").all_inner_texts()
             assert names == sorted(names, key=lambda n: int(n[1:]), reverse=True), names
             page.screenshot(path=str(SHOTS / f"runs-{server.backend}.png"), full_page=True)
             browser.close()
             assert problems == []
+
+
+def test_model_page_latency_monitoring_and_deliveries(server, logged):
+    """Latency percentiles from the serving metrics, realized performance from posted actuals, and
+    a failed webhook delivery replayed from the page."""
+    import mlflow
+    from mlflow.entities.webhook import WebhookEvent
+    v1, v2 = logged
+    # Three labeled predictions this hour.
+    for i in range(3):
+        r = requests.post(f"{server.url}/models/{MODEL}/predict", json=[dict.fromkeys(FEATURES, 0.2 * i)],
+                          headers={"X-Request-Id": f"dash-label-{i}"}, timeout=10)
+        assert r.status_code == 200, r.text
+
+    def in_log():
+        r = requests.get(f"{server.url}/api/v1/models/{MODEL}/predictions", params={"kind": "served", "limit": 1000}, timeout=10)
+        return sum(p["id"].startswith("dash-label-") for p in r.json()["predictions"]) == 3
+    wait_until(in_log, 30, "the labeled requests in the log")
+    r = requests.post(f"{server.url}/api/v1/models/{MODEL}/actuals",
+                      json={"actuals": [{"id": f"dash-label-{i}", "value": 1.0} for i in range(3)]}, timeout=10)
+    assert r.json()["matched"] == 3, r.text
+
+    # An MLflow webhook to nowhere: its delivery fails while enabled, and is given up once it is disabled.
+    client = mlflow.MlflowClient()
+    hook = client.create_webhook(name="dash-hook", url="http://127.0.0.1:9/nowhere", events=[WebhookEvent("model_version_alias", "created")])
+    client.set_registered_model_alias(MODEL, "champion", str(v1))
+
+    def delivery(status=None):
+        found = requests.get(f"{server.url}/api/v1/deliveries", params={"webhook_id": hook.webhook_id}, timeout=10).json()["deliveries"]
+        return found[0] if found and (status is None or found[0]["status"] == status) else None
+    wait_until(lambda: (delivery() or {}).get("attempts", 0) >= 1, 30, "a first failed attempt")
+    client.update_webhook(hook.webhook_id, status="DISABLED")
+    failed = wait_until(lambda: delivery("failed"), 30, "the delivery given up")
+
+    model = requests.get(f"{server.url}/api/v1/models/{MODEL}/overview", params={"metric": "rmse"}, timeout=10).json()
+    [latency] = [p for p in model["latency_percentiles"] if p["version"] == str(v1)]
+    assert latency["requests"] >= 8 and 0 < float(latency["p50_ms"]) <= float(latency["p95_ms"]) <= float(latency["p99_ms"]), latency
+    charts = model["monitoring_charts"]
+    assert charts["metric"] == "rmse"
+    [point] = [p for p in charts["performance"]["points"] if p["labeled"] > 0]
+    assert point["version"] == str(v1) and point["labeled"] == 3 and point["value"] is not None
+    [row] = [d for d in model["deliveries"] if d["id"] == failed["id"]]
+    assert row["failed"] and row["event_type"] == "ml.registry.model_version_alias.created.v1" and row["webhook_kind"] == "mlflow", row
+
+    html = requests.get(f"{server.url}/ui/models/{MODEL}", params={"metric": "rmse"}, timeout=10).text
+    assert f'<tr data-latency-version="{v1}"><td>v{v1}</td>' in html and f'data-series="v{v1}" data-points="1"' in html
+    assert f'data-delivery="{failed["id"]}" data-status="failed"' in html
+
+    # With the webhook enabled again, the page's Replay button queues the delivery again.
+    client.update_webhook(hook.webhook_id, status="ACTIVE")
+    if CHROMIUM:
+        playwright = pytest.importorskip("playwright.sync_api")
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(f"{server.url}/ui/models/{MODEL}?metric=rmse")
+            assert page.locator("svg.chart").count() == 4
+            page.screenshot(path=str(SHOTS / f"model-monitoring-{server.backend}.png"), full_page=True)
+            page.locator(f'tr[data-delivery="{failed["id"]}"]').get_by_role("button", name="Replay").click()
+            assert "queued again: pending" in page.locator("#answer").inner_text()
+            browser.close()
+    else:
+        assert requests.post(f"{server.url}/ui/models/{MODEL}/deliveries/{failed['id']}/replay", timeout=10).status_code == 200
+    wait_until(lambda: delivery()["attempts"] > failed["attempts"], 30, "a new attempt after the replay")
+    client.delete_webhook(hook.webhook_id)

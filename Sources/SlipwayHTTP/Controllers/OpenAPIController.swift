@@ -152,11 +152,15 @@ struct OpenAPIController: Sendable {
         },
         "/api/v1/runs/{run_id}/page": {
           "parameters": [{"name": "run_id", "in": "path", "required": true, "schema": {"type": "string"}}],
-          "get": {"summary": "A run as the dashboard shows it: params, tags, each metric's history", "responses": {"200": {"description": "{\"params\", \"tags\", \"metrics\"}"}, "404": {"$ref": "#/components/responses/Error"}}}
+          "get": {"summary": "A run as the dashboard shows it: params, tags, each metric's history (steps, timestamps, values), the artifact tree with download links", "responses": {"200": {"description": "{\"params\", \"tags\", \"metrics\", \"artifacts\"}"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/v1/runs/compare": {
+          "parameters": [{"name": "runs", "in": "query", "required": true, "schema": {"type": "array", "items": {"type": "string"}}, "explode": true, "description": "1 to 10 run ids, repeated or comma-separated"}],
+          "get": {"summary": "Several runs' metric histories side by side, as the dashboard overlays them", "responses": {"200": {"description": "{\"runs\", \"metrics\": [{\"key\", \"runs\": [...]}]}"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/models/{name}/overview": {
-          "parameters": [{"$ref": "#/components/parameters/name"}],
-          "get": {"summary": "A model's dashboard page as JSON: versions with their evaluations, decisions, events, monitoring",
+          "parameters": [{"$ref": "#/components/parameters/name"}, {"name": "metric", "in": "query", "schema": {"type": "string"}, "description": "The realized metric to chart (rmse, accuracy, ...); by default a rule's, the policy's or the newest evaluation's"}],
+          "get": {"summary": "A model's dashboard page as JSON: versions with their evaluations, decisions, events and webhook deliveries, requests and latency per hour, latency percentiles, realized performance and drift reports",
             "responses": {"200": {"description": "{\"versions\", \"decisions\", \"events\", ...}"}, "404": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/monitor/rules": {

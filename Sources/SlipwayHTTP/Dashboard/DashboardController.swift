@@ -11,7 +11,8 @@ import SlipwayServing
 /// - `/ui/models/{name}` a model (`/api/v1/models/{name}/overview`).
 /// - `/ui/jobs` the jobs and their runs (`/api/v1/jobs/overview`); its "Run now" buttons post to
 ///   `/ui/jobs/{name}/run`, which runs the job and sends the browser back to it.
-/// - `/ui/experiments`, `/ui/experiments/{id}` (the runs table) and `/ui/runs/{id}`, below.
+/// - `/ui/experiments`, `/ui/experiments/{id}` (the runs table), `/ui/runs/{id}` and
+///   `/ui/compare?runs=...` (several runs' metrics overlaid), below.
 /// - The model page's actions, in `ModelActions.swift`.
 struct DashboardController: Sendable {
     let overview: Overview
@@ -20,6 +21,7 @@ struct DashboardController: Sendable {
     let runner: JobRunner
     let promoter: Promoter
     let runs: RunsPages
+    let deliveries: any DeliveryStore
 
     /// Sends MLflow's fragment links (a run, an experiment, a model or one of its versions) to their pages.
     static let fragmentRedirect = """
@@ -43,9 +45,9 @@ struct DashboardController: Sendable {
         router.get("api/v1/overview") { _, _ -> Response in
             .json(try await overview.json(now: WallClock.milliseconds()))
         }
-        router.get("ui/models/:name") { _, context -> Response in
+        router.get("ui/models/:name") { request, context -> Response in
             let name = try Self.name(context)
-            let data = try await model.json(name: name, now: WallClock.milliseconds())
+            let data = try await model.json(name: name, metric: Self.metric(request), now: WallClock.milliseconds())
             return try Self.html(DashboardPages.render("model", title: name, data: data, raw: ModelOverview.charts(data)))
         }
         router.get("ui/jobs") { _, _ -> Response in
@@ -62,9 +64,14 @@ struct DashboardController: Sendable {
         }
         addActionRoutes(to: router)
         addRunsRoutes(to: router)
-        router.get("api/v1/models/:name/overview") { _, context -> Response in
-            .json(try await model.json(name: try Self.name(context), now: WallClock.milliseconds()))
+        router.get("api/v1/models/:name/overview") { request, context -> Response in
+            .json(try await model.json(name: try Self.name(context), metric: Self.metric(request), now: WallClock.milliseconds()))
         }
+    }
+
+    /// The realized metric a model page follows, from `?metric=` (else the page picks one).
+    static func metric(_ request: Request) -> String? {
+        MLflowRequest.queryFields(request.uri.query ?? "")["metric"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The model named in the path, percent-decoded (the pages link names as one encoded segment).
@@ -95,14 +102,35 @@ struct DashboardController: Sendable {
         router.get("api/v1/experiments/:id/table") { request, context -> Response in
             .json(try await Self.table(runs, request, context))
         }
-        router.get("ui/runs/:id") { _, context -> Response in
+        router.get("ui/runs/:id") { request, context -> Response in
             let data = try await runs.run(id: try context.parameters.require("id"))
             return try Self.html(DashboardPages.render(
-                "run", title: data["run_name"]?.stringValue ?? "Run", data: data, raw: ["metric_charts": RunsPages.charts(data)]))
+                "run", title: data["run_name"]?.stringValue ?? "Run", data: data, raw: ["metric_charts": RunsPages.charts(data, byTime: Self.byTime(request))]))
         }
         router.get("api/v1/runs/:id/page") { _, context -> Response in
             .json(try await runs.run(id: try context.parameters.require("id")))
         }
+        router.get("ui/compare") { request, _ -> Response in
+            let ids = Self.runIDs(request)
+            guard case .object(var fields) = try await runs.compare(ids: ids) else { return Response(status: .internalServerError) }
+            fields.append(("query", .string(ids.map { "runs=" + Overview.segment($0) }.joined(separator: "&"))))
+            let data = JSONValue.object(fields)
+            return try Self.html(DashboardPages.render("compare", title: "Compare runs", data: data, raw: ["metric_charts": RunsPages.charts(data, byTime: Self.byTime(request))]))
+        }
+        router.get("api/v1/runs/compare") { request, _ -> Response in
+            .json(try await runs.compare(ids: Self.runIDs(request)))
+        }
+    }
+
+    /// `runs=A&runs=B` or `runs=A,B`.
+    static func runIDs(_ request: Request) -> [String] {
+        let value = MLflowRequest.queryFields(request.uri.query ?? "")["runs"]
+        let texts = value?.arrayValue?.compactMap(\.stringValue) ?? value?.stringValue.map { [$0] } ?? []
+        return texts.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    }
+
+    static func byTime(_ request: Request) -> Bool {
+        MLflowRequest.queryFields(request.uri.query ?? "")["x"]?.stringValue == "time"
     }
 
     static func table(_ runs: RunsPages, _ request: Request, _ context: some SlipwayRequestContext) async throws -> JSONValue {

@@ -8,7 +8,7 @@ enum DashboardPages {
     static let library: MustacheLibrary? = {
         var library = MustacheLibrary()
         for (name, text) in [("layout", layout), ("overview", overview), ("model", model), ("jobs", jobs), ("promote", promote), ("answer", answer),
-            ("experiments", experiments), ("runs", runs), ("run", run)] {
+            ("experiments", experiments), ("runs", runs), ("run", run), ("compare", compare)] {
             guard (try? library.register(text, named: name)) != nil else { return nil }
         }
         return library
@@ -136,6 +136,21 @@ enum DashboardPages {
         {{#serving}}<p>Served here: {{#version}}v{{version}} <code>{{digest}}</code> since {{loaded_at.text}}{{/version}}{{#last_failure}}; <span class="badge bad">last failure</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}} ({{at.text}}){{/last_failure}}</p>{{/serving}}
         <h2>Serving, last 48 hours</h2>
         <div class="charts">{{{requests_chart}}} {{{latency_chart}}}</div>
+        <table id="latency"><thead><tr><th>Version</th><th>Requests</th><th>p50 (ms)</th><th>p95 (ms)</th><th>p99 (ms)</th></tr></thead>
+        <tbody>{{#latency_percentiles}}<tr data-latency-version="{{version}}"><td>v{{version}}</td><td>{{requests}}</td><td>{{p50_ms}}</td><td>{{p95_ms}}</td><td>{{p99_ms}}</td></tr>{{/latency_percentiles}}
+        {{^latency_percentiles}}<tr><td colspan="5" class="muted">No request served by this process yet.</td></tr>{{/latency_percentiles}}</tbody></table>
+        <p class="muted">Percentiles from this process's serving metrics (<code>slipway_prediction_duration_seconds</code>) since it started.</p>
+        <h2>Monitoring</h2>
+        {{#monitoring_charts}}
+        <form method="get" class="filters"><label>Realized metric <input type="text" name="metric" size="12" value="{{metric}}" placeholder="rmse"></label> <button type="submit">Show</button></form>
+        {{#performance_error}}<p><span class="badge bad">error</span> {{performance_error}}</p>{{/performance_error}}
+        {{^metric}}<p class="muted">No metric to follow yet: evaluate a version, set a policy or a monitor rule, or pick one above.</p>{{/metric}}
+        <div class="charts">{{{performance_chart}}} {{{drift_chart}}}</div>
+        <table id="drift-reports"><thead><tr><th>When</th><th>Version</th><th>Reference</th><th>Window</th><th>Drifted share</th></tr></thead>
+        <tbody>{{#drift_reports}}<tr><td class="when">{{at.text}}</td><td>v{{version}}</td><td><code>{{reference}}</code></td><td>{{since.text}} &ndash; {{until.text}}</td>
+        <td><span class="badge {{#drifted}}bad{{/drifted}}{{^drifted}}ok{{/drifted}}">{{share_text}}</span></td></tr>{{/drift_reports}}
+        {{^drift_reports}}<tr><td colspan="5" class="muted">No drift report yet: <code>slipway drift {{name}} --reference DATASET@VERSION</code>.</td></tr>{{/drift_reports}}</tbody></table>
+        {{/monitoring_charts}}
         <h2>Versions</h2>
         <table id="versions">
         <thead><tr><th>Version</th><th>Stage</th><th>Aliases</th><th>Run</th><th>Created</th><th>Evaluations</th></tr></thead>
@@ -165,6 +180,16 @@ enum DashboardPages {
         <tbody>
         {{#events}}<tr><td class="when">{{at.text}}</td><td>{{type}}</td><td>{{subject}}</td><td><code>{{data}}</code></td></tr>{{/events}}
         {{^events}}<tr><td colspan="4" class="muted">No events.</td></tr>{{/events}}
+        </tbody>
+        </table>
+        <h2>Webhook deliveries</h2>
+        <table id="deliveries">
+        <thead><tr><th>When</th><th>Event</th><th>Webhook</th><th>Status</th><th>Attempts</th><th>Last answer</th><th></th></tr></thead>
+        <tbody>
+        {{#deliveries}}<tr data-delivery="{{id}}" data-status="{{status}}"><td class="when">{{at.text}}</td><td>{{event_type}}</td><td><code>{{webhook_id}}</code> <span class="muted">{{webhook_kind}}</span></td>
+        <td><span class="badge {{#failed}}bad{{/failed}}{{^failed}}ok{{/failed}}">{{status}}</span></td><td>{{attempts}}</td><td>{{last_status_code}} {{last_error}}</td>
+        <td>{{#failed}}<form class="inline" method="post" action="{{page}}/deliveries/{{id}}/replay"><button type="submit">Replay</button></form>{{/failed}}</td></tr>{{/deliveries}}
+        {{^deliveries}}<tr><td colspan="7" class="muted">No webhook deliveries for these events.</td></tr>{{/deliveries}}
         </tbody>
         </table>
         """
@@ -206,7 +231,7 @@ enum DashboardPages {
     static let answer = """
         <h1><a href="{{page}}">{{name}}</a></h1>
         {{#error}}<p id="answer"><span class="badge bad">{{code}}</span> {{error}}</p>{{/error}}
-        {{#headline}}<p id="answer"><span class="badge ok">done</span> {{headline}}</p><p>{{summary}}</p><p class="muted">Audit record {{record_id}}.</p>{{/headline}}
+        {{#headline}}<p id="answer"><span class="badge ok">done</span> {{headline}}</p>{{/headline}}{{#record_id}}<p>{{summary}}</p><p class="muted">Audit record {{record_id}}.</p>{{/record_id}}
         <p><a href="{{page}}">Back to {{name}}</a></p>
         """
 
@@ -228,14 +253,23 @@ enum DashboardPages {
         <button type="submit">Search</button>
         </form>
         <p class="muted">{{count}} runs shown, ordered by <code>{{order_by}}</code>. Columns you can add: {{#available_columns}}<code>{{.}}</code> {{/available_columns}}</p>
+        <form method="get" action="/ui/compare" id="compare">
         <table id="runs">
-        <thead><tr><th>Run</th><th>Status</th><th>Started</th><th>Duration (s)</th>{{#headers}}<th><a href="{{sort}}">{{column}}</a> {{sorted}}</th>{{/headers}}</tr></thead>
+        <thead><tr><th><button type="submit" title="Overlay the checked runs' metrics">Compare</button></th><th>Run</th><th>Status</th><th>Started</th><th>Duration (s)</th>{{#headers}}<th><a href="{{sort}}">{{column}}</a> {{sorted}}</th>{{/headers}}</tr></thead>
         <tbody>
-        {{#runs}}<tr data-run="{{run_id}}"><td><a href="{{page}}">{{run_name}}</a></td><td>{{status}}</td><td class="when">{{start_time.text}}</td><td>{{duration_s}}</td>{{#cells}}<td>{{value}}</td>{{/cells}}</tr>{{/runs}}
-        {{^runs}}<tr><td colspan="4" class="muted">No runs match.</td></tr>{{/runs}}
+        {{#runs}}<tr data-run="{{run_id}}"><td><input type="checkbox" name="runs" value="{{run_id}}" aria-label="compare {{run_name}}"></td><td><a href="{{page}}">{{run_name}}</a></td><td>{{status}}</td><td class="when">{{start_time.text}}</td><td>{{duration_s}}</td>{{#cells}}<td>{{value}}</td>{{/cells}}</tr>{{/runs}}
+        {{^runs}}<tr><td colspan="5" class="muted">No runs match.</td></tr>{{/runs}}
         </tbody>
         </table>
+        </form>
         {{#next}}<p><a id="next" href="{{next}}">Next 100 runs</a></p>{{/next}}
+        """
+
+    static let compare = """
+        <h1>Comparing {{#runs}}<a href="{{page}}">{{run_name}}</a> {{/runs}}</h1>
+        <p>Charts over <a id="by-step" href="?{{query}}&amp;x=step">step</a> | <a id="by-time" href="?{{query}}&amp;x=time">time</a>, a line per run.</p>
+        <div class="charts">{{{metric_charts}}}</div>
+        {{^metrics}}<p class="muted">These runs logged no metrics.</p>{{/metrics}}
         """
 
     static let run = """
@@ -245,7 +279,11 @@ enum DashboardPages {
         <h2>Metrics</h2>
         <table id="metrics"><thead><tr><th>Metric</th><th>Latest</th><th>Points</th></tr></thead>
         <tbody>{{#metrics}}<tr><td>{{key}}</td><td>{{latest}}</td><td>{{points}}</td></tr>{{/metrics}}</tbody></table>
+        <p>Charts over <a id="by-step" href="?x=step">step</a> | <a id="by-time" href="?x=time">time</a></p>
         <div class="charts">{{{metric_charts}}}</div>
+        <h2>Artifacts</h2>
+        <table id="artifacts"><tbody>{{#artifacts}}<tr><td style="padding-left: {{indent}}px">{{#is_dir}}{{name}}/{{/is_dir}}{{^is_dir}}<a href="{{download}}" download>{{name}}</a>{{/is_dir}}</td><td class="muted">{{size}}</td></tr>{{/artifacts}}
+        {{^artifacts}}<tr><td class="muted">No artifacts.</td></tr>{{/artifacts}}</tbody></table>
         <h2>Parameters</h2>
         <table id="params"><tbody>{{#params}}<tr><td>{{key}}</td><td>{{value}}</td></tr>{{/params}}{{^params}}<tr><td class="muted">None.</td></tr>{{/params}}</tbody></table>
         <h2>Tags</h2>

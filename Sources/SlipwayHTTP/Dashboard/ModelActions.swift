@@ -7,7 +7,9 @@ import SlipwayJobs
 ///   prints, from the same decision `POST /api/v1/models/{name}/promote {"dry_run": true}` answers),
 ///   with a button that applies it;
 /// - `POST /ui/models/{name}/promote`, `.../approve` (form field `version`), `.../rollback`: the
-///   action, then a page with its answer (the audit record, or the error).
+///   action, then a page with its answer (the audit record, or the error);
+/// - `POST /ui/models/{name}/deliveries/{id}/replay`: a webhook delivery sent again (as
+///   `POST /api/v1/deliveries/{id}/replay`), then its answer.
 extension DashboardController {
     func addActionRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("ui/models/:name/promote") { _, context -> Response in
@@ -40,6 +42,14 @@ extension DashboardController {
                 return try Self.answer(name, record: record, headline: "Rolled back to v\(record.toVersion.map(String.init) ?? "?")")
             }
         }
+        router.post("ui/models/:name/deliveries/:id/replay") { _, context -> Response in
+            let name = try Self.name(context)
+            let id = try context.parameters.require("id")
+            return try await Self.answering(name) {
+                let delivery = try await deliveries.replay(id: id, now: WallClock.milliseconds())
+                return try Self.answer(name, headline: "Delivery \(delivery.id) queued again: \(delivery.status.rawValue), next attempt \(Overview.timeText(delivery.nextAttemptAt)) UTC")
+            }
+        }
     }
 
     /// The page `body` makes, or a page with the error it threw, with the error's status.
@@ -68,9 +78,8 @@ extension DashboardController {
     /// A page with what an action answered.
     static func answer(_ name: String, record: PromotionRecord? = nil, headline: String = "", error: SlipwayError? = nil) throws -> Response {
         var fields: [(String, JSONValue)] = [("name", .string(name)), ("page", .string(Overview.page(name)))]
-        if let record {
-            fields += [("headline", .string(headline)), ("summary", .string(record.summary)), ("record_id", .string(record.id))]
-        }
+        if !headline.isEmpty { fields.append(("headline", .string(headline))) }
+        if let record { fields += [("summary", .string(record.summary)), ("record_id", .string(record.id))] }
         if let error { fields += [("error", .string(error.message)), ("code", .string(error.code.rawValue))] }
         var response = try html(DashboardPages.render("answer", title: name, data: .object(fields)))
         if let error { response.status = Response.mlflowError(error).status }

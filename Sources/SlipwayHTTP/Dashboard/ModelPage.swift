@@ -1,17 +1,23 @@
 import SlipwayCore
 
-/// What a model's page shows, as `GET /api/v1/models/{name}/overview` answers it: its versions
-/// (stage, aliases, run, source, evaluation metrics per dataset), the decision history with its
-/// reasons, its events, and its monitoring rules.
+/// What a model's page shows, as `GET /api/v1/models/{name}/overview?metric=` answers it: its
+/// versions (stage, aliases, run, source, evaluation metrics per dataset), the decision history with
+/// its reasons, its events and their webhook deliveries, requests and latency per hour from the
+/// prediction log, latency percentiles from the serving metrics, and monitoring (realized
+/// performance, drift reports, rules).
 struct ModelOverview: Sendable {
     let overview: Overview
     let evaluations: any EvaluationStore
     let events: any EventStore
+    let deliveries: any DeliveryStore
     let predictionLog: any PredictionLogStore
+    let monitoring: ModelMonitoring
+    /// The serving metrics' exposition text (what `/metrics` serves).
+    let servingMetrics: @Sendable () -> [UInt8]
     /// How many hours the serving charts cover.
     static let hours = 48
 
-    func json(name: String, now: Int64) async throws -> JSONValue {
+    func json(name: String, metric: String? = nil, now: Int64) async throws -> JSONValue {
         let model = try await overview.registry.getRegisteredModel(name: name)
         guard case .object(var fields) = try await overview.modelJSON(model) else { return .null }
         let versions = try await overview.registry.searchModelVersions(
@@ -42,7 +48,21 @@ struct ModelOverview: Sendable {
         fields.append(("events", .array(recent.map { e in
             .object([("type", .string(e.type)), ("subject", .string(e.subject)), ("at", Overview.time(e.time)), ("data", .string(String(e.data.prefix(400))))])
         })))
+        var deliveries: [JSONValue] = []
+        for event in recent {
+            for d in try await self.deliveries.listDeliveries(status: nil, eventID: event.id, webhookID: nil, maxResults: 20, pageToken: nil).items {
+                deliveries.append(.object([
+                    ("id", .string(d.id)), ("event_type", .string(event.type)), ("webhook_id", .string(d.webhookID)), ("webhook_kind", .string(d.receiver.rawValue)),
+                    ("status", .string(d.status.rawValue)), ("failed", .bool(d.status == .failed)), ("attempts", .int(d.attempts)),
+                    ("last_status_code", d.lastStatusCode.map { .int($0) } ?? .null), ("last_error", d.lastError.map(JSONValue.string) ?? .null),
+                    ("at", Overview.time(d.lastAttemptAt ?? d.createdAt)),
+                ]))
+            }
+        }
+        fields.append(("deliveries", .array(deliveries)))
         fields.append(("serving_by_hour", try await servingByHour(name, now: now)))
+        fields.append(("latency_percentiles", ServingLatency.json(exposition: servingMetrics(), model: name)))
+        fields.append(("monitoring_charts", try await monitoring.json(name: name, metric: metric, since: Self.firstHour(now), now: now)))
         fields.append(("generated_at", Overview.time(now)))
         return .object(fields)
     }
@@ -50,7 +70,7 @@ struct ModelOverview: Sendable {
     /// The last 48 hours of served requests, one value per hour and version (zero where it served none).
     func servingByHour(_ name: String, now: Int64) async throws -> JSONValue {
         let hour: Int64 = 3_600_000
-        let first = (now / hour - Int64(Self.hours - 1)) * hour
+        let first = Self.firstHour(now)
         let hours = (0..<Self.hours).map { first + Int64($0) * hour }
         let counts = try await predictionLog.hourly(model: name, since: first, until: now + 1)
         let versions = Array(Set(counts.map { $0.version ?? 0 })).sorted()
@@ -73,7 +93,12 @@ struct ModelOverview: Sendable {
         ])
     }
 
-    /// The page's charts, drawn from its JSON: requests per hour and mean latency per hour, by version.
+    /// The start of the first of the charts' hours.
+    static func firstHour(_ now: Int64) -> Int64 {
+        (now / 3_600_000 - Int64(hours - 1)) * 3_600_000
+    }
+
+    /// The page's charts, drawn from its JSON: requests and mean latency per hour by version, and monitoring.
     static func charts(_ data: JSONValue) -> [String: String] {
         let serving = data["serving_by_hour"]
         let hours = serving?["hours"]?.arrayValue?.compactMap(\.numberValue).map { Int64($0) } ?? []
@@ -83,9 +108,9 @@ struct ModelOverview: Sendable {
                 SVGChart.Series(name: v["version"]?.stringValue.map { "v\($0)" } ?? "no version", values: v[key]?.arrayValue?.compactMap(\.numberValue) ?? [])
             }
         }
-        return [
+        return ModelMonitoring.charts(data["monitoring_charts"], hours: hours).merging([
             "requests_chart": SVGChart(title: "Requests per hour", xs: hours, series: series("requests")).svg,
             "latency_chart": SVGChart(title: "Mean latency per hour (ms)", xs: hours, series: series("mean_latency_ms")).svg,
-        ]
+        ]) { first, _ in first }
     }
 }

@@ -5,9 +5,10 @@ import SlipwayCore
 /// - `GET /api/v1/experiments/{id}/table?filter=&order_by=&columns=&page_token=`: a page of 100
 ///   runs searched with MLflow's filter grammar and order, with the chosen columns (`metrics.rmse`,
 ///   `params.lr`, `tags.team`; by default the first metrics and params the page's runs logged);
-/// - `GET /api/v1/runs/{id}/page`: a run's params, tags and each metric's history.
+/// - `GET /api/v1/runs/{id}/page` and `GET /api/v1/runs/compare?runs=`: in `RunPage.swift`.
 struct RunsPages: Sendable {
     let tracking: any TrackingStore
+    let artifacts: any ArtifactRepository
     static let pageSize = 100
     static let defaultColumns = 8
 
@@ -77,35 +78,5 @@ struct RunsPages: Sendable {
             fields.append(("next", .string(base + query([("filter", filter), ("order_by", orderBy), ("columns", columnsText), ("page_token", token)]))))
         }
         return .object(fields)
-    }
-
-    func run(id: String) async throws -> JSONValue {
-        let run = try await tracking.getRun(id: id)
-        var metrics: [JSONValue] = []
-        for metric in run.metrics.sorted(by: { $0.key < $1.key }) {
-            let history = try await tracking.metricHistory(runID: id, key: metric.key, maxResults: 25_000, pageToken: nil).items
-            metrics.append(.object([
-                ("key", .string(metric.key)), ("latest", .string(String(format: "%.6g", metric.value))), ("points", .int(history.count)),
-                ("steps", .array(history.map { .int($0.step) })), ("values", .array(history.map { .number($0.value) })),
-            ]))
-        }
-        return .object([
-            ("run_id", .string(run.info.runID)), ("run_name", .string(run.info.runName)), ("status", .string(run.info.status.rawValue)),
-            ("experiment_id", .string(run.info.experimentID)), ("experiment_page", .string("/ui/experiments/" + Overview.segment(run.info.experimentID))),
-            ("start_time", Overview.time(run.info.startTime)), ("end_time", Overview.time(run.info.endTime)), ("artifact_uri", .string(run.info.artifactURI)),
-            ("params", .array(run.params.sorted { $0.key < $1.key }.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })),
-            ("tags", .array(run.tags.filter { !$0.key.hasPrefix("mlflow.") || $0.key == "mlflow.runName" }.sorted { $0.key < $1.key }
-                .map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })),
-            ("metrics", .array(metrics)),
-        ])
-    }
-
-    /// One chart per metric, its value over step.
-    static func charts(_ data: JSONValue) -> String {
-        (data["metrics"]?.arrayValue ?? []).map { metric in
-            let values = metric["values"]?.arrayValue?.compactMap(\.numberValue) ?? []
-            let steps = metric["steps"]?.arrayValue?.compactMap(\.numberValue).map { Int64($0) } ?? []
-            return SVGChart(title: metric["key"]?.stringValue ?? "", xs: steps, series: [SVGChart.Series(name: "value", values: values)], xAxis: .steps).svg
-        }.joined(separator: " ")
     }
 }

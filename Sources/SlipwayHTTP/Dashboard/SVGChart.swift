@@ -6,7 +6,7 @@ import Foundation
 struct SVGChart {
     struct Series {
         var name: String
-        /// One value per x, in order.
+        /// One value per x, in order; NaN where the series has no point.
         var values: [Double]
     }
 
@@ -51,11 +51,12 @@ struct SVGChart {
         }
         for (index, s) in series.enumerated() {
             let color = Self.palette[index % Self.palette.count]
-            let points = s.values.enumerated().filter { $0.element.isFinite }.map { String(format: "%.1f,%.1f", x($0.offset), y($0.element)) }
-                .joined(separator: " ")
-            out += ##"<polyline class="series" data-series="\##(Self.escape(s.name))" data-points="\##(s.values.count)" fill="none" stroke="\##(color)" stroke-width="1.8" points="\##(points)"/>"##
-            if s.values.count == 1, s.values[0].isFinite {  // one point draws no line: a dot
-                out += ##"<circle cx="\##(x(0))" cy="\##(y(s.values[0]))" r="3" fill="\##(color)"/>"##
+            // Values that are not finite are gaps: no point there.
+            let finite = s.values.enumerated().filter { $0.element.isFinite }
+            let points = finite.map { String(format: "%.1f,%.1f", x($0.offset), y($0.element)) }.joined(separator: " ")
+            out += ##"<polyline class="series" data-series="\##(Self.escape(s.name))" data-points="\##(finite.count)" fill="none" stroke="\##(color)" stroke-width="1.8" points="\##(points)"/>"##
+            if finite.count == 1 {  // one point draws no line: a dot
+                out += ##"<circle cx="\##(x(finite[0].offset))" cy="\##(y(finite[0].element))" r="3" fill="\##(color)"/>"##
             }
             out += ##"<text x="\##(width - right - 4)" y="\##(top + 12 + 12 * Double(index))" font-size="10" text-anchor="end" fill="\##(color)">\##(Self.escape(s.name))</text>"##
         }
@@ -76,7 +77,7 @@ struct SVGChart {
     }
 
     static func time(_ ms: Int64) -> String {
-        String(Overview.timeText(ms).dropFirst(5).prefix(11))  // MM-dd HH:mm
+        String(Overview.timeText(ms).dropFirst(5))  // MM-dd HH:mm:ss
     }
 
     static func escape(_ text: String) -> String {
