@@ -21,9 +21,9 @@ struct RunsPages: Sendable {
 
     func table(experiment id: String, filter: String?, orderBy: String?, columns: String?, pageToken: String?) async throws -> JSONValue {
         let experiment = try await tracking.getExperiment(id: id)
-        let order = orderBy.map { [$0] } ?? ["attributes.start_time DESC"]
+        // Without an order, the search's own: newest first.
         let page = try await tracking.searchRuns(
-            try RunSearch(experimentIDs: [id], filter: filter, maxResults: Self.pageSize, orderBy: order, pageToken: pageToken))
+            try RunSearch(experimentIDs: [id], filter: filter, maxResults: Self.pageSize, orderBy: orderBy.map { [$0] } ?? [], pageToken: pageToken))
         var chosen = columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         var available: [String] = []
         for run in page.items {
@@ -69,7 +69,7 @@ struct RunsPages: Sendable {
         }
         var fields: [(String, JSONValue)] = [
             ("experiment", .object([("id", .string(experiment.id)), ("name", .string(experiment.name))])),
-            ("filter", filter.map(JSONValue.string) ?? .null), ("order_by", .string(order[0])), ("columns", .array(chosen.map(JSONValue.string))),
+            ("filter", filter.map(JSONValue.string) ?? .null), ("order_by", .string(orderBy ?? "attributes.start_time DESC")), ("columns", .array(chosen.map(JSONValue.string))),
             ("columns_text", .string(columnsText)), ("available_columns", .array(available.map(JSONValue.string))),
             ("headers", .array(headers)), ("runs", .array(rows)), ("count", .int(rows.count)),
         ]

@@ -12,6 +12,8 @@ final class RunCache: Sendable {
     struct Entry {
         var generation: UInt64
         var runs: CachedRuns?
+        /// Counted at this generation and found too large to cache: searched in SQL without counting again.
+        var tooLarge = false
     }
 
     /// An experiment's runs, each with a slot for encodings made of it (dropped with the runs).
@@ -54,11 +56,22 @@ final class RunCache: Sendable {
         self.maxCachedRuns = maxCachedRuns
     }
 
-    /// The cached runs of an experiment, or the generation to pass to `install` after loading them.
-    func lookup(_ experimentID: String) -> (runs: CachedRuns?, generation: UInt64) {
+    /// The cached runs of an experiment, or the generation to pass to `install` (or `tooLarge`)
+    /// after loading (or counting) them; `tooLarge` if it was found too large since its last change.
+    func lookup(_ experimentID: String) -> (runs: CachedRuns?, generation: UInt64, tooLarge: Bool) {
         state.withLock { state in
             let entry = state.entries[experimentID] ?? Entry(generation: 0, runs: nil)
-            return (entry.runs, entry.generation)
+            return (entry.runs, entry.generation, entry.tooLarge)
+        }
+    }
+
+    /// Remembers that an experiment has too many runs to cache, unless it changed since `generation`.
+    func tooLarge(_ experimentID: String, generation: UInt64) {
+        state.withLock { state in
+            var entry = state.entries[experimentID] ?? Entry(generation: 0, runs: nil)
+            guard entry.generation == generation else { return }
+            entry.tooLarge = true
+            state.entries[experimentID] = entry
         }
     }
 
@@ -81,6 +94,7 @@ final class RunCache: Sendable {
             state.cachedRuns -= entry.runs?.runs.count ?? 0
             entry.generation &+= 1
             entry.runs = nil
+            entry.tooLarge = false
             state.entries[experimentID] = entry
         }
     }
@@ -92,6 +106,7 @@ final class RunCache: Sendable {
                 for key in state.entries.keys {
                     state.entries[key]!.generation &+= 1
                     state.entries[key]!.runs = nil
+                    state.entries[key]!.tooLarge = false
                 }
                 state.cachedRuns = 0
             }

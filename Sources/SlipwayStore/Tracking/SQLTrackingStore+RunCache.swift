@@ -28,11 +28,12 @@ extension SQLTrackingStore {
         if let version { cache.observe(dataVersion: version) }
         var groups: [RunCache.CachedRuns] = []
         for experimentID in Set(search.experimentIDs) {
-            let (cached, generation) = cache.lookup(experimentID)
+            let (cached, generation, tooLarge) = cache.lookup(experimentID)
             if let cached {
                 groups.append(cached)
                 continue
             }
+            if tooLarge { return nil }
             guard let numeric = Int64(experimentID) else { continue }
             let loaded: [Run]? = try await database.withConnection { db in
                 let count = try await database.first(db, "SELECT COUNT(*) AS n FROM runs WHERE experiment_id = \(bind: numeric)")?.int64("n") ?? 0
@@ -42,7 +43,10 @@ extension SQLTrackingStore {
                 for chunk in ids.chunked(by: 500) { all += try await fetchRuns(db, ids: Array(chunk)) }
                 return all
             }
-            guard let loaded else { return nil }
+            guard let loaded else {
+                cache.tooLarge(experimentID, generation: generation)
+                return nil
+            }
             let runs = RunCache.CachedRuns(loaded)
             cache.install(experimentID, runs: runs, generation: generation)
             groups.append(runs)

@@ -12,18 +12,21 @@ extension SQLTrackingStore {
         if experimentIDs.isEmpty { return Page(items: [], nextPageToken: nil) }
         if let page = try await searchCachedRuns(search, cursor: cursor, encoding: nil, { $0 }) { return page }
         let filter = FilterSQL { c in try Self.runCondition(c) }
-        var query: SQLQueryString = "SELECT run_uuid FROM runs WHERE experiment_id IN (\(binds: experimentIDs)) AND lifecycle_stage IN (\(binds: search.viewType.stages.map(\.rawValue))) AND "
+        let terms = Self.orderSources(search.orderBy)
+        var query: SQLQueryString = "SELECT runs.run_uuid FROM runs"
+        for term in terms { if let join = term.join { query += " " + join } }
+        query += " WHERE runs.experiment_id IN (\(binds: experimentIDs)) AND runs.lifecycle_stage IN (\(binds: search.viewType.stages.map(\.rawValue))) AND "
         query += try filter.condition(search.filter)
-        let terms = search.orderBy.map { ($0, Self.orderExpression($0)) }
         var offset = 0
         switch cursor {
         case .offset(let n): offset = n
         case .after(let keyset): query += " AND " + Self.keysetCondition(keyset, terms)
         }
         query += " ORDER BY "
-        var orderParts: [SQLQueryString] = terms.map { term, expression in
+        var orderParts: [SQLQueryString] = terms.filter { !$0.redundant }.map { source in
+            let direction: SQLQueryString = " \(unsafeRaw: source.term.ascending ? "ASC" : "DESC")"
             // Runs without the value sort last in either direction, as in MLflow.
-            "(CASE WHEN " + expression + " IS NULL THEN 1 ELSE 0 END), " + expression + " \(unsafeRaw: term.ascending ? "ASC" : "DESC")"
+            return source.nullable ? "(CASE WHEN " + source.expression + " IS NULL THEN 1 ELSE 0 END), " + source.expression + direction : source.expression + direction
         }
         orderParts.append("runs.start_time DESC, runs.run_uuid ASC")
         query += orderParts.joined(separator: ", ")
@@ -37,41 +40,66 @@ extension SQLTrackingStore {
         }
     }
 
-    /// The SQL value an order term sorts by (NULL when the run has none).
-    static func orderExpression(_ term: OrderTerm) -> SQLQueryString {
-        switch term.entity {
-        case .metric:
-            "(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM latest_metrics m WHERE m.run_uuid = runs.run_uuid AND m.key = \(bind: term.key))"
-        case .param:
-            "(SELECT p.value FROM params p WHERE p.run_uuid = runs.run_uuid AND p.key = \(bind: term.key))"
-        case .tag:
-            "(SELECT t.value FROM tags t WHERE t.run_uuid = runs.run_uuid AND t.key = \(bind: term.key))"
-        case .attribute, .dataset:
-            "runs.\(unsafeRaw: Self.runColumn(term.key))"
+    /// What an order term sorts by in SQL: a value joined in (a metric, param or tag: one lookup
+    /// per run, not a subquery per comparison) or a column of `runs`.
+    struct OrderSource {
+        var term: OrderTerm
+        var join: SQLQueryString?
+        var expression: SQLQueryString
+        /// Whether a run can lack the value (then it sorts last).
+        var nullable: Bool
+        /// `start_time DESC` as the last term: the order every search ends with anyway, left out so
+        /// that the index on (experiment_id, start_time) gives the order.
+        var redundant: Bool
+    }
+
+    static func orderSources(_ order: [OrderTerm]) -> [OrderSource] {
+        order.enumerated().map { i, term in
+            let alias = "o\(i)"
+            let table = switch term.entity {
+            case .metric: "latest_metrics"
+            case .param: "params"
+            case .tag: "tags"
+            case .attribute, .dataset: ""
+            }
+            guard !table.isEmpty else {
+                let column = Self.runColumn(term.key)
+                return OrderSource(
+                    term: term, join: nil, expression: "runs.\(unsafeRaw: column)", nullable: column == "end_time",
+                    redundant: column == "start_time" && !term.ascending && i == order.count - 1)
+            }
+            let join: SQLQueryString = "LEFT JOIN \(unsafeRaw: table) \(unsafeRaw: alias) ON \(unsafeRaw: alias).run_uuid = runs.run_uuid AND \(unsafeRaw: alias).key = \(bind: term.key)"
+            let expression: SQLQueryString = term.entity == .metric
+                ? "(CASE WHEN \(unsafeRaw: alias).is_nan = 1 THEN NULL ELSE \(unsafeRaw: alias).value END)" : "\(unsafeRaw: alias).value"
+            return OrderSource(term: term, join: join, expression: expression, nullable: true, redundant: false)
         }
     }
 
     /// Runs strictly after `keyset` in the search's order: for some term, every earlier term ties
-    /// and this one is beyond (a missing value is beyond any value, in either direction).
-    static func keysetCondition(_ keyset: RunKeyset, _ terms: [(OrderTerm, SQLQueryString)]) -> SQLQueryString {
+    /// and this one is beyond (a missing value is beyond any value, in either direction). The last
+    /// alternative bounds `start_time` so that, without other terms, the index can seek to the page.
+    static func keysetCondition(_ keyset: RunKeyset, _ terms: [OrderSource]) -> SQLQueryString {
         var ties: [SQLQueryString] = []
         var alternatives: [SQLQueryString] = []
-        for ((term, expression), value) in zip(terms, keyset.values) {
+        for (source, value) in zip(terms, keyset.values) where !source.redundant {
+            let expression = source.expression
             guard let value else {
                 ties.append(expression + " IS NULL")
                 continue
             }
-            let bound: SQLQueryString = switch (value, term.entity) {
+            let bound: SQLQueryString = switch (value, source.term.entity) {
             case (.number(let x), .attribute): "\(bind: Int64(x))"
             case (.number(let x), _): "\(bind: x)"
             case (.text(let s), _): "\(bind: s)"
             }
-            let beyond: SQLQueryString = "(" + expression + " IS NULL OR " + expression + (term.ascending ? " > " : " < ") + bound + ")"
-            alternatives.append((ties + [beyond]).joined(separator: " AND "))
+            let comparison: SQLQueryString = expression + (source.term.ascending ? " > " : " < ") + bound
+            alternatives.append((ties + [source.nullable ? "(" + expression + " IS NULL OR " + comparison + ")" : comparison]).joined(separator: " AND "))
             ties.append(expression + " = " + bound)
         }
-        alternatives.append((ties + ["runs.start_time < \(bind: keyset.startTime)"]).joined(separator: " AND "))
-        alternatives.append((ties + ["runs.start_time = \(bind: keyset.startTime)", "runs.run_uuid > \(bind: keyset.runID)"]).joined(separator: " AND "))
+        alternatives.append((ties + [
+            "runs.start_time <= \(bind: keyset.startTime)",
+            "(runs.start_time < \(bind: keyset.startTime) OR runs.run_uuid > \(bind: keyset.runID))",
+        ]).joined(separator: " AND "))
         return "(" + alternatives.map { "(" + $0 + ")" }.joined(separator: " OR ") + ")"
     }
 
