@@ -11,96 +11,15 @@ extension SQLTrackingStore {
         let experimentIDs = search.experimentIDs.compactMap { Int64($0) }
         if experimentIDs.isEmpty { return Page(items: [], nextPageToken: nil) }
         if let page = try await searchCachedRuns(search, cursor: cursor, encoding: nil, { $0 }) { return page }
-        let filter = FilterSQL { c in try Self.runCondition(c) }
-        let terms = Self.orderSources(search.orderBy)
-        var query: SQLQueryString = "SELECT runs.run_uuid FROM runs"
-        for term in terms { if let join = term.join { query += " " + join } }
-        query += " WHERE runs.experiment_id IN (\(binds: experimentIDs)) AND runs.lifecycle_stage IN (\(binds: search.viewType.stages.map(\.rawValue))) AND "
-        query += try filter.condition(search.filter)
-        var offset = 0
-        switch cursor {
-        case .offset(let n): offset = n
-        case .after(let keyset): query += " AND " + Self.keysetCondition(keyset, terms)
-        }
-        query += " ORDER BY "
-        var orderParts: [SQLQueryString] = terms.filter { !$0.redundant }.map { source in
-            let direction: SQLQueryString = " \(unsafeRaw: source.term.ascending ? "ASC" : "DESC")"
-            // Runs without the value sort last in either direction, as in MLflow.
-            return source.nullable ? "(CASE WHEN " + source.expression + " IS NULL THEN 1 ELSE 0 END), " + source.expression + direction : source.expression + direction
-        }
-        orderParts.append("runs.start_time DESC, runs.run_uuid ASC")
-        query += orderParts.joined(separator: ", ")
-        query += " LIMIT \(bind: search.maxResults + 1) OFFSET \(bind: offset)"
-        let finalQuery = query
+        let query = RunQuery(
+            experimentIDs: experimentIDs, stages: search.viewType.stages.map(\.rawValue),
+            filter: try FilterSQL { c in try Self.runCondition(c) }.condition(search.filter), order: search.orderBy, limit: search.maxResults + 1)
         return try await database.withConnection { db in
-            let ids = try await database.rows(db, finalQuery).map { try $0.string("run_uuid") }
+            let ids = try await runIDs(db, query, cursor)
             let runs = try await fetchRuns(db, ids: Array(ids.prefix(search.maxResults)))
             let next = ids.count > search.maxResults ? runs.last.map { RunKeyset(run: $0, order: search.orderBy).token } : nil
             return Page(items: runs, nextPageToken: next)
         }
-    }
-
-    /// What an order term sorts by in SQL: a value joined in (a metric, param or tag: one lookup
-    /// per run, not a subquery per comparison) or a column of `runs`.
-    struct OrderSource {
-        var term: OrderTerm
-        var join: SQLQueryString?
-        var expression: SQLQueryString
-        /// Whether a run can lack the value (then it sorts last).
-        var nullable: Bool
-        /// `start_time DESC` as the last term: the order every search ends with anyway, left out so
-        /// that the index on (experiment_id, start_time) gives the order.
-        var redundant: Bool
-    }
-
-    static func orderSources(_ order: [OrderTerm]) -> [OrderSource] {
-        order.enumerated().map { i, term in
-            let alias = "o\(i)"
-            let table = switch term.entity {
-            case .metric: "latest_metrics"
-            case .param: "params"
-            case .tag: "tags"
-            case .attribute, .dataset: ""
-            }
-            guard !table.isEmpty else {
-                let column = Self.runColumn(term.key)
-                return OrderSource(
-                    term: term, join: nil, expression: "runs.\(unsafeRaw: column)", nullable: column == "end_time",
-                    redundant: column == "start_time" && !term.ascending && i == order.count - 1)
-            }
-            let join: SQLQueryString = "LEFT JOIN \(unsafeRaw: table) \(unsafeRaw: alias) ON \(unsafeRaw: alias).run_uuid = runs.run_uuid AND \(unsafeRaw: alias).key = \(bind: term.key)"
-            let expression: SQLQueryString = term.entity == .metric
-                ? "(CASE WHEN \(unsafeRaw: alias).is_nan = 1 THEN NULL ELSE \(unsafeRaw: alias).value END)" : "\(unsafeRaw: alias).value"
-            return OrderSource(term: term, join: join, expression: expression, nullable: true, redundant: false)
-        }
-    }
-
-    /// Runs strictly after `keyset` in the search's order: for some term, every earlier term ties
-    /// and this one is beyond (a missing value is beyond any value, in either direction). The last
-    /// alternative bounds `start_time` so that, without other terms, the index can seek to the page.
-    static func keysetCondition(_ keyset: RunKeyset, _ terms: [OrderSource]) -> SQLQueryString {
-        var ties: [SQLQueryString] = []
-        var alternatives: [SQLQueryString] = []
-        for (source, value) in zip(terms, keyset.values) where !source.redundant {
-            let expression = source.expression
-            guard let value else {
-                ties.append(expression + " IS NULL")
-                continue
-            }
-            let bound: SQLQueryString = switch (value, source.term.entity) {
-            case (.number(let x), .attribute): "\(bind: Int64(x))"
-            case (.number(let x), _): "\(bind: x)"
-            case (.text(let s), _): "\(bind: s)"
-            }
-            let comparison: SQLQueryString = expression + (source.term.ascending ? " > " : " < ") + bound
-            alternatives.append((ties + [source.nullable ? "(" + expression + " IS NULL OR " + comparison + ")" : comparison]).joined(separator: " AND "))
-            ties.append(expression + " = " + bound)
-        }
-        alternatives.append((ties + [
-            "runs.start_time <= \(bind: keyset.startTime)",
-            "(runs.start_time < \(bind: keyset.startTime) OR runs.run_uuid > \(bind: keyset.runID))",
-        ]).joined(separator: " AND "))
-        return "(" + alternatives.map { "(" + $0 + ")" }.joined(separator: " OR ") + ")"
     }
 
     public func searchRuns<Encoded: Sendable>(
