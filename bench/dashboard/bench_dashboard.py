@@ -7,8 +7,9 @@ server and in a Slipway server, in one run.
    and Slipway's `/ui/experiments/<id>` (server-rendered HTML). The viewport is tall enough for 100
    rows on both, so "visible" is literal. Median of --loads cold loads each; ratio MLflow / Slipway.
 2. Slipway's server-side render time: --renders sequential GETs over one keep-alive connection of the
-   overview (`/`), the runs page (default order), the runs page sorted by a metric, the runs page
-   with a filter, and the second page (keyset token); p50 and p95 in ms (target: p95 < 50 ms).
+   overview (`/`, with 20 registered models of 3 versions and 20 jobs), a model page, the runs page
+   (default order), the runs page sorted by a metric, the runs page with a filter, and the second
+   page (keyset token); p50 and p95 in ms (target: p95 < 50 ms).
 3. Screenshots of both tables under --out.
 
 Filling: Slipway through its MLflow-compatible API (runs/create + runs/log-batch, as the client
@@ -125,7 +126,7 @@ class Connection:
         self.connection.request(method, path, body=body, headers={"Content-Type": "application/json"})
         response = self.connection.getresponse()
         payload = response.read()
-        if response.status != 200:
+        if response.status // 100 != 2:
             raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
         return payload
 
@@ -161,6 +162,24 @@ def fill_slipway(url, count, start_ms, threads=4):
     if errors:
         raise SystemExit(f"filling Slipway failed: {errors[0]}")
     return experiment_id
+
+
+def register_models(url, count=20, versions=3):
+    """Registered models for the overview: each with `versions` versions, production on the newest,
+    previous on the one before, and a yearly promote job (run once, so it has a last run)."""
+    connection = Connection(url)
+    for i in range(count):
+        name = f"model-{i:02d}"
+        connection.request("POST", "/api/2.0/mlflow/registered-models/create", json.dumps({"name": name}))
+        for v in range(versions):
+            connection.request("POST", "/api/2.0/mlflow/model-versions/create", json.dumps({"name": name, "source": f"models:/m-{i}-{v}"}))
+        for alias, version in [("production", versions), ("previous", versions - 1)]:
+            connection.request("POST", "/api/2.0/mlflow/registered-models/alias", json.dumps({"name": name, "alias": alias, "version": str(version)}))
+        connection.request("POST", "/api/v1/jobs", json.dumps({"name": f"promote-{name}", "kind": "promote", "model": name, "schedule": "0 0 1 1 *"}))
+        try:
+            connection.request("POST", f"/api/v1/jobs/promote-{name}/run")
+        except RuntimeError:
+            pass  # no policy: the run fails, and is recorded as failed
 
 
 ROWS_VISIBLE = {
@@ -237,6 +256,7 @@ def main():
         t = time.perf_counter()
         slipway_experiment = fill_slipway(slipway_url, args.runs, start_ms)
         print(f"Slipway: {args.runs} runs logged through its MLflow API in {time.perf_counter() - t:.1f} s", flush=True)
+        register_models(slipway_url)
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
@@ -250,7 +270,7 @@ def main():
         base = f"/ui/experiments/{slipway_experiment}"
         table = json.loads(Connection(slipway_url).request("GET", f"/api/v1/experiments/{slipway_experiment}/table"))
         second = table["next"]
-        paths = [("overview /", "/"), ("runs page", base),
+        paths = [("overview / (20 models, 20 jobs)", "/"), ("model page", "/ui/models/model-07"), ("runs page", base),
                  ("runs page, order by metrics.m03", base + "?order_by=metrics.m03+DESC"),
                  ("runs page, filter metrics.m01 > 0.9", base + "?filter=metrics.m01+%3E+0.9"),
                  ("runs page 2 (next token)", second)]
