@@ -2,8 +2,9 @@ import Foundation
 public import SlipwayCore
 
 /// Opens a model by its format: XGBoost (`*.json`, `*.ubj`), LightGBM text (`*.txt`), Slipway's
-/// linear JSON (`*.json` with `"format": "slipway-linear"`), or an MLflow model directory (an
-/// `MLmodel` file whose `xgboost` or `lightgbm` flavor names the model file).
+/// linear JSON (`*.json` with `"format": "slipway-linear"`), scikit-learn saved with skops
+/// (`*.skops`), or an MLflow model directory (an `MLmodel` file whose `xgboost`, `lightgbm` or
+/// `sklearn` flavor names the model file).
 public enum ModelLoader {
     /// - Throws: `INVALID_PARAMETER_VALUE` naming the file and what is wrong or unsupported.
     public static func load(path: String) throws(SlipwayError) -> any Predictor {
@@ -27,10 +28,11 @@ public enum ModelLoader {
             return try XGBoostModel(document: root, source: path)
         }
         if lower.hasSuffix(".ubj") { return try XGBoostModel(ubjson: [UInt8](data), source: path) }
+        if lower.hasSuffix(".skops") { return try SklearnModel(skops: [UInt8](data), source: path) }
         if lower.hasSuffix(".txt") || lower.hasSuffix(".lgb") {
             return try LightGBMModel(bytes: [UInt8](data), source: path)
         }
-        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, slipway-linear *.json, MLflow model directories)")
+        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, slipway-linear *.json, scikit-learn *.skops, MLflow model directories)")
     }
 
     /// An MLflow model directory: the `lightgbm` or `xgboost` flavor's `data` file.
@@ -46,8 +48,21 @@ public enum ModelLoader {
             }
             return try load(path: directory + "/" + file)
         }
+        if let file = flavors.value(flavor: "sklearn", key: "pickled_model") {
+            let format = flavors.value(flavor: "sklearn", key: "serialization_format") ?? "pickle"
+            guard format == "skops" else {
+                throw .invalidParameter("MLmodel in '\(directory)' holds a scikit-learn model serialized with \(format), which only Python can read; log it with serialization_format=\"skops\" (MLflow's default) to serve it natively")
+            }
+            guard !file.contains(".."), !file.hasPrefix("/") else {
+                throw .invalidParameter("MLmodel in '\(directory)' names a model file outside its directory: '\(file)'")
+            }
+            guard let bytes = FileManager.default.contents(atPath: directory + "/" + file) else {
+                throw .invalidParameter("Cannot read model file '\(directory)/\(file)'")
+            }
+            return try SklearnModel(skops: [UInt8](bytes), source: directory + "/" + file)
+        }
         guard let data = flavors.value(flavor: "xgboost", key: "data") else {
-            throw .invalidParameter("MLmodel in '\(directory)' has no xgboost or lightgbm flavor Slipway can serve (flavors: \(flavors.flavorNames.joined(separator: ", ")))")
+            throw .invalidParameter("MLmodel in '\(directory)' has no xgboost, lightgbm or sklearn flavor Slipway can serve (flavors: \(flavors.flavorNames.joined(separator: ", ")))")
         }
         guard !data.contains(".."), !data.hasPrefix("/") else {
             throw .invalidParameter("MLmodel in '\(directory)' names a model file outside its directory: '\(data)'")

@@ -63,7 +63,7 @@ extension Predictor {
 
 /// A model's description: its format, objective and size.
 public struct ModelSummary: Sendable {
-    /// `xgboost`, `lightgbm` or `linear`.
+    /// `xgboost`, `lightgbm`, `linear` or `sklearn-skops`.
     public var format: String
     public var objective: String
     public var featureNames: [String]

@@ -164,7 +164,7 @@ def test_bad_ubjson_and_directories_are_errors(tmp_path):
     sk_dir.mkdir()
     (sk_dir / "MLmodel").write_text("flavors:\n  sklearn:\n    pickled_model: model.pkl\n")
     result = run_predict(sk_dir, csv)
-    assert result.returncode == 1 and "no xgboost or lightgbm flavor" in result.stderr
+    assert result.returncode == 1 and "no xgboost, lightgbm or sklearn flavor" in result.stderr
 
 
 def write_csv(path, names, X):

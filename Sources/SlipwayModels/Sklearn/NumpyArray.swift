@@ -1,0 +1,107 @@
+import SlipwayCore
+
+/// A NumPy `.npy` array of numbers (versions 1 to 3, little-endian or single-byte kinds: `f8 f4
+/// i8 i4 u8 u4 u1 b1`), its values as `Double` in C (row-major) order, Fortran-ordered files
+/// reordered. Strings (`<U`) read as text.
+struct NumpyArray {
+    var shape: [Int]
+    var values: [Double] = []
+    var strings: [String] = []
+
+    var count: Int { shape.reduce(1, *) }
+
+    init(_ bytes: ArraySlice<UInt8>, name: String) throws(SlipwayError) {
+        func fail(_ why: String) -> SlipwayError { .invalidParameter("Array '\(name)' of the skops file: \(why)") }
+        let b = Array(bytes)
+        guard b.count >= 10, b[0] == 0x93, Array(b[1...5]) == Array("NUMPY".utf8) else { throw fail("not a .npy array") }
+        let major = b[6]
+        let headerLength: Int, start: Int
+        if major == 1 {
+            headerLength = Int(b[8]) | Int(b[9]) << 8
+            start = 10
+        } else {
+            guard b.count >= 12 else { throw fail("a truncated header") }
+            headerLength = Int(b[8]) | Int(b[9]) << 8 | Int(b[10]) << 16 | Int(b[11]) << 24
+            start = 12
+        }
+        guard start + headerLength <= b.count else { throw fail("a header longer than the file") }
+        let header = String(decoding: b[start..<(start + headerLength)], as: UTF8.self)
+        guard let descr = Self.quoted(after: "'descr':", in: header) else { throw fail("a structured or unreadable dtype (\(header.prefix(80)))") }
+        let fortran = header.contains("'fortran_order': True")
+        guard let open = header.range(of: "'shape': (")?.upperBound, let close = header[open...].firstIndex(of: ")") else { throw fail("no shape") }
+        var shape: [Int] = []
+        for part in header[open..<close].split(separator: ",") {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            guard let n = Int(text), n >= 0, n < 1 << 31 else { throw fail("a bad shape") }
+            shape.append(n)
+        }
+        self.shape = shape
+        let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        let data = start + headerLength
+        let kind = descr.dropFirst()  // '<f8' -> 'f8'
+        guard descr.first == "<" || descr.first == "|" || descr.first == "=" else { throw fail("big-endian data ('\(descr)')") }
+        if kind.hasPrefix("U"), let width = Int(kind.dropFirst()), width > 0 {
+            guard count <= (b.count - data) / (4 * width) else { throw fail("fewer bytes than its shape needs") }
+            strings = (0..<count).map { i in
+                var scalars = String.UnicodeScalarView()
+                for c in 0..<width {
+                    let at = data + (i * width + c) * 4
+                    let code = UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+                    if code == 0 { break }
+                    scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                }
+                return String(scalars)
+            }
+            return
+        }
+        let sizes: [Substring: Int] = ["f8": 8, "f4": 4, "i8": 8, "i4": 4, "u8": 8, "u4": 4, "u1": 1, "b1": 1]
+        guard let size = sizes[kind] else { throw fail("dtype '\(descr)' is not supported") }
+        guard count <= (b.count - data) / size else { throw fail("fewer bytes than its shape needs") }
+        var values = [Double](repeating: 0, count: count)
+        for i in 0..<count {
+            let at = data + i * size
+            var raw: UInt64 = 0
+            for k in 0..<size { raw |= UInt64(b[at + k]) << (8 * UInt64(k)) }
+            switch kind {
+            case "f8": values[i] = Double(bitPattern: raw)
+            case "f4": values[i] = Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
+            case "i8": values[i] = Double(Int64(bitPattern: raw))
+            case "i4": values[i] = Double(Int32(bitPattern: UInt32(truncatingIfNeeded: raw)))
+            default: values[i] = Double(raw)
+            }
+        }
+        if fortran && shape.count > 1 {
+            // Column-major on disk: element (i, j, ...) sits at i + rows * (j + ...).
+            var c = [Double](repeating: 0, count: count)
+            var index = [Int](repeating: 0, count: shape.count)
+            for position in 0..<count {
+                var fortranOffset = 0, stride = 1
+                for axis in 0..<shape.count {
+                    fortranOffset += index[axis] * stride
+                    stride *= shape[axis]
+                }
+                c[position] = values[fortranOffset]
+                var axis = shape.count - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    if index[axis] < shape[axis] { break }
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+            values = c
+        }
+        self.values = values
+    }
+
+    /// The quoted text after `key` in a header (`'descr': '<f8'` -> `<f8`); `nil` for a list.
+    static func quoted(after key: String, in header: String) -> String? {
+        guard let at = header.range(of: key)?.upperBound else { return nil }
+        let rest = header[at...].drop { $0 == " " }
+        guard rest.first == "'" else { return nil }
+        let body = rest.dropFirst()
+        guard let end = body.firstIndex(of: "'") else { return nil }
+        return String(body[..<end])
+    }
+}

@@ -1,0 +1,101 @@
+"""scikit-learn models saved by mlflow in the skops format (its default), read natively: the same
+predictions as scikit-learn itself, unsupported classes and pickled models refused by name, and
+damaged files an error, never a crash."""
+import json
+import subprocess
+import zipfile
+
+import mlflow.sklearn
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from conftest import BINARY
+
+COLUMNS = [f"x{i}" for i in range(5)]
+
+
+def run(*args):
+    return subprocess.run([str(BINARY), *map(str, args)], capture_output=True, text=True, timeout=60)
+
+
+def data(seed, rows):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(rows, len(COLUMNS))) * [1, 10, 0.1, 5, 100] + [0, 50, -3, 1, 1000], columns=COLUMNS)
+    y = X.x0 * 2 - X.x1 * 0.3 + 5 * X.x2 + 0.01 * X.x4 + rng.normal(scale=0.1, size=rows)
+    return X, y
+
+
+def save(model, path, **kwargs):
+    X, y = data(1, 500)
+    model.fit(X, y)
+    mlflow.sklearn.save_model(model, str(path), **kwargs)
+    return model
+
+
+MODELS = {
+    "linear": lambda: LinearRegression(),
+    "ridge": lambda: Ridge(alpha=2.0),
+    "lasso": lambda: Lasso(alpha=0.01),
+    "elasticnet": lambda: ElasticNet(alpha=0.01, l1_ratio=0.3),
+    "no-intercept": lambda: LinearRegression(fit_intercept=False),
+    "standard-ridge": lambda: Pipeline([("scale", StandardScaler()), ("ridge", Ridge(alpha=1.0))]),
+    "minmax-standard-linear": lambda: Pipeline([("minmax", MinMaxScaler()), ("standard", StandardScaler(with_mean=False)), ("lr", LinearRegression())]),
+}
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_skops_parity_with_scikit_learn(tmp_path, kind):
+    model = save(MODELS[kind](), tmp_path / "model")
+    assert "serialization_format: skops" in (tmp_path / "model" / "MLmodel").read_text()
+    test, _ = data(2, 300)
+    test[list(reversed(COLUMNS))].to_csv(tmp_path / "input.csv", index=False)  # columns found by name
+    result = run("predict", "--model", tmp_path / "model", "--input", tmp_path / "input.csv")
+    assert result.returncode == 0, result.stderr
+    got = np.array([float(line) for line in result.stdout.strip().splitlines()[1:]])
+    np.testing.assert_allclose(got, model.predict(test), rtol=1e-9, atol=1e-9)
+    inspect = json.loads(run("model", "inspect", "--json", tmp_path / "model" / "model.skops").stdout)
+    assert inspect["format"] == "sklearn-skops" and inspect["feature_names"] == COLUMNS, inspect
+
+
+def test_unsupported_and_pickled_models_are_refused_by_name(tmp_path):
+    (tmp_path / "input.csv").write_text(",".join(COLUMNS) + "\n" + ",".join("1" for _ in COLUMNS) + "\n")
+    save(RandomForestRegressor(n_estimators=2, max_depth=2), tmp_path / "forest", skops_trusted_types=["sklearn.tree._tree.Tree"])
+    result = run("predict", "--model", tmp_path / "forest", "--input", tmp_path / "input.csv")
+    assert result.returncode == 1 and "RandomForestRegressor, which Slipway does not serve natively yet" in result.stderr, result.stderr
+    save(LinearRegression(), tmp_path / "pickled", serialization_format="cloudpickle")
+    result = run("predict", "--model", tmp_path / "pickled", "--input", tmp_path / "input.csv")
+    assert result.returncode == 1 and "serialized with cloudpickle, which only Python can read" in result.stderr, result.stderr
+    save(Pipeline([("scale", MinMaxScaler(clip=True)), ("lr", LinearRegression())]), tmp_path / "clipped")
+    result = run("predict", "--model", tmp_path / "clipped", "--input", tmp_path / "input.csv")
+    assert result.returncode == 1 and "clip=True" in result.stderr, result.stderr
+    # A deflated archive (skops.io.dump(..., compression=ZIP_DEFLATED)) is named as such.
+    source = tmp_path / "forest" / "model.skops"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(tmp_path / "deflated.skops", "w", zipfile.ZIP_DEFLATED) as out:
+        for item in original.infolist():
+            out.writestr(item.filename, original.read(item.filename))
+    result = run("predict", "--model", tmp_path / "deflated.skops", "--input", tmp_path / "input.csv")
+    assert result.returncode == 1 and "compressed (zip method 8)" in result.stderr, result.stderr
+
+
+def test_damaged_skops_files_are_errors_never_crashes(tmp_path):
+    save(Pipeline([("scale", StandardScaler()), ("ridge", Ridge())]), tmp_path / "model")
+    original = (tmp_path / "model" / "model.skops").read_bytes()
+    (tmp_path / "input.csv").write_text(",".join(COLUMNS) + "\n" + ",".join("1" for _ in COLUMNS) + "\n")
+    rng = np.random.default_rng(5)
+    for i in range(120):
+        damaged = bytearray(original)
+        if i % 3 == 0:
+            damaged = damaged[: rng.integers(0, len(damaged))]
+        else:
+            for _ in range(rng.integers(1, 8)):
+                damaged[rng.integers(0, len(damaged))] = rng.integers(0, 256)
+        path = tmp_path / f"damaged-{i}.skops"
+        path.write_bytes(bytes(damaged))
+        result = run("predict", "--model", path, "--input", tmp_path / "input.csv")
+        assert result.returncode in (0, 1), (i, result.returncode, result.stderr[-500:])
+        assert result.returncode == 0 or result.stderr.startswith("error:"), (i, result.stderr[-500:])
