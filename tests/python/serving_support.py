@@ -45,7 +45,7 @@ def corrupt_model_file(server, name, version, tail=b"0123456789"):
 
 
 def log_sklearn_version(name, seed=0):
-    """A version of `name` that Slipway cannot serve natively (an sklearn model)."""
+    """A version of `name` that Slipway cannot serve natively (an sklearn model pickled with cloudpickle)."""
     import mlflow
     import sklearn
     from sklearn.linear_model import LinearRegression
@@ -53,7 +53,7 @@ def log_sklearn_version(name, seed=0):
     X = pd.DataFrame(rng.normal(size=(20, 4)), columns=FEATURES)
     with mlflow.start_run():
         info = mlflow.sklearn.log_model(LinearRegression().fit(X, X.f0), name="model", registered_model_name=name,
-                                        pip_requirements=[f"scikit-learn=={sklearn.__version__}"])
+                                        pip_requirements=[f"scikit-learn=={sklearn.__version__}"], serialization_format="cloudpickle")
     return int(info.registered_model_version)
 
 

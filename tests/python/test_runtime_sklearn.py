@@ -99,3 +99,30 @@ def test_damaged_skops_files_are_errors_never_crashes(tmp_path):
         result = run("predict", "--model", path, "--input", tmp_path / "input.csv")
         assert result.returncode in (0, 1), (i, result.returncode, result.stderr[-500:])
         assert result.returncode == 0 or result.stderr.startswith("error:"), (i, result.stderr[-500:])
+
+
+def test_served_from_the_registry(tmp_path):
+    """Logged with mlflow.sklearn.log_model and registered: served natively behind an alias, with
+    scikit-learn's predictions, and `model inspect` naming the path."""
+    import mlflow
+    import requests
+    from conftest import SlipwayServer, use_mlflow
+    from conftest import wait_until
+    server = SlipwayServer("sqlite", ["--model", "price@production"]).start()
+    try:
+        use_mlflow(server.url, "sklearn-serving")
+        X, y = data(1, 400)
+        model = Pipeline([("scale", StandardScaler()), ("ridge", Ridge(alpha=0.5))]).fit(X, y)
+        with mlflow.start_run():
+            info = mlflow.sklearn.log_model(model, name="model", registered_model_name="price", input_example=X.head(3))
+        version = int(info.registered_model_version)
+        mlflow.MlflowClient().set_registered_model_alias("price", "production", str(version))
+        wait_until(lambda: requests.get(f"{server.url}/models/price", timeout=10).json().get("version") == str(version), 30, "the version served")
+        test, _ = data(3, 50)
+        r = requests.post(f"{server.url}/models/price/predict", json=test.to_dict("records"), timeout=10)
+        assert r.status_code == 200, r.text
+        np.testing.assert_allclose(r.json()["predictions"], model.predict(test), rtol=1e-9)
+        described = requests.get(f"{server.url}/models/price", timeout=10).json()
+        assert described["format"] == "sklearn-skops", described
+    finally:
+        server.stop()

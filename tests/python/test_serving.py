@@ -117,11 +117,11 @@ def test_ready_predict_flip_and_failed_versions(fresh_serving):
     assert info["version"] == str(v2) and "digest" in info["last_failure"]["message"], info
     assert served_version(url) == (200, str(v2))
 
-    # A version Slipway cannot serve natively (sklearn): refused, v2 stays.
+    # A version Slipway cannot serve natively (a pickled sklearn model): refused, v2 stays.
     sk = log_sklearn_version("served")
     client.set_registered_model_alias("served", "production", sk)
     info = wait_for_refusal(url, sk)
-    assert info["version"] == str(v2) and "flavor" in info["last_failure"]["message"], info
+    assert info["version"] == str(v2) and "only Python can read" in info["last_failure"]["message"], info
     assert served_version(url) == (200, str(v2))
 
     # Back to a good version: served again, failure cleared.
@@ -145,7 +145,7 @@ def test_events_record_swaps_and_failed_loads(serving, history):
         assert event["subject"] == f"models/{name}/versions/{event['data']['version']}" and event["time"].endswith("Z")
         assert event["data"]["model_name"] == name and event["data"]["serving_version"] is not None and event["data"]["error"]
     assert any("digest" in e["data"]["error"] for e in failed if e["data"]["version"] == str(history["corrupt"]))
-    assert any("flavor" in e["data"]["error"] for e in failed if e["data"]["version"] == str(history["sklearn"]))
+    assert any("only Python can read" in e["data"]["error"] for e in failed if e["data"]["version"] == str(history["sklearn"]))
     swaps = events(url, type="ml.serving.swapped.v1", subject=f"models/{name}/")
     assert [e["data"]["version"] for e in swaps] == [str(v) for v in reversed(history["swapped"])], swaps
     swapped = requests.get(f"{url}/api/v1/events", params={"type": "ml.serving.swapped.v1", "subject": f"models/{name}/", "max_results": 2}).json()
