@@ -9,7 +9,8 @@ import mlflow.sklearn
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import RandomForestRegressor
+from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor
+from sklearn.tree import DecisionTreeRegressor
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -62,11 +63,39 @@ def test_skops_parity_with_scikit_learn(tmp_path, kind):
     assert inspect["format"] == "sklearn-skops" and inspect["feature_names"] == COLUMNS, inspect
 
 
+TREES = {
+    "tree": lambda: DecisionTreeRegressor(max_depth=8, random_state=0),
+    "forest": lambda: RandomForestRegressor(n_estimators=50, max_depth=10, random_state=0),
+    "extra-trees": lambda: ExtraTreesRegressor(n_estimators=30, random_state=0),
+}
+
+
+@pytest.mark.parametrize("kind", TREES)
+def test_skops_trees_parity_with_scikit_learn_missing_values_included(tmp_path, kind):
+    X, y = data(1, 2000)
+    rng = np.random.default_rng(9)
+    X = X.mask(rng.random(X.shape) < 0.1)  # 10% missing, in training and below
+    model = TREES[kind]().fit(X, y)
+    mlflow.sklearn.save_model(model, str(tmp_path / "model"), skops_trusted_types=["sklearn.tree._tree.Tree"])
+    test, _ = data(2, 1000)
+    test = test.mask(rng.random(test.shape) < 0.1)
+    # Values exactly on thresholds: the float32 comparison decides them as scikit-learn does.
+    thresholds = [t for e in getattr(model, "estimators_", [model]) for t in e.tree_.threshold if t != -2 and np.isfinite(t)][:len(test)]
+    test.loc[test.index[:len(thresholds)], "x1"] = thresholds
+    test.to_csv(tmp_path / "input.csv", index=False)
+    result = run("predict", "--model", tmp_path / "model", "--input", tmp_path / "input.csv")
+    assert result.returncode == 0, result.stderr
+    got = np.array([float(line) for line in result.stdout.strip().splitlines()[1:]])
+    np.testing.assert_allclose(got, model.predict(test), rtol=1e-5, atol=1e-6)
+    inspect = json.loads(run("model", "inspect", "--json", tmp_path / "model" / "model.skops").stdout)
+    assert inspect["trees"] == len(getattr(model, "estimators_", [model])), inspect
+
+
 def test_unsupported_and_pickled_models_are_refused_by_name(tmp_path):
     (tmp_path / "input.csv").write_text(",".join(COLUMNS) + "\n" + ",".join("1" for _ in COLUMNS) + "\n")
-    save(RandomForestRegressor(n_estimators=2, max_depth=2), tmp_path / "forest", skops_trusted_types=["sklearn.tree._tree.Tree"])
+    save(GradientBoostingRegressor(n_estimators=2, max_depth=2), tmp_path / "forest", skops_trusted_types=["sklearn.tree._tree.Tree"])
     result = run("predict", "--model", tmp_path / "forest", "--input", tmp_path / "input.csv")
-    assert result.returncode == 1 and "RandomForestRegressor, which Slipway does not serve natively yet" in result.stderr, result.stderr
+    assert result.returncode == 1 and "GradientBoostingRegressor, which Slipway does not serve natively yet" in result.stderr, result.stderr
     save(LinearRegression(), tmp_path / "pickled", serialization_format="cloudpickle")
     result = run("predict", "--model", tmp_path / "pickled", "--input", tmp_path / "input.csv")
     assert result.returncode == 1 and "serialized with cloudpickle, which only Python can read" in result.stderr, result.stderr
@@ -82,8 +111,12 @@ def test_unsupported_and_pickled_models_are_refused_by_name(tmp_path):
     assert result.returncode == 1 and "compressed (zip method 8)" in result.stderr, result.stderr
 
 
-def test_damaged_skops_files_are_errors_never_crashes(tmp_path):
-    save(Pipeline([("scale", StandardScaler()), ("ridge", Ridge())]), tmp_path / "model")
+@pytest.mark.parametrize("kind", ["pipeline", "forest"])
+def test_damaged_skops_files_are_errors_never_crashes(tmp_path, kind):
+    if kind == "pipeline":
+        save(Pipeline([("scale", StandardScaler()), ("ridge", Ridge())]), tmp_path / "model")
+    else:
+        save(RandomForestRegressor(n_estimators=3, max_depth=4), tmp_path / "model", skops_trusted_types=["sklearn.tree._tree.Tree"])
     original = (tmp_path / "model" / "model.skops").read_bytes()
     (tmp_path / "input.csv").write_text(",".join(COLUMNS) + "\n" + ",".join("1" for _ in COLUMNS) + "\n")
     rng = np.random.default_rng(5)

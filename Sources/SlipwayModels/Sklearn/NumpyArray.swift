@@ -2,11 +2,18 @@ import SlipwayCore
 
 /// A NumPy `.npy` array of numbers (versions 1 to 3, little-endian or single-byte kinds: `f8 f4
 /// i8 i4 u8 u4 u1 b1`), its values as `Double` in C (row-major) order, Fortran-ordered files
-/// reordered. Strings (`<U`) read as text.
+/// reordered. Strings (`<U`) read as text; records (a structured dtype, like scikit-learn's tree
+/// nodes) read field by field with `field(_:)`.
 struct NumpyArray {
     var shape: [Int]
     var values: [Double] = []
     var strings: [String] = []
+    /// Records: each field's kind and offset, the record size, and the records' bytes.
+    var fields: [String: (kind: Substring, offset: Int)] = [:]
+    var recordSize = 0
+    var records: [UInt8] = []
+
+    static let sizes: [Substring: Int] = ["f8": 8, "f4": 4, "i8": 8, "i4": 4, "u8": 8, "u4": 4, "u1": 1, "b1": 1]
 
     var count: Int { shape.reduce(1, *) }
 
@@ -26,7 +33,9 @@ struct NumpyArray {
         }
         guard start + headerLength <= b.count else { throw fail("a header longer than the file") }
         let header = String(decoding: b[start..<(start + headerLength)], as: UTF8.self)
-        guard let descr = Self.quoted(after: "'descr':", in: header) else { throw fail("a structured or unreadable dtype (\(header.prefix(80)))") }
+        guard let descr = Self.quoted(after: "'descr':", in: header) ?? (header.contains("'descr': [") ? "record" : nil) else {
+            throw fail("an unreadable dtype (\(header.prefix(80)))")
+        }
         let fortran = header.contains("'fortran_order': True")
         guard let open = header.range(of: "'shape': (")?.upperBound, let close = header[open...].firstIndex(of: ")") else { throw fail("no shape") }
         var shape: [Int] = []
@@ -39,6 +48,10 @@ struct NumpyArray {
         self.shape = shape
         let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         let data = start + headerLength
+        if descr == "record" {
+            try readRecords(header: header, data: b[data...], count: count, fail: fail)
+            return
+        }
         let kind = descr.dropFirst()  // '<f8' -> 'f8'
         guard descr.first == "<" || descr.first == "|" || descr.first == "=" else { throw fail("big-endian data ('\(descr)')") }
         if kind.hasPrefix("U"), let width = Int(kind.dropFirst()), width > 0 {
@@ -55,22 +68,10 @@ struct NumpyArray {
             }
             return
         }
-        let sizes: [Substring: Int] = ["f8": 8, "f4": 4, "i8": 8, "i4": 4, "u8": 8, "u4": 4, "u1": 1, "b1": 1]
-        guard let size = sizes[kind] else { throw fail("dtype '\(descr)' is not supported") }
+        guard let size = Self.sizes[kind] else { throw fail("dtype '\(descr)' is not supported") }
         guard count <= (b.count - data) / size else { throw fail("fewer bytes than its shape needs") }
         var values = [Double](repeating: 0, count: count)
-        for i in 0..<count {
-            let at = data + i * size
-            var raw: UInt64 = 0
-            for k in 0..<size { raw |= UInt64(b[at + k]) << (8 * UInt64(k)) }
-            switch kind {
-            case "f8": values[i] = Double(bitPattern: raw)
-            case "f4": values[i] = Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
-            case "i8": values[i] = Double(Int64(bitPattern: raw))
-            case "i4": values[i] = Double(Int32(bitPattern: UInt32(truncatingIfNeeded: raw)))
-            default: values[i] = Double(raw)
-            }
-        }
+        for i in 0..<count { values[i] = Self.number(b, at: data + i * size, kind: kind) }
         if fortran && shape.count > 1 {
             // Column-major on disk: element (i, j, ...) sits at i + rows * (j + ...).
             var c = [Double](repeating: 0, count: count)
@@ -93,6 +94,53 @@ struct NumpyArray {
             values = c
         }
         self.values = values
+    }
+
+    /// One little-endian number of `kind` at `at`.
+    static func number(_ b: [UInt8], at: Int, kind: Substring) -> Double {
+        let size = sizes[kind] ?? 8
+        var raw: UInt64 = 0
+        for k in 0..<size { raw |= UInt64(b[at + k]) << (8 * UInt64(k)) }
+        switch kind {
+        case "f8": return Double(bitPattern: raw)
+        case "f4": return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
+        case "i8": return Double(Int64(bitPattern: raw))
+        case "i4": return Double(Int32(bitPattern: UInt32(truncatingIfNeeded: raw)))
+        default: return Double(raw)
+        }
+    }
+
+    /// `'descr': [('left_child', '<i8'), ..., ('', '|V7')]`: fields at running offsets (numpy packs them).
+    mutating func readRecords(header: String, data: ArraySlice<UInt8>, count: Int, fail: (String) -> SlipwayError) throws(SlipwayError) {
+        guard let open = header.range(of: "'descr': [")?.upperBound, let close = header[open...].range(of: "]")?.lowerBound else { throw fail("an unreadable record dtype") }
+        var offset = 0
+        for item in header[open..<close].components(separatedBy: "),") {
+            let parts = item.split(separator: "'", omittingEmptySubsequences: false)
+            // ('name', '<i8') splits into ["(", "name", ", ", "<i8", ")"].
+            guard parts.count >= 4 else { continue }
+            let name = String(parts[1]), type = parts[3]
+            let kind = type.dropFirst()
+            let size: Int
+            if let known = Self.sizes[kind] {
+                guard type.first == "<" || type.first == "|" else { throw fail("a big-endian field '\(name)'") }
+                size = known
+                fields[name] = (kind, offset)
+            } else if kind.hasPrefix("V"), let padding = Int(kind.dropFirst()), padding >= 0, padding < 1 << 16 {
+                size = padding
+            } else {
+                throw fail("field '\(name)' has dtype '\(type)', which is not supported")
+            }
+            offset += size
+        }
+        guard offset > 0, count <= data.count / offset else { throw fail("fewer bytes than its records need") }
+        recordSize = offset
+        records = Array(data.prefix(count * offset))
+    }
+
+    /// A field of every record, or `nil` when the records have no such field.
+    func field(_ name: String) -> [Double]? {
+        guard let (kind, offset) = fields[name] else { return nil }
+        return (0..<count).map { Self.number(records, at: $0 * recordSize + offset, kind: kind) }
     }
 
     /// The quoted text after `key` in a header (`'descr': '<f8'` -> `<f8`); `nil` for a list.

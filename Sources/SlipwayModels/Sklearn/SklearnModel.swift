@@ -3,12 +3,16 @@ public import SlipwayCore
 
 /// A scikit-learn model saved with skops (MLflow's default format), served natively.
 ///
-/// Supported so far: LinearRegression, Ridge, Lasso and ElasticNet (one target), alone or at the
-/// end of a `Pipeline` whose earlier steps are StandardScaler or MinMaxScaler (without `clip`).
-/// Those scalers are affine, so the pipeline folds into one linear model: `w·((x − m)/s) + b` is
-/// `(w/s)·x + (b − Σ w·m/s)`. Any other class is refused at load time, by name.
+/// Supported so far:
+/// - LinearRegression, Ridge, Lasso and ElasticNet (one target), alone or at the end of a
+///   `Pipeline` whose earlier steps are StandardScaler or MinMaxScaler (without `clip`). Those
+///   scalers are affine, so the pipeline folds into one linear model: `w·((x − m)/s) + b` is
+///   `(w/s)·x + (b − Σ w·m/s)`.
+/// - DecisionTreeRegressor, ExtraTreeRegressor, RandomForestRegressor, ExtraTreesRegressor
+///   (`SklearnTreeRegressor`), missing values included.
+/// Any other class is refused at load time, by name.
 public struct SklearnModel: Predictor {
-    let linear: LinearModel
+    let inner: any Predictor
     /// The classes the file holds, outermost first (`sklearn.pipeline.Pipeline`, ...).
     let classes: [String]
 
@@ -16,7 +20,7 @@ public struct SklearnModel: Predictor {
         "sklearn.linear_model._base.LinearRegression", "sklearn.linear_model._ridge.Ridge",
         "sklearn.linear_model._coordinate_descent.Lasso", "sklearn.linear_model._coordinate_descent.ElasticNet",
     ]
-    static let supported = "LinearRegression, Ridge, Lasso, ElasticNet, and Pipelines of StandardScaler/MinMaxScaler steps ending in one"
+    static let supported = "LinearRegression, Ridge, Lasso, ElasticNet, Pipelines of StandardScaler/MinMaxScaler steps ending in one, DecisionTreeRegressor, ExtraTreeRegressor, RandomForestRegressor, ExtraTreesRegressor"
 
     public init(skops bytes: [UInt8], source: String) throws(SlipwayError) {
         let file = try SkopsFile(bytes: bytes, source: source)
@@ -32,6 +36,14 @@ public struct SklearnModel: Predictor {
             }
         }
         let estimator = steps.removeLast()
+        let first = steps.first ?? estimator
+        var names: [String] = []
+        if let node = first.attribute("feature_names_in_") { names = try file.strings(node) }
+        self.classes = classes
+        if steps.isEmpty, SklearnTreeRegressor.single.union(SklearnTreeRegressor.ensembles).contains(estimator.qualifiedName) {
+            inner = try SklearnTreeRegressor(file, estimator, featureNames: names)
+            return
+        }
         guard Self.regressors.contains(estimator.qualifiedName) else { throw Self.unsupported(file, estimator) }
         let coefficients = try file.numbers(try file.attribute(estimator, "coef_"))
         guard coefficients.shape.count == 1 || (coefficients.shape.count == 2 && coefficients.shape[0] == 1) else {
@@ -48,15 +60,11 @@ public struct SklearnModel: Predictor {
                 weights[i] *= scale[i]
             }
         }
-        let first = steps.first ?? estimator
-        var names: [String] = []
-        if let node = first.attribute("feature_names_in_") { names = try file.strings(node) }
         do {
-            linear = try LinearModel(featureNames: names, coefficients: [weights], intercept: [intercept], link: .identity, source: source)
+            inner = try LinearModel(featureNames: names, coefficients: [weights], intercept: [intercept], link: .identity, source: source)
         } catch {
             throw file.fail(estimator, "cannot be served: \(error.message)")
         }
-        self.classes = classes
     }
 
     /// A scaler as `x' = scale·x + shift` per feature.
@@ -83,19 +91,20 @@ public struct SklearnModel: Predictor {
         .invalidParameter("The scikit-learn model in '\(file.source)' uses \(node.qualifiedName), which Slipway does not serve natively yet (natively: \(supported))")
     }
 
-    public var featureNames: [String] { linear.featureNames }
-    public var featureCount: Int { linear.featureCount }
-    public var outputKind: OutputKind { linear.outputKind }
-    public var outputsPerRow: Int { linear.outputsPerRow }
+    public var featureNames: [String] { inner.featureNames }
+    public var featureCount: Int { inner.featureCount }
+    public var outputKind: OutputKind { inner.outputKind }
+    public var outputsPerRow: Int { inner.outputsPerRow }
 
     public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
-        try linear.predict(features, threads: threads)
+        try inner.predict(features, threads: threads)
     }
 
     public var summary: ModelSummary {
-        ModelSummary(
-            format: "sklearn-skops", objective: "regression", featureNames: featureNames, featureCount: featureCount,
-            outputKind: outputKind, outputsPerRow: outputsPerRow, trees: 0,
-            details: [("classes", classes.map { String($0.split(separator: ".").last ?? "") }.joined(separator: " > "))])
+        var summary = inner.summary
+        summary.format = "sklearn-skops"
+        summary.objective = "regression"
+        summary.details.insert(("classes", classes.map { String($0.split(separator: ".").last ?? "") }.joined(separator: " > ")), at: 0)
+        return summary
     }
 }

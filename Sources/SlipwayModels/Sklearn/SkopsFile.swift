@@ -86,6 +86,17 @@ struct SkopsFile {
         return NumpyArray(shape: [values.count], values: values)
     }
 
+    /// A record array (a structured `.npy`, like a tree's nodes).
+    func records(_ node: Node) throws(SlipwayError) -> NumpyArray {
+        guard node.loader == "NdArrayNode", node.json["type"]?.stringValue == "numpy", let file = node.json["file"]?.stringValue else {
+            throw fail(node, "is not a stored array (\(node.loader))")
+        }
+        guard let bytes = archive.entry(file) else { throw fail(node, "names '\(file)', which the archive lacks") }
+        let array = try NumpyArray(bytes, name: file)
+        guard array.recordSize > 0 else { throw fail(node, "is not an array of records") }
+        return array
+    }
+
     /// Text items: an object array of strings (`type: json`) or a NumPy string array.
     func strings(_ node: Node) throws(SlipwayError) -> [String] {
         if node.json["type"]?.stringValue == "numpy", let file = node.json["file"]?.stringValue, let bytes = archive.entry(file) {
