@@ -143,7 +143,7 @@ public enum ServerRoutes {
                 overview: overview, evaluations: services.evaluations, events: services.events, deliveries: services.deliveries,
                 predictionLog: services.predictionLog, monitoring: monitoring, servingMetrics: { metrics.exposition() }),
             jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter,
-            runs: RunsPages(tracking: services.tracking, artifacts: services.artifacts), deliveries: services.deliveries
+            runs: RunsPages(tracking: services.tracking, artifacts: services.artifacts)
         ).addRoutes(to: router)
         return router
     }

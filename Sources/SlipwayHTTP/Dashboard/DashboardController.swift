@@ -21,7 +21,6 @@ struct DashboardController: Sendable {
     let runner: JobRunner
     let promoter: Promoter
     let runs: RunsPages
-    let deliveries: any DeliveryStore
 
     /// Sends MLflow's fragment links (a run, an experiment, a model or one of its versions) to their pages.
     static let fragmentRedirect = """

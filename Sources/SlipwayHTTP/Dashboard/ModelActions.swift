@@ -46,7 +46,7 @@ extension DashboardController {
             let name = try Self.name(context)
             let id = try context.parameters.require("id")
             return try await Self.answering(name) {
-                let delivery = try await deliveries.replay(id: id, now: WallClock.milliseconds())
+                let delivery = try await model.deliveries.replay(id: id, now: WallClock.milliseconds())
                 return try Self.answer(name, headline: "Delivery \(delivery.id) queued again: \(delivery.status.rawValue), next attempt \(Overview.timeText(delivery.nextAttemptAt)) UTC")
             }
         }
