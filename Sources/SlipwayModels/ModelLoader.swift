@@ -59,7 +59,8 @@ public enum ModelLoader {
             guard let bytes = FileManager.default.contents(atPath: directory + "/" + file) else {
                 throw .invalidParameter("Cannot read model file '\(directory)/\(file)'")
             }
-            return try SklearnModel(skops: [UInt8](bytes), source: directory + "/" + file)
+            let predictFn = flavors.value(flavor: "python_function", key: "predict_fn") ?? "predict"
+            return try SklearnModel(skops: [UInt8](bytes), source: directory + "/" + file, predictFn: predictFn)
         }
         guard let data = flavors.value(flavor: "xgboost", key: "data") else {
             throw .invalidParameter("MLmodel in '\(directory)' has no xgboost, lightgbm or sklearn flavor Slipway can serve (flavors: \(flavors.flavorNames.joined(separator: ", ")))")

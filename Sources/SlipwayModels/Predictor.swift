@@ -46,9 +46,15 @@ public protocol Predictor: Sendable {
     func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double]
     /// What the model is, for `slipway model inspect` and the serving API's model metadata.
     var summary: ModelSummary { get }
+    /// For a `.classIndex` output whose classes are text: the class each index names. Answers
+    /// written out (serving, `slipway predict`) carry the text; evaluation and the prediction log
+    /// keep the index. Empty when the outputs are the classes themselves.
+    var classLabels: [String] { get }
 }
 
 extension Predictor {
+    public var classLabels: [String] { [] }
+
     /// Predicts every row, using every core for large batches.
     public func predict(_ features: FeatureMatrix) throws(SlipwayError) -> [Double] {
         try predict(features, threads: 0)

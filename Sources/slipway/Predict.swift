@@ -140,7 +140,7 @@ struct Predict: AsyncParsableCommand {
     /// Predicts every row of a file (or glob) into an output file or standard output.
     static func predict(predictor: any Predictor, input: String, output: String?, threads: Int) throws(SlipwayError) {
         let files = try InputFiles.expand(input)
-        let writer = PredictionWriter(format: output.map(TableFormat.init(path:)) ?? TableFormat(path: files[0]), width: predictor.outputsPerRow)
+        let writer = PredictionWriter(format: output.map(TableFormat.init(path:)) ?? TableFormat(path: files[0]), width: predictor.outputsPerRow, labels: predictor.classLabels)
         let file = try OutputFile(path: output)
         try file.write(writer.header)
         let transform = { (chunk: TableChunk) throws(SlipwayError) -> [UInt8] in

@@ -49,13 +49,13 @@ struct SkopsReaderTests {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {
             let threshold = Double.random(in: -1000...1000, using: &rng)
-            let t = SklearnTreeRegressor.leftBelow(threshold)
+            let t = SklearnTreeEnsemble.leftBelow(threshold)
             let base = Float(threshold)
             for x in [base, base.nextUp, base.nextDown, base.nextUp.nextUp, Float.random(in: -1000...1000, using: &rng)] {
                 #expect((x < t) == (Double(x) <= threshold), "x \(x) threshold \(threshold)")
             }
         }
-        #expect(SklearnTreeRegressor.leftBelow(.infinity) == .infinity)
+        #expect(SklearnTreeEnsemble.leftBelow(.infinity) == .infinity)
     }
 
     @Test("Short data, odd dtypes and big-endian files are errors")

@@ -9,11 +9,11 @@ import mlflow.sklearn
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor
+from sklearn.ensemble import ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
 from sklearn.tree import DecisionTreeRegressor
-from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
+from sklearn.linear_model import ElasticNet, HuberRegressor, Lasso, LinearRegression, Ridge
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import MinMaxScaler, PolynomialFeatures, StandardScaler
 
 from conftest import BINARY
 
@@ -34,7 +34,7 @@ def data(seed, rows):
 def save(model, path, **kwargs):
     X, y = data(1, 500)
     model.fit(X, y)
-    mlflow.sklearn.save_model(model, str(path), **kwargs)
+    mlflow.sklearn.save_model(model, str(path), pip_requirements=["scikit-learn"], **kwargs)
     return model
 
 
@@ -76,7 +76,7 @@ def test_skops_trees_parity_with_scikit_learn_missing_values_included(tmp_path, 
     rng = np.random.default_rng(9)
     X = X.mask(rng.random(X.shape) < 0.1)  # 10% missing, in training and below
     model = TREES[kind]().fit(X, y)
-    mlflow.sklearn.save_model(model, str(tmp_path / "model"), skops_trusted_types=["sklearn.tree._tree.Tree"])
+    mlflow.sklearn.save_model(model, str(tmp_path / "model"), skops_trusted_types=["sklearn.tree._tree.Tree"], pip_requirements=["scikit-learn"])
     test, _ = data(2, 1000)
     test = test.mask(rng.random(test.shape) < 0.1)
     # Values exactly on thresholds: the float32 comparison decides them as scikit-learn does.
@@ -93,16 +93,17 @@ def test_skops_trees_parity_with_scikit_learn_missing_values_included(tmp_path, 
 
 def test_unsupported_and_pickled_models_are_refused_by_name(tmp_path):
     (tmp_path / "input.csv").write_text(",".join(COLUMNS) + "\n" + ",".join("1" for _ in COLUMNS) + "\n")
-    save(GradientBoostingRegressor(n_estimators=2, max_depth=2), tmp_path / "forest", skops_trusted_types=["sklearn.tree._tree.Tree"])
-    result = run("predict", "--model", tmp_path / "forest", "--input", tmp_path / "input.csv")
-    assert result.returncode == 1 and "GradientBoostingRegressor, which Slipway does not serve natively yet" in result.stderr, result.stderr
+    save(HuberRegressor(), tmp_path / "huber")
+    result = run("predict", "--model", tmp_path / "huber", "--input", tmp_path / "input.csv")
+    assert result.returncode == 1 and "HuberRegressor, which Slipway does not serve natively yet" in result.stderr, result.stderr
     save(LinearRegression(), tmp_path / "pickled", serialization_format="cloudpickle")
     result = run("predict", "--model", tmp_path / "pickled", "--input", tmp_path / "input.csv")
     assert result.returncode == 1 and "serialized with cloudpickle, which only Python can read" in result.stderr, result.stderr
-    save(Pipeline([("scale", MinMaxScaler(clip=True)), ("lr", LinearRegression())]), tmp_path / "clipped")
-    result = run("predict", "--model", tmp_path / "clipped", "--input", tmp_path / "input.csv")
-    assert result.returncode == 1 and "clip=True" in result.stderr, result.stderr
+    save(Pipeline([("poly", PolynomialFeatures()), ("lr", LinearRegression())]), tmp_path / "poly")
+    result = run("predict", "--model", tmp_path / "poly", "--input", tmp_path / "input.csv")
+    assert result.returncode == 1 and "PolynomialFeatures, which Slipway does not serve natively yet" in result.stderr, result.stderr
     # A deflated archive (skops.io.dump(..., compression=ZIP_DEFLATED)) is named as such.
+    save(RandomForestRegressor(n_estimators=2, max_depth=2), tmp_path / "forest", skops_trusted_types=["sklearn.tree._tree.Tree"])
     source = tmp_path / "forest" / "model.skops"
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(tmp_path / "deflated.skops", "w", zipfile.ZIP_DEFLATED) as out:
         for item in original.infolist():
@@ -111,10 +112,14 @@ def test_unsupported_and_pickled_models_are_refused_by_name(tmp_path):
     assert result.returncode == 1 and "compressed (zip method 8)" in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("kind", ["pipeline", "forest"])
+@pytest.mark.parametrize("kind", ["pipeline", "forest", "classifier"])
 def test_damaged_skops_files_are_errors_never_crashes(tmp_path, kind):
     if kind == "pipeline":
         save(Pipeline([("scale", StandardScaler()), ("ridge", Ridge())]), tmp_path / "model")
+    elif kind == "classifier":
+        X, y = data(1, 300)
+        model = RandomForestClassifier(n_estimators=3, max_depth=4).fit(X, np.where(y > y.median(), "high", "low"))
+        mlflow.sklearn.save_model(model, str(tmp_path / "model"), skops_trusted_types=["sklearn.tree._tree.Tree"], pip_requirements=["scikit-learn"])
     else:
         save(RandomForestRegressor(n_estimators=3, max_depth=4), tmp_path / "model", skops_trusted_types=["sklearn.tree._tree.Tree"])
     original = (tmp_path / "model" / "model.skops").read_bytes()

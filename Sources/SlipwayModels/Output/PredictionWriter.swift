@@ -6,10 +6,13 @@ public struct PredictionWriter: Sendable {
     public let format: TableFormat
     /// Outputs per row: 1, or one probability per class.
     public let width: Int
+    /// Text classes, written in place of the class index each output holds (one output per row).
+    public let labels: [String]
 
-    public init(format: TableFormat, width: Int) {
+    public init(format: TableFormat, width: Int, labels: [String] = []) {
         self.format = format
         self.width = max(1, width)
+        self.labels = width == 1 ? labels : []
     }
 
     /// What comes before the first row: CSV's header (`prediction`, or `p0,p1,...`).
@@ -26,6 +29,11 @@ public struct PredictionWriter: Sendable {
         switch format {
         case .csv:
             for r in 0..<rows {
+                if let label = label(predictions[r * width]) {
+                    Self.appendCell(label, to: &out)
+                    out.append(UInt8(ascii: "\n"))
+                    continue
+                }
                 for k in 0..<width {
                     if k > 0 { out.append(UInt8(ascii: ",")) }
                     Self.appendShortest(predictions[r * width + k], to: &out)
@@ -36,7 +44,11 @@ public struct PredictionWriter: Sendable {
             for r in 0..<rows {
                 if width == 1 {
                     out.append(contentsOf: #"{"prediction":"#.utf8)
-                    JSONWriter.writeNumber(predictions[r], into: &out)
+                    if let label = label(predictions[r]) {
+                        JSONWriter.writeString(label, into: &out)
+                    } else {
+                        JSONWriter.writeNumber(predictions[r], into: &out)
+                    }
                     out.append(contentsOf: "}\n".utf8)
                 } else {
                     out.append(contentsOf: #"{"probabilities":["#.utf8)
@@ -48,6 +60,26 @@ public struct PredictionWriter: Sendable {
                 }
             }
         }
+    }
+
+    /// The class an output names, when the classes are text.
+    func label(_ output: Double) -> String? {
+        guard !labels.isEmpty, let index = Int(exactly: output), labels.indices.contains(index) else { return nil }
+        return labels[index]
+    }
+
+    /// A CSV cell: quoted, its quotes doubled, when it holds a comma, a quote or a line break.
+    static func appendCell(_ text: String, to out: inout [UInt8]) {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }) else {
+            out.append(contentsOf: text.utf8)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") { out.append(byte) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// The shortest decimal that reads back as `value` (Swift's own round-trip form: `0.1`,

@@ -3,26 +3,23 @@ public import SlipwayCore
 
 /// A scikit-learn model saved with skops (MLflow's default format), served natively.
 ///
-/// Supported so far:
-/// - LinearRegression, Ridge, Lasso and ElasticNet (one target), alone or at the end of a
-///   `Pipeline` whose earlier steps are StandardScaler or MinMaxScaler (without `clip`). Those
-///   scalers are affine, so the pipeline folds into one linear model: `w·((x − m)/s) + b` is
-///   `(w/s)·x + (b − Σ w·m/s)`.
-/// - DecisionTreeRegressor, ExtraTreeRegressor, RandomForestRegressor, ExtraTreesRegressor
-///   (`SklearnTreeRegressor`), missing values included.
-/// Any other class is refused at load time, by name.
+/// The estimator, alone or at the end of a `Pipeline` of preprocessing steps:
+/// - LinearRegression, Ridge, Lasso, ElasticNet and LogisticRegression (`SklearnLinear`), with
+///   scalers before them folded in;
+/// - DecisionTree, ExtraTree, RandomForest and ExtraTrees regressors and classifiers
+///   (`SklearnTreeEnsemble`), missing values included.
+/// Preprocessing: StandardScaler and MinMaxScaler (`SklearnPreprocessing`). A classifier answers
+/// labels or probabilities as the pyfunc's `predict_fn` says (`SklearnClassifier`). Any other
+/// class is refused at load time, by name.
 public struct SklearnModel: Predictor {
     let inner: any Predictor
     /// The classes the file holds, outermost first (`sklearn.pipeline.Pipeline`, ...).
     let classes: [String]
 
-    static let regressors: Set<String> = [
-        "sklearn.linear_model._base.LinearRegression", "sklearn.linear_model._ridge.Ridge",
-        "sklearn.linear_model._coordinate_descent.Lasso", "sklearn.linear_model._coordinate_descent.ElasticNet",
-    ]
-    static let supported = "LinearRegression, Ridge, Lasso, ElasticNet, Pipelines of StandardScaler/MinMaxScaler steps ending in one, DecisionTreeRegressor, ExtraTreeRegressor, RandomForestRegressor, ExtraTreesRegressor"
+    static let supported = "LinearRegression, Ridge, Lasso, ElasticNet, LogisticRegression, DecisionTree/ExtraTree/RandomForest/ExtraTrees regressors and classifiers, after StandardScaler/MinMaxScaler steps of a Pipeline"
 
-    public init(skops bytes: [UInt8], source: String) throws(SlipwayError) {
+    /// - Parameter predictFn: MLflow's `predict_fn`: `predict` (labels for a classifier) or `predict_proba`.
+    public init(skops bytes: [UInt8], source: String, predictFn: String = "predict") throws(SlipwayError) {
         let file = try SkopsFile(bytes: bytes, source: source)
         var steps = [file.root]
         var classes = [file.root.qualifiedName]
@@ -35,56 +32,50 @@ public struct SklearnModel: Predictor {
                 classes.append(pair[1].qualifiedName)
             }
         }
-        let estimator = steps.removeLast()
-        let first = steps.first ?? estimator
-        var names: [String] = []
-        if let node = first.attribute("feature_names_in_") { names = try file.strings(node) }
         self.classes = classes
-        if steps.isEmpty, SklearnTreeRegressor.single.union(SklearnTreeRegressor.ensembles).contains(estimator.qualifiedName) {
-            inner = try SklearnTreeRegressor(file, estimator, featureNames: names)
-            return
+        let estimator = steps.removeLast()
+        var names: [String] = []
+        if let node = (steps.first ?? estimator).attribute("feature_names_in_") { names = try file.strings(node) }
+        let transforms = try steps.map { step throws(SlipwayError) -> any SklearnTransform in try Self.transform(file, step) }
+
+        let isClassifier = SklearnTreeEnsemble.classifiers.union(SklearnLinear.classifiers).contains(estimator.qualifiedName)
+        guard let answer = SklearnClassifier.Answer(rawValue: predictFn), isClassifier || answer == .labels else {
+            throw .invalidParameter("The scikit-learn model in '\(source)' is served with predict_fn '\(predictFn)'; Slipway serves predict\(isClassifier ? " and predict_proba" : " for a regressor")")
         }
-        guard Self.regressors.contains(estimator.qualifiedName) else { throw Self.unsupported(file, estimator) }
-        let coefficients = try file.numbers(try file.attribute(estimator, "coef_"))
-        guard coefficients.shape.count == 1 || (coefficients.shape.count == 2 && coefficients.shape[0] == 1) else {
-            throw file.fail(estimator, "predicts \(coefficients.shape.first ?? 0) targets; Slipway serves one")
+        var labels: (text: [String], numbers: [Double]?) = ([], nil)
+        if isClassifier {
+            labels = try file.labels(try file.attribute(estimator, "classes_"))
+            guard labels.text.count >= 2 else { throw file.fail(estimator, "has \(labels.text.count) classes") }
         }
-        var weights = coefficients.values
-        var intercept = try file.numbers(try file.attribute(estimator, "intercept_")).values.first ?? 0
-        // Fold the scalers in, last first: each maps x to a·x + c per feature.
-        for step in steps.reversed() {
-            let (scale, shift) = try Self.affine(file, step)
-            guard scale.count == weights.count else { throw file.fail(step, "scales \(scale.count) features where the next step takes \(weights.count)") }
-            for i in weights.indices {
-                intercept += weights[i] * shift[i]
-                weights[i] *= scale[i]
+        let outputs = isClassifier ? labels.text.count : 1
+
+        var scorer: any Predictor
+        var remaining = transforms
+        if SklearnLinear.all.contains(estimator.qualifiedName) {
+            let affine = transforms.compactMap { $0 as? AffineTransform }.filter { $0.clip == nil }
+            if affine.count == transforms.count { remaining = [] }
+            scorer = try SklearnLinear.model(file, estimator, steps: remaining.isEmpty ? affine : [], featureNames: remaining.isEmpty ? names : [], classes: outputs)
+        } else if SklearnTreeEnsemble.all.contains(estimator.qualifiedName) {
+            scorer = try SklearnTreeEnsemble(file, estimator, featureNames: remaining.isEmpty ? names : [], classes: outputs)
+        } else {
+            throw Self.unsupported(file, estimator)
+        }
+        if !remaining.isEmpty {
+            for (step, next) in zip(remaining, remaining.dropFirst().map(\.inputWidth) + [scorer.featureCount]) where step.outputWidth != next {
+                throw .invalidParameter("The scikit-learn model in '\(source)': a step gives \(step.outputWidth) columns where the next takes \(next)")
             }
+            scorer = SklearnPipeline(steps: remaining, estimator: scorer, featureNames: names)
         }
-        do {
-            inner = try LinearModel(featureNames: names, coefficients: [weights], intercept: [intercept], link: .identity, source: source)
-        } catch {
-            throw file.fail(estimator, "cannot be served: \(error.message)")
+        guard names.isEmpty || names.count == scorer.featureCount else {
+            throw .invalidParameter("The scikit-learn model in '\(source)' names \(names.count) features but takes \(scorer.featureCount)")
         }
+        inner = isClassifier ? SklearnClassifier(scorer: scorer, classes: labels.text, numericClasses: labels.numbers, answer: answer) : scorer
     }
 
-    /// A scaler as `x' = scale·x + shift` per feature.
-    static func affine(_ file: SkopsFile, _ step: SkopsFile.Node) throws(SlipwayError) -> (scale: [Double], shift: [Double]) {
-        switch step.qualifiedName {
-        case "sklearn.preprocessing._data.StandardScaler":
-            let withMean = step.attribute("with_mean")?.value != .bool(false), withStd = step.attribute("with_std")?.value != .bool(false)
-            let width = Int(try file.numbers(try file.attribute(step, "n_features_in_")).values.first ?? 0)
-            let mean = withMean ? try file.numbers(try file.attribute(step, "mean_")).values : [Double](repeating: 0, count: width)
-            let deviation = withStd ? try file.numbers(try file.attribute(step, "scale_")).values : [Double](repeating: 1, count: width)
-            guard mean.count == width, deviation.count == width, deviation.allSatisfy({ $0 != 0 }) else { throw file.fail(step, "has inconsistent mean_/scale_") }
-            return (deviation.map { 1 / $0 }, zip(mean, deviation).map { -$0 / $1 })
-        case "sklearn.preprocessing._data.MinMaxScaler":
-            guard step.attribute("clip")?.value != .bool(true) else { throw file.fail(step, "clips (clip=True), which Slipway does not serve natively yet") }
-            let scale = try file.numbers(try file.attribute(step, "scale_")).values, shift = try file.numbers(try file.attribute(step, "min_")).values
-            guard scale.count == shift.count else { throw file.fail(step, "has inconsistent scale_/min_") }
-            return (scale, shift)
-        default:
-            throw unsupported(file, step)
-        }
+    /// A preprocessing step of a Pipeline.
+    static func transform(_ file: SkopsFile, _ step: SkopsFile.Node) throws(SlipwayError) -> any SklearnTransform {
+        if AffineTransform.classes.contains(step.qualifiedName) { return try AffineTransform(file, step) }
+        throw unsupported(file, step)
     }
 
     static func unsupported(_ file: SkopsFile, _ node: SkopsFile.Node) -> SlipwayError {
@@ -95,6 +86,7 @@ public struct SklearnModel: Predictor {
     public var featureCount: Int { inner.featureCount }
     public var outputKind: OutputKind { inner.outputKind }
     public var outputsPerRow: Int { inner.outputsPerRow }
+    public var classLabels: [String] { inner.classLabels }
 
     public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
         try inner.predict(features, threads: threads)
@@ -103,7 +95,6 @@ public struct SklearnModel: Predictor {
     public var summary: ModelSummary {
         var summary = inner.summary
         summary.format = "sklearn-skops"
-        summary.objective = "regression"
         summary.details.insert(("classes", classes.map { String($0.split(separator: ".").last ?? "") }.joined(separator: " > ")), at: 0)
         return summary
     }

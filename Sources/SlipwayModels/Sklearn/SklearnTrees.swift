@@ -1,45 +1,57 @@
 import SlipwayCore
 
-/// scikit-learn's regression trees (DecisionTreeRegressor, ExtraTreeRegressor, and the trees of
-/// RandomForestRegressor and ExtraTreesRegressor) evaluated by the forest XGBoost models use: the
-/// prediction is the mean of the trees' leaves.
+/// scikit-learn's trees and forests of trees (DecisionTree, ExtraTree, RandomForest and
+/// ExtraTrees, regressors and classifiers) evaluated by the forest XGBoost models use. A regressor
+/// predicts the mean of its trees' leaf values; a classifier the mean of its trees' class fractions
+/// (`predict_proba`), one vector leaf per tree.
 ///
 /// scikit-learn casts a row to float32 and goes left when `x <= threshold` (a double); the forest
 /// goes left when `x < t` (a float), so `t` is the float just above the largest float at most the
 /// threshold. A missing value (NaN) goes where the node's `missing_go_to_left` says.
-struct SklearnTreeRegressor: Predictor {
+struct SklearnTreeEnsemble: Predictor {
     let forest: XGBoostForest
     let featureNames: [String]
     let featureCount: Int
-    var outputKind: OutputKind { .value }
-    var outputsPerRow: Int { 1 }
+    /// 1 for a regressor, the number of classes for a classifier.
+    let outputsPerRow: Int
+    var outputKind: OutputKind { outputsPerRow == 1 ? .value : .classProbabilities }
 
-    static let single: Set<String> = ["sklearn.tree._classes.DecisionTreeRegressor", "sklearn.tree._classes.ExtraTreeRegressor"]
-    static let ensembles: Set<String> = ["sklearn.ensemble._forest.RandomForestRegressor", "sklearn.ensemble._forest.ExtraTreesRegressor"]
+    static let singleRegressors: Set<String> = ["sklearn.tree._classes.DecisionTreeRegressor", "sklearn.tree._classes.ExtraTreeRegressor"]
+    static let singleClassifiers: Set<String> = ["sklearn.tree._classes.DecisionTreeClassifier", "sklearn.tree._classes.ExtraTreeClassifier"]
+    static let forestRegressors: Set<String> = ["sklearn.ensemble._forest.RandomForestRegressor", "sklearn.ensemble._forest.ExtraTreesRegressor"]
+    static let forestClassifiers: Set<String> = ["sklearn.ensemble._forest.RandomForestClassifier", "sklearn.ensemble._forest.ExtraTreesClassifier"]
+    static let classifiers = singleClassifiers.union(forestClassifiers)
+    static let all = singleRegressors.union(singleClassifiers).union(forestRegressors).union(forestClassifiers)
 
-    init(_ file: SkopsFile, _ estimator: SkopsFile.Node, featureNames: [String]) throws(SlipwayError) {
-        let width = Int(try file.numbers(try file.attribute(estimator, "n_features_in_")).values.first ?? 0)
+    /// - Parameter classes: the number of classes of a classifier (its `classes_`), 1 for a regressor.
+    init(_ file: SkopsFile, _ estimator: SkopsFile.Node, featureNames: [String], classes: Int) throws(SlipwayError) {
+        let width = try file.count(estimator, "n_features_in_")
         guard width > 0, width <= maximumFeatures else { throw file.fail(estimator, "has \(width) features") }
         let trees: [SkopsFile.Node]
-        if Self.ensembles.contains(estimator.qualifiedName) {
+        let treeClasses: Set<String>
+        if Self.forestRegressors.contains(estimator.qualifiedName) || Self.forestClassifiers.contains(estimator.qualifiedName) {
             guard let items = try file.attribute(estimator, "estimators_").items, !items.isEmpty else { throw file.fail(estimator, "has no trees") }
             trees = items
+            treeClasses = classes == 1 ? Self.singleRegressors : Self.singleClassifiers
         } else {
             trees = [estimator]
+            treeClasses = [estimator.qualifiedName]
         }
         var forest = XGBoostForest(featureCount: width)
+        forest.leafWidth = classes
         let weight = Float(1) / Float(trees.count)
         for tree in trees {
-            guard Self.single.contains(tree.qualifiedName) else { throw SklearnModel.unsupported(file, tree) }
-            forest.append(try Self.arrays(file, try file.attribute(tree, "tree_"), width: width), group: 0, weight: weight)
+            guard treeClasses.contains(tree.qualifiedName) else { throw SklearnModel.unsupported(file, tree) }
+            forest.append(try Self.arrays(file, try file.attribute(tree, "tree_"), width: width, outputs: classes), group: 0, weight: weight)
         }
         self.forest = forest
         self.featureNames = featureNames
         self.featureCount = width
+        self.outputsPerRow = classes
     }
 
     /// One fitted `Tree`: its node records and leaf values, checked (skops does not check them).
-    static func arrays(_ file: SkopsFile, _ tree: SkopsFile.Node, width: Int) throws(SlipwayError) -> XGBoostForest.TreeArrays {
+    static func arrays(_ file: SkopsFile, _ tree: SkopsFile.Node, width: Int, outputs: Int) throws(SlipwayError) -> XGBoostForest.TreeArrays {
         let nodes = try file.records(try file.attribute(tree, "nodes"))
         let values = try file.numbers(try file.attribute(tree, "values"))
         guard let left = nodes.field("left_child"), let right = nodes.field("right_child"), let feature = nodes.field("feature"),
@@ -47,15 +59,16 @@ struct SklearnTreeRegressor: Predictor {
             throw file.fail(tree, "has node records without left_child, right_child, feature, threshold or missing_go_to_left")
         }
         let count = left.count
-        guard count > 0, values.shape.count == 3, values.shape[0] == count, values.shape[1] == 1, values.shape[2] == 1 else {
-            throw file.fail(tree, "has values of shape \(values.shape) for \(count) nodes; one output per node was expected")
+        guard count > 0, values.shape.count == 3, values.shape[0] == count, values.shape[1] == 1, values.shape[2] == outputs else {
+            throw file.fail(tree, "has values of shape \(values.shape) for \(count) nodes; \(outputs) per node were expected")
         }
         var arrays = XGBoostForest.TreeArrays(features: [], thresholds: [], left: [], right: [], defaultLeft: [])
+        if outputs > 1 { arrays.leafVectors = values.values.map { Float($0) } }
         var parents = [Int](repeating: 0, count: count)
         for i in 0..<count {
             if left[i] == -1 && right[i] == -1 {
                 arrays.features.append(0)
-                arrays.thresholds.append(Float(values.values[i]))
+                arrays.thresholds.append(Float(values.values[i * outputs]))
                 arrays.left.append(-1)
                 arrays.right.append(-1)
                 arrays.defaultLeft.append(false)
@@ -89,23 +102,15 @@ struct SklearnTreeRegressor: Predictor {
 
     func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
         try checkWidth(features)
-        let columns = featureCount, stride = forest.stride, block = evaluationBlockRows
-        let scratch = { (ScratchBuffer<Float>(count: block * stride, repeating: .nan), ScratchBuffer<Float>(count: block, repeating: 0),
-                         ScratchBuffer<Int32>(count: block + block * stride, repeating: 0)) }
-        return BatchEvaluation.predict(features, width: 1, threads: threads, scratch: scratch) { buffers, input, count, output in
-            let (rows, sums, positions) = (buffers.0.pointer, buffers.1.pointer, buffers.2.pointer)
-            for r in 0..<count {
-                for c in 0..<columns { rows[r * stride + c] = Float(input[r * columns + c]) }
-                sums[r] = 0
-            }
-            forest.accumulate(rows: rows, count: count, margins: sums, groupCount: 1, positions: positions, keys: positions + block)
-            for r in 0..<count { output[r] = Double(sums[r]) }
+        return forest.predict(features, groups: outputsPerRow, threads: threads, base: [Float](repeating: 0, count: outputsPerRow)) { margins, out in
+            for k in 0..<outputsPerRow { out[k] = Double(margins[k]) }
         }
     }
 
     var summary: ModelSummary {
         ModelSummary(
-            format: "sklearn-skops", objective: "regression", featureNames: featureNames, featureCount: featureCount,
-            outputKind: .value, outputsPerRow: 1, trees: forest.roots.count, details: [("max depth", "\(forest.maxDepth)")])
+            format: "sklearn-skops", objective: outputsPerRow == 1 ? "regression" : "classification", featureNames: featureNames,
+            featureCount: featureCount, outputKind: outputKind, outputsPerRow: outputsPerRow, trees: forest.roots.count,
+            details: [("max depth", "\(forest.maxDepth)")])
     }
 }

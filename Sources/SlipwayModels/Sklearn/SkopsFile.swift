@@ -86,6 +86,39 @@ struct SkopsFile {
         return NumpyArray(shape: [values.count], values: values)
     }
 
+    /// A required whole-number attribute (`n_features_in_`, `n_classes_`...).
+    func count(_ node: Node, _ name: String) throws(SlipwayError) -> Int {
+        let number = try numbers(try attribute(node, name)).values.first ?? -1
+        guard number == number.rounded(), number >= 0, number < Double(1 << 40) else { throw fail(node, "has '\(name)' \(number), not a count") }
+        return Int(number)
+    }
+
+    /// A classifier's `classes_`: numbers (`i8`, `f8`, `b1` arrays), or text (`<U` arrays, object arrays).
+    func labels(_ node: Node) throws(SlipwayError) -> (text: [String], numbers: [Double]?) {
+        if node.json["type"]?.stringValue == "numpy", let file = node.json["file"]?.stringValue, let bytes = archive.entry(file) {
+            let array = try NumpyArray(bytes, name: file)
+            if array.shape.count == 1, array.strings.count == array.shape[0] { return (array.strings, nil) }
+            guard array.shape.count == 1, array.recordSize == 0 else { throw fail(node, "is not a list of classes") }
+            return (array.values.map(Self.label), array.values)
+        }
+        var texts: [String] = [], numbers: [Double] = []
+        for (i, item) in (node.json["content"]?.arrayValue ?? []).enumerated() {
+            switch Node(json: item, path: "\(node.path)[\(i)]").value {
+            case .string(let text)?: texts.append(text)
+            case .number(let number)?:
+                texts.append(Self.label(number))
+                numbers.append(number)
+            default: throw fail(node, "holds a class that is neither text nor a number")
+            }
+        }
+        return (texts, numbers.count == texts.count ? numbers : nil)
+    }
+
+    /// A numeric class as Python prints it when it is whole (`2`, not `2.0`).
+    static func label(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+    }
+
     /// A record array (a structured `.npy`, like a tree's nodes).
     func records(_ node: Node) throws(SlipwayError) -> NumpyArray {
         guard node.loader == "NdArrayNode", node.json["type"]?.stringValue == "numpy", let file = node.json["file"]?.stringValue else {

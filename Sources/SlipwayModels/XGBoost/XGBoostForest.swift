@@ -45,6 +45,11 @@ struct XGBoostForest: Sendable {
     /// The categories each categorical split sends right.
     var categories = CategorySets()
     var categoricalSplits: Int { categories.count }
+    /// Values per leaf: 1, or one per output group for trees whose leaves hold a vector
+    /// (scikit-learn's classifier trees, which hold class fractions). A vector leaf's threshold
+    /// holds the bit pattern of its values' offset in `leafValues`; a leaf never compares it.
+    var leafWidth = 1
+    var leafValues: [Float] = []
 
     var maxDepth: Int { Int(depths.max() ?? 0) }
 
@@ -57,6 +62,8 @@ struct XGBoostForest: Sendable {
         var defaultLeft: [Bool]
         /// Categories sent right, per categorical node (relative index).
         var categories: [Int: [Int32]] = [:]
+        /// With vector leaves: `leafWidth` values per node (relative index), read at the leaves.
+        var leafVectors: [Float] = []
     }
 
     mutating func append(_ tree: TreeArrays, group: Int32, weight: Float) {
@@ -70,7 +77,12 @@ struct XGBoostForest: Sendable {
         for i in layout.order {
             let index = base + layout.position[i]
             if tree.left[i] < 0 {
-                nodes.append(Node(threshold: tree.thresholds[i], feature: padding | Self.defaultLeft, left: index))
+                var value = tree.thresholds[i]
+                if leafWidth > 1 {
+                    value = Float(bitPattern: UInt32(leafValues.count))
+                    leafValues.append(contentsOf: tree.leafVectors[(i * leafWidth)..<((i + 1) * leafWidth)])
+                }
+                nodes.append(Node(threshold: value, feature: padding | Self.defaultLeft, left: index))
             } else {
                 var feature = UInt32(tree.features[i])
                 if tree.defaultLeft[i] { feature |= Self.defaultLeft }
@@ -141,9 +153,22 @@ struct XGBoostForest: Sendable {
             for r in 0..<count { positions[r] = root }
             walk(t)
             let slot = Int(groups[t]), weight = weights[t]
-            for r in 0..<count {
-                margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
+            if leafWidth == 1 {
+                for r in 0..<count {
+                    margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
+                }
+            } else {
+                for r in 0..<count { addVector(nodes[Int(positions[r])], weight: weight, to: margins + r * groupCount) }
             }
+        }
+    }
+
+    /// Adds a vector leaf's values, times `weight`, to one row's margins.
+    @inline(__always)
+    func addVector(_ leaf: Node, weight: Float, to out: UnsafeMutablePointer<Float>) {
+        let offset = Int(leaf.threshold.bitPattern)
+        leafValues.withUnsafeBufferPointer { values in
+            for k in 0..<leafWidth { out[k] += values[offset + k] * weight }
         }
     }
 
@@ -156,7 +181,11 @@ struct XGBoostForest: Sendable {
             for r in 0..<count {
                 let out = margins + r * groupCount
                 TreeLanes.walk(nodes, roots: roots, depths: depths, row: rows + r * stride, positions: positions) { tree, node in
-                    out[Int(groups[tree])] += nodes[node].threshold * weights[tree]
+                    if leafWidth == 1 {
+                        out[Int(groups[tree])] += nodes[node].threshold * weights[tree]
+                    } else {
+                        addVector(nodes[node], weight: weights[tree], to: out)
+                    }
                 }
             }
         }

@@ -117,18 +117,9 @@ public struct XGBoostModel: Predictor {
 
     public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
         try checkWidth(features)
-        let groups = groups, columns = featureCount, stride = forest.stride, block = evaluationBlockRows, width = outputsPerRow
-        // Per thread: the block's rows as floats (NaN in the padding column), margins, tree positions, then the rows as keys.
-        let scratch = { (ScratchBuffer<Float>(count: block * stride, repeating: .nan), ScratchBuffer<Float>(count: block * groups, repeating: 0),
-                         ScratchBuffer<Int32>(count: block + block * stride, repeating: 0)) }
-        return BatchEvaluation.predict(features, width: width, threads: threads, scratch: scratch) { buffers, input, count, output in
-            let (rows, margins, positions) = (buffers.0.pointer, buffers.1.pointer, buffers.2.pointer)
-            for r in 0..<count {
-                for c in 0..<columns { rows[r * stride + c] = Float(input[r * columns + c]) }
-                for g in 0..<groups { margins[r * groups + g] = baseMargin[g] }
-            }
-            forest.accumulate(rows: rows, count: count, margins: margins, groupCount: groups, positions: positions, keys: positions + block)
-            for r in 0..<count { link.apply(margins + r * groups, groups: groups, to: output + r * width) }
+        let groups = groups, link = link
+        return forest.predict(features, groups: groups, width: outputsPerRow, threads: threads, base: baseMargin) { margins, out in
+            link.apply(margins, groups: groups, to: out)
         }
     }
 

@@ -88,7 +88,7 @@ struct ServingController: Sendable {
         let outputs = try predictor.predict(features, threads: 1)
         seen?.outputs = outputs
         seen?.outputsPerRow = predictor.outputsPerRow
-        var response = Response.json(.raw(Self.answer(name: name, version: model.version.version, outputs: outputs, width: predictor.outputsPerRow)))
+        var response = Response.json(.raw(Self.answer(name: name, version: model.version.version, outputs: outputs, width: predictor.outputsPerRow, labels: predictor.classLabels)))
         response.headers[Self.versionHeader] = String(model.version.version)
         model.metrics.record(rows: features.rows, nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
         return response
@@ -117,9 +117,10 @@ struct ServingController: Sendable {
         return (500, "internal error")
     }
 
-    /// `{"model": ..., "version": "3", "predictions": [...]}`: one number per row, or one array of
-    /// class probabilities per row; written straight to bytes.
-    static func answer(name: String, version: Int, outputs: [Double], width: Int) -> [UInt8] {
+    /// `{"model": ..., "version": "3", "predictions": [...]}`: one number per row (or the class it
+    /// names, when `labels` are given), or one array of class probabilities per row; written
+    /// straight to bytes.
+    static func answer(name: String, version: Int, outputs: [Double], width: Int, labels: [String] = []) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + outputs.count * 22)
         out.append(contentsOf: #"{"model":"#.utf8)
@@ -130,7 +131,9 @@ struct ServingController: Sendable {
         let rows = outputs.count / max(width, 1)
         for r in 0..<rows {
             if r > 0 { out.append(UInt8(ascii: ",")) }
-            if width == 1 {
+            if width == 1, !labels.isEmpty, let index = Int(exactly: outputs[r]), labels.indices.contains(index) {
+                JSONWriter.writeString(labels[index], into: &out)
+            } else if width == 1 {
                 JSONWriter.writeNumber(outputs[r], into: &out)
             } else {
                 out.append(UInt8(ascii: "["))
