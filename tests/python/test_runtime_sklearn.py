@@ -9,7 +9,7 @@ import mlflow.sklearn
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import ExtraTreesRegressor, HistGradientBoostingClassifier, RandomForestClassifier, RandomForestRegressor
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.linear_model import ElasticNet, HuberRegressor, Lasso, LinearRegression, Ridge
 from sklearn.pipeline import Pipeline
@@ -112,10 +112,15 @@ def test_unsupported_and_pickled_models_are_refused_by_name(tmp_path):
     assert result.returncode == 1 and "compressed (zip method 8)" in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("kind", ["pipeline", "forest", "classifier"])
+@pytest.mark.parametrize("kind", ["pipeline", "forest", "classifier", "boosting"])
 def test_damaged_skops_files_are_errors_never_crashes(tmp_path, kind):
     if kind == "pipeline":
         save(Pipeline([("scale", StandardScaler()), ("ridge", Ridge())]), tmp_path / "model")
+    elif kind == "boosting":
+        X, y = data(1, 300)
+        model = HistGradientBoostingClassifier(max_iter=3).fit(X, np.where(y > y.median(), "high", "low"))
+        mlflow.sklearn.save_model(model, str(tmp_path / "model"), pip_requirements=["scikit-learn"],
+                                  skops_trusted_types=["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"])
     elif kind == "classifier":
         X, y = data(1, 300)
         model = RandomForestClassifier(n_estimators=3, max_depth=4).fit(X, np.where(y > y.median(), "high", "low"))

@@ -7,7 +7,9 @@ public import SlipwayCore
 /// - LinearRegression, Ridge, Lasso, ElasticNet and LogisticRegression (`SklearnLinear`), with
 ///   scalers before them folded in;
 /// - DecisionTree, ExtraTree, RandomForest and ExtraTrees regressors and classifiers
-///   (`SklearnTreeEnsemble`), missing values included.
+///   (`SklearnTreeEnsemble`), missing values included;
+/// - GradientBoosting and HistGradientBoosting regressors and classifiers (`SklearnBoosting`);
+/// - IsolationForest (`SklearnIsolationForest`).
 /// Preprocessing: StandardScaler and MinMaxScaler (`SklearnPreprocessing`). A classifier answers
 /// labels or probabilities as the pyfunc's `predict_fn` says (`SklearnClassifier`). Any other
 /// class is refused at load time, by name.
@@ -16,7 +18,7 @@ public struct SklearnModel: Predictor {
     /// The classes the file holds, outermost first (`sklearn.pipeline.Pipeline`, ...).
     let classes: [String]
 
-    static let supported = "LinearRegression, Ridge, Lasso, ElasticNet, LogisticRegression, DecisionTree/ExtraTree/RandomForest/ExtraTrees regressors and classifiers, after StandardScaler/MinMaxScaler steps of a Pipeline"
+    static let supported = "LinearRegression, Ridge, Lasso, ElasticNet, LogisticRegression, DecisionTree/ExtraTree/RandomForest/ExtraTrees/GradientBoosting/HistGradientBoosting regressors and classifiers, IsolationForest, after StandardScaler/MinMaxScaler steps of a Pipeline"
 
     /// - Parameter predictFn: MLflow's `predict_fn`: `predict` (labels for a classifier) or `predict_proba`.
     public init(skops bytes: [UInt8], source: String, predictFn: String = "predict") throws(SlipwayError) {
@@ -38,8 +40,9 @@ public struct SklearnModel: Predictor {
         if let node = (steps.first ?? estimator).attribute("feature_names_in_") { names = try file.strings(node) }
         let transforms = try steps.map { step throws(SlipwayError) -> any SklearnTransform in try Self.transform(file, step) }
 
-        let isClassifier = SklearnTreeEnsemble.classifiers.union(SklearnLinear.classifiers).contains(estimator.qualifiedName)
-        guard let answer = SklearnClassifier.Answer(rawValue: predictFn), isClassifier || answer == .labels else {
+        let isClassifier = Self.classifiers.contains(estimator.qualifiedName)
+        let isOutlierDetector = estimator.qualifiedName == SklearnIsolationForest.className
+        guard let answer = SklearnClassifier.Answer(rawValue: predictFn) ?? (isOutlierDetector ? .labels : nil), isClassifier || answer == .labels else {
             throw .invalidParameter("The scikit-learn model in '\(source)' is served with predict_fn '\(predictFn)'; Slipway serves predict\(isClassifier ? " and predict_proba" : " for a regressor")")
         }
         var labels: (text: [String], numbers: [Double]?) = ([], nil)
@@ -57,6 +60,12 @@ public struct SklearnModel: Predictor {
             scorer = try SklearnLinear.model(file, estimator, steps: remaining.isEmpty ? affine : [], featureNames: remaining.isEmpty ? names : [], classes: outputs)
         } else if SklearnTreeEnsemble.all.contains(estimator.qualifiedName) {
             scorer = try SklearnTreeEnsemble(file, estimator, featureNames: remaining.isEmpty ? names : [], classes: outputs)
+        } else if SklearnGradientBoosting.classNames.contains(estimator.qualifiedName) {
+            scorer = try SklearnGradientBoosting(file, estimator, featureNames: remaining.isEmpty ? names : [], classes: outputs)
+        } else if SklearnHistGradientBoosting.classNames.contains(estimator.qualifiedName) {
+            scorer = try SklearnHistGradientBoosting(file, estimator, featureNames: remaining.isEmpty ? names : [], classes: outputs)
+        } else if isOutlierDetector {
+            scorer = try SklearnIsolationForest(file, estimator, featureNames: remaining.isEmpty ? names : [], predictFn: predictFn)
         } else {
             throw Self.unsupported(file, estimator)
         }
@@ -71,6 +80,11 @@ public struct SklearnModel: Predictor {
         }
         inner = isClassifier ? SklearnClassifier(scorer: scorer, classes: labels.text, numericClasses: labels.numbers, answer: answer) : scorer
     }
+
+    static let classifiers: Set<String> = SklearnTreeEnsemble.classifiers.union(SklearnLinear.classifiers).union([
+        "sklearn.ensemble._gb.GradientBoostingClassifier",
+        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+    ])
 
     /// A preprocessing step of a Pipeline.
     static func transform(_ file: SkopsFile, _ step: SkopsFile.Node) throws(SlipwayError) -> any SklearnTransform {

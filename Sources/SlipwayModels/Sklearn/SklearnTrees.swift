@@ -51,7 +51,12 @@ struct SklearnTreeEnsemble: Predictor {
     }
 
     /// One fitted `Tree`: its node records and leaf values, checked (skops does not check them).
-    static func arrays(_ file: SkopsFile, _ tree: SkopsFile.Node, width: Int, outputs: Int) throws(SlipwayError) -> XGBoostForest.TreeArrays {
+    /// - Parameters:
+    ///   - columns: the row column each of the tree's features is (a tree fitted on a subset of them).
+    ///   - leafValues: a value per node to use at the leaves in place of the tree's own.
+    static func arrays(
+        _ file: SkopsFile, _ tree: SkopsFile.Node, width: Int, outputs: Int, columns: [Int]? = nil, leafValues: [Double]? = nil
+    ) throws(SlipwayError) -> XGBoostForest.TreeArrays {
         let nodes = try file.records(try file.attribute(tree, "nodes"))
         let values = try file.numbers(try file.attribute(tree, "values"))
         guard let left = nodes.field("left_child"), let right = nodes.field("right_child"), let feature = nodes.field("feature"),
@@ -62,13 +67,15 @@ struct SklearnTreeEnsemble: Predictor {
         guard count > 0, values.shape.count == 3, values.shape[0] == count, values.shape[1] == 1, values.shape[2] == outputs else {
             throw file.fail(tree, "has values of shape \(values.shape) for \(count) nodes; \(outputs) per node were expected")
         }
+        guard leafValues.map({ $0.count == count }) ?? true else { throw file.fail(tree, "has \(leafValues?.count ?? 0) path lengths for \(count) nodes") }
+        let featureWidth = columns?.count ?? width
         var arrays = XGBoostForest.TreeArrays(features: [], thresholds: [], left: [], right: [], defaultLeft: [])
         if outputs > 1 { arrays.leafVectors = values.values.map { Float($0) } }
         var parents = [Int](repeating: 0, count: count)
         for i in 0..<count {
             if left[i] == -1 && right[i] == -1 {
                 arrays.features.append(0)
-                arrays.thresholds.append(Float(values.values[i * outputs]))
+                arrays.thresholds.append(Float(leafValues?[i] ?? values.values[i * outputs]))
                 arrays.left.append(-1)
                 arrays.right.append(-1)
                 arrays.defaultLeft.append(false)
@@ -76,19 +83,22 @@ struct SklearnTreeEnsemble: Predictor {
             }
             // Children after their parent, each reached once: the nodes form a tree.
             guard left[i] > Double(i), right[i] > Double(i), left[i] < Double(count), right[i] < Double(count), left[i] != right[i],
-                  feature[i] >= 0, feature[i] < Double(width) else {
+                  feature[i] >= 0, feature[i] < Double(featureWidth) else {
                 throw file.fail(tree, "has a node (\(i)) whose children or feature are out of range")
             }
             for child in [Int(left[i]), Int(right[i])] {
                 parents[child] += 1
                 guard parents[child] == 1 else { throw file.fail(tree, "has a node reached twice (\(child))") }
             }
-            arrays.features.append(Int32(feature[i]))
+            let column = columns.map { $0[Int(feature[i])] } ?? Int(feature[i])
+            guard column >= 0, column < width else { throw file.fail(tree, "reads column \(column) of \(width)") }
+            arrays.features.append(Int32(column))
             arrays.thresholds.append(Self.leftBelow(threshold[i]))
             arrays.left.append(Int32(left[i]))
             arrays.right.append(Int32(right[i]))
             arrays.defaultLeft.append(missingLeft[i] != 0)
         }
+        guard parents.dropFirst().allSatisfy({ $0 == 1 }) else { throw file.fail(tree, "has a node no split reaches") }
         return arrays
     }
 
