@@ -35,8 +35,26 @@ public enum ModelLoader {
         throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, slipway-linear *.json, scikit-learn *.skops, MLflow model directories)")
     }
 
-    /// An MLflow model directory: the `lightgbm` or `xgboost` flavor's `data` file.
+    /// An MLflow model directory: natively when its flavor allows, else through Python workers
+    /// when an interpreter is configured (`PythonRuntime.configured`) and the model has a
+    /// `python_function` flavor.
     static func loadMLflowDirectory(_ directory: String) throws(SlipwayError) -> any Predictor {
+        do {
+            return try loadNative(directory)
+        } catch {
+            guard let runtime = PythonRuntime.configured,
+                  let text = try? String(contentsOfFile: directory + "/MLmodel", encoding: .utf8),
+                  MLmodelFile(text: text).flavors["python_function"] != nil else { throw error }
+            do {
+                return try PythonPredictor(directory: directory, runtime: runtime)
+            } catch let python {
+                throw .invalidParameter("\(error.message); through Python: \(python.message)")
+            }
+        }
+    }
+
+    /// An MLflow model directory: the `lightgbm`, `xgboost` or `sklearn` flavor's model file.
+    static func loadNative(_ directory: String) throws(SlipwayError) -> any Predictor {
         let mlmodel = directory + "/MLmodel"
         guard let text = try? String(contentsOfFile: mlmodel, encoding: .utf8) else {
             throw .invalidParameter("'\(directory)' is a directory without an MLmodel file")

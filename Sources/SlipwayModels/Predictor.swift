@@ -50,10 +50,17 @@ public protocol Predictor: Sendable {
     /// written out (serving, `slipway predict`) carry the text; evaluation and the prediction log
     /// keep the index. Empty when the outputs are the classes themselves.
     var classLabels: [String] { get }
+    /// Predicts a request's rows without holding a thread while it waits (a Python worker's
+    /// answer); native models compute in place on one thread.
+    func predictAsync(_ features: FeatureMatrix) async throws(SlipwayError) -> [Double]
 }
 
 extension Predictor {
     public var classLabels: [String] { [] }
+
+    public func predictAsync(_ features: FeatureMatrix) async throws(SlipwayError) -> [Double] {
+        try predict(features, threads: 1)
+    }
 
     /// Predicts every row, using every core for large batches.
     public func predict(_ features: FeatureMatrix) throws(SlipwayError) -> [Double] {

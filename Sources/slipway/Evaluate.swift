@@ -45,11 +45,13 @@ struct Evaluate: AsyncParsableCommand {
         abstract: "Score a model version on a dataset with the standard metrics; stored with the version and logged on its run.")
     @OptionGroup var store: StoreOptions
     @Option(help: "Registered model name.") var model: String
+    @OptionGroup var python: PythonOptions
     @Option(help: "Version number.") var version: Int
     @Option(help: "NAME or NAME@VERSION (default: the newest version).") var dataset: String
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
+        try python.apply()
         try await withServices(store) { services in
             let (name, datasetVersion) = try EvaluationDataset.parseReference(dataset)
             let evaluation = try await services.evaluator.evaluate(model: model, version: version, dataset: name, datasetVersion: datasetVersion)

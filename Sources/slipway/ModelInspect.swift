@@ -5,7 +5,7 @@ import SlipwayModels
 /// `slipway model inspect PATH`: what a model file is, without predicting.
 struct ModelFile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "model", abstract: "Look at a model file (XGBoost, LightGBM, linear, or an MLflow model directory).",
+        commandName: "model", abstract: "Look at a model file (XGBoost, LightGBM, linear, scikit-learn skops, or an MLflow model directory) and what serves it.",
         subcommands: [Inspect.self])
 
     struct Inspect: AsyncParsableCommand {
@@ -13,8 +13,10 @@ struct ModelFile: AsyncParsableCommand {
 
         @Argument(help: "Model file or MLflow model directory.") var path: String
         @Flag(help: "Print JSON instead of text.") var json = false
+        @OptionGroup var python: PythonOptions
 
         func run() async throws {
+            try python.apply()
             do {
                 let summary = try ModelLoader.load(path: path).summary
                 print(json ? JSONWriter.string(Self.json(summary)) : Self.text(summary))

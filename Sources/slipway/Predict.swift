@@ -20,6 +20,7 @@ struct Predict: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var python: PythonOptions
     @Option(help: "Model file (XGBoost .json/.ubj, LightGBM .txt, slipway-linear .json), MLflow model directory, or NAME@ALIAS / NAME/VERSION.")
     var model: String
     @Option(help: "Input: CSV with a header row, or JSON lines (.jsonl/.ndjson); a glob ('incoming/*.csv') reads every match in name order.")
@@ -48,6 +49,7 @@ struct Predict: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try python.apply()
         guard let reference = RegisteredModelReference(model) else {
             guard outputTable == nil else {
                 printError("--output-table needs a registered model (NAME@ALIAS or NAME/VERSION), not a model file")
@@ -140,12 +142,16 @@ struct Predict: AsyncParsableCommand {
     /// Predicts every row of a file (or glob) into an output file or standard output.
     static func predict(predictor: any Predictor, input: String, output: String?, threads: Int) throws(SlipwayError) {
         let files = try InputFiles.expand(input)
-        let writer = PredictionWriter(format: output.map(TableFormat.init(path:)) ?? TableFormat(path: files[0]), width: predictor.outputsPerRow, labels: predictor.classLabels)
+        let format = output.map(TableFormat.init(path:)) ?? TableFormat(path: files[0])
+        let writer = PredictionWriter(format: format, width: predictor.outputsPerRow)
         let file = try OutputFile(path: output)
         try file.write(writer.header)
         let transform = { (chunk: TableChunk) throws(SlipwayError) -> [UInt8] in
             var bytes: [UInt8] = []
-            if chunk.features.rows > 0 { writer.append(try predictor.predict(chunk.features, threads: 1), to: &bytes) }
+            guard chunk.features.rows > 0 else { return bytes }
+            let outputs = try predictor.predict(chunk.features, threads: 1)
+            // Text classes, read after predicting: a Python worker's are numbered as they are first seen.
+            PredictionWriter(format: format, width: predictor.outputsPerRow, labels: predictor.classLabels).append(outputs, to: &bytes)
             return bytes
         }
         let consume = { (bytes: [UInt8]) throws(SlipwayError) -> Void in try file.write(bytes) }

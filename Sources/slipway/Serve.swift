@@ -14,6 +14,7 @@ struct Serve: AsyncParsableCommand {
             """)
 
     @Option(help: "The registry server's URL, e.g. http://registry:5000.") var registry: String
+    @OptionGroup var python: PythonOptions
     @Option(name: .customLong("model"), help: "A registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
     var models: [String] = []
     @Option(help: "Address to bind.") var host = "127.0.0.1"
@@ -49,6 +50,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try python.apply()
         let logger = commandLogger(default: .info)
         let config = try configuration()
         do {

@@ -9,6 +9,7 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 5000
     @OptionGroup var store: StoreOptions
+    @OptionGroup var python: PythonOptions
     @Option(name: .customLong("max-body-mb"), help: "Largest JSON request body, in MiB.") var maxBodyMB = 16
     @Option(name: .customLong("model"), help: "Serve a registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
     var models: [String] = []
@@ -35,6 +36,7 @@ struct Server: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try python.apply()
         var config = store.configuration()
         config.host = host
         config.port = port

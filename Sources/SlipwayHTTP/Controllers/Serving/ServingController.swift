@@ -85,7 +85,7 @@ struct ServingController: Sendable {
             try PredictionInput.features(body: bytes, model: predictor, maxRows: maxBatchRows)
         }
         seen?.features = features
-        let outputs = try predictor.predict(features, threads: 1)
+        let outputs = try await predictor.predictAsync(features)
         seen?.outputs = outputs
         seen?.outputsPerRow = predictor.outputsPerRow
         var response = Response.json(.raw(Self.answer(name: name, version: model.version.version, outputs: outputs, width: predictor.outputsPerRow, labels: predictor.classLabels)))
