@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import mlflow
 import mlflow.pyfunc
@@ -109,10 +108,11 @@ def test_worker_pool_serves_survives_kill_9_and_follows_the_alias():
         threads = [threading.Thread(target=load) for _ in range(8)]
         for t in threads:
             t.start()
-        time.sleep(1.0)
+        wait_until(lambda: len(statuses) >= 50, 60, "load under way")
         victim = worker_pids(server.process.pid)[0]
         os.kill(victim, signal.SIGKILL)
-        time.sleep(2.0)
+        killed_at = len(statuses)
+        wait_until(lambda: len(statuses) >= killed_at + 150, 90, "load after the kill")
         stop.set()
         for t in threads:
             t.join(30)
