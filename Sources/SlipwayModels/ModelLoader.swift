@@ -3,8 +3,8 @@ public import SlipwayCore
 
 /// Opens a model by its format: XGBoost (`*.json`, `*.ubj`), LightGBM text (`*.txt`), Slipway's
 /// linear JSON (`*.json` with `"format": "slipway-linear"`), scikit-learn saved with skops
-/// (`*.skops`), or an MLflow model directory (an `MLmodel` file whose `xgboost`, `lightgbm` or
-/// `sklearn` flavor names the model file).
+/// (`*.skops`), ONNX (`*.onnx`), or an MLflow model directory (an `MLmodel` file whose `xgboost`,
+/// `lightgbm`, `sklearn` or `onnx` flavor names the model file).
 public enum ModelLoader {
     /// - Throws: `INVALID_PARAMETER_VALUE` naming the file and what is wrong or unsupported.
     public static func load(path: String) throws(SlipwayError) -> any Predictor {
@@ -29,10 +29,11 @@ public enum ModelLoader {
         }
         if lower.hasSuffix(".ubj") { return try XGBoostModel(ubjson: [UInt8](data), source: path) }
         if lower.hasSuffix(".skops") { return try SklearnModel(skops: [UInt8](data), source: path) }
+        if lower.hasSuffix(".onnx") { return try ONNXModel(bytes: [UInt8](data), source: path) }
         if lower.hasSuffix(".txt") || lower.hasSuffix(".lgb") {
             return try LightGBMModel(bytes: [UInt8](data), source: path)
         }
-        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, slipway-linear *.json, scikit-learn *.skops, MLflow model directories)")
+        throw .invalidParameter("Model file '\(path)' has a format Slipway does not read yet (supported: XGBoost *.json and *.ubj, LightGBM *.txt, slipway-linear *.json, scikit-learn *.skops, ONNX *.onnx, MLflow model directories)")
     }
 
     /// An MLflow model directory: natively when its flavor allows, else through Python workers
@@ -53,7 +54,7 @@ public enum ModelLoader {
         }
     }
 
-    /// An MLflow model directory: the `lightgbm`, `xgboost` or `sklearn` flavor's model file.
+    /// An MLflow model directory: the `lightgbm`, `xgboost`, `sklearn` or `onnx` flavor's model file.
     static func loadNative(_ directory: String) throws(SlipwayError) -> any Predictor {
         let mlmodel = directory + "/MLmodel"
         guard let text = try? String(contentsOfFile: mlmodel, encoding: .utf8) else {
@@ -80,8 +81,8 @@ public enum ModelLoader {
             let predictFn = flavors.value(flavor: "python_function", key: "predict_fn") ?? "predict"
             return try SklearnModel(skops: [UInt8](bytes), source: directory + "/" + file, predictFn: predictFn)
         }
-        guard let data = flavors.value(flavor: "xgboost", key: "data") else {
-            throw .invalidParameter("MLmodel in '\(directory)' has no xgboost, lightgbm or sklearn flavor Slipway can serve (flavors: \(flavors.flavorNames.joined(separator: ", ")))")
+        guard let data = flavors.value(flavor: "xgboost", key: "data") ?? flavors.value(flavor: "onnx", key: "data") else {
+            throw .invalidParameter("MLmodel in '\(directory)' has no xgboost, lightgbm, sklearn or onnx flavor Slipway can serve (flavors: \(flavors.flavorNames.joined(separator: ", ")))")
         }
         guard !data.contains(".."), !data.hasPrefix("/") else {
             throw .invalidParameter("MLmodel in '\(directory)' names a model file outside its directory: '\(data)'")
