@@ -52,6 +52,7 @@ def test_pages_are_their_json_rendered_and_escape_everything(server, logged):
     assert row["production"] == str(v1) and row["previous"] == str(v2)
     assert row["last_change"]["action"] == "rollback" and row["last_change"]["actor"] == SCRIPT
     assert [j["name"] for j in overview["jobs"]] == ["dash-nightly"]
+    assert row["serving"]["path"] == "native xgboost", row["serving"]
 
     page = requests.get(f"{server.url}/", timeout=10)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -59,6 +60,7 @@ def test_pages_are_their_json_rendered_and_escape_everything(server, logged):
     assert SCRIPT not in html and HOSTILE not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
     assert f'data-model="{MODEL}"' in html and 'http-equiv="refresh" content="30"' in html
+    assert "native xgboost" in html
 
     model = requests.get(f"{server.url}/api/v1/models/{MODEL}/overview", timeout=10).json()
     assert [v["version"] for v in model["versions"]] == [str(v2), str(v1)]

@@ -98,7 +98,7 @@ enum DashboardPages {
         <td>{{#staging}}v{{staging}}{{/staging}}</td>
         <td>{{#previous}}v{{previous}}{{/previous}}</td>
         <td>{{#last_change}}{{action}} {{#to_version}}v{{to_version}}{{/to_version}} by {{actor}}, {{at.text}}<br><span class="muted">{{summary}}</span>{{/last_change}}</td>
-        <td>{{#serving}}{{#version}}v{{version}} <code>{{digest}}</code>{{/version}}{{^version}}<span class="muted">nothing loaded</span>{{/version}}{{#last_failure}}<br><span class="badge bad">failed</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}}{{/last_failure}}{{/serving}}{{^serving}}<span class="muted">not served here</span>{{/serving}}</td>
+        <td>{{#serving}}{{#version}}v{{version}} <code>{{digest}}</code> <span class="muted">{{path}}</span>{{/version}}{{^version}}<span class="muted">nothing loaded</span>{{/version}}{{#last_failure}}<br><span class="badge bad">failed</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}}{{/last_failure}}{{/serving}}{{^serving}}<span class="muted">not served here</span>{{/serving}}</td>
         <td>{{#monitoring}}{{#drift}}{{#drifted}}<span class="badge bad">drift {{share}}</span>{{/drifted}}{{^drifted}}<span class="badge ok">no drift</span>{{/drifted}}{{/drift}}{{#rules}}<span class="badge {{#breached}}bad{{/breached}}{{^breached}}ok{{/breached}}">{{name}}: {{state}}</span>{{/rules}}{{/monitoring}}</td>
         </tr>
         {{/models}}
@@ -133,7 +133,7 @@ enum DashboardPages {
         {{#staging}}<form class="inline" method="post" action="{{page}}/approve"><input type="hidden" name="version" value="{{staging}}"><button type="submit">Approve v{{staging}}</button></form>{{/staging}}
         {{#previous}}<form class="inline" method="post" action="{{page}}/rollback"><button type="submit">Roll back to v{{previous}}</button></form>{{/previous}}
         </div>
-        {{#serving}}<p>Served here: {{#version}}v{{version}} <code>{{digest}}</code> since {{loaded_at.text}}{{/version}}{{#last_failure}}; <span class="badge bad">last failure</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}} ({{at.text}}){{/last_failure}}</p>{{/serving}}
+        {{#serving}}<p>Served here: {{#version}}v{{version}} <code>{{digest}}</code> ({{path}}) since {{loaded_at.text}}{{/version}}{{#last_failure}}; <span class="badge bad">last failure</span> {{#failed_version}}v{{failed_version}}: {{/failed_version}}{{message}} ({{at.text}}){{/last_failure}}</p>{{/serving}}
         <h2>Serving, last 48 hours</h2>
         <div class="charts">{{{requests_chart}}} {{{latency_chart}}}</div>
         <table id="latency"><thead><tr><th>Version</th><th>Requests</th><th>p50 (ms)</th><th>p95 (ms)</th><th>p99 (ms)</th></tr></thead>

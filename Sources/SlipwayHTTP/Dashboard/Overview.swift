@@ -59,7 +59,7 @@ struct Overview: Sendable {
             if let served = status.served {
                 serving += [
                     ("version", .string(String(served.version.version))), ("digest", .string(String(served.digest.prefix(12)))),
-                    ("loaded_at", Self.time(served.loadedAt)),
+                    ("loaded_at", Self.time(served.loadedAt)), ("path", .string(Self.servingPath(format: served.predictor.summary.format, objective: served.predictor.summary.objective))),
                 ]
             }
             if let failure = status.failure {
@@ -99,6 +99,11 @@ struct Overview: Sendable {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/?#;")
         return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
+    }
+
+    /// How a version is served: natively with its format, or by Python workers with the flavor they load.
+    static func servingPath(format: String, objective: String) -> String {
+        format == "python-worker" ? "Python workers (\(objective))" : "native \(format)"
     }
 
     /// A time as the API gives it, milliseconds since the epoch and text: `{"ms": ..., "text": "2026-12-03 10:45:12 UTC"}`.
