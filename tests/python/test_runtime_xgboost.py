@@ -167,7 +167,7 @@ def test_bad_ubjson_and_directories_are_errors(tmp_path):
     assert result.returncode == 1 and "serialized with pickle, which only Python can read" in result.stderr, result.stderr
     (sk_dir / "MLmodel").write_text("flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n")
     result = run_predict(sk_dir, csv)
-    assert result.returncode == 1 and "no xgboost, lightgbm or sklearn flavor" in result.stderr, result.stderr
+    assert result.returncode == 1 and "no xgboost, lightgbm, sklearn or onnx flavor" in result.stderr, result.stderr
 
 
 def write_csv(path, names, X):
