@@ -50,6 +50,10 @@ public protocol Predictor: Sendable {
     /// written out (serving, `slipway predict`) carry the text; evaluation and the prediction log
     /// keep the index. Empty when the outputs are the classes themselves.
     var classLabels: [String] { get }
+    /// Feature slots whose values are text categories, with the text each code stands for: input
+    /// readers read such a cell as its index in the list (-1 for text not in it; missing cells
+    /// NaN). Empty for a model of numbers only.
+    var textCategories: [Int: [String]] { get }
     /// Predicts a request's rows without holding a thread while it waits (a Python worker's
     /// answer); native models compute in place on one thread.
     func predictAsync(_ features: FeatureMatrix) async throws(SlipwayError) -> [Double]
@@ -57,6 +61,7 @@ public protocol Predictor: Sendable {
 
 extension Predictor {
     public var classLabels: [String] { [] }
+    public var textCategories: [Int: [String]] { [:] }
 
     public func predictAsync(_ features: FeatureMatrix) async throws(SlipwayError) -> [Double] {
         try predict(features, threads: 1)

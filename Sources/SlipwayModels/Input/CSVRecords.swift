@@ -133,8 +133,9 @@ struct CSVChunkParser: Sendable {
                 var column = 0
                 while true {
                     let destination = column < width ? destinations[column] : TableColumns.skipped
+                    let text = column < width ? columns.text[column] : nil
                     // The common case: an unquoted number, read where it stands and followed by a separator.
-                    if destination >= 0, let (value, end) = DecimalNumber.prefix(bytes, from: i),
+                    if destination >= 0, text == nil, let (value, end) = DecimalNumber.prefix(bytes, from: i),
                        end == n || bytes[end] == CSVRecords.comma || bytes[end] == CSVRecords.lf || bytes[end] == CSVRecords.cr {
                         row[Int(destination)] = value
                         i = end
@@ -145,6 +146,8 @@ struct CSVChunkParser: Sendable {
                         if destination == TableColumns.id {
                             try rows.ids.append(id(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), escaped: escaped, column: column,
                                                    record: rows.records, scratch: &scratch))
+                        } else if let text {
+                            row[Int(destination)] = category(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), escaped: escaped, text, scratch: &scratch)
                         } else if destination != TableColumns.skipped {
                             let value = try cell(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), escaped: escaped, column: column,
                                                  target: destination < 0, record: rows.records, scratch: &scratch)
@@ -170,6 +173,16 @@ struct CSVChunkParser: Sendable {
         let value = escaped ? String(decoding: scratch, as: UTF8.self) : String(decoding: text, as: UTF8.self)
         guard !value.isEmpty else { throw CellError(record: record, message: "id column '\(columns.header[column])' is empty", aboutCell: true) }
         return value
+    }
+
+    /// A text feature's cell: its category's code, NaN for a missing token.
+    func category(_ cell: UnsafeRawBufferPointer, escaped: Bool, _ text: TextCodes, scratch: inout [UInt8]) -> Double {
+        if escaped { CSVRecords.unescape(cell, into: &scratch) }
+        return escaped ? scratch.withUnsafeBytes { Self.category($0, text) } : Self.category(cell, text)
+    }
+
+    static func category(_ cell: UnsafeRawBufferPointer, _ text: TextCodes) -> Double {
+        MissingCell.contains(cell) ? .nan : text.code(cell)
     }
 
     /// A cell that is not a plain number: quoted, a missing token, spaced, or wrong.

@@ -18,13 +18,16 @@ struct JSONFeatureRows: Sendable {
     var slots: [[UInt8]: Int]?
     /// Which features the current row object gave.
     var given: [Bool]
+    /// Per feature slot, the codes of a text feature's categories (nil for a number).
+    let text: [TextCodes?]
 
-    init(featureNames: [String], featureCount: Int, absent: JSONRows.AbsentFeature) {
+    init(featureNames: [String], featureCount: Int, absent: JSONRows.AbsentFeature, textCategories: [Int: [String]] = [:]) {
         self.featureNames = featureNames
         nameBytes = featureNames.map { Array($0.utf8) }
         self.featureCount = featureCount
         self.absent = absent
         given = [Bool](repeating: false, count: featureNames.count)
+        text = TextCodes.slots(textCategories, featureCount: featureCount)
     }
 
     /// The slot of a key, or nil for a key the model does not use.
@@ -72,7 +75,9 @@ struct JSONFeatureRows: Sendable {
                 i += 1
             } else {
                 while true {
-                    let value = try number(b, at: &i) { [featureNames] in featureNames.isEmpty || count >= featureNames.count ? "#\(count)" : featureNames[count] }
+                    let value = count < featureCount && text[count] != nil
+                        ? try category(b, at: &i, text[count]!)
+                        : try number(b, at: &i) { [featureNames] in featureNames.isEmpty || count >= featureNames.count ? "#\(count)" : featureNames[count] }
                     if count < featureCount { values[count] = value }
                     count += 1
                     guard try JSONBytes.next(b, &i, close: UInt8(ascii: "]")) else { break }
@@ -99,7 +104,11 @@ struct JSONFeatureRows: Sendable {
                     guard i < b.count, b[i] == UInt8(ascii: ":") else { throw .invalid("expected ':' after a key") }
                     i += 1
                     if let slot, !given[slot] {
-                        values[slot] = try number(b, at: &i) { [featureNames] in featureNames[slot] }
+                        if let codes = text[slot] {
+                            values[slot] = try category(b, at: &i, codes)
+                        } else {
+                            values[slot] = try number(b, at: &i) { [featureNames] in featureNames[slot] }
+                        }
                         given[slot] = true
                         expected = slot + 1
                     } else {
@@ -118,6 +127,18 @@ struct JSONFeatureRows: Sendable {
         default:
             throw .row("is a \(JSONBytes.typeName(b[i])); a row is an object of features or an array of values")
         }
+    }
+
+    /// A text feature's value: its category's code (-1 for text the model never saw), `null` a
+    /// missing value; a number or boolean is looked up as the text it is written as.
+    func category(_ b: UnsafeRawBufferPointer, at i: inout Int, _ codes: TextCodes) throws(RowError) -> Double {
+        JSONBytes.skipSpace(b, &i)
+        guard i < b.count else { throw .invalid("a value is missing") }
+        if b[i] == UInt8(ascii: "\"") { return codes.code(try JSONBytes.string(b, at: &i)) }
+        if JSONBytes.literal(b, &i, "null") { return .nan }
+        let start = i
+        try JSONBytes.skipValue(b, at: &i)
+        return codes.code(UnsafeRawBufferPointer(rebasing: b[start..<i]))
     }
 
     /// A feature's value: a number, `null` (missing), or a boolean.

@@ -5,8 +5,8 @@ import Glibc
 struct JSONLinesChunkParser: Sendable {
     let rows: JSONFeatureRows
 
-    init(featureNames: [String], featureCount: Int) {
-        rows = JSONFeatureRows(featureNames: featureNames, featureCount: featureCount, absent: .missing)
+    init(featureNames: [String], featureCount: Int, textCategories: [Int: [String]] = [:]) {
+        rows = JSONFeatureRows(featureNames: featureNames, featureCount: featureCount, absent: .missing, textCategories: textCategories)
     }
 
     /// Parses every line of `bytes`, which holds whole lines.

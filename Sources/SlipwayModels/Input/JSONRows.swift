@@ -29,6 +29,17 @@ public enum JSONRows {
         _ row: JSONValue, model: any Predictor, absent: AbsentFeature, label: String, to values: inout [Double]
     ) throws(SlipwayError) {
         let names = model.featureNames
+        let text = model.textCategories
+        func number(_ cell: JSONValue, _ label: String, _ feature: String) throws(SlipwayError) -> Double {
+            guard !text.isEmpty, let slot = names.isEmpty ? Int(feature.dropFirst()) : names.firstIndex(of: feature), let categories = text[slot] else {
+                return try JSONRows.number(cell, label, feature)
+            }
+            switch cell {
+            case .null: return .nan
+            case .string(let value): return Double(categories.firstIndex(of: value) ?? -1)
+            default: return Double(categories.firstIndex(of: cell.numberValue.map(SkopsFile.label) ?? "\(cell)") ?? -1)
+            }
+        }
         switch row {
         case .array(let cells):
             guard cells.count == model.featureCount else {

@@ -11,7 +11,7 @@ public enum RequestRows {
     /// reader then reads the body and names the error.
     public static func features(_ body: UnsafeRawBufferPointer, model: any Predictor, maxRows: Int) -> FeatureMatrix? {
         guard model.featureCount > 0, model.featureNames.isEmpty || model.featureNames.count == model.featureCount else { return nil }
-        var reader = JSONFeatureRows(featureNames: model.featureNames, featureCount: model.featureCount, absent: .refused)
+        var reader = JSONFeatureRows(featureNames: model.featureNames, featureCount: model.featureCount, absent: .refused, textCategories: model.textCategories)
         reader.strict = true
         var i = 0
         var values: [Double] = []

@@ -16,13 +16,17 @@ public struct TableColumns: Sendable {
     public let featureCount: Int
     /// Per input column: a feature slot (>= 0), ``target``, ``id`` or ``skipped``.
     let destinations: [Int32]
+    /// Per input column: the codes of a text feature's categories, nil for every other column.
+    let text: [TextCodes?]
 
     /// Columns for a model's features: by name when the model names its features, else by
     /// position (every column but the target and the id, in order). A model of no features keeps
     /// only the target and the id.
     /// - Throws: `INVALID_PARAMETER_VALUE` naming a feature, target or id column the header lacks,
     ///   or a positional table of the wrong width.
-    public init(header: [String], featureNames: [String], featureCount: Int, target: String? = nil, id: String? = nil) throws(SlipwayError) {
+    public init(
+        header: [String], featureNames: [String], featureCount: Int, target: String? = nil, id: String? = nil, textCategories: [Int: [String]] = [:]
+    ) throws(SlipwayError) {
         guard featureNames.isEmpty || featureNames.count == featureCount else {
             throw .invalidParameter("The model names \(featureNames.count) features but has \(featureCount)")
         }
@@ -66,11 +70,13 @@ public struct TableColumns: Sendable {
         self.header = header
         self.featureCount = featureCount
         self.destinations = destinations
+        let slots = TextCodes.slots(textCategories, featureCount: featureCount)
+        text = destinations.map { $0 >= 0 ? slots[Int($0)] : nil }
     }
 
     /// Columns for `model`'s features, and optionally a target.
     public init(header: [String], model: any Predictor, target: String? = nil) throws(SlipwayError) {
-        try self.init(header: header, featureNames: model.featureNames, featureCount: model.featureCount, target: target)
+        try self.init(header: header, featureNames: model.featureNames, featureCount: model.featureCount, target: target, textCategories: model.textCategories)
     }
 }
 

@@ -24,16 +24,19 @@ public struct FeatureRequest: Sendable {
     public var target: String?
     /// A column read as each row's key, as text (a batch prediction's ids); CSV only.
     public var id: String?
+    /// Feature slots read as text categories (`Predictor.textCategories`).
+    public var textCategories: [Int: [String]]
 
-    public init(featureNames: [String], featureCount: Int, target: String? = nil, id: String? = nil) {
+    public init(featureNames: [String], featureCount: Int, target: String? = nil, id: String? = nil, textCategories: [Int: [String]] = [:]) {
         self.featureNames = featureNames
         self.featureCount = featureCount
         self.target = target
         self.id = id
+        self.textCategories = textCategories
     }
 
     public init(model: any Predictor, target: String? = nil, id: String? = nil) {
-        self.init(featureNames: model.featureNames, featureCount: model.featureCount, target: target, id: id)
+        self.init(featureNames: model.featureNames, featureCount: model.featureCount, target: target, id: id, textCategories: model.textCategories)
     }
 }
 
@@ -155,13 +158,14 @@ public struct TableReader: Sendable {
                 try fill()
             }
             let columns = try TableColumns(
-                header: header, featureNames: request.featureNames, featureCount: request.featureCount, target: request.target, id: request.id)
+                header: header, featureNames: request.featureNames, featureCount: request.featureCount, target: request.target, id: request.id,
+                textCategories: request.textCategories)
             let parser = CSVChunkParser(columns: columns)
             parse = { bytes, rows throws(CellError) in try parser.parse(bytes, into: &rows) }
         case .jsonLines:
             guard request.target == nil else { throw .invalidParameter("A target column needs a CSV table") }
             guard request.id == nil else { throw .invalidParameter("An id column needs a CSV table; JSON lines rows get keys from the file's digest and line") }
-            let parser = JSONLinesChunkParser(featureNames: request.featureNames, featureCount: request.featureCount)
+            let parser = JSONLinesChunkParser(featureNames: request.featureNames, featureCount: request.featureCount, textCategories: request.textCategories)
             parse = { bytes, rows throws(CellError) in try parser.parse(bytes, into: &rows) }
         }
 

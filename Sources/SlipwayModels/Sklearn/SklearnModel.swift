@@ -10,15 +10,18 @@ public import SlipwayCore
 ///   (`SklearnTreeEnsemble`), missing values included;
 /// - GradientBoosting and HistGradientBoosting regressors and classifiers (`SklearnBoosting`);
 /// - IsolationForest (`SklearnIsolationForest`).
-/// Preprocessing: StandardScaler and MinMaxScaler (`SklearnPreprocessing`). A classifier answers
+/// Preprocessing: StandardScaler and MinMaxScaler (`SklearnPreprocessing`), SimpleImputer,
+/// OneHotEncoder and OrdinalEncoder (`SklearnEncoders`, text categories included) and
+/// ColumnTransformer over named columns (`SklearnColumnTransformer`). A classifier answers
 /// labels or probabilities as the pyfunc's `predict_fn` says (`SklearnClassifier`). Any other
 /// class is refused at load time, by name.
 public struct SklearnModel: Predictor {
     let inner: any Predictor
     /// The classes the file holds, outermost first (`sklearn.pipeline.Pipeline`, ...).
     let classes: [String]
+    public let textCategories: [Int: [String]]
 
-    static let supported = "LinearRegression, Ridge, Lasso, ElasticNet, LogisticRegression, DecisionTree/ExtraTree/RandomForest/ExtraTrees/GradientBoosting/HistGradientBoosting regressors and classifiers, IsolationForest, after StandardScaler/MinMaxScaler steps of a Pipeline"
+    static let supported = "LinearRegression, Ridge, Lasso, ElasticNet, LogisticRegression, DecisionTree/ExtraTree/RandomForest/ExtraTrees/GradientBoosting/HistGradientBoosting regressors and classifiers, IsolationForest, after StandardScaler/MinMaxScaler/SimpleImputer/OneHotEncoder/OrdinalEncoder/ColumnTransformer steps of a Pipeline"
 
     /// - Parameter predictFn: MLflow's `predict_fn`: `predict` (labels for a classifier) or `predict_proba`.
     public init(skops bytes: [UInt8], source: String, predictFn: String = "predict") throws(SlipwayError) {
@@ -38,7 +41,12 @@ public struct SklearnModel: Predictor {
         let estimator = steps.removeLast()
         var names: [String] = []
         if let node = (steps.first ?? estimator).attribute("feature_names_in_") { names = try file.strings(node) }
-        let transforms = try steps.map { step throws(SlipwayError) -> any SklearnTransform in try Self.transform(file, step) }
+        let vocabulary = TextVocabulary()
+        var transforms: [any SklearnTransform] = []
+        for (i, step) in steps.enumerated() where step.value?.stringValue != "passthrough" {
+            transforms.append(try Self.transform(file, step, inputs: i == 0 ? .raw(vocabulary) : InputColumns.raw(vocabulary).numeric))
+        }
+        textCategories = vocabulary.columns
 
         let isClassifier = Self.classifiers.contains(estimator.qualifiedName)
         let isOutlierDetector = estimator.qualifiedName == SklearnIsolationForest.className
@@ -86,10 +94,16 @@ public struct SklearnModel: Predictor {
         "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     ])
 
-    /// A preprocessing step of a Pipeline.
-    static func transform(_ file: SkopsFile, _ step: SkopsFile.Node) throws(SlipwayError) -> any SklearnTransform {
-        if AffineTransform.classes.contains(step.qualifiedName) { return try AffineTransform(file, step) }
-        throw unsupported(file, step)
+    /// A preprocessing step of a Pipeline (or of a ColumnTransformer's branch).
+    static func transform(_ file: SkopsFile, _ step: SkopsFile.Node, inputs: InputColumns) throws(SlipwayError) -> any SklearnTransform {
+        switch step.qualifiedName {
+        case _ where AffineTransform.classes.contains(step.qualifiedName): return try AffineTransform(file, step)
+        case SimpleImputerTransform.className: return try SimpleImputerTransform(file, step, inputs: inputs)
+        case OneHotTransform.className: return try OneHotTransform(file, step, inputs: inputs)
+        case OrdinalTransform.className: return try OrdinalTransform(file, step, inputs: inputs)
+        case ColumnTransformerStep.className: return try ColumnTransformerStep(file, step, inputs: inputs)
+        default: throw unsupported(file, step)
+        }
     }
 
     static func unsupported(_ file: SkopsFile, _ node: SkopsFile.Node) -> SlipwayError {

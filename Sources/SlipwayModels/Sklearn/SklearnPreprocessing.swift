@@ -6,7 +6,8 @@ import SlipwayCore
 protocol SklearnTransform: Sendable {
     var inputWidth: Int { get }
     var outputWidth: Int { get }
-    func apply(_ row: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>)
+    /// - Throws: for a value the step refuses (an unknown category with handle_unknown='error').
+    func apply(_ row: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) throws(SlipwayError)
 }
 
 /// StandardScaler and MinMaxScaler: `x' = scale·x + shift` per column, clipped to a range for a
@@ -70,15 +71,19 @@ struct SklearnPipeline: Predictor {
         let width = steps.map(\.outputWidth).max() ?? 0, last = steps[steps.count - 1].outputWidth
         var transformed = [Double](repeating: 0, count: features.rows * last)
         var a = [Double](repeating: 0, count: max(width, featureCount)), b = a
-        features.values.withUnsafeBufferPointer { input in
-            transformed.withUnsafeMutableBufferPointer { output in
-                a.withUnsafeMutableBufferPointer { a in
-                    b.withUnsafeMutableBufferPointer { b in
+        try features.values.withUnsafeBufferPointer { input throws(SlipwayError) in
+            try transformed.withUnsafeMutableBufferPointer { output throws(SlipwayError) in
+                try a.withUnsafeMutableBufferPointer { a throws(SlipwayError) in
+                    try b.withUnsafeMutableBufferPointer { b throws(SlipwayError) in
                         for r in 0..<features.rows {
                             var from = UnsafeMutablePointer(mutating: input.baseAddress! + r * featureCount), to = a.baseAddress!, spare = b.baseAddress!
                             for (i, step) in steps.enumerated() {
                                 if i == steps.count - 1 { to = output.baseAddress! + r * last }
-                                step.apply(from, to)
+                                do throws(SlipwayError) {
+                                    try step.apply(from, to)
+                                } catch {
+                                    throw .invalidParameter("Row \(r + 1): \(error.message)")
+                                }
                                 from = to
                                 swap(&to, &spare)
                             }

@@ -148,17 +148,23 @@ struct XGBoostForest: Sendable {
         _ nodes: UnsafePointer<Node>, count: Int, margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>,
         walk: (_ tree: Int) -> Void
     ) {
-        for t in roots.indices {
-            let root = roots[t]
-            for r in 0..<count { positions[r] = root }
-            walk(t)
-            let slot = Int(groups[t]), weight = weights[t]
-            if leafWidth == 1 {
-                for r in 0..<count {
-                    margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
+        leafValues.withUnsafeBufferPointer { values in
+            for t in roots.indices {
+                let root = roots[t]
+                for r in 0..<count { positions[r] = root }
+                walk(t)
+                let slot = Int(groups[t]), weight = weights[t]
+                if leafWidth == 1 {
+                    for r in 0..<count {
+                        margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
+                    }
+                } else {
+                    let width = leafWidth
+                    for r in 0..<count {
+                        let leaf = values.baseAddress! + Int(nodes[Int(positions[r])].threshold.bitPattern), out = margins + r * groupCount
+                        for k in 0..<width { out[k] += leaf[k] * weight }
+                    }
                 }
-            } else {
-                for r in 0..<count { addVector(nodes[Int(positions[r])], weight: weight, to: margins + r * groupCount) }
             }
         }
     }
