@@ -112,7 +112,7 @@ def test_unsupported_and_pickled_models_are_refused_by_name(tmp_path):
     assert result.returncode == 1 and "compressed (zip method 8)" in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("kind", ["pipeline", "forest", "classifier", "boosting"])
+@pytest.mark.parametrize("kind", ["pipeline", "forest", "classifier", "boosting", "encoders"])
 def test_damaged_skops_files_are_errors_never_crashes(tmp_path, kind):
     if kind == "pipeline":
         save(Pipeline([("scale", StandardScaler()), ("ridge", Ridge())]), tmp_path / "model")
@@ -121,6 +121,17 @@ def test_damaged_skops_files_are_errors_never_crashes(tmp_path, kind):
         model = HistGradientBoostingClassifier(max_iter=3).fit(X, np.where(y > y.median(), "high", "low"))
         mlflow.sklearn.save_model(model, str(tmp_path / "model"), pip_requirements=["scikit-learn"],
                                   skops_trusted_types=["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"])
+    elif kind == "encoders":
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+        X, y = data(1, 300)
+        X["x3"] = np.where(X.x3 > 1, "high", "low")
+        X["x4"] = X.x4.round(-2)
+        encode = ColumnTransformer([("num", SimpleImputer(), ["x0", "x1", "x2"]), ("text", OneHotEncoder(handle_unknown="ignore"), ["x3"]),
+                                    ("ord", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), ["x4"])])
+        mlflow.sklearn.save_model(Pipeline([("encode", encode), ("rf", RandomForestRegressor(n_estimators=3, max_depth=4))]).fit(X, y),
+                                  str(tmp_path / "model"), skops_trusted_types=["sklearn.tree._tree.Tree", "numpy.dtype"], pip_requirements=["scikit-learn"])
     elif kind == "classifier":
         X, y = data(1, 300)
         model = RandomForestClassifier(n_estimators=3, max_depth=4).fit(X, np.where(y > y.median(), "high", "low"))
