@@ -36,12 +36,12 @@ struct StagedWalkTests {
             let rows = (0..<(count * features)).map { _ in Double.random(in: 0..<1, using: &random) < 0.1 ? .nan : Double.random(in: -2...2, using: &random) }
             var scores = [Double](repeating: 0, count: count)
             // As the model's scratch: room for a block's positions (or eight trees' lanes), then the rows still walking.
-            var scratch = [Int32](repeating: 0, count: 2 * evaluationBlockRows)
+            var scratch = [Int32](repeating: 0, count: 2 * evaluationBlockRows(columns: features))
             rows.withUnsafeBufferPointer { rows in
                 scratch.withUnsafeMutableBufferPointer { scratch in
                     var keys = [Int64](repeating: 0, count: count * features)
                     forest.accumulate(rows: rows.baseAddress!, stride: features, count: count, scores: &scores, slots: 1,
-                                      positions: scratch.baseAddress!, active: scratch.baseAddress! + evaluationBlockRows, keys: &keys)
+                                      positions: scratch.baseAddress!, active: scratch.baseAddress! + evaluationBlockRows(columns: features), keys: &keys)
                 }
             }
             let expected = (0..<count).map { r in

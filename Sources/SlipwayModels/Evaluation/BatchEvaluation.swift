@@ -1,7 +1,7 @@
 import SlipwayCore
 
 /// How both forests run a batch: the output is allocated once, rows are split across threads
-/// (`RowPartition`), and each thread evaluates its rows in blocks of `evaluationBlockRows`, reusing
+/// (`RowPartition`), and each thread evaluates its rows in blocks of `evaluationBlockRows(columns:)`, reusing
 /// scratch memory it makes once.
 enum BatchEvaluation {
     /// - Parameters:
@@ -12,15 +12,15 @@ enum BatchEvaluation {
         _ features: FeatureMatrix, width: Int, threads: Int, scratch makeScratch: () -> Scratch,
         block: (Scratch, _ input: UnsafePointer<Double>, _ count: Int, _ output: UnsafeMutablePointer<Double>) -> Void
     ) -> [Double] {
-        let columns = features.columns
+        let columns = features.columns, blockRows = evaluationBlockRows(columns: columns)
         var out = [Double](repeating: 0, count: features.rows * width)
         features.values.withUnsafeBufferPointer { input in
             out.withUnsafeMutableBufferPointer { output in
                 guard let input = input.baseAddress, let output = output.baseAddress else { return }
                 RowPartition.run(rows: features.rows, threads: threads) { range in
                     let scratch = makeScratch()
-                    for start in stride(from: range.lowerBound, to: range.upperBound, by: evaluationBlockRows) {
-                        let count = min(evaluationBlockRows, range.upperBound - start)
+                    for start in stride(from: range.lowerBound, to: range.upperBound, by: blockRows) {
+                        let count = min(blockRows, range.upperBound - start)
                         block(scratch, input + start * columns, count, output + start * width)
                     }
                 }

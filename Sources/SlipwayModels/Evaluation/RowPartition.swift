@@ -30,6 +30,9 @@ enum RowPartition {
     }
 }
 
-/// Rows are evaluated in blocks of this many: a block's features and per-row positions stay in
-/// the L1 cache while every tree walks them level by level.
-let evaluationBlockRows = 64
+/// Rows are evaluated in blocks: a block's features and per-row positions stay in the L1 cache
+/// while every tree walks them level by level, and each tree is brought into the cache once per
+/// block: 256 rows of up to 9 features (a block then holds about 18 KB), 64 rows of 36 or more.
+func evaluationBlockRows(columns: Int) -> Int {
+    max(64, min(256, 2304 / max(columns, 1)))
+}

@@ -64,7 +64,7 @@ public struct LightGBMModel: Predictor {
 
     public func predict(_ features: FeatureMatrix, threads: Int) throws(SlipwayError) -> [Double] {
         try checkWidth(features)
-        let slots = treesPerIteration, columns = featureCount, block = evaluationBlockRows, width = outputsPerRow
+        let slots = treesPerIteration, columns = featureCount, block = evaluationBlockRows(columns: columns), width = outputsPerRow
         let iterations = Double(forest.roots.count / slots)
         // Per thread: raw scores, tree positions of a block, the rows of the block still walking, the block as keys.
         let scratch = {

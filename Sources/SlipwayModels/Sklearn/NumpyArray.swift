@@ -9,11 +9,22 @@ struct NumpyArray {
     var values: [Double] = []
     var strings: [String] = []
     /// Records: each field's kind and offset, the record size, and the records' bytes.
-    var fields: [String: (kind: Substring, offset: Int)] = [:]
+    var fields: [String: (kind: Kind, offset: Int)] = [:]
     var recordSize = 0
     var records: [UInt8] = []
 
-    static let sizes: [Substring: Int] = ["f8": 8, "f4": 4, "i8": 8, "i4": 4, "u8": 8, "u4": 4, "u1": 1, "b1": 1]
+    /// The number kinds read, as a dtype names them without its byte order.
+    enum Kind: Substring {
+        case f8, f4, i8, i4, u8, u4, u1, b1
+
+        var size: Int {
+            switch self {
+            case .f8, .i8, .u8: 8
+            case .f4, .i4, .u4: 4
+            case .u1, .b1: 1
+            }
+        }
+    }
 
     var count: Int { shape.reduce(1, *) }
 
@@ -68,10 +79,10 @@ struct NumpyArray {
             }
             return
         }
-        guard let size = Self.sizes[kind] else { throw fail("dtype '\(descr)' is not supported") }
-        guard count <= (b.count - data) / size else { throw fail("fewer bytes than its shape needs") }
+        guard let kind = Kind(rawValue: kind) else { throw fail("dtype '\(descr)' is not supported") }
+        guard count <= (b.count - data) / kind.size else { throw fail("fewer bytes than its shape needs") }
         var values = [Double](repeating: 0, count: count)
-        for i in 0..<count { values[i] = Self.number(b, at: data + i * size, kind: kind) }
+        for i in 0..<count { values[i] = Self.number(b, at: data + i * kind.size, kind: kind) }
         if fortran && shape.count > 1 {
             // Column-major on disk: element (i, j, ...) sits at i + rows * (j + ...).
             var c = [Double](repeating: 0, count: count)
@@ -97,15 +108,15 @@ struct NumpyArray {
     }
 
     /// One little-endian number of `kind` at `at`.
-    static func number(_ b: [UInt8], at: Int, kind: Substring) -> Double {
-        let size = sizes[kind] ?? 8
+    @inline(__always)
+    static func number(_ b: [UInt8], at: Int, kind: Kind) -> Double {
         var raw: UInt64 = 0
-        for k in 0..<size { raw |= UInt64(b[at + k]) << (8 * UInt64(k)) }
+        for k in 0..<kind.size { raw |= UInt64(b[at + k]) << (8 * UInt64(k)) }
         switch kind {
-        case "f8": return Double(bitPattern: raw)
-        case "f4": return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
-        case "i8": return Double(Int64(bitPattern: raw))
-        case "i4": return Double(Int32(bitPattern: UInt32(truncatingIfNeeded: raw)))
+        case .f8: return Double(bitPattern: raw)
+        case .f4: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
+        case .i8: return Double(Int64(bitPattern: raw))
+        case .i4: return Double(Int32(bitPattern: UInt32(truncatingIfNeeded: raw)))
         default: return Double(raw)
         }
     }
@@ -121,10 +132,10 @@ struct NumpyArray {
             let name = String(parts[1]), type = parts[3]
             let kind = type.dropFirst()
             let size: Int
-            if let known = Self.sizes[kind] {
+            if let known = Kind(rawValue: kind) {
                 guard type.first == "<" || type.first == "|" else { throw fail("a big-endian field '\(name)'") }
-                size = known
-                fields[name] = (kind, offset)
+                size = known.size
+                fields[name] = (known, offset)
             } else if kind.hasPrefix("V"), let padding = Int(kind.dropFirst()), padding >= 0, padding < 1 << 16 {
                 size = padding
             } else {

@@ -238,7 +238,7 @@ struct SklearnHistGradientBoosting: Predictor {
 extension LightGBMForest {
     /// A batch through the forest with the raw scores started at `base` and finished by `link`.
     func predict(_ features: FeatureMatrix, slots: Int, width: Int, threads: Int, base: [Double], link: SklearnBoostingLink) -> [Double] {
-        let columns = features.columns, block = evaluationBlockRows
+        let columns = features.columns, block = evaluationBlockRows(columns: columns)
         let scratch = {
             (ScratchBuffer<Double>(count: block * slots, repeating: 0), ScratchBuffer<Int32>(count: 2 * block, repeating: 0),
              ScratchBuffer<Int64>(count: block * columns, repeating: 0))

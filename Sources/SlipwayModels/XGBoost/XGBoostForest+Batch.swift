@@ -10,7 +10,7 @@ extension XGBoostForest {
         _ features: FeatureMatrix, groups: Int, width: Int? = nil, threads: Int, base: [Float],
         finish: @escaping (_ margins: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Double>) -> Void
     ) -> [Double] {
-        let columns = features.columns, stride = stride, block = evaluationBlockRows, width = width ?? groups
+        let columns = features.columns, stride = stride, block = evaluationBlockRows(columns: columns), width = width ?? groups
         // Per thread: the block's rows as floats (NaN in the padding column), margins, tree positions, then the rows as keys.
         let scratch = { (ScratchBuffer<Float>(count: block * stride, repeating: .nan), ScratchBuffer<Float>(count: block * groups, repeating: 0),
                          ScratchBuffer<Int32>(count: block + block * stride, repeating: 0)) }

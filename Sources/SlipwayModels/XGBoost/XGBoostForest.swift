@@ -46,10 +46,11 @@ struct XGBoostForest: Sendable {
     var categories = CategorySets()
     var categoricalSplits: Int { categories.count }
     /// Values per leaf: 1, or one per output group for trees whose leaves hold a vector
-    /// (scikit-learn's classifier trees, which hold class fractions). A vector leaf's threshold
-    /// holds the bit pattern of its values' offset in `leafValues`; a leaf never compares it.
+    /// (scikit-learn's classifier trees, which hold class fractions). Vector leaves are kept in
+    /// `leafTable`, `leafWidth` values per node at the node's index (zeros at splits), already
+    /// times their tree's weight, so a row's leaf is one load away from its position.
     var leafWidth = 1
-    var leafValues: [Float] = []
+    var leafTable: [Float] = []
 
     var maxDepth: Int { Int(depths.max() ?? 0) }
 
@@ -77,17 +78,16 @@ struct XGBoostForest: Sendable {
         for i in layout.order {
             let index = base + layout.position[i]
             if tree.left[i] < 0 {
-                var value = tree.thresholds[i]
                 if leafWidth > 1 {
-                    value = Float(bitPattern: UInt32(leafValues.count))
-                    leafValues.append(contentsOf: tree.leafVectors[(i * leafWidth)..<((i + 1) * leafWidth)])
+                    leafTable.append(contentsOf: tree.leafVectors[(i * leafWidth)..<((i + 1) * leafWidth)].map { $0 * weight })
                 }
-                nodes.append(Node(threshold: value, feature: padding | Self.defaultLeft, left: index))
+                nodes.append(Node(threshold: leafWidth > 1 ? 0 : tree.thresholds[i], feature: padding | Self.defaultLeft, left: index))
             } else {
                 var feature = UInt32(tree.features[i])
                 if tree.defaultLeft[i] { feature |= Self.defaultLeft }
                 if tree.categories[i] != nil { feature |= Self.categorical }
                 nodes.append(Node(threshold: tree.thresholds[i], feature: feature, left: base + layout.position[Int(tree.left[i])]))
+                if leafWidth > 1 { leafTable.append(contentsOf: repeatElement(0, count: leafWidth)) }
             }
             if keyNodes != nil {
                 if let keyNode = Self.keyNode(nodes[Int(index)], isLeaf: tree.left[i] < 0) { keyNodes!.append(keyNode) } else { keyNodes = nil }
@@ -148,7 +148,7 @@ struct XGBoostForest: Sendable {
         _ nodes: UnsafePointer<Node>, count: Int, margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>,
         walk: (_ tree: Int) -> Void
     ) {
-        leafValues.withUnsafeBufferPointer { values in
+        leafTable.withUnsafeBufferPointer { table in
             for t in roots.indices {
                 let root = roots[t]
                 for r in 0..<count { positions[r] = root }
@@ -161,20 +161,19 @@ struct XGBoostForest: Sendable {
                 } else {
                     let width = leafWidth
                     for r in 0..<count {
-                        let leaf = values.baseAddress! + Int(nodes[Int(positions[r])].threshold.bitPattern), out = margins + r * groupCount
-                        for k in 0..<width { out[k] += leaf[k] * weight }
+                        let leaf = table.baseAddress! + Int(positions[r]) &* width, out = margins + r * groupCount
+                        for k in 0..<width { out[k] += leaf[k] }
                     }
                 }
             }
         }
     }
 
-    /// Adds a vector leaf's values, times `weight`, to one row's margins.
+    /// Adds the vector leaf at `node` (its values already weighted) to one row's margins.
     @inline(__always)
-    func addVector(_ leaf: Node, weight: Float, to out: UnsafeMutablePointer<Float>) {
-        let offset = Int(leaf.threshold.bitPattern)
-        leafValues.withUnsafeBufferPointer { values in
-            for k in 0..<leafWidth { out[k] += values[offset + k] * weight }
+    func addVector(_ node: Int, to out: UnsafeMutablePointer<Float>) {
+        leafTable.withUnsafeBufferPointer { table in
+            for k in 0..<leafWidth { out[k] += table[node * leafWidth + k] }
         }
     }
 
@@ -190,7 +189,7 @@ struct XGBoostForest: Sendable {
                     if leafWidth == 1 {
                         out[Int(groups[tree])] += nodes[node].threshold * weights[tree]
                     } else {
-                        addVector(nodes[node], weight: weights[tree], to: out)
+                        addVector(node, to: out)
                     }
                 }
             }
