@@ -136,3 +136,49 @@ def test_worker_pool_serves_survives_kill_9_and_follows_the_alias():
         assert requests.get(f"{server.url}/models/iris", timeout=10).json()["format"] == "sklearn-skops"
     finally:
         server.stop()
+
+
+class SlowCounter(mlflow.pyfunc.PythonModel):
+    """Answers each row's value doubled and the number of rows in the call, slowly."""
+
+    def predict(self, context, model_input, params=None):
+        import time
+        time.sleep(0.2)
+        return pd.DataFrame({"double": model_input["a"] * 2, "rows": float(len(model_input))})
+
+
+def test_waiting_requests_are_coalesced_into_one_call_and_answered_each_with_its_own_rows():
+    server = SlipwayServer("sqlite", ["--model", "slow@production", "--python", PYTHON, "--python-workers", "1", "--python-timeout", "20"]).start()
+    try:
+        use_mlflow(server.url, "python-coalescing")
+        import cloudpickle
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        frame = pd.DataFrame({"a": [1.0, 2.0]})
+        with mlflow.start_run():
+            info = mlflow.pyfunc.log_model(name="model", python_model=SlowCounter(), input_example=frame, registered_model_name="slow",
+                                           pip_requirements=["pandas"])
+        mlflow.MlflowClient().set_registered_model_alias("slow", "production", info.registered_model_version)
+        wait_until(lambda: requests.get(f"{server.url}/models/slow", timeout=10).json().get("version") == "1", 90, "v1 served through Python")
+        results = {}
+
+        def ask(k):
+            rows = [{"a": float(k)}, {"a": float(k) + 0.5}] if k % 2 else [{"a": float(k)}]
+            r = requests.post(f"{server.url}/models/slow/predict", json=rows, timeout=60)
+            results[k] = (rows, r.status_code, r.json())
+
+        threads = [threading.Thread(target=ask, args=(k,)) for k in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        assert len(results) == 12
+        largest = 0
+        for k, (rows, status, body) in results.items():
+            assert status == 200, body
+            answers = body["predictions"]
+            assert [a[0] for a in answers] == [row["a"] * 2 for row in rows], (k, answers)
+            largest = max(largest, answers[0][1])
+        # One worker, 200 ms a call, twelve requests at once: the ones that waited ran together.
+        assert largest > 2, results
+    finally:
+        server.stop()

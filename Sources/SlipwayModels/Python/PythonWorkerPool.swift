@@ -4,11 +4,19 @@ import SlipwayCore
 import Synchronization
 
 /// The worker processes of one model version. A batch takes an idle worker (or waits for one, up
-/// to the timeout), runs on the pool's threads, and gives the worker back. A worker that dies or
-/// hangs fails its batch with a clear error and is replaced in the background; the pool never
-/// leaves a caller waiting forever. Closing the pool (when its version is no longer served and
-/// the last request on it is done) stops every worker.
+/// to the timeout), runs on the pool's threads, and gives the worker back. Requests that wait
+/// while every worker is busy are coalesced: a freed worker takes all of them (up to
+/// `coalescedRows`) as one batch and each gets its own rows' answers, so a model whose call costs
+/// more than its rows (pandas, scikit-learn's per-call overhead) serves many requests per call.
+/// A worker that dies or hangs fails its batch with a clear error and is replaced in the
+/// background; the pool never leaves a caller waiting forever. Closing the pool (when its version
+/// is no longer served and the last request on it is done) stops every worker.
 final class PythonWorkerPool: Sendable {
+    typealias Answer = (numbers: [Double], width: Int, labels: [String]?)
+
+    /// The most rows a freed worker takes from waiting requests in one call.
+    static let coalescedRows = 4096
+
     let runtime: PythonRuntime
     let directory: String
     let hello: PythonWorker.Hello
@@ -19,6 +27,8 @@ final class PythonWorkerPool: Sendable {
         var idle: [PythonWorker] = []
         var busy: [Int32: PythonWorker] = [:]
         var waiters: [(id: Int, give: @Sendable (PythonWorker?) -> Void)] = []
+        /// Requests of the async path waiting for a worker, oldest first.
+        var pending: [Pending] = []
         var nextWaiter = 0
         var starting = 0
         var closed = false
@@ -37,16 +47,18 @@ final class PythonWorkerPool: Sendable {
 
     deinit { close() }
 
-    /// Stops every worker; batches still running fail.
+    /// Stops every worker; batches still running fail, and so do requests still waiting.
     func close() {
-        let workers = state.withLock { s -> [PythonWorker] in
+        let (workers, waiting) = state.withLock { s -> ([PythonWorker], [Pending]) in
             s.closed = true
             let all = s.idle + Array(s.busy.values)
             s.idle = []
             s.busy = [:]
-            return all
+            defer { s.pending = [] }
+            return (all, s.pending)
         }
         for worker in workers { worker.kill() }
+        for request in waiting { request.resume(.failure(unavailable())) }
     }
 
     /// Workers alive now (idle or busy), and how many were replaced after a failure.
@@ -56,22 +68,95 @@ final class PythonWorkerPool: Sendable {
 
     var pids: [Int32] { state.withLock { $0.idle.map(\.pid) + Array($0.busy.keys) } }
 
-    /// Runs a batch on a worker, waiting for an idle one without holding a thread.
-    func predict(_ features: FeatureMatrix) async throws(SlipwayError) -> (numbers: [Double], width: Int, labels: [String]?) {
-        let result: Result<(numbers: [Double], width: Int, labels: [String]?), SlipwayError> = await withCheckedContinuation { continuation in
-            checkout { worker in
-                guard let worker else {
-                    continuation.resume(returning: .failure(self.unavailable()))
-                    return
-                }
-                self.queue.async { continuation.resume(returning: self.run(features, on: worker)) }
-            }
+    /// A request waiting for a worker, and how to answer it.
+    struct Pending: Sendable {
+        let id: Int
+        let features: FeatureMatrix
+        let resume: @Sendable (Result<Answer, SlipwayError>) -> Void
+    }
+
+    /// Runs a batch on a worker, waiting for an idle one without holding a thread; requests that
+    /// wait together run together.
+    func predict(_ features: FeatureMatrix) async throws(SlipwayError) -> Answer {
+        let result: Result<Answer, SlipwayError> = await withCheckedContinuation { continuation in
+            enqueue(features) { continuation.resume(returning: $0) }
         }
         return try result.get()
     }
 
+    private func enqueue(_ features: FeatureMatrix, resume: @escaping @Sendable (Result<Answer, SlipwayError>) -> Void) {
+        enum Outcome { case closed, run(PythonWorker, [Pending]), wait(Int) }
+        let outcome = state.withLock { s -> Outcome in
+            if s.closed { return .closed }
+            let id = s.nextWaiter
+            s.nextWaiter += 1
+            let request = Pending(id: id, features: features, resume: resume)
+            if let worker = s.idle.popLast() {
+                s.busy[worker.pid] = worker
+                return .run(worker, [request])
+            }
+            s.pending.append(request)
+            return .wait(id)
+        }
+        switch outcome {
+        case .closed: resume(.failure(unavailable()))
+        case .run(let worker, let batch): queue.async { self.run(batch, on: worker) }
+        case .wait(let id):
+            queue.asyncAfter(deadline: .now() + runtime.timeoutSeconds) { [weak self] in
+                guard let self else { return }
+                let expired = self.state.withLock { s -> Pending? in
+                    guard let at = s.pending.firstIndex(where: { $0.id == id }) else { return nil }
+                    return s.pending.remove(at: at)
+                }
+                expired?.resume(.failure(self.unavailable()))
+            }
+        }
+    }
+
+    /// Waiting requests run as one batch: their rows side by side, each answered with its own.
+    /// When the model refuses the combined batch, each request runs alone, so one bad request
+    /// does not fail the others.
+    private func run(_ batch: [Pending], on worker: PythonWorker) {
+        if batch.count == 1 {
+            let result = attempt(batch[0].features, on: worker)
+            finish(worker, lost: result.lost)
+            return batch[0].resume(result.answer)
+        }
+        var values: [Double] = []
+        for request in batch { values += request.features.values }
+        let rows = batch.reduce(0) { $0 + $1.features.rows }
+        let result = (try? FeatureMatrix(rows: rows, columns: batch[0].features.columns, values: values)).map { attempt($0, on: worker) }
+        if case .success(let answer)? = result?.answer {
+            finish(worker, lost: false)
+            var start = 0
+            for request in batch {
+                let n = request.features.rows
+                let numbers = answer.labels == nil ? Array(answer.numbers[(start * answer.width)..<((start + n) * answer.width)]) : []
+                request.resume(.success((numbers, answer.width, answer.labels.map { Array($0[start..<(start + n)]) })))
+                start += n
+            }
+            return
+        }
+        if let result, result.lost {
+            finish(worker, lost: true)
+            for request in batch { request.resume(result.answer) }
+            return
+        }
+        // Refused together: one at a time on the same worker.
+        for (i, request) in batch.enumerated() {
+            let alone = attempt(request.features, on: worker)
+            request.resume(alone.answer)
+            if alone.lost {
+                finish(worker, lost: true)
+                for rest in batch[(i + 1)...] { rest.resume(alone.answer) }
+                return
+            }
+        }
+        finish(worker, lost: false)
+    }
+
     /// Runs a batch on a worker, blocking the calling thread (the command line, evaluation, the smoke test).
-    func predictBlocking(_ features: FeatureMatrix) throws(SlipwayError) -> (numbers: [Double], width: Int, labels: [String]?) {
+    func predictBlocking(_ features: FeatureMatrix) throws(SlipwayError) -> Answer {
         let done = DispatchSemaphore(value: 0)
         let taken = Mutex<PythonWorker?>(nil)
         checkout { worker in
@@ -88,24 +173,33 @@ final class PythonWorkerPool: Sendable {
     }
 
     /// One batch on a taken worker; the worker goes back to the pool, or is replaced when it failed.
-    private func run(_ features: FeatureMatrix, on worker: PythonWorker) -> Result<(numbers: [Double], width: Int, labels: [String]?), SlipwayError> {
+    private func run(_ features: FeatureMatrix, on worker: PythonWorker) -> Result<Answer, SlipwayError> {
+        let result = attempt(features, on: worker)
+        finish(worker, lost: result.lost)
+        return result.answer
+    }
+
+    /// One call on a worker the caller holds; `lost` when the worker died or hung.
+    private func attempt(_ features: FeatureMatrix, on worker: PythonWorker) -> (answer: Result<Answer, SlipwayError>, lost: Bool) {
         do {
-            let answer = try worker.predict(features, timeout: runtime.timeoutSeconds)
-            checkin(worker)
-            return .success(answer)
+            return (.success(try worker.predict(features, timeout: runtime.timeoutSeconds)), false)
         } catch {
             guard case .workerLost(let why) = error else {
-                checkin(worker)
-                return .failure(.invalidParameter("The model refused the batch: \(PythonWorker.describe(error))"))
+                return (.failure(.invalidParameter("The model refused the batch: \(PythonWorker.describe(error))")), false)
             }
-            worker.kill()
-            state.withLock {
-                $0.busy[worker.pid] = nil
-                $0.replaced += 1
-            }
-            startWorker()
-            return .failure(SlipwayError(.temporarilyUnavailable, "The Python worker serving '\(directory)' failed: \(why); it is being replaced"))
+            return (.failure(SlipwayError(.temporarilyUnavailable, "The Python worker serving '\(directory)' failed: \(why); it is being replaced")), true)
         }
+    }
+
+    /// Gives a held worker back, or kills and replaces it when it was lost.
+    private func finish(_ worker: PythonWorker, lost: Bool) {
+        guard lost else { return checkin(worker) }
+        worker.kill()
+        state.withLock {
+            $0.busy[worker.pid] = nil
+            $0.replaced += 1
+        }
+        startWorker()
     }
 
     /// Hands `give` an idle worker now, or the next one freed; `nil` after the timeout or once closed.
@@ -136,19 +230,37 @@ final class PythonWorkerPool: Sendable {
         }
     }
 
-    /// Gives a worker to the first waiter, or back to the idle list.
+    /// Gives a worker to the waiting requests (all of them, up to `coalescedRows`), or to the first
+    /// blocking waiter, or back to the idle list.
     private func checkin(_ worker: PythonWorker) {
-        let waiter = state.withLock { s -> (@Sendable (PythonWorker?) -> Void)? in
-            if s.closed { return nil }
+        enum Next { case batch([Pending]), give(@Sendable (PythonWorker?) -> Void), idle, closed }
+        let next = state.withLock { s -> Next in
+            if s.closed { return .closed }
+            if !s.pending.isEmpty {
+                s.busy[worker.pid] = worker
+                var taken = 0, rows = 0
+                while taken < s.pending.count, taken == 0 || rows + s.pending[taken].features.rows <= Self.coalescedRows {
+                    rows += s.pending[taken].features.rows
+                    taken += 1
+                }
+                let batch = Array(s.pending.prefix(taken))
+                s.pending.removeFirst(taken)
+                return .batch(batch)
+            }
             if !s.waiters.isEmpty {
                 s.busy[worker.pid] = worker
-                return s.waiters.removeFirst().give
+                return .give(s.waiters.removeFirst().give)
             }
             s.busy[worker.pid] = nil
             s.idle.append(worker)
-            return nil
+            return .idle
         }
-        if let waiter { waiter(worker) } else if state.withLock({ $0.closed }) { worker.kill() }
+        switch next {
+        case .batch(let batch): queue.async { self.run(batch, on: worker) }
+        case .give(let waiter): waiter(worker)
+        case .closed: worker.kill()
+        case .idle: break
+        }
     }
 
     /// Starts a worker in the background; one that cannot start is tried again a second later
