@@ -188,3 +188,22 @@ class SlipwayReplica:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+
+def assert_damaged_copies_never_crash(original: bytes, tmp_path, suffix: str, input_path, count: int, seed: int):
+    """`slipway predict` on `count` damaged copies of a model file (every third cut short, the
+    others with 1-7 random bytes changed): each must succeed or fail with a clear error, never crash."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        damaged = bytearray(original)
+        if i % 3 == 0:
+            damaged = damaged[: rng.integers(0, len(damaged))]
+        else:
+            for _ in range(rng.integers(1, 8)):
+                damaged[rng.integers(0, len(damaged))] = rng.integers(0, 256)
+        path = tmp_path / f"damaged-{i}{suffix}"
+        path.write_bytes(bytes(damaged))
+        result = subprocess.run([str(BINARY), "predict", "--model", str(path), "--input", str(input_path)], capture_output=True, text=True, timeout=120)
+        assert result.returncode in (0, 1), (i, result.returncode, result.stderr[-500:])
+        assert result.returncode == 0 or result.stderr.startswith("error:"), (i, result.stderr[-500:])
