@@ -9,6 +9,7 @@ import SlipwayModels
 /// Evidently's data drift preset's tests and thresholds.
 struct Drift: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "drift",
         abstract: "Data drift, column by column (Evidently's data drift preset): a model's served rows against a dataset, or two CSV files.",
         discussion: """
             slipway drift NAME --reference holdout@1 --window 1d compares the rows NAME served in the last day (and its \

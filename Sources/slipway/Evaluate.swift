@@ -5,10 +5,10 @@ import SlipwayApp
 
 /// `slipway datasets add|list`: evaluation datasets.
 struct Datasets: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Store evaluation datasets (a CSV of features and a target).", subcommands: [Add.self, List.self])
+    static let configuration = CommandConfiguration(commandName: "datasets", abstract: "Store evaluation datasets (a CSV of features and a target).", subcommands: [Add.self, List.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a CSV as the next version of a dataset (the same bytes give back the same version).")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a CSV as the next version of a dataset (the same bytes give back the same version).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Dataset name.") var name: String
         @Argument(help: "CSV file with a header row.") var file: String
@@ -24,7 +24,7 @@ struct Datasets: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every dataset version.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every dataset version.")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
@@ -42,6 +42,7 @@ struct Datasets: AsyncParsableCommand {
 /// `slipway evaluate --model NAME --version V --dataset NAME[@VERSION]`.
 struct Evaluate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "evaluate",
         abstract: "Score a model version on a dataset with the standard metrics; stored with the version and logged on its run.")
     @OptionGroup var store: StoreOptions
     @Option(help: "Registered model name.") var model: String

@@ -5,10 +5,10 @@ import SlipwayApp
 import SlipwayHTTP
 
 struct Experiments: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Work with experiments.", subcommands: [List.self])
+    static let configuration = CommandConfiguration(commandName: "experiments", abstract: "Work with experiments.", subcommands: [List.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List active experiments.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List active experiments.")
         @OptionGroup var store: StoreOptions
         @Flag(help: "Print JSON (MLflow's shape) instead of a table.") var json = false
 

@@ -5,11 +5,12 @@ import SlipwayApp
 /// `slipway jobs add|list|run|history|remove`: scheduled jobs (the server's scheduler runs them).
 struct Jobs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "jobs",
         abstract: "Scheduled jobs: a model's promotion policy, an evaluation, batch predictions of new files, or a monitoring rule, on a cron schedule, UTC.",
         subcommands: [Add.self, List.self, Run.self, History.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a job, e.g. jobs add nightly --kind promote --model churn --schedule '0 2 * * *'.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a job, e.g. jobs add nightly --kind promote --model churn --schedule '0 2 * * *'.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Job name.") var name: String
         @Option(help: "promote, evaluate, predict or monitor.") var kind: String
@@ -59,7 +60,7 @@ struct Jobs: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List jobs and when they run next.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs and when they run next.")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
@@ -78,7 +79,7 @@ struct Jobs: AsyncParsableCommand {
     }
 
     struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run a job now (recorded in its history).")
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a job now (recorded in its history).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Job name.") var name: String
         @Option(help: "Predict jobs: run again from here, whatever was read (a watermark value for a SQL source; a time for files: 1d, ISO 8601, ms).")
@@ -96,7 +97,7 @@ struct Jobs: AsyncParsableCommand {
     }
 
     struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A job's runs, newest first.")
+        static let configuration = CommandConfiguration(commandName: "history", abstract: "A job's runs, newest first.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Job name.") var name: String
         @Option(help: "How many runs.") var limit = 20
@@ -115,7 +116,7 @@ struct Jobs: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a job (its history stays).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a job (its history stays).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Job name.") var name: String
 

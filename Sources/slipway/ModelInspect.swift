@@ -9,7 +9,7 @@ struct ModelFile: AsyncParsableCommand {
         subcommands: [Inspect.self])
 
     struct Inspect: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a model's format, objective, features and trees.")
+        static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Print a model's format, objective, features and trees.")
 
         @Argument(help: "Model file or MLflow model directory.") var path: String
         @Flag(help: "Print JSON instead of text.") var json = false

@@ -4,10 +4,10 @@ import SlipwayApp
 import SlipwayHTTP
 
 struct Models: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Work with registered models.", subcommands: [List.self, Show.self, Alias.self, History.self])
+    static let configuration = CommandConfiguration(commandName: "models", abstract: "Work with registered models.", subcommands: [List.self, Show.self, Alias.self, History.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List registered models with their aliases.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List registered models with their aliases.")
         @OptionGroup var store: StoreOptions
         @Flag(help: "Print JSON (MLflow's shape) instead of a table.") var json = false
 
@@ -31,7 +31,7 @@ struct Models: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a registered model and its versions.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a registered model and its versions.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Registered model name.") var name: String
         @Flag(help: "Print JSON instead of text.") var json = false
@@ -63,7 +63,7 @@ struct Models: AsyncParsableCommand {
     }
 
     struct Alias: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Point an alias (e.g. production) at a version; on a model with a promotion policy, moving production is a recorded manual promotion.")
+        static let configuration = CommandConfiguration(commandName: "alias", abstract: "Point an alias (e.g. production) at a version; on a model with a promotion policy, moving production is a recorded manual promotion.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Registered model name.") var name: String
         @Argument(help: "Alias, e.g. production.") var alias: String
@@ -78,7 +78,7 @@ struct Models: AsyncParsableCommand {
     }
 
     struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The audit log: every decision, approval and rollback, newest first.")
+        static let configuration = CommandConfiguration(commandName: "history", abstract: "The audit log: every decision, approval and rollback, newest first.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Registered model name.") var name: String
         @Option(help: "How many entries.") var limit = 50

@@ -7,10 +7,11 @@ import SlipwayModels
 
 /// `slipway actuals add`: true values that arrived after the predictions, from a CSV file.
 struct Actuals: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record actuals (ground truth that arrives later) for a model's predictions.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(commandName: "actuals", abstract: "Record actuals (ground truth that arrives later) for a model's predictions.", subcommands: [Add.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+        commandName: "add",
             abstract: "Add actuals from a CSV file: one row per prediction id (a request id, or a batch prediction's id) and its true value.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Registered model.") var model: String
@@ -51,10 +52,12 @@ struct Actuals: AsyncParsableCommand {
 /// `slipway monitor performance`: realized performance per window and version; rules in `MonitorRules.swift`.
 struct Monitor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "monitor",
         abstract: "Watch a model in production.", subcommands: [Performance.self, SetRule.self, Rules.self, Check.self, Remove.self])
 
     struct Performance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+        commandName: "performance",
             abstract: "Realized performance: predictions joined to their actuals, per window and version, beside each version's held-out evaluation.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Registered model.") var model: String

@@ -76,7 +76,7 @@ extension Monitor {
     }
 
     struct Rules: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List monitoring rules with their state and last check.")
+        static let configuration = CommandConfiguration(commandName: "rules", abstract: "List monitoring rules with their state and last check.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Only this model's rules.") var model: String?
         @Flag(help: "Print them as JSON (as the API answers).") var json = false
@@ -100,7 +100,7 @@ extension Monitor {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check a monitoring rule now, as its job does: a new breach is reported and acted on.")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Check a monitoring rule now, as its job does: a new breach is reported and acted on.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Rule name.") var rule: String
         @Flag(help: "Print the check as JSON.") var json = false
@@ -115,7 +115,7 @@ extension Monitor {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a monitoring rule (and its job 'monitor-RULE', if any).")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a monitoring rule (and its job 'monitor-RULE', if any).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Rule name.") var rule: String
 

@@ -11,6 +11,7 @@ import SlipwayServing
 /// written in order, to a file or into a prediction table.
 struct Predict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "predict",
         abstract: "Predict with a model file or a registered model on CSV (header = feature names) or JSON lines files.",
         discussion: """
             --model takes a model file, or a registered model: NAME@ALIAS, NAME/VERSION or models:/NAME@ALIAS.

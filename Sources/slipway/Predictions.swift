@@ -7,6 +7,7 @@ import SlipwayCore
 /// requests from the prediction log and rows of the prediction tables in Slipway's database.
 struct Predictions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "predictions",
         abstract: "Read back a model's predictions: served requests and batch prediction rows.", subcommands: [List.self, Export.self])
 
     /// The filters both subcommands take.
@@ -35,7 +36,7 @@ struct Predictions: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a model's predictions, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a model's predictions, newest first.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filters: Filters
         @Option(help: "How many.") var limit = 50
@@ -60,7 +61,7 @@ struct Predictions: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a model's predictions to a CSV file for analysis elsewhere.")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a model's predictions to a CSV file for analysis elsewhere.")
         @OptionGroup var store: StoreOptions
         @OptionGroup var filters: Filters
         @Option(help: "The CSV file to write.") var output: String

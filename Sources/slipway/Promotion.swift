@@ -6,10 +6,12 @@ import SlipwayApp
 /// `slipway policy set|show|list|delete`: a registered model's promotion policy.
 struct Policy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "policy",
         abstract: "Set or show a registered model's promotion policy.", subcommands: [Set.self, Show.self, List.self, Delete.self])
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+        commandName: "set",
             abstract: "Create or replace a model's promotion policy.",
             discussion: "Either --file POLICY.json (the API's JSON shape, see docs/promotion.md) or --metric and the options below.")
         @OptionGroup var store: StoreOptions
@@ -68,7 +70,7 @@ struct Policy: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a model's promotion policy.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a model's promotion policy.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Registered model name.") var name: String
         @Flag(help: "Print JSON.") var json = false
@@ -82,7 +84,7 @@ struct Policy: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every promotion policy.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every promotion policy.")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
@@ -93,7 +95,7 @@ struct Policy: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a model's promotion policy.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Remove a model's promotion policy.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "Registered model name.") var name: String
 
@@ -126,7 +128,7 @@ func cliActor() -> String {
 
 /// `slipway promote NAME [--dry-run]`: run the model's policy and print the decision table.
 struct Promote: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a model's promotion policy: promote, stage or keep, with the reasons.")
+    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Run a model's promotion policy: promote, stage or keep, with the reasons.")
     @OptionGroup var store: StoreOptions
     @Argument(help: "Registered model name.") var name: String
     @Flag(name: .customLong("dry-run"), help: "Decide and print, change nothing.") var dryRun = false
@@ -154,7 +156,7 @@ struct Promote: AsyncParsableCommand {
 
 /// `slipway approve NAME VERSION`: promote a version an approval-mode policy staged.
 struct Approve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Approve a staged version: it becomes production.")
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a staged version: it becomes production.")
     @OptionGroup var store: StoreOptions
     @Argument(help: "Registered model name.") var name: String
     @Argument(help: "The staged version.") var version: Int
@@ -168,7 +170,7 @@ struct Approve: AsyncParsableCommand {
 
 /// `slipway rollback NAME [--to VERSION]`: put `previous` (or a chosen version) back into production.
 struct Rollback: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Put the previous production version back, or the version --to names.")
+    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Put the previous production version back, or the version --to names.")
     @OptionGroup var store: StoreOptions
     @Argument(help: "Registered model name.") var name: String
     @Option(help: "The version to put back (default: the one behind `previous`).") var to: Int?

@@ -4,10 +4,10 @@ import SlipwayApp
 import SlipwayHTTP
 
 struct Runs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Work with runs.", subcommands: [List.self])
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "Work with runs.", subcommands: [List.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the runs of an experiment, filtered and ordered like MLflow's search_runs.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the runs of an experiment, filtered and ordered like MLflow's search_runs.")
         @OptionGroup var store: StoreOptions
         @Option(help: "Experiment name (or id).") var experiment: String
         @Option(help: "Filter, e.g. \"metrics.rmse < 1 and params.model = 'xgb'\".") var filter: String?

@@ -6,6 +6,7 @@ import SlipwayApp
 /// `slipway serve`: a serving-only replica that follows a remote registry.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve models from a remote Slipway registry (a serving-only replica).",
         discussion: """
             Follows the registry at --registry: each --model NAME@ALIAS is served from the version behind the alias, \

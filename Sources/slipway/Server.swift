@@ -4,7 +4,7 @@ import SlipwayApp
 
 /// `slipway server`: the tracking server, registry and artifact proxy in one process.
 struct Server: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the Slipway server (MLflow-compatible API).")
+    static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the Slipway server (MLflow-compatible API).")
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 5000
@@ -61,7 +61,7 @@ struct Server: AsyncParsableCommand {
 
 /// `slipway migrate`: bring the database schema up to date and exit.
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply pending database migrations and exit.")
     @OptionGroup var store: StoreOptions
 
     func run() async throws {

@@ -16,6 +16,9 @@ struct OrderedKeyTests {
                 for _ in 0..<4 {
                     let value = values.randomElement(using: &random)!
                     #expect(keyNode.next(OrderedKey.of(value)) == node.next(value), "\(threshold) \(flags) \(value)")
+                    if !value.isNaN {
+                        #expect(keyNode.nextPresent(OrderedKey.of(value)) == node.next(value), "\(threshold) \(flags) \(value)")
+                    }
                 }
             }
         }
@@ -37,6 +40,9 @@ struct OrderedKeyTests {
                 for _ in 0..<4 {
                     let value = values.randomElement(using: &random)!
                     #expect(keyNode.next(OrderedKey.of(value)) == node.next(value), "\(threshold) \(flags) \(value)")
+                    if !value.isNaN {
+                        #expect(keyNode.nextPresent(OrderedKey.of(value)) == node.next(value), "\(threshold) \(flags) \(value)")
+                    }
                 }
             }
         }
@@ -44,6 +50,18 @@ struct OrderedKeyTests {
         #expect(values.allSatisfy { leaf.next(OrderedKey.of($0)) == 3 })
         #expect(XGBoostForest.keyNode(XGBoostForest.Node(threshold: .nan, feature: 0, left: 3), isLeaf: false) == nil)
         #expect(XGBoostForest.keyNode(XGBoostForest.Node(threshold: 1, feature: 70_000, left: 3), isLeaf: false) == nil)
+    }
+
+    @Test("Converting a block to keys counts its missing values, which decide the walk a block takes")
+    func missingCount() {
+        let doubles: [Double] = [1, .nan, -0.0, .infinity, .nan, 3]
+        var keys = [Int64](repeating: 0, count: doubles.count)
+        #expect(OrderedKey.convert(doubles, count: doubles.count, into: &keys) == 2)
+        #expect(keys == doubles.map(OrderedKey.of))
+        let floats: [Float] = [.nan, 2, 0.5]
+        var floatKeys = [Int32](repeating: 0, count: floats.count)
+        #expect(OrderedKey.convert(floats, count: floats.count, into: &floatKeys) == 1)
+        #expect(OrderedKey.convert(floats, count: 0, into: &floatKeys) == 0)
     }
 
     /// Edge values (zeros, subnormals, the largest finite, infinities, NaN), then 2000 of any bit

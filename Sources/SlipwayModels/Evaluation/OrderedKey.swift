@@ -21,21 +21,35 @@ enum OrderedKey {
         return value.isNaN ? missingFloat : bits ^ ((bits >> 31) & Int32.max)
     }
 
-    /// The keys of `count` values.
-    static func convert(_ values: UnsafePointer<Double>, count: Int, into keys: UnsafeMutablePointer<Int64>) {
-        for i in 0..<count { keys[i] = of(values[i]) }
+    /// The keys of `count` values; returns how many are missing (NaN).
+    @discardableResult
+    static func convert(_ values: UnsafePointer<Double>, count: Int, into keys: UnsafeMutablePointer<Int64>) -> Int {
+        var missing = 0
+        for i in 0..<count {
+            keys[i] = of(values[i])
+            missing &+= values[i].isNaN ? 1 : 0
+        }
+        return missing
     }
 
-    static func convert(_ values: UnsafePointer<Float>, count: Int, into keys: UnsafeMutablePointer<Int32>) {
-        for i in 0..<count { keys[i] = of(values[i]) }
+    @discardableResult
+    static func convert(_ values: UnsafePointer<Float>, count: Int, into keys: UnsafeMutablePointer<Int32>) -> Int {
+        var missing = 0
+        for i in 0..<count {
+            keys[i] = of(values[i])
+            missing &+= values[i].isNaN ? 1 : 0
+        }
+        return missing
     }
 }
 
-/// A split over ordered keys: one integer comparison, `key > threshold` goes right, with NaN's
-/// direction folded into `shift`. Both forests use it for block walks; each makes it from its own
-/// node (`LightGBMForest.keyNode`, `XGBoostForest.keyNode`).
+/// A split over ordered keys: one integer comparison, `key > threshold` goes right. NaN's
+/// direction is `shift`, added to both sides when a block has missing values; a block without any
+/// compares the keys alone (`nextPresent`), a quarter fewer instructions per step. Both forests
+/// use it for block walks; each makes it from its own node (`LightGBMForest.keyNode`,
+/// `XGBoostForest.keyNode`).
 struct KeyNode<Key: FixedWidthInteger & Sendable>: Sendable, LaneNode {
-    var threshold: Key    // the highest key that goes left, + shift; Key.max at a leaf
+    var threshold: Key    // the highest key that goes left; Key.max at a leaf
     var left: Int32
     var columnIndex: UInt16
     var shift: UInt16     // 1 where NaN goes left
@@ -44,7 +58,12 @@ struct KeyNode<Key: FixedWidthInteger & Sendable>: Sendable, LaneNode {
 
     @inline(__always)
     func next(_ key: Key) -> Int32 {
-        left &+ Int32(truncatingIfNeeded: unsafeBitCast(key &+ Key(shift) > threshold, to: UInt8.self))
+        left &+ Int32(truncatingIfNeeded: unsafeBitCast(key &+ Key(shift) > threshold &+ Key(shift), to: UInt8.self))
+    }
+
+    @inline(__always)
+    func nextPresent(_ key: Key) -> Int32 {
+        left &+ Int32(truncatingIfNeeded: unsafeBitCast(key > threshold, to: UInt8.self))
     }
 
     /// A leaf: every key goes left, to the leaf itself.
@@ -59,6 +78,6 @@ struct KeyNode<Key: FixedWidthInteger & Sendable>: Sendable, LaneNode {
         self.left = left
         columnIndex = column
         shift = nanGoesLeft ? 1 : 0
-        threshold = highestLeft &+ Key(shift)
+        threshold = highestLeft
     }
 }

@@ -54,9 +54,9 @@ enum StagedWalk {
     @inline(__always)
     static func walk<Node: LaneNode>(
         _ nodes: UnsafePointer<Node>, ends: UnsafeBufferPointer<Int32>, rows: UnsafePointer<Node.Value>, stride: Int, count: Int,
-        positions: UnsafeMutablePointer<Int32>, active: UnsafeMutablePointer<Int32>
+        positions: UnsafeMutablePointer<Int32>, active: UnsafeMutablePointer<Int32>, anyMissing: Bool = true
     ) {
-        TreeLanes.walkBlock(nodes, depth: ends[0], rows: rows, stride: stride, count: count, positions: positions)
+        TreeLanes.walkBlock(nodes, depth: ends[0], rows: rows, stride: stride, count: count, positions: positions, anyMissing: anyMissing)
         guard ends.count > 1 else { return }
         var listed = 0
         for r in 0..<count {
@@ -79,7 +79,8 @@ enum StagedWalk {
                 for i in 0..<listed {
                     let r = Int(active[i])
                     let node = nodes[Int(positions[r])]
-                    positions[r] = node.next(rows[r &* stride &+ node.column])
+                    let value = rows[r &* stride &+ node.column]
+                    positions[r] = anyMissing ? node.next(value) : node.nextPresent(value)
                 }
             }
             level = ends[stage]

@@ -8,6 +8,13 @@ protocol LaneNode {
     var left: Int32 { get }
     /// The node a row with `value` in `column` moves to.
     func next(_ value: Value) -> Int32
+    /// The same, for a value known not to be missing (a block without NaN).
+    func nextPresent(_ value: Value) -> Int32
+}
+
+extension LaneNode {
+    @inline(__always)
+    func nextPresent(_ value: Value) -> Int32 { next(value) }
 }
 
 /// The branch-free walks both forests use, generic so that XGBoost (Float thresholds, `<` goes
@@ -46,15 +53,26 @@ enum TreeLanes {
         }
     }
 
-    /// Walks one tree for a block of rows: `positions` holds each row's start (the root) and ends at its leaf.
+    /// Walks one tree for a block of rows: `positions` holds each row's start (the root) and ends at
+    /// its leaf. `anyMissing` false says no row has a missing value in a column a split reads.
     @inline(__always)
     static func walkBlock<Node: LaneNode>(
-        _ nodes: UnsafePointer<Node>, depth: Int32, rows: UnsafePointer<Node.Value>, stride: Int, count: Int, positions: UnsafeMutablePointer<Int32>
+        _ nodes: UnsafePointer<Node>, depth: Int32, rows: UnsafePointer<Node.Value>, stride: Int, count: Int, positions: UnsafeMutablePointer<Int32>,
+        anyMissing: Bool = true
     ) {
-        for _ in 0..<depth {
-            for r in 0..<count {
-                let node = nodes[Int(positions[r])]
-                positions[r] = node.next(rows[r &* stride &+ node.column])
+        if anyMissing {
+            for _ in 0..<depth {
+                for r in 0..<count {
+                    let node = nodes[Int(positions[r])]
+                    positions[r] = node.next(rows[r &* stride &+ node.column])
+                }
+            }
+        } else {
+            for _ in 0..<depth {
+                for r in 0..<count {
+                    let node = nodes[Int(positions[r])]
+                    positions[r] = node.nextPresent(rows[r &* stride &+ node.column])
+                }
             }
         }
     }

@@ -152,10 +152,12 @@ struct LightGBMForest: Sendable {
         nodes.withUnsafeBufferPointer { nodeBuffer in
             let nodes = nodeBuffer.baseAddress!
             if plainSplits, let keyNodes {
-                OrderedKey.convert(rows, count: count * stride, into: keys)
+                let anyMissing = OrderedKey.convert(rows, count: count * stride, into: keys) > 0
                 keyNodes.withUnsafeBufferPointer { keyNodes in
                     addTrees(nodes, rows: rows, stride: stride, count: count, scores: scores, slots: slots, positions: positions) { _, stages in
-                        StagedWalk.walk(keyNodes.baseAddress!, ends: stages, rows: keys, stride: stride, count: count, positions: positions, active: active)
+                        StagedWalk.walk(
+                            keyNodes.baseAddress!, ends: stages, rows: keys, stride: stride, count: count, positions: positions, active: active,
+                            anyMissing: anyMissing)
                     }
                 }
             } else if plainSplits {

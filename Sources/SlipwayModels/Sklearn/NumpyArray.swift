@@ -11,7 +11,7 @@ struct NumpyArray {
     /// Records: each field's kind and offset, the record size, and the records' bytes.
     var fields: [String: (kind: Kind, offset: Int)] = [:]
     var recordSize = 0
-    var records: [UInt8] = []
+    var records: ArraySlice<UInt8> = []
 
     /// The number kinds read, as a dtype names them without its byte order.
     enum Kind: Substring {
@@ -30,20 +30,21 @@ struct NumpyArray {
 
     init(_ bytes: ArraySlice<UInt8>, name: String) throws(SlipwayError) {
         func fail(_ why: String) -> SlipwayError { .invalidParameter("Array '\(name)' of the skops file: \(why)") }
-        let b = Array(bytes)
-        guard b.count >= 10, b[0] == 0x93, Array(b[1...5]) == Array("NUMPY".utf8) else { throw fail("not a .npy array") }
-        let major = b[6]
+        // Offsets below are from the array's first byte; the bytes stay where the archive holds them.
+        func byte(_ i: Int) -> Int { Int(bytes[bytes.startIndex + i]) }
+        guard bytes.count >= 10, byte(0) == 0x93, bytes.dropFirst().prefix(5).elementsEqual("NUMPY".utf8) else { throw fail("not a .npy array") }
+        let major = byte(6)
         let headerLength: Int, start: Int
         if major == 1 {
-            headerLength = Int(b[8]) | Int(b[9]) << 8
+            headerLength = byte(8) | byte(9) << 8
             start = 10
         } else {
-            guard b.count >= 12 else { throw fail("a truncated header") }
-            headerLength = Int(b[8]) | Int(b[9]) << 8 | Int(b[10]) << 16 | Int(b[11]) << 24
+            guard bytes.count >= 12 else { throw fail("a truncated header") }
+            headerLength = byte(8) | byte(9) << 8 | byte(10) << 16 | byte(11) << 24
             start = 12
         }
-        guard start + headerLength <= b.count else { throw fail("a header longer than the file") }
-        let header = String(decoding: b[start..<(start + headerLength)], as: UTF8.self)
+        guard start + headerLength <= bytes.count else { throw fail("a header longer than the file") }
+        let header = String(decoding: bytes.dropFirst(start).prefix(headerLength), as: UTF8.self)
         guard let descr = Self.quoted(after: "'descr':", in: header) ?? (header.contains("'descr': [") ? "record" : nil) else {
             throw fail("an unreadable dtype (\(header.prefix(80)))")
         }
@@ -58,31 +59,36 @@ struct NumpyArray {
         }
         self.shape = shape
         let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-        let data = start + headerLength
+        let payload = bytes.dropFirst(start + headerLength)
         if descr == "record" {
-            try readRecords(header: header, data: b[data...], count: count, fail: fail)
+            try readRecords(header: header, data: payload, count: count, fail: fail)
             return
         }
         let kind = descr.dropFirst()  // '<f8' -> 'f8'
         guard descr.first == "<" || descr.first == "|" || descr.first == "=" else { throw fail("big-endian data ('\(descr)')") }
         if kind.hasPrefix("U"), let width = Int(kind.dropFirst()), width > 0 {
-            guard count <= (b.count - data) / (4 * width) else { throw fail("fewer bytes than its shape needs") }
-            strings = (0..<count).map { i in
-                var scalars = String.UnicodeScalarView()
-                for c in 0..<width {
-                    let at = data + (i * width + c) * 4
-                    let code = UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
-                    if code == 0 { break }
-                    scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+            guard count <= payload.count / (4 * width) else { throw fail("fewer bytes than its shape needs") }
+            strings = payload.withUnsafeBytes { raw in
+                (0..<count).map { i in
+                    var scalars = String.UnicodeScalarView()
+                    for c in 0..<width {
+                        let code = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: (i * width + c) * 4, as: UInt32.self))
+                        if code == 0 { break }
+                        scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                    }
+                    return String(scalars)
                 }
-                return String(scalars)
             }
             return
         }
         guard let kind = Kind(rawValue: kind) else { throw fail("dtype '\(descr)' is not supported") }
-        guard count <= (b.count - data) / kind.size else { throw fail("fewer bytes than its shape needs") }
-        var values = [Double](repeating: 0, count: count)
-        for i in 0..<count { values[i] = Self.number(b, at: data + i * kind.size, kind: kind) }
+        guard count <= payload.count / kind.size else { throw fail("fewer bytes than its shape needs") }
+        var values = payload.withUnsafeBytes { raw in
+            [Double](unsafeUninitializedCapacity: count) { out, initialized in
+                for i in 0..<count { out[i] = Self.number(raw, at: i * kind.size, kind: kind) }
+                initialized = count
+            }
+        }
         if fortran && shape.count > 1 {
             // Column-major on disk: element (i, j, ...) sits at i + rows * (j + ...).
             var c = [Double](repeating: 0, count: count)
@@ -107,17 +113,17 @@ struct NumpyArray {
         self.values = values
     }
 
-    /// One little-endian number of `kind` at `at`.
+    /// One little-endian number of `kind` at byte `at` of `raw`.
     @inline(__always)
-    static func number(_ b: [UInt8], at: Int, kind: Kind) -> Double {
-        var raw: UInt64 = 0
-        for k in 0..<kind.size { raw |= UInt64(b[at + k]) << (8 * UInt64(k)) }
+    static func number(_ raw: UnsafeRawBufferPointer, at: Int, kind: Kind) -> Double {
         switch kind {
-        case .f8: return Double(bitPattern: raw)
-        case .f4: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw)))
-        case .i8: return Double(Int64(bitPattern: raw))
-        case .i4: return Double(Int32(bitPattern: UInt32(truncatingIfNeeded: raw)))
-        default: return Double(raw)
+        case .f8: Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+        case .f4: Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))))
+        case .i8: Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int64.self)))
+        case .i4: Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+        case .u8: Double(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+        case .u4: Double(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+        case .u1, .b1: Double(raw[at])
         }
     }
 
@@ -145,13 +151,19 @@ struct NumpyArray {
         }
         guard offset > 0, count <= data.count / offset else { throw fail("fewer bytes than its records need") }
         recordSize = offset
-        records = Array(data.prefix(count * offset))
+        records = data.prefix(count * offset)
     }
 
     /// A field of every record, or `nil` when the records have no such field.
     func field(_ name: String) -> [Double]? {
         guard let (kind, offset) = fields[name] else { return nil }
-        return (0..<count).map { Self.number(records, at: $0 * recordSize + offset, kind: kind) }
+        let (count, recordSize) = (count, recordSize)
+        return records.withUnsafeBytes { raw in
+            [Double](unsafeUninitializedCapacity: count) { out, initialized in
+                for i in 0..<count { out[i] = Self.number(raw, at: i * recordSize + offset, kind: kind) }
+                initialized = count
+            }
+        }
     }
 
     /// The quoted text after `key` in a header (`'descr': '<f8'` -> `<f8`); `nil` for a list.

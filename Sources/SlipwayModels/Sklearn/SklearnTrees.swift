@@ -70,6 +70,7 @@ struct SklearnTreeEnsemble: Predictor {
         guard leafValues.map({ $0.count == count }) ?? true else { throw file.fail(tree, "has \(leafValues?.count ?? 0) path lengths for \(count) nodes") }
         let featureWidth = columns?.count ?? width
         var arrays = XGBoostForest.TreeArrays(features: [], thresholds: [], left: [], right: [], defaultLeft: [])
+        arrays.reserveCapacity(count)
         if outputs > 1 { arrays.leafVectors = values.values.map { Float($0) } }
         var parents = [Int](repeating: 0, count: count)
         for i in 0..<count {
@@ -86,9 +87,11 @@ struct SklearnTreeEnsemble: Predictor {
                   feature[i] >= 0, feature[i] < Double(featureWidth) else {
                 throw file.fail(tree, "has a node (\(i)) whose children or feature are out of range")
             }
-            for child in [Int(left[i]), Int(right[i])] {
-                parents[child] += 1
-                guard parents[child] == 1 else { throw file.fail(tree, "has a node reached twice (\(child))") }
+            let (leftChild, rightChild) = (Int(left[i]), Int(right[i]))
+            parents[leftChild] += 1
+            parents[rightChild] += 1
+            guard parents[leftChild] == 1, parents[rightChild] == 1 else {
+                throw file.fail(tree, "has a node reached twice (\(parents[leftChild] > 1 ? leftChild : rightChild))")
             }
             let column = columns.map { $0[Int(feature[i])] } ?? Int(feature[i])
             guard column >= 0, column < width else { throw file.fail(tree, "reads column \(column) of \(width)") }

@@ -65,6 +65,14 @@ struct XGBoostForest: Sendable {
         var categories: [Int: [Int32]] = [:]
         /// With vector leaves: `leafWidth` values per node (relative index), read at the leaves.
         var leafVectors: [Float] = []
+
+        mutating func reserveCapacity(_ nodes: Int) {
+            features.reserveCapacity(nodes)
+            thresholds.reserveCapacity(nodes)
+            left.reserveCapacity(nodes)
+            right.reserveCapacity(nodes)
+            defaultLeft.reserveCapacity(nodes)
+        }
     }
 
     mutating func append(_ tree: TreeArrays, group: Int32, weight: Float) {
@@ -79,7 +87,7 @@ struct XGBoostForest: Sendable {
             let index = base + layout.position[i]
             if tree.left[i] < 0 {
                 if leafWidth > 1 {
-                    leafTable.append(contentsOf: tree.leafVectors[(i * leafWidth)..<((i + 1) * leafWidth)].map { $0 * weight })
+                    for k in (i * leafWidth)..<((i + 1) * leafWidth) { leafTable.append(tree.leafVectors[k] * weight) }
                 }
                 nodes.append(Node(threshold: leafWidth > 1 ? 0 : tree.thresholds[i], feature: padding | Self.defaultLeft, left: index))
             } else {
@@ -121,10 +129,12 @@ struct XGBoostForest: Sendable {
         nodes.withUnsafeBufferPointer { nodeBuffer in
             let nodes = nodeBuffer.baseAddress!
             if categoricalSplits == 0, let keyNodes {
-                OrderedKey.convert(rows, count: count * stride, into: keys)
+                // Each row's padding column is NaN; any other missing value needs NaN's directions.
+                let anyMissing = OrderedKey.convert(rows, count: count * stride, into: keys) > count
                 keyNodes.withUnsafeBufferPointer { keyNodes in
                     addTrees(nodes, count: count, margins: margins, groupCount: groupCount, positions: positions) { t in
-                        TreeLanes.walkBlock(keyNodes.baseAddress!, depth: depths[t], rows: keys, stride: stride, count: count, positions: positions)
+                        TreeLanes.walkBlock(
+                            keyNodes.baseAddress!, depth: depths[t], rows: keys, stride: stride, count: count, positions: positions, anyMissing: anyMissing)
                     }
                 }
             } else if categoricalSplits == 0 {
@@ -159,12 +169,31 @@ struct XGBoostForest: Sendable {
                         margins[r * groupCount + slot] += nodes[Int(positions[r])].threshold * weight
                     }
                 } else {
-                    let width = leafWidth
-                    for r in 0..<count {
-                        let leaf = table.baseAddress! + Int(positions[r]) &* width, out = margins + r * groupCount
-                        for k in 0..<width { out[k] += leaf[k] }
-                    }
+                    addVectors(table.baseAddress!, count: count, margins: margins, groupCount: groupCount, positions: positions)
                 }
+            }
+        }
+    }
+
+    /// Adds each row's vector leaf to its margins; the widths of small class counts unrolled.
+    @inline(__always)
+    private func addVectors(
+        _ table: UnsafePointer<Float>, count: Int, margins: UnsafeMutablePointer<Float>, groupCount: Int, positions: UnsafeMutablePointer<Int32>
+    ) {
+        func add<let width: Int>(_: InlineArray<width, Float>.Type) {
+            for r in 0..<count {
+                let leaf = table + Int(positions[r]) &* width, out = margins + r &* groupCount
+                for k in 0..<width { out[k] += leaf[k] }
+            }
+        }
+        switch leafWidth {
+        case 2: add(InlineArray<2, Float>.self)
+        case 3: add(InlineArray<3, Float>.self)
+        case 4: add(InlineArray<4, Float>.self)
+        default:
+            for r in 0..<count {
+                let leaf = table + Int(positions[r]) &* leafWidth, out = margins + r &* groupCount
+                for k in 0..<leafWidth { out[k] += leaf[k] }
             }
         }
     }
