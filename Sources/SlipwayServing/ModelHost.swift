@@ -157,8 +157,13 @@ public final class ModelHost: Service, Sendable {
     /// Fetches, verifies, loads and smoke-tests a version; reads its run's metrics once.
     func load(_ target: ServingTarget, _ version: ModelVersion) async throws -> ServedModel {
         let fetched = try await source.fetch(version)
-        let predictor = try ModelLoader.load(path: fetched.directory)
-        try SmokeTest.run(predictor, directory: fetched.directory)
+        // Loading blocks for as long as the model takes (seconds for a large forest or a Python
+        // worker importing mlflow): a thread of its own, so the cooperative pool keeps serving.
+        let predictor = try await Self.offPool {
+            let predictor = try ModelLoader.load(path: fetched.directory)
+            try SmokeTest.run(predictor, directory: fetched.directory)
+            return predictor
+        }
         let runMetrics: [(key: String, value: Double)]
         do {
             runMetrics = version.runID.isEmpty ? [] : try await source.runMetrics(version.runID)
@@ -181,6 +186,13 @@ public final class ModelHost: Service, Sendable {
             try await events.record(event)
         } catch {
             logger.warning("serving.event_not_recorded", metadata: ["type": "\(type)", "error": "\(Self.describe(error))"])
+        }
+    }
+
+    /// Runs blocking `work` on a dispatch thread and waits for it without holding a cooperative one.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
     }
 
