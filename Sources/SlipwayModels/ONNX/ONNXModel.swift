@@ -28,6 +28,8 @@ struct ONNXModel: Predictor {
     let answer: Answer
     let outputsPerRow: Int
     let classLabels: [String]
+    /// Each text label's index in `classLabels` (the first, should a label repeat).
+    let labelIndex: [String: Int]
     let producer: String
 
     var outputKind: OutputKind {
@@ -118,6 +120,7 @@ struct ONNXModel: Predictor {
                 throw .invalidParameter("ONNX model '\(source)' answers booleans in '\(name)', which Slipway does not serve")
             }
         }
+        labelIndex = Dictionary(classLabels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func run(_ graph: ONNXGraph, _ features: FeatureMatrix, perColumn: Bool, threads: Int) throws(SlipwayError) -> [ONNXValue] {
@@ -145,9 +148,8 @@ struct ONNXModel: Predictor {
         case .string(let labels):
             var out: [Double] = []
             out.reserveCapacity(labels.count)
-            let index = Dictionary(classLabels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             for label in labels {
-                guard let i = index[label] else { throw .invalidParameter("The ONNX model answered label '\(label)', which none of its classifiers names") }
+                guard let i = labelIndex[label] else { throw .invalidParameter("The ONNX model answered label '\(label)', which none of its classifiers names") }
                 out.append(Double(i))
             }
             return out
