@@ -2,57 +2,21 @@
 behind FastAPI + uvicorn (1 worker), and a Hummingbird hello-world that only decodes the same JSON
 (the ceiling), each loaded by the same wrk settings in one run. Prints req/s, p50/p99 and ratios."""
 import argparse
-import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import requests
 import xgboost as xgb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import free_port, wait_ready, wrk  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 FEATURES = [f"f{i}" for i in range(8)]
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url, path="/health", timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if requests.get(url + path, timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url}{path} not ready")
-
-
-def wrk(url, body, connections, seconds):
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = {json.dumps(json.dumps(body))}\n')
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url + "/models/bench/predict"],
-                         capture_output=True, text=True, check=True).stdout
-    os.unlink(script.name)
-
-    def latency(p):
-        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency(50), "p99": latency(99),
-            "errors": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else ""}
 
 
 def main():
@@ -95,10 +59,10 @@ def main():
         processes.append(subprocess.Popen([args.ceiling, str(ceiling_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         fastapi, ceiling = f"http://127.0.0.1:{fastapi_port}", f"http://127.0.0.1:{ceiling_port}"
         wait_ready(fastapi, "/docs")
-        time.sleep(0.5)
 
         one = {"instances": [dict(zip(FEATURES, map(float, X[0])))]}
         batch = {"instances": [dict(zip(FEATURES, map(float, row))) for row in X[:100]]}
+        wait_ready(ceiling, "/models/bench/predict", method="post", body=one)
         a = np.array(requests.post(slipway + "/models/bench/predict", json=batch).json()["predictions"])
         b = np.array(requests.post(fastapi + "/models/bench/predict", json=batch).json()["predictions"])
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)  # same predictions before timing counts
@@ -108,7 +72,7 @@ def main():
         print(f"{'load':22} {'server':9} {'req/s':>9} {'p50':>7} {'p99':>7} {'errors':>6}  ratio")
         logged = {}
         for label, body, connections in [("1 row, -c64", one, 64), ("1 row, -c4", one, 4), ("100 rows, -c64", batch, 64)]:
-            results = {name: wrk(url, body, connections, args.seconds) for name, url in
+            results = {name: wrk(url + "/models/bench/predict", body, connections, args.seconds) for name, url in
                        [("fastapi", fastapi), ("slipway", slipway), ("no log", nolog), ("ceiling", ceiling)]}
             logged[label] = (results["slipway"], results["no log"])
             for name, r in results.items():

@@ -7,13 +7,10 @@ Hummingbird hello-world that only decodes the same JSON (the ceiling). Then batc
 100,000 rows: scikit-learn's predict_proba (n_jobs=1), onnxruntime (1 thread, skl2onnx export) and
 `slipway predict --threads 1` (the whole command, CSV in, CSV out)."""
 import argparse
-import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,52 +18,10 @@ import pandas as pd
 import requests
 from sklearn.ensemble import RandomForestClassifier
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import best_of, free_port, wait_ready, wrk  # noqa: E402
+
 FEATURES = [f"f{i}" for i in range(8)]
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url, path, timeout=120, method="get", body=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            r = requests.request(method, url + path, json=body, timeout=5)
-            if r.status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url}{path} not ready")
-
-
-def wrk(url, body, connections, seconds):
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = {json.dumps(json.dumps(body))}\n')
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-                         capture_output=True, text=True, check=True).stdout
-    os.unlink(script.name)
-
-    def latency(p):
-        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency(50), "p99": latency(99),
-            "errors": int(errors.group(1)) if errors else 0}
-
-
-def best_of(n, fn):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():

@@ -1,0 +1,61 @@
+"""Helpers the benchmarks share: a free loopback port, waiting for a server to answer, one wrk cell
+(req/s, p50/p99, errors), and the best time of a few runs. A benchmark imports it with
+`sys.path.insert(0, str(Path(__file__).resolve().parent.parent))`."""
+import json
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+
+import requests
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url, path="/health", timeout=120, method="get", body=None):
+    """Until `method url+path` answers 200 (with `body` as JSON), or RuntimeError after `timeout` s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.request(method, url + path, json=body, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url}{path} not ready")
+
+
+def wrk(url, body, connections, seconds):
+    """One wrk run (2 threads) posting `body` as JSON to `url`: req/s, p50 and p99 in ms, non-2xx count."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = {json.dumps(json.dumps(body))}\n')
+    try:
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+
+    def latency(p):
+        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency(50), "p99": latency(99),
+            "errors": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else ""}
+
+
+def best_of(n, fn):
+    """The shortest of `n` timed calls of `fn`, in seconds."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
