@@ -34,6 +34,14 @@ public struct AppConfiguration: Sendable {
     public var predictionLogRetentionDays: Int? = 30
     /// Served predictions waiting to be written at most; beyond it they are dropped and counted.
     public var predictionLogQueueCapacity = 100_000
+    /// Authentication: nil serves everyone (`slipway server` on loopback without `--auth`, or with
+    /// `--insecure-no-auth`); set, every route but `/health` and `/ready` needs a token.
+    public var auth: AuthSettings?
+
+    /// Whether `host` is a loopback address, where a server may run without auth by default.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 5000, dataDirectory: String = "./slipway-data", databaseURL: String? = nil,

@@ -1,11 +1,12 @@
 public import Hummingbird
+public import SlipwayCore
 public import SlipwayHTTP
 
 /// The request context of every router Slipway runs: Hummingbird's core storage, and who is asking.
 public struct AppRequestContext: SlipwayRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// No authentication yet: every request acts as `api`.
-    public var actor = "api"
+    /// Set by `AuthMiddleware`; nil on a server without auth.
+    public var identity: AuthIdentity?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

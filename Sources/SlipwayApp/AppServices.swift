@@ -62,7 +62,8 @@ public struct AppServices: Sendable {
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),
             events: events, promotions: promotions, deliveries: deliveries, evaluations: evaluations, jobs: jobs,
-            predictionLog: predictionLog, actuals: actuals, driftReports: driftReports, monitorRules: monitorRules, changes: registry.changes,
+            predictionLog: predictionLog, actuals: actuals, driftReports: driftReports, monitorRules: monitorRules,
+            auth: SQLAuthStore(database: database), changes: registry.changes,
             promoter: promoter, evaluator: evaluator,
             jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions, monitors: monitors),
             webhookTester: MLflowWebhookTester())

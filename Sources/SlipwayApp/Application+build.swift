@@ -29,7 +29,7 @@ public func buildApplication(_ config: AppConfiguration, services: AppServices, 
         : nil
     let router = ServerRoutes.server(
         services.api, host: host, predictionLog: log, logSource: "/slipway/server/\(config.host):\(config.port)", metrics: metrics, limits: config.limits,
-        context: AppRequestContext.self)
+        auth: config.auth, context: AppRequestContext.self)
     var app = Application(router: router, configuration: config.serverConfiguration, logger: logger)
     app.addServices(DatabaseCloser(services: services, logger: logger), Checkpointer(database: services.database))
     // The log stops after the HTTP server (nothing more to queue) and writes its queue before the database closes.

@@ -24,6 +24,8 @@ public struct APIServices: Sendable {
     public var driftReports: any DriftReportStore
     /// Monitoring rules and their state.
     public var monitorRules: any MonitorRuleStore
+    /// Users and their API tokens.
+    public var auth: any AuthStore
     /// Signalled on every alias, stage or version change: the replicas' long poll.
     public var changes: RegistryChanges
     public var promoter: Promoter
@@ -36,7 +38,7 @@ public struct APIServices: Sendable {
         tracking: any TrackingStore, registry: any RegistryStore, artifacts: any ArtifactRepository, modelFiles: any ModelVersionFiles,
         webhooks: any WebhookStore, events: any EventStore, promotions: any PromotionStore, deliveries: any DeliveryStore,
         evaluations: any EvaluationStore, jobs: any JobStore, predictionLog: any PredictionLogStore, actuals: any ActualsStore, driftReports: any DriftReportStore,
-        monitorRules: any MonitorRuleStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
+        monitorRules: any MonitorRuleStore, auth: any AuthStore, changes: RegistryChanges, promoter: Promoter, evaluator: Evaluator, jobRunner: JobRunner,
         webhookTester: MLflowWebhookTester
     ) {
         self.tracking = tracking
@@ -53,6 +55,7 @@ public struct APIServices: Sendable {
         self.actuals = actuals
         self.driftReports = driftReports
         self.monitorRules = monitorRules
+        self.auth = auth
         self.changes = changes
         self.promoter = promoter
         self.evaluator = evaluator
@@ -90,13 +93,14 @@ public enum ServerRoutes {
     /// artifact proxy, `/api/v1`, serving, `/health`, `/metrics`, `/openapi.json`.
     public static func server<Context: SlipwayRequestContext>(
         _ services: APIServices, host: ModelHost, predictionLog: PredictionLog?, logSource: String, metrics: PrometheusFactory, limits: RequestLimits,
-        context: Context.Type
+        auth: AuthSettings? = nil, context: Context.Type
     ) -> Router<Context> {
         let table = RouteTable()
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
         router.add(middleware: ErrorMiddleware(routes: table))
+        if let auth { router.add(middleware: AuthMiddleware(store: services.auth, settings: auth)) }
 
         let collection = RouteCollection(context: Context.self)
         let mlflow = MLflowRoutes(collection: collection, limit: limits.bodyBytes, table: table)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import SlipwayApp
+import SlipwayHTTP
 
 /// `slipway server`: the tracking server, registry and artifact proxy in one process.
 struct Server: AsyncParsableCommand {
@@ -22,6 +23,12 @@ struct Server: AsyncParsableCommand {
     var predictionLogRetentionDays = 30
     @Option(name: .customLong("prediction-log-queue"), help: "Served predictions waiting to be written at most; beyond it they are dropped and counted.")
     var predictionLogQueue = 100_000
+    @Flag(help: "Require a token on every route but /health and /ready (the default when --host is not a loopback address).")
+    var auth = false
+    @Flag(name: .customLong("insecure-no-auth"), help: "Serve everyone on a non-loopback --host, without tokens. Anyone who can reach the port can change the registry.")
+    var insecureNoAuth = false
+    @Flag(name: .customLong("serving-auth"), help: "Prediction routes need a token with the predict scope too (with auth).")
+    var servingAuth = false
 
     func validate() throws {
         guard (0...1).contains(predictionLogSample) else { throw ValidationError("--prediction-log-sample must be between 0 and 1") }
@@ -31,6 +38,10 @@ struct Server: AsyncParsableCommand {
         guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
         guard maxBatchRows > 0 else { throw ValidationError("--max-batch-rows must be positive") }
         guard webhookRetryBaseMilliseconds > 0 else { throw ValidationError("--webhook-retry-base-ms must be positive") }
+        if auth && insecureNoAuth { throw ValidationError("--auth and --insecure-no-auth contradict each other") }
+        if servingAuth && (insecureNoAuth || (!auth && AppConfiguration.isLoopback(host))) {
+            throw ValidationError("--serving-auth needs auth on (--auth, or a non-loopback --host)")
+        }
         var config = AppConfiguration()
         do { try config.serve(models) } catch { throw ValidationError(error.message) }
     }
@@ -48,13 +59,28 @@ struct Server: AsyncParsableCommand {
         config.predictionLogRetentionDays = predictionLogRetentionDays == 0 ? nil : predictionLogRetentionDays
         config.predictionLogQueueCapacity = predictionLogQueue
         let logger = commandLogger(default: .info)
+        if auth || (!insecureNoAuth && !AppConfiguration.isLoopback(host)) {
+            config.auth = AuthSettings(servingAuth: servingAuth)
+        } else if insecureNoAuth {
+            logger.warning("auth.disabled", metadata: [
+                "host": "\(host)", "warning": "--insecure-no-auth: anyone who can reach this port can read, change and delete models and runs",
+            ])
+        }
         let services: AppServices
         do {
             services = try await AppServices.open(config, logger: logger)
+            if config.auth != nil, let (token, text) = try await services.bootstrapAdmin() {
+                printNote("""
+                    First start with auth: created user 'admin' and an admin token (id \(token.id)), shown this once:
+                        \(text)
+                    Use it as MLFLOW_TRACKING_TOKEN, or to create users and tokens: slipway users add NAME; slipway tokens create ...
+                    """)
+            }
         } catch {
             printError("cannot open the store: \(describe(error))")
             throw ExitCode(2)
         }
+        logger.info("auth.mode", metadata: ["auth": "\(config.auth == nil ? "off" : "on")", "serving_auth": "\(servingAuth)"])
         try await buildApplication(config, services: services, logger: logger).runService()
     }
 }

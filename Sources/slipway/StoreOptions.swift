@@ -67,3 +67,8 @@ func describe(_ error: any Error) -> String {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
 }
+
+/// A line for the person at the terminal that is not the command's output.
+func printNote(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+}

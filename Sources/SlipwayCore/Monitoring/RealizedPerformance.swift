@@ -36,15 +36,7 @@ public enum RealizedPerformance {
 
     /// A window length (`30m`, `1h`, `1d`; at most 100 years) in milliseconds.
     public static func window(_ text: String) throws(SlipwayError) -> Int64 {
-        if let unit = text.last, let count = Int64(text.dropLast()), count > 0 {
-            let length: Int64? = switch unit {
-            case "m": 60_000
-            case "h": 3_600_000
-            case "d": 86_400_000
-            default: nil
-            }
-            if let length, count <= 36_500 * 86_400_000 / length { return count * length }
-        }
+        if let length = TimeBound.length(text) { return length }
         throw .invalidParameter("'window' must be a length such as 15m, 1h or 1d, got '\(text)'")
     }
 

@@ -4,6 +4,19 @@ import Foundation
 /// epoch (`1764720000000`), a span back from now (`90s`, `15m`, `1h`, `7d`), or an ISO 8601 date
 /// or date-time (`2026-12-01`, `2026-12-01T10:00:00Z`).
 public enum TimeBound {
+    /// A length of time as written (`30m`, `12h`, `90d`; positive, at most 100 years) in milliseconds, or nil.
+    public static func length(_ text: String) -> Int64? {
+        guard let unit = text.last, let count = Int64(text.dropLast()), count > 0 else { return nil }
+        let scale: Int64? = switch unit {
+        case "m": 60_000
+        case "h": 3_600_000
+        case "d": 86_400_000
+        default: nil
+        }
+        guard let scale, count <= 36_500 * 86_400_000 / scale else { return nil }
+        return count * scale
+    }
+
     /// Milliseconds since the epoch. - Throws: INVALID_PARAMETER_VALUE naming `what` for anything else.
     public static func parse(_ text: String, now: Int64, what: String) throws(SlipwayError) -> Int64 {
         if let milliseconds = Int64(text) { return milliseconds }

@@ -20,6 +20,20 @@ struct MLflowRequest {
     let fields: Fields
     /// Who sent it (the request context's actor), for the audit log.
     var actor = "api"
+    /// Who sent it, as authenticated; nil on a server without auth.
+    var identity: AuthIdentity?
+
+    /// Checks that the sender may move `name`'s production (`governed`: the model has a promotion
+    /// policy, so the move is a promotion and needs `promote`) or any other alias or stage (`write`).
+    func authorizeMove(_ name: String, governed: Bool) throws(SlipwayError) {
+        guard let identity else { return }
+        let needed: TokenScope = governed ? .promote : .write
+        guard identity.allows(needed) else {
+            throw SlipwayError(
+                .permissionDenied,
+                "User '\(identity.user)' may not move \(governed ? "production of '\(name)', which has a promotion policy" : "aliases or stages of '\(name)'"): it needs the \(needed.rawValue) scope")
+        }
+    }
 
     init(fields: [String: JSONValue]) {
         self.fields = Fields(members: Array(fields))

@@ -19,6 +19,7 @@ struct MLflowRoutes<Context: SlipwayRequestContext> {
         collection.on(RouterPath(path), method: method) { request, context -> Response in
             var fields = try await MLflowRequest.read(request, limit: limit)
             fields.actor = context.actor
+            fields.identity = context.identity
             return .json(try await handler(fields))
         }
     }

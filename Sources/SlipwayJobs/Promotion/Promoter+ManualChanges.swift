@@ -9,6 +9,11 @@ public import SlipwayCore
 /// `ml.model.promoted.v1` and `ml.model.archived.v1`), and removing `production` is recorded too.
 extension Promoter {
     /// `registered-models/alias` (POST).
+    /// Whether moving `alias` of `name` is a promotion: `production` of a model with a policy.
+    public func governs(_ name: String, alias: String) async throws -> Bool {
+        alias == "production" ? try await promotions.getPolicy(name: name) != nil : false
+    }
+
     public func setAlias(name: String, alias: String, version: Int, actor: String) async throws {
         guard alias == "production", try await promotions.getPolicy(name: name) != nil else {
             return try await registry.setAlias(name: name, alias: alias, version: version)

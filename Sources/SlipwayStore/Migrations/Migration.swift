@@ -36,6 +36,7 @@ let allMigrations: [Migration] = [
     migration0012DriftReports,
     migration0013PredictionJobWatermarks,
     migration0014MonitorRules,
+    migration0015Auth,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

@@ -32,8 +32,11 @@ struct ModelVersionsController: Sendable {
             guard let stage = ModelStage(caseInsensitive: raw) else {
                 throw SlipwayError.invalidParameter("Invalid Model Version stage: \(raw). Value must be one of None, Staging, Production, Archived.")
             }
+            let name = try r.requiredString("name")
+            let governed = stage == .production ? try await promoter.governs(name, alias: "production") : false
+            try r.authorizeMove(name, governed: governed)
             let version = try await promoter.transitionStage(
-                name: try r.requiredString("name"), version: try r.version(), stage: stage,
+                name: name, version: try r.version(), stage: stage,
                 archiveExisting: try r.bool("archive_existing_versions") ?? false, actor: r.actor)
             return .object([("model_version", Wire.modelVersion(version))])
         }

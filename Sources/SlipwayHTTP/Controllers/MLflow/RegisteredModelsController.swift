@@ -58,11 +58,15 @@ struct RegisteredModelsController: Sendable {
             return .object([])
         }
         routes.add(.post, "registered-models/alias") { r in
-            try await promoter.setAlias(name: try r.requiredString("name"), alias: try r.requiredString("alias"), version: try r.version(), actor: r.actor)
+            let (name, alias) = (try r.requiredString("name"), try r.requiredString("alias"))
+            try r.authorizeMove(name, governed: try await promoter.governs(name, alias: alias))
+            try await promoter.setAlias(name: name, alias: alias, version: try r.version(), actor: r.actor)
             return .object([])
         }
         routes.add(.delete, "registered-models/alias") { r in
-            try await promoter.deleteAlias(name: try r.requiredString("name"), alias: try r.requiredString("alias"), actor: r.actor)
+            let (name, alias) = (try r.requiredString("name"), try r.requiredString("alias"))
+            try r.authorizeMove(name, governed: try await promoter.governs(name, alias: alias))
+            try await promoter.deleteAlias(name: name, alias: alias, actor: r.actor)
             return .object([])
         }
         routes.add(.get, "registered-models/alias") { r in

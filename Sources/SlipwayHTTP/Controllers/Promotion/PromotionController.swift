@@ -82,7 +82,8 @@ struct PromotionController: Sendable {
     }
 
     static func actor<Context: SlipwayRequestContext>(_ body: MLflowRequest.Fields, _ context: Context) throws(SlipwayError) -> String {
-        guard let value = body["actor"], value != .null else { return context.actor }
+        // Authenticated, the actor is the user, whatever the body claims.
+        guard context.identity == nil, let value = body["actor"], value != .null else { return context.actor }
         guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= 200 else { throw .invalidParameter("'actor' must be a string of 1 to 200 bytes") }
         return text
     }

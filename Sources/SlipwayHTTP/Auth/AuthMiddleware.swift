@@ -1,0 +1,82 @@
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+public import SlipwayCore
+
+/// How a server authenticates.
+public struct AuthSettings: Sendable {
+    /// Serving routes need a token with the `predict` scope (`--serving-auth`); else they are open.
+    public var servingAuth: Bool
+
+    public init(servingAuth: Bool = false) {
+        self.servingAuth = servingAuth
+    }
+}
+
+/// Authenticates every request that is not open (`RouteScopes`) and checks its scopes before any
+/// route runs. Credentials as the MLflow client sends them: `Authorization: Bearer <token>`
+/// (`MLFLOW_TRACKING_TOKEN`), or `Basic` with the user's name and a token of theirs as the password
+/// (`MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`). No or unknown credentials: 401
+/// UNAUTHENTICATED; a token without the route's scope: 403 PERMISSION_DENIED; both in MLflow's
+/// error JSON. The identity goes into the context: the audit log's actor is the authenticated user.
+public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
+    let store: any AuthStore
+    let settings: AuthSettings
+    let now: @Sendable () -> Int64
+
+    public init(store: any AuthStore, settings: AuthSettings, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+        self.store = store
+        self.settings = settings
+        self.now = now
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let needed: [TokenScope]
+        switch RouteScopes.need(request.method, request.uri.description) {
+        case .open: return try await next(request, context)
+        case .serving:
+            guard settings.servingAuth else { return try await next(request, context) }
+            needed = [.predict]
+        case .scopes(let scopes): needed = scopes
+        }
+        guard let header = request.headers[.authorization] else {
+            return Self.unauthenticated("This server requires authentication: send a token as 'Authorization: Bearer <token>' (MLFLOW_TRACKING_TOKEN)")
+        }
+        guard let identity = try await identify(header) else {
+            return Self.unauthenticated("The credentials sent are not a live token (unknown, expired or revoked)")
+        }
+        guard needed.allSatisfy(identity.allows) else {
+            let missing = needed.filter { !identity.allows($0) }.map(\.rawValue).joined(separator: ", ")
+            return .mlflowError(SlipwayError(
+                .permissionDenied, "User '\(identity.user)' may not \(request.method) \(request.uri.path): it needs the \(missing) scope"))
+        }
+        var context = context
+        context.identity = identity
+        return try await next(request, context)
+    }
+
+    /// The identity behind an Authorization header, or nil.
+    func identify(_ header: String) async throws -> AuthIdentity? {
+        guard header.utf8.count <= 1024, let space = header.firstIndex(of: " ") else { return nil }
+        let scheme = header[..<space].lowercased()
+        let credentials = header[header.index(after: space)...].trimmingCharacters(in: .whitespaces)
+        switch scheme {
+        case "bearer":
+            return try await store.authenticate(token: credentials, at: now())
+        case "basic":
+            guard let data = Data(base64Encoded: credentials), let text = String(data: data, encoding: .utf8),
+                  let colon = text.firstIndex(of: ":") else { return nil }
+            let (user, password) = (String(text[..<colon]), String(text[text.index(after: colon)...]))
+            guard let identity = try await store.authenticate(token: password, at: now()), identity.user == user else { return nil }
+            return identity
+        default:
+            return nil
+        }
+    }
+
+    static func unauthenticated(_ message: String) -> Response {
+        var response = Response.mlflowError(SlipwayError(.unauthenticated, message), status: .unauthorized)
+        response.headers[.wwwAuthenticate] = #"Bearer realm="slipway", Basic realm="slipway""#
+        return response
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+public import HTTPTypes
+public import SlipwayCore
+
+/// What a request needs, by its method and path, decided before routing. Only exact paths are
+/// open; any other path needs a token, one that routes nowhere included. A path is classified as
+/// sent and in a canonical form (escapes decoded, `.`/`..`/empty segments resolved, lowercased),
+/// and needs what both say, so no spelling (`//api`, `%2e%2e`, `%2F`, another case) reaches a
+/// handler with less than its route asks.
+///
+/// - open: `GET /health` and `GET /ready`;
+/// - serving (`/predict`, `/invocations`, `/models`, `/models/{name}[/predict|/invocations]`): open,
+///   or the `predict` scope with `--serving-auth`;
+/// - `admin`: webhooks (MLflow's and `/api/v1`'s) and deliveries that change, jobs that change,
+///   users and tokens;
+/// - `promote`: policies, promote, approve, rollback (the API's and the dashboard's buttons), and
+///   alias and stage moves of production on a model with a policy (checked by the route);
+/// - `read`: every other GET or HEAD, and MLflow's searches sent as POST;
+/// - `write`: every other change.
+public enum RouteScopes {
+    public enum Need: Equatable, Sendable {
+        case open
+        case serving
+        /// Every one of these.
+        case scopes([TokenScope])
+    }
+
+    public static func need(_ method: HTTPRequest.Method, _ target: String) -> Need {
+        let raw = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
+        let reading = method == .get || method == .head
+        if reading && (raw == "/health" || raw == "/ready") { return .open }
+        let sent = raw.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        if isServing(method, sent) { return .serving }
+        let both = Set([scope(method, sent), scope(method, canonical(raw))])
+        return .scopes(TokenScope.allCases.filter(both.contains))
+    }
+
+    static func scope(_ method: HTTPRequest.Method, _ segments: [String]) -> TokenScope {
+        let reading = method == .get || method == .head
+        // MLflow's routes sit under /api/2.0/mlflow or /ajax-api/2.0/mlflow; compare what follows.
+        let isMLflow = segments.count >= 3 && (segments[0] == "api" || segments[0] == "ajax-api") && segments[1] == "2.0" && segments[2] == "mlflow"
+        let mlflow = isMLflow ? Array(segments.dropFirst(3)) : []
+        if isMLflow, mlflow.first == "webhooks" || mlflow.first == "users" { return reading ? .read : .admin }
+        if segments.starts(with: ["api", "v1"]) {
+            let rest = Array(segments.dropFirst(2))
+            if ["webhooks", "deliveries", "users", "tokens"].contains(rest.first ?? "") || rest.first == "jobs" { return reading ? .read : .admin }
+            if rest.first == "policies" || (rest.count == 3 && rest[0] == "models" && ["policy", "promote", "approve", "rollback"].contains(rest[2])) {
+                return reading ? .read : .promote
+            }
+        }
+        if segments.starts(with: ["ui", "models"]), !reading {
+            if segments.count == 4, ["promote", "approve", "rollback"].contains(segments[3]) { return .promote }
+            if segments.count == 6, segments[3] == "deliveries" { return .admin }
+        }
+        if reading { return .read }
+        if isMLflow, mlflow.last == "search" || mlflow.last == "get-latest-versions" { return .read }
+        // Alias and stage moves: `write`, or `promote` for production of a model with a policy;
+        // the route checks which (`MLflowRequest.authorizeMove`), as it knows the model.
+        if isMLflow, mlflow == ["registered-models", "alias"] || mlflow == ["model-versions", "transition-stage"] { return .read }
+        return .write
+    }
+
+    static func isServing(_ method: HTTPRequest.Method, _ segments: [String]) -> Bool {
+        if method == .post {
+            if segments == ["predict"] || segments == ["invocations"] { return true }
+            return segments.count == 3 && segments[0] == "models" && !segments[1].isEmpty && (segments[2] == "predict" || segments[2] == "invocations")
+        }
+        if method == .get || method == .head { return segments == ["models"] || (segments.count == 2 && segments[0] == "models" && !segments[1].isEmpty) }
+        return false
+    }
+
+    /// The path's segments with escapes decoded, empty and `.` segments dropped, `..` applied, lowercased.
+    static func canonical(_ path: String) -> [String] {
+        var out: [String] = []
+        for segment in (path.removingPercentEncoding ?? path).lowercased().split(separator: "/") {
+            if segment == "." { continue }
+            if segment == ".." {
+                _ = out.popLast()
+                continue
+            }
+            out.append(String(segment))
+        }
+        return out
+    }
+}

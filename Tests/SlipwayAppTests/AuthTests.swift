@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SlipwayApp
+import SlipwayCore
+import SlipwayHTTP
+import SlipwayTestSupport
+import Testing
+
+@Suite("Auth: route scopes, tokens on the whole router")
+struct AuthTests {
+    @Test("Routes need the scope their class says; no spelling of a path needs less than its route")
+    func routeScopes() {
+        typealias R = RouteScopes
+        #expect(R.need(.get, "/health") == .open && R.need(.get, "/ready?x=1") == .open)
+        #expect(R.need(.post, "/health") == .scopes([.write]))
+        #expect(R.need(.get, "//health") == .scopes([.read]) && R.need(.get, "/Health") == .scopes([.read]))
+        #expect(R.need(.post, "/models/churn/predict") == .serving && R.need(.post, "/invocations") == .serving && R.need(.get, "/models") == .serving)
+        #expect(R.need(.get, "/api/2.0/mlflow/runs/get?run_id=1") == .scopes([.read]))
+        #expect(R.need(.post, "/api/2.0/mlflow/runs/search") == .scopes([.read]))
+        #expect(R.need(.post, "/ajax-api/2.0/mlflow/experiments/search") == .scopes([.read]))
+        #expect(R.need(.post, "/api/2.0/mlflow/runs/log-metric") == .scopes([.write]))
+        #expect(R.need(.post, "/api/2.0/mlflow/webhooks") == .scopes([.admin]) && R.need(.get, "/api/2.0/mlflow/webhooks") == .scopes([.read]))
+        #expect(R.need(.post, "/api/v1/models/churn/promote") == .scopes([.promote]))
+        #expect(R.need(.put, "/api/v1/models/churn/policy") == .scopes([.promote]))
+        #expect(R.need(.post, "/ui/models/churn/rollback") == .scopes([.promote]))
+        #expect(R.need(.post, "/api/v1/jobs/nightly/run") == .scopes([.admin]) && R.need(.get, "/api/v1/jobs") == .scopes([.read]))
+        // Tricks: escapes, dot segments, doubled slashes and case need what the route they spell needs, and what they are as sent.
+        #expect(R.need(.post, "/api/v1/models/churn/%70romote") == .scopes([.write, .promote]))
+        #expect(R.need(.post, "/api/v1/models/churn/x/../promote") == .scopes([.write, .promote]))
+        #expect(R.need(.post, "/API/v1/models/churn/promote") == .scopes([.write, .promote]))
+        #expect(R.need(.post, "//api/2.0/mlflow/webhooks") == .scopes([.write, .admin]))
+        #expect(R.need(.put, "/api/2.0/mlflow-artifacts/artifacts/x%2F..%2F..%2F..%2F..%2Fhealth") == .scopes([.write]))
+        #expect(R.need(.get, "/health/..") == .scopes([.read]) && R.need(.get, "/x/../health") == .scopes([.read]))
+    }
+
+    @Test("Without a token 401, with too few scopes 403, with the right one through, revoked 401 again")
+    func tokensOnTheRouter() async throws {
+        try await withTemporaryDirectory { directory in
+            var config = AppConfiguration(dataDirectory: directory, inMemoryDatabase: true, maxRequestBodyBytes: 1 << 20)
+            config.auth = AuthSettings()
+            let services = try await AppServices.open(config, logger: quietLogger())
+            let admin = try #require(try await services.bootstrapAdmin(at: WallClock.milliseconds()))
+            #expect(try await services.bootstrapAdmin() == nil)
+            try await services.auth.createUser(User(name: "reader", isAdmin: false, createdAt: 1))
+            let now = WallClock.milliseconds()
+            let read = try await services.auth.createToken(name: "r", user: "reader", scopes: [.read], at: now, expiresAt: nil).text
+            let app = buildApplication(config, services: services, logger: quietLogger())
+            try await app.test(.router) { client in
+                func call(_ method: HTTPRequest.Method, _ uri: String, _ authorization: String?, _ body: String? = nil) async throws -> TestResponse {
+                    var headers: HTTPFields = [.contentType: "application/json"]
+                    if let authorization { headers[.authorization] = authorization }
+                    return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                }
+                #expect(try await call(.get, "/health", nil).status == .ok)
+                let anonymous = try await call(.get, "/api/2.0/mlflow/experiments/search?max_results=5", nil)
+                #expect(anonymous.status == .unauthorized && anonymous.headers[.wwwAuthenticate]?.contains("Bearer") == true)
+                #expect(String(buffer: anonymous.body).contains("UNAUTHENTICATED"))
+                #expect(try await call(.get, "/no/such/route", nil).status == .unauthorized)
+                for bad in ["Bearer", "Bearer slw_nope", "Basic !!!", "Token \(read)", "Bearer " + String(repeating: "a", count: 100_000)] {
+                    #expect(try await call(.get, "/api/2.0/mlflow/experiments/search", bad).status == .unauthorized, "\(bad.prefix(30))")
+                }
+                #expect(try await call(.get, "/api/2.0/mlflow/experiments/search", "Bearer \(read)").status == .ok)
+                let basic = "Basic " + Data("reader:\(read)".utf8).base64EncodedString()
+                #expect(try await call(.get, "/api/2.0/mlflow/experiments/search", basic).status == .ok)
+                let wrongUser = "Basic " + Data("admin:\(read)".utf8).base64EncodedString()
+                #expect(try await call(.get, "/api/2.0/mlflow/experiments/search", wrongUser).status == .unauthorized)
+                let denied = try await call(.post, "/api/2.0/mlflow/experiments/create", "Bearer \(read)", #"{"name":"x"}"#)
+                #expect(denied.status == .forbidden && String(buffer: denied.body).contains("PERMISSION_DENIED"))
+                #expect(try await call(.post, "/api/2.0/mlflow/experiments/create", "Bearer \(admin.text)", #"{"name":"x"}"#).status == .ok)
+                _ = try await services.auth.revokeToken(read, at: WallClock.milliseconds())
+                #expect(try await call(.get, "/api/2.0/mlflow/experiments/search", "Bearer \(read)").status == .unauthorized)
+            }
+            try? await services.close()
+        }
+    }
+}

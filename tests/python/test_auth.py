@@ -1,0 +1,124 @@
+"""Auth with the unmodified MLflow client: MLFLOW_TRACKING_TOKEN (Bearer) and
+MLFLOW_TRACKING_USERNAME/PASSWORD (Basic); 401 without credentials, 403 without the scope; the audit
+log's actor is the authenticated user, never a claimed name; the first start prints an admin token
+once; a non-loopback --host requires auth unless --insecure-no-auth."""
+import re
+
+import pytest
+import requests
+
+from conftest import BACKENDS, SlipwayServer, unique, use_mlflow, wait_until
+
+TOKEN = re.compile(r"slw_[a-z2-7]{10}_[a-z2-7]{32}")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request):
+    s = SlipwayServer(request.param, extra_args=["--auth"]).start()
+    yield s
+    s.stop()
+
+
+def token(server, user, *scopes):
+    if user not in server.cli("users", "list").stdout.split():
+        server.cli("users", "add", user)
+    return server.cli("tokens", "create", unique("t"), "--user", user, "--scope", ",".join(scopes)).stdout.strip()
+
+
+@pytest.fixture()
+def as_token(monkeypatch):
+    def use(text):
+        monkeypatch.delenv("MLFLOW_TRACKING_USERNAME", raising=False)
+        monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD", raising=False)
+        monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", text)
+    yield use
+
+
+def test_first_start_prints_an_admin_token_once(server):
+    printed = TOKEN.findall(server.log_path.read_text())
+    assert len(printed) == 1
+    r = requests.post(f"{server.url}/api/2.0/mlflow/experiments/search", json={"max_results": 1}, headers={"Authorization": f"Bearer {printed[0]}"})
+    assert r.status_code == 200
+    server.stop()
+    server.start()
+    assert TOKEN.findall(server.log_path.read_text()) == printed, "a restart creates no second admin token"
+
+
+def test_scopes_with_the_mlflow_client(server, as_token, monkeypatch):
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient(server.url, server.url)
+    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
+    with pytest.raises(MlflowException, match="UNAUTHENTICATED|401"):
+        client.search_experiments()
+
+    reader, writer = unique("reader"), unique("writer")
+    as_token(token(server, reader, "read"))
+    client.search_experiments()
+    with pytest.raises(MlflowException, match="PERMISSION_DENIED|403"):
+        client.create_experiment(unique("nope"))
+
+    as_token(token(server, writer, "write"))
+    use_mlflow(server.url, unique("auth-exp"))
+    with mlflow.start_run() as run:
+        mlflow.log_metric("mae", 0.5)
+    model = unique("auth-model")
+    client.create_registered_model(model)
+    v1, v2 = (client.create_model_version(model, f"runs:/{run.info.run_id}/model", run_id=run.info.run_id).version for _ in range(2))
+    assert client.get_run(run.info.run_id).data.metrics == {"mae": 0.5}
+    headers = {"Authorization": f"Bearer {token(server, writer, 'write')}"}
+    r = requests.put(f"{server.url}/api/v1/models/{model}/policy", json={"metric": "mae", "direction": "lower"}, headers=headers)
+    assert r.status_code == 403 and r.json()["error_code"] == "PERMISSION_DENIED"
+
+    # A promote token sets the policy and moves production; the audit log names its user, not the claimed actor.
+    promoter = unique("promoter")
+    headers = {"Authorization": f"Bearer {token(server, promoter, 'promote')}"}
+    r = requests.put(f"{server.url}/api/v1/models/{model}/policy", json={"metric": "mae", "direction": "lower"}, headers=headers)
+    assert r.status_code == 200, r.text
+    # Production of a model with a policy moves only with promote; other aliases with write.
+    as_token(token(server, writer, "write"))
+    with pytest.raises(MlflowException, match="PERMISSION_DENIED"):
+        client.set_registered_model_alias(model, "production", v1)
+    client.set_registered_model_alias(model, "candidate", v2)
+    as_token(headers["Authorization"].split()[1])
+    client.set_registered_model_alias(model, "production", v1)
+    client.set_registered_model_alias(model, "production", v2)
+    r = requests.post(f"{server.url}/api/v1/models/{model}/rollback", json={"actor": "somebody-else"}, headers=headers)
+    assert r.status_code == 200, r.text
+    decisions = requests.get(f"{server.url}/api/v1/models/{model}/decisions", headers=headers).json()["decisions"]
+    assert [d["kind"] for d in decisions] == ["rollback", "manual", "manual"] and all(d["actor"] == promoter for d in decisions), decisions
+
+
+def test_basic_auth_and_revocation(server, monkeypatch):
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    user = unique("basic")
+    text = token(server, user, "read")
+    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", user)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", text)
+    client = MlflowClient(server.url, server.url)
+    client.search_experiments()
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "someone-else")
+    with pytest.raises(MlflowException, match="UNAUTHENTICATED|401"):
+        client.search_experiments()
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", user)
+    server.cli("tokens", "revoke", text)
+    with pytest.raises(MlflowException, match="UNAUTHENTICATED|401"):
+        client.search_experiments()
+
+
+@pytest.mark.parametrize("args, open_to_all", [([], False), (["--insecure-no-auth"], True)])
+def test_a_public_address_requires_auth_unless_told_otherwise(args, open_to_all):
+    s = SlipwayServer("sqlite", extra_args=["--host", "0.0.0.0", *args]).start()
+    try:
+        r = requests.post(f"http://127.0.0.1:{s.port}/api/2.0/mlflow/experiments/search", json={"max_results": 1})
+        assert r.status_code == (200 if open_to_all else 401), r.text
+        log = s.log_path.read_text()
+        assert ("insecure-no-auth" in log) == open_to_all
+        assert (len(TOKEN.findall(log)) == 1) != open_to_all
+    finally:
+        s.stop()
