@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import SlipwayCore
 import SlipwayApp
@@ -15,6 +16,8 @@ struct Serve: AsyncParsableCommand {
             """)
 
     @Option(help: "The registry server's URL, e.g. http://registry:5000.") var registry: String
+    @Option(help: "An API token of the registry's, for a registry with auth (env SLIPWAY_TOKEN): read follows it, write also ships the prediction log.")
+    var token: String? = ProcessInfo.processInfo.environment["SLIPWAY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     @OptionGroup var python: PythonOptions
     @Option(name: .customLong("model"), help: "A registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
     var models: [String] = []
@@ -55,7 +58,7 @@ struct Serve: AsyncParsableCommand {
         let logger = commandLogger(default: .info)
         let config = try configuration()
         do {
-            try await buildReplicaApplication(config, registry: registry, logger: logger).runService()
+            try await buildReplicaApplication(config, registry: registry, token: token, logger: logger).runService()
         } catch let error as SlipwayError {
             printError(error.message)
             throw ExitCode(1)

@@ -122,3 +122,23 @@ def test_a_public_address_requires_auth_unless_told_otherwise(args, open_to_all)
         assert (len(TOKEN.findall(log)) == 1) != open_to_all
     finally:
         s.stop()
+
+
+def test_a_replica_with_a_read_token_follows_the_registry(server, as_token):
+    from mlflow import MlflowClient
+    from conftest import SlipwayReplica
+    from serving_support import log_candidate, wait_for_version
+
+    as_token(token(server, unique("writer"), "write"))
+    use_mlflow(server.url, unique("auth-replica"))
+    name = unique("followed")
+    v1, v2 = log_candidate(name, 0.5, 1), log_candidate(name, 0.4, 2)
+    client = MlflowClient(server.url, server.url)
+    client.set_registered_model_alias(name, "production", str(v1))
+    replica = SlipwayReplica(server.url, [f"{name}@production"], ["--token", token(server, unique("replica"), "read")]).start()
+    try:
+        wait_for_version(replica.url, v1, name=name, limit=30)
+        client.set_registered_model_alias(name, "production", str(v2))
+        wait_for_version(replica.url, v2, name=name, limit=30)
+    finally:
+        replica.stop()

@@ -10,9 +10,12 @@ import SlipwayCore
 struct RegistryClient: Sendable {
     let base: URL
     let session: URLSession
+    /// Sent as `Authorization: Bearer` to a registry with auth.
+    let token: String?
 
-    init(base: URL) {
+    init(base: URL, token: String? = nil) {
         self.base = base
+        self.token = token
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 120
         configuration.httpMaximumConnectionsPerHost = 4
@@ -48,6 +51,7 @@ struct RegistryClient: Sendable {
         guard let url = components.url else { throw SlipwayError.invalidParameter("Bad registry path '\(path)'") }
         var request = URLRequest(url: url)
         request.timeoutInterval = timeout
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         return request
     }
 
