@@ -40,7 +40,7 @@ struct AuthTests {
     func tokensOnTheRouter() async throws {
         try await withTemporaryDirectory { directory in
             var config = AppConfiguration(dataDirectory: directory, inMemoryDatabase: true, maxRequestBodyBytes: 1 << 20)
-            config.auth = AuthSettings()
+            config.auth = AuthSettings(cacheMilliseconds: 0)  // the revocation below shows at once
             let services = try await AppServices.open(config, logger: quietLogger())
             let admin = try #require(try await services.bootstrapAdmin(at: WallClock.milliseconds()))
             #expect(try await services.bootstrapAdmin() == nil)

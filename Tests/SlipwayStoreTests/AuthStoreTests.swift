@@ -18,7 +18,7 @@ struct AuthStoreTests {
             let (ci, ciText) = try await auth.createToken(name: "ci", user: "alice", scopes: [.write], at: 1_000, expiresAt: 10_000)
             #expect(ciText.hasPrefix("slw_") && APIToken.id(of: ciText) == ci.id)
             let identity = try await auth.authenticate(token: ciText, at: 2_000)
-            #expect(identity == AuthIdentity(user: "alice", scopes: [.write], isAdmin: false, tokenID: ci.id))
+            #expect(identity == AuthIdentity(user: "alice", scopes: [.write], isAdmin: false, tokenID: ci.id, expiresAt: 10_000))
             #expect(identity?.allows(.read) == true && identity?.allows(.write) == true && identity?.allows(.promote) == false)
             #expect(try await auth.listTokens(user: "alice").first?.lastUsedAt == 2_000)
 

@@ -130,12 +130,15 @@ public struct AuthIdentity: Sendable, Equatable {
     public var isAdmin: Bool
     /// The token used, or nil for a password login.
     public var tokenID: String?
+    /// When the token expires, if it does.
+    public var expiresAt: Int64?
 
-    public init(user: String, scopes: [TokenScope], isAdmin: Bool, tokenID: String?) {
+    public init(user: String, scopes: [TokenScope], isAdmin: Bool, tokenID: String?, expiresAt: Int64? = nil) {
         self.user = user
         self.scopes = scopes
         self.isAdmin = isAdmin
         self.tokenID = tokenID
+        self.expiresAt = expiresAt
     }
 
     public func allows(_ needed: TokenScope) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import HTTPTypes
 public import Hummingbird
 public import SlipwayCore
@@ -7,9 +8,13 @@ public import SlipwayCore
 public struct AuthSettings: Sendable {
     /// Serving routes need a token with the `predict` scope (`--serving-auth`); else they are open.
     public var servingAuth: Bool
+    /// How long a token, once checked against the store, is trusted from memory: a revocation
+    /// made by another process (`slipway tokens revoke`) takes effect within this time.
+    public var cacheMilliseconds: Int64
 
-    public init(servingAuth: Bool = false) {
+    public init(servingAuth: Bool = false, cacheMilliseconds: Int64 = 2000) {
         self.servingAuth = servingAuth
+        self.cacheMilliseconds = cacheMilliseconds
     }
 }
 
@@ -23,6 +28,7 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
     let store: any AuthStore
     let settings: AuthSettings
     let now: @Sendable () -> Int64
+    let cache = IdentityCache()
 
     public init(store: any AuthStore, settings: AuthSettings, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
         self.store = store
@@ -62,21 +68,54 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
         let credentials = header[header.index(after: space)...].trimmingCharacters(in: .whitespaces)
         switch scheme {
         case "bearer":
-            return try await store.authenticate(token: credentials, at: now())
+            return try await authenticate(credentials)
         case "basic":
             guard let data = Data(base64Encoded: credentials), let text = String(data: data, encoding: .utf8),
                   let colon = text.firstIndex(of: ":") else { return nil }
             let (user, password) = (String(text[..<colon]), String(text[text.index(after: colon)...]))
-            guard let identity = try await store.authenticate(token: password, at: now()), identity.user == user else { return nil }
+            guard let identity = try await authenticate(password), identity.user == user else { return nil }
             return identity
         default:
             return nil
         }
     }
 
+    /// A token's identity, from memory while it is fresh, else from the store.
+    func authenticate(_ token: String) async throws -> AuthIdentity? {
+        let time = now()
+        if let identity = cache.identity(token, at: time) { return identity }
+        guard let identity = try await store.authenticate(token: token, at: time) else { return nil }
+        cache.keep(token, identity, until: min(time + settings.cacheMilliseconds, identity.expiresAt ?? .max))
+        return identity
+    }
+
     static func unauthenticated(_ message: String) -> Response {
         var response = Response.mlflowError(SlipwayError(.unauthenticated, message), status: .unauthorized)
         response.headers[.wwwAuthenticate] = #"Bearer realm="slipway", Basic realm="slipway""#
         return response
+    }
+}
+
+/// Tokens recently found live, with their identities, each until a time. Bounded: past 10,000
+/// entries it starts afresh. Unknown tokens are never kept, so guesses cannot fill it.
+final class IdentityCache: Sendable {
+    private let entries = Mutex<[String: (identity: AuthIdentity, until: Int64)]>([:])
+
+    func identity(_ token: String, at time: Int64) -> AuthIdentity? {
+        entries.withLock { entries in
+            guard let entry = entries[token] else { return nil }
+            guard entry.until > time else {
+                entries[token] = nil
+                return nil
+            }
+            return entry.identity
+        }
+    }
+
+    func keep(_ token: String, _ identity: AuthIdentity, until: Int64) {
+        entries.withLock { entries in
+            if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[token] = (identity, until)
+        }
     }
 }

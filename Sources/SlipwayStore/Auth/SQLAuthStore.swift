@@ -106,7 +106,7 @@ public struct SQLAuthStore: AuthStore {
             if token.lastUsedAt.map({ $0 < time - 60_000 }) ?? true {
                 try await database.run(db, "UPDATE api_tokens SET last_used_at = \(bind: time) WHERE id = \(bind: id)")
             }
-            return AuthIdentity(user: token.user, scopes: token.scopes, isAdmin: try row.int("is_admin") != 0, tokenID: id)
+            return AuthIdentity(user: token.user, scopes: token.scopes, isAdmin: try row.int("is_admin") != 0, tokenID: id, expiresAt: token.expiresAt)
         }
     }
 
