@@ -31,10 +31,12 @@ def wait_ready(url, path="/health", timeout=120, method="get", body=None):
     raise RuntimeError(f"{url}{path} not ready")
 
 
-def wrk(url, body, connections, seconds):
-    """One wrk run (2 threads) posting `body` as JSON to `url`: req/s, p50 and p99 in ms, non-2xx count."""
+def wrk(url, body, connections, seconds, headers=None):
+    """One wrk run (2 threads) posting `body` as JSON to `url` (with `headers`): req/s, p50 and p99 in ms, non-2xx count."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = {json.dumps(json.dumps(body))}\n')
+        for name, value in (headers or {}).items():
+            script.write(f'wrk.headers[{json.dumps(name)}] = {json.dumps(value)}\n')
     try:
         out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
                              capture_output=True, text=True, check=True).stdout

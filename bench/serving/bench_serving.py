@@ -1,6 +1,7 @@
 """Serving benchmark: the same XGBoost model (200 trees, depth 6, 8 features) behind Slipway and
 behind FastAPI + uvicorn (1 worker), and a Hummingbird hello-world that only decodes the same JSON
-(the ceiling), each loaded by the same wrk settings in one run. Prints req/s, p50/p99 and ratios."""
+(the ceiling), each loaded by the same wrk settings in one run; Slipway also with its prediction log
+off, and with auth on every route (a predict token per request). Prints req/s, p50/p99 and ratios."""
 import argparse
 import os
 import subprocess
@@ -53,6 +54,20 @@ def main():
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_ready(nolog, "/ready")
 
+        # The same again with auth on every route, prediction included (--auth --serving-auth), a predict token on every request.
+        def cli(*command):
+            return subprocess.run([args.slipway, *command, "--data-dir", str(work / "data")], check=True, capture_output=True, text=True).stdout
+        cli("users", "add", "bench")
+        token = cli("tokens", "create", "wrk", "--user", "bench", "--scope", "predict").strip()
+        auth_port = free_port()
+        auth = f"http://127.0.0.1:{auth_port}"
+        processes.append(subprocess.Popen([args.slipway, "server", "--port", str(auth_port), "--data-dir", str(work / "data"),
+                                           "--model", "bench@production", "--auth", "--serving-auth"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_ready(auth, "/ready")
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert requests.post(auth + "/models/bench/predict", json={"instances": [dict.fromkeys(FEATURES, 0.5)]}).status_code == 401
+
         processes.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "fastapi_app:app", "--port", str(fastapi_port), "--workers", "1",
                                            "--log-level", "warning"], cwd=HERE, env={**os.environ, "MODEL_FILE": str(work / "model.ubj")},
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -72,17 +87,19 @@ def main():
         print(f"{'load':22} {'server':9} {'req/s':>9} {'p50':>7} {'p99':>7} {'errors':>6}  ratio")
         logged = {}
         for label, body, connections in [("1 row, -c64", one, 64), ("1 row, -c4", one, 4), ("100 rows, -c64", batch, 64)]:
-            results = {name: wrk(url + "/models/bench/predict", body, connections, args.seconds) for name, url in
-                       [("fastapi", fastapi), ("slipway", slipway), ("no log", nolog), ("ceiling", ceiling)]}
-            logged[label] = (results["slipway"], results["no log"])
+            results = {name: wrk(url + "/models/bench/predict", body, connections, args.seconds, bearer if name == "auth" else None)
+                       for name, url in [("fastapi", fastapi), ("slipway", slipway), ("auth", auth), ("no log", nolog), ("ceiling", ceiling)]}
+            logged[label] = (results["slipway"], results["no log"], results["auth"])
             for name, r in results.items():
                 ratio = ""
                 if name == "slipway":
                     ratio = (f"{r['rps'] / results['fastapi']['rps']:.1f}x FastAPI, {r['rps'] / results['ceiling']['rps']:.2f} of ceiling")
                 print(f"{label:22} {name:9} {r['rps']:9.0f} {r['p50']:7.2f} {r['p99']:7.2f} {r['errors']:6d}  {ratio} {r['socket_errors']}")
-        print("slipway = prediction log on, every request (the default); no log = --prediction-log-sample 0")
-        for label, (on, off) in logged.items():
+        print("slipway = prediction log on, every request (the default); no log = --prediction-log-sample 0; "
+              "auth = slipway with --auth --serving-auth and a predict token on every request")
+        for label, (on, off, authed) in logged.items():
             print(f"  log on vs off, {label:16} {on['rps'] / off['rps']:.2f} of the req/s, p99 {on['p99'] / off['p99']:.2f}x")
+            print(f"  auth on vs off, {label:15} {authed['rps'] / on['rps']:.2f} of the req/s, p99 {authed['p99'] / on['p99']:.2f}x")
     finally:
         for p in processes:
             p.terminate()

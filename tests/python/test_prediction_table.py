@@ -227,14 +227,17 @@ def test_kill_during_a_write_leaves_no_partial_batch(server, tmp_path):
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wal = Path(str(out_db) + "-wal")
     # Rows are going into the file (the transaction has spilled pages into the WAL): kill it there.
-    wait_until(lambda: process.poll() is not None or (wal.exists() and wal.stat().st_size > 2 << 20), timeout=120, message="the write to start")
+    wait_until(lambda: process.poll() is not None or (wal.exists() and wal.stat().st_size > 256 << 10), timeout=120, message="the write to start")
     assert process.poll() is None, "the job finished before it could be killed; make the input larger"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert table(server, "batch", f"sqlite:{out_db}") == []
+    # All or nothing: the kill lands inside the transaction (nothing is there), or, on a fast machine, just
+    # after its commit (everything is); never a part of the batch.
+    after_kill = len(table(server, "batch", f"sqlite:{out_db}"))
+    assert after_kill in (0, 400_000), after_kill
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "400000 new rows" in result.stdout
+    assert f"{400_000 - after_kill} new rows" in result.stdout, result.stdout
     assert len(table(server, "batch", f"sqlite:{out_db}")) == 400_000
 
 
