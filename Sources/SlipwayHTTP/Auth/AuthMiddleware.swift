@@ -38,7 +38,7 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let needed: [TokenScope]
-        switch RouteScopes.need(request.method, request.uri.description) {
+        switch RouteScopes.need(request.method, request.uri.path) {
         case .open: return try await next(request, context)
         case .serving:
             guard settings.servingAuth else { return try await next(request, context) }
@@ -63,10 +63,11 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
 
     /// The identity behind an Authorization header, or nil.
     func identify(_ header: String) async throws -> AuthIdentity? {
-        guard header.utf8.count <= 1024, let space = header.firstIndex(of: " ") else { return nil }
-        let scheme = header[..<space].lowercased()
-        let credentials = header[header.index(after: space)...].trimmingCharacters(in: .whitespaces)
-        switch scheme {
+        guard header.utf8.count <= 1024, let space = header.utf8.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        // The scheme is case-insensitive; the credentials have no spaces around them.
+        let scheme = header.utf8[..<space].map { $0 | 0x20 }
+        let credentials = String(Substring(header.utf8[header.utf8.index(after: space)...]).drop { $0 == " " })
+        switch String(decoding: scheme, as: UTF8.self) {
         case "bearer":
             return try await authenticate(credentials)
         case "basic":

@@ -29,9 +29,9 @@ public enum RouteScopes {
         let raw = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
         let reading = method == .get || method == .head
         if reading && (raw == "/health" || raw == "/ready") { return .open }
-        let sent = raw.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        let sent = raw.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         if isServing(method, sent) { return .serving }
-        let both = Set([scope(method, sent), scope(method, canonical(raw))])
+        let both = Set([scope(method, sent.map(String.init)), scope(method, canonical(raw))])
         return .scopes(TokenScope.allCases.filter(both.contains))
     }
 
@@ -60,12 +60,15 @@ public enum RouteScopes {
         return .write
     }
 
-    static func isServing(_ method: HTTPRequest.Method, _ segments: [String]) -> Bool {
+    static func isServing(_ method: HTTPRequest.Method, _ sent: ArraySlice<Substring>) -> Bool {
+        let segments = Array(sent)
         if method == .post {
-            if segments == ["predict"] || segments == ["invocations"] { return true }
+            if segments.count == 1 { return segments[0] == "predict" || segments[0] == "invocations" }
             return segments.count == 3 && segments[0] == "models" && !segments[1].isEmpty && (segments[2] == "predict" || segments[2] == "invocations")
         }
-        if method == .get || method == .head { return segments == ["models"] || (segments.count == 2 && segments[0] == "models" && !segments[1].isEmpty) }
+        if method == .get || method == .head {
+            return segments.count == 1 ? segments[0] == "models" : segments.count == 2 && segments[0] == "models" && !segments[1].isEmpty
+        }
         return false
     }
 
