@@ -43,7 +43,7 @@ public enum RouteScopes {
         if isMLflow, mlflow.first == "webhooks" || mlflow.first == "users" { return reading ? .read : .admin }
         if segments.starts(with: ["api", "v1"]) {
             let rest = Array(segments.dropFirst(2))
-            if ["webhooks", "deliveries", "users", "tokens"].contains(rest.first ?? "") || rest.first == "jobs" { return reading ? .read : .admin }
+            if ["webhooks", "deliveries", "users", "tokens", "jobs"].contains(rest.first ?? "") { return reading ? .read : .admin }
             if rest.first == "policies" || (rest.count == 3 && rest[0] == "models" && ["policy", "promote", "approve", "rollback"].contains(rest[2])) {
                 return reading ? .read : .promote
             }

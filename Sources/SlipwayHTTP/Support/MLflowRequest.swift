@@ -23,10 +23,12 @@ struct MLflowRequest {
     /// Who sent it, as authenticated; nil on a server without auth.
     var identity: AuthIdentity?
 
-    /// Checks that the sender may move `name`'s production (`governed`: the model has a promotion
+    /// Checks that the sender may move `name`'s production (`governed()`: the model has a promotion
     /// policy, so the move is a promotion and needs `promote`) or any other alias or stage (`write`).
-    func authorizeMove(_ name: String, governed: Bool) throws(SlipwayError) {
+    /// Without auth nothing is asked of the store.
+    func authorizeMove(_ name: String, governed: () async throws -> Bool) async throws {
         guard let identity else { return }
+        let governed = try await governed()
         let needed: TokenScope = governed ? .promote : .write
         guard identity.allows(needed) else {
             throw SlipwayError(

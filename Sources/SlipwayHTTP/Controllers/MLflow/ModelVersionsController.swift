@@ -33,8 +33,7 @@ struct ModelVersionsController: Sendable {
                 throw SlipwayError.invalidParameter("Invalid Model Version stage: \(raw). Value must be one of None, Staging, Production, Archived.")
             }
             let name = try r.requiredString("name")
-            let governed = stage == .production ? try await promoter.governs(name, alias: "production") : false
-            try r.authorizeMove(name, governed: governed)
+            try await r.authorizeMove(name) { stage == .production ? try await promoter.governs(name, alias: "production") : false }
             let version = try await promoter.transitionStage(
                 name: name, version: try r.version(), stage: stage,
                 archiveExisting: try r.bool("archive_existing_versions") ?? false, actor: r.actor)

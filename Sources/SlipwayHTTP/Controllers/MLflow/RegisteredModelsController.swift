@@ -59,13 +59,13 @@ struct RegisteredModelsController: Sendable {
         }
         routes.add(.post, "registered-models/alias") { r in
             let (name, alias) = (try r.requiredString("name"), try r.requiredString("alias"))
-            try r.authorizeMove(name, governed: try await promoter.governs(name, alias: alias))
+            try await r.authorizeMove(name) { try await promoter.governs(name, alias: alias) }
             try await promoter.setAlias(name: name, alias: alias, version: try r.version(), actor: r.actor)
             return .object([])
         }
         routes.add(.delete, "registered-models/alias") { r in
             let (name, alias) = (try r.requiredString("name"), try r.requiredString("alias"))
-            try r.authorizeMove(name, governed: try await promoter.governs(name, alias: alias))
+            try await r.authorizeMove(name) { try await promoter.governs(name, alias: alias) }
             try await promoter.deleteAlias(name: name, alias: alias, actor: r.actor)
             return .object([])
         }
