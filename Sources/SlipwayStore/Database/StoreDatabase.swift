@@ -129,10 +129,14 @@ public final class StoreDatabase: Sendable {
         }
     }
 
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. On
+    /// SQLite the transaction takes the write lock as it begins (`BEGIN IMMEDIATE`), waiting for it
+    /// up to the busy timeout: a deferred one that reads and then writes fails at once with
+    /// SQLITE_BUSY_SNAPSHOT when another process (the server, a CLI command) wrote in between.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await withConnection { db in
-            try await db.raw("BEGIN").run()
+        let begin = isPostgres ? "BEGIN" : "BEGIN IMMEDIATE"
+        return try await withConnection { db in
+            try await db.raw(SQLQueryString(begin)).run()
             do {
                 let result = try await body(db)
                 try await db.raw("COMMIT").run()
