@@ -37,6 +37,8 @@ public struct AppConfiguration: Sendable {
     /// Authentication: nil serves everyone (`slipway server` on loopback without `--auth`, or with
     /// `--insecure-no-auth`); set, every route but `/health` and `/ready` needs a token.
     public var auth: AuthSettings?
+    /// HTTPS: the certificate and key to serve with (`--tls-cert`/`--tls-key`); nil serves plain HTTP.
+    public var tls: TLSFiles?
 
     /// Whether `host` is a loopback address, where a server may run without auth by default.
     public static func isLoopback(_ host: String) -> Bool {

@@ -1,7 +1,7 @@
 public import Hummingbird
 public import Logging
 import ServiceLifecycle
-import SlipwayCore
+public import SlipwayCore
 import SlipwayHTTP
 import SlipwayJobs
 import SlipwayServing
@@ -12,11 +12,12 @@ import SlipwayStore
 /// (which Hummingbird adds last, so it stops first): the scheduler, the deliverer, the model host
 /// and the prediction log stop before the database closes.
 public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    buildApplication(config, services: try await AppServices.open(config, logger: logger), logger: logger)
+    try buildApplication(config, services: try await AppServices.open(config, logger: logger), logger: logger)
 }
 
 /// Builds `slipway server` on services already open (tests open their own).
-public func buildApplication(_ config: AppConfiguration, services: AppServices, logger: Logger) -> some ApplicationProtocol {
+/// - Throws: `INVALID_PARAMETER_VALUE` when the TLS certificate or key cannot be used.
+public func buildApplication(_ config: AppConfiguration, services: AppServices, logger: Logger) throws(SlipwayError) -> some ApplicationProtocol {
     let metrics = PrometheusFactory.forServer()
     let source = RegistryModelSource(registry: services.registry, files: services.modelFiles, tracking: services.tracking, changes: services.changes)
     let host = ModelHost(
@@ -30,7 +31,7 @@ public func buildApplication(_ config: AppConfiguration, services: AppServices, 
     let router = ServerRoutes.server(
         services.api, host: host, predictionLog: log, logSource: "/slipway/server/\(config.host):\(config.port)", metrics: metrics, limits: config.limits,
         auth: config.auth, context: AppRequestContext.self)
-    var app = Application(router: router, configuration: config.serverConfiguration, logger: logger)
+    var app = Application(router: router, server: try config.serverBuilder(), configuration: config.serverConfiguration, logger: logger)
     app.addServices(DatabaseCloser(services: services, logger: logger), Checkpointer(database: services.database))
     // The log stops after the HTTP server (nothing more to queue) and writes its queue before the database closes.
     if let log { app.addServices(log) }
@@ -63,7 +64,7 @@ public func buildReplicaApplication(
     let router = ServerRoutes.replica(
         host: host, predictionLog: log, logSource: "/slipway/serve/\(config.host):\(config.port)", metrics: metrics, limits: config.limits,
         context: AppRequestContext.self)
-    var app = Application(router: router, configuration: config.serverConfiguration, logger: logger)
+    var app = Application(router: router, server: try config.serverBuilder(), configuration: config.serverConfiguration, logger: logger)
     if let log { app.addServices(log) }
     app.addServices(host)
     return app

@@ -19,6 +19,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "An API token of the registry's, for a registry with auth (env SLIPWAY_TOKEN): read follows it, write also ships the prediction log.")
     var token: String? = ProcessInfo.processInfo.environment["SLIPWAY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     @OptionGroup var python: PythonOptions
+    @OptionGroup var tls: TLSOptions
     @Option(name: .customLong("model"), help: "A registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
     var models: [String] = []
     @Option(help: "Address to bind.") var host = "127.0.0.1"
@@ -50,6 +51,7 @@ struct Serve: AsyncParsableCommand {
         config.servingPollInterval = .milliseconds(pollMilliseconds)
         config.predictionLogSample = predictionLogSample
         config.predictionLogQueueCapacity = predictionLogQueue
+        config.tls = tls.files
         return config
     }
 

@@ -11,6 +11,7 @@ struct Server: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 5000
     @OptionGroup var store: StoreOptions
     @OptionGroup var python: PythonOptions
+    @OptionGroup var tls: TLSOptions
     @Option(name: .customLong("max-body-mb"), help: "Largest JSON request body, in MiB.") var maxBodyMB = 16
     @Option(name: .customLong("model"), help: "Serve a registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
     var models: [String] = []
@@ -58,6 +59,12 @@ struct Server: AsyncParsableCommand {
         config.predictionLogSample = predictionLogSample
         config.predictionLogRetentionDays = predictionLogRetentionDays == 0 ? nil : predictionLogRetentionDays
         config.predictionLogQueueCapacity = predictionLogQueue
+        config.tls = tls.files
+        // A certificate that cannot be used stops the start before the store is opened or migrated.
+        do { _ = try config.serverBuilder() } catch {
+            printError(error.message)
+            throw ExitCode(2)
+        }
         let logger = commandLogger(default: .info)
         if auth || (!insecureNoAuth && !AppConfiguration.isLoopback(host)) {
             config.auth = AuthSettings(servingAuth: servingAuth)

@@ -47,7 +47,7 @@ struct AuthTests {
             try await services.auth.createUser(User(name: "reader", isAdmin: false, createdAt: 1))
             let now = WallClock.milliseconds()
             let read = try await services.auth.createToken(name: "r", user: "reader", scopes: [.read], at: now, expiresAt: nil).text
-            let app = buildApplication(config, services: services, logger: quietLogger())
+            let app = try buildApplication(config, services: services, logger: quietLogger())
             try await app.test(.router) { client in
                 func call(_ method: HTTPRequest.Method, _ uri: String, _ authorization: String?, _ body: String? = nil) async throws -> TestResponse {
                     var headers: HTTPFields = [.contentType: "application/json"]

@@ -19,7 +19,7 @@ struct InProcessServer {
         try await withTemporaryDirectory { directory in
             let config = AppConfiguration(dataDirectory: directory, inMemoryDatabase: true, maxRequestBodyBytes: 1 << 20)
             let services = try await AppServices.open(config, logger: quietLogger())
-            let app = buildApplication(config, services: services, logger: quietLogger())
+            let app = try buildApplication(config, services: services, logger: quietLogger())
             try await app.test(.router) { client in
                 try await body(InProcessServer(services: services, client: client))
             }
