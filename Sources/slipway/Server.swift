@@ -30,6 +30,10 @@ struct Server: AsyncParsableCommand {
     var insecureNoAuth = false
     @Flag(name: .customLong("serving-auth"), help: "Prediction routes need a token with the predict scope too (with auth).")
     var servingAuth = false
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp(
+        "Requests per token for a class of routes, CLASS=N/s|N/m|N/h|off (repeatable, with auth).",
+        discussion: "Classes: read, write, promote, admin, predict (per token), open (per client address: /health, /ready, serving without --serving-auth). Defaults: read=600/s write=600/s promote=60/m admin=60/m; predict and open unlimited."))
+    var rateLimits: [String] = []
 
     func validate() throws {
         guard (0...1).contains(predictionLogSample) else { throw ValidationError("--prediction-log-sample must be between 0 and 1") }
@@ -43,8 +47,21 @@ struct Server: AsyncParsableCommand {
         if servingAuth && (insecureNoAuth || (!auth && AppConfiguration.isLoopback(host))) {
             throw ValidationError("--serving-auth needs auth on (--auth, or a non-loopback --host)")
         }
+        if !rateLimits.isEmpty && (insecureNoAuth || (!auth && AppConfiguration.isLoopback(host))) {
+            throw ValidationError("--rate-limit counts requests per token: it needs auth on (--auth, or a non-loopback --host)")
+        }
+        _ = try limits()
         var config = AppConfiguration()
         do { try config.serve(models) } catch { throw ValidationError(error.message) }
+    }
+
+    /// The defaults with each --rate-limit applied.
+    func limits() throws -> RateLimits {
+        var limits = RateLimits.defaults
+        for spec in rateLimits {
+            do { try limits.apply(spec) } catch { throw ValidationError(error.message) }
+        }
+        return limits
     }
 
     func run() async throws {
@@ -67,7 +84,7 @@ struct Server: AsyncParsableCommand {
         }
         let logger = commandLogger(default: .info)
         if auth || (!insecureNoAuth && !AppConfiguration.isLoopback(host)) {
-            config.auth = AuthSettings(servingAuth: servingAuth)
+            config.auth = AuthSettings(servingAuth: servingAuth, rateLimits: try limits())
         } else if insecureNoAuth {
             logger.warning("auth.disabled", metadata: [
                 "host": "\(host)", "warning": "--insecure-no-auth: anyone who can reach this port can read, change and delete models and runs",
@@ -87,7 +104,10 @@ struct Server: AsyncParsableCommand {
             printError("cannot open the store: \(describe(error))")
             throw ExitCode(2)
         }
-        logger.info("auth.mode", metadata: ["auth": "\(config.auth == nil ? "off" : "on")", "serving_auth": "\(servingAuth)"])
+        logger.info("auth.mode", metadata: [
+            "auth": "\(config.auth == nil ? "off" : "on")", "serving_auth": "\(servingAuth)",
+            "rate_limits": "\(config.auth?.rateLimits.summary ?? "off")",
+        ])
         try await buildApplication(config, services: services, logger: logger).runService()
     }
 }

@@ -54,7 +54,8 @@ def main():
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_ready(nolog, "/ready")
 
-        # The same again with auth on every route, prediction included (--auth --serving-auth), a predict token on every request.
+        # The same again with auth on every route, prediction included (--auth --serving-auth), a predict token on every
+        # request, and a rate limit on predict set high enough never to refuse: every request takes from its token's bucket.
         def cli(*command):
             return subprocess.run([args.slipway, *command, "--data-dir", str(work / "data")], check=True, capture_output=True, text=True).stdout
         cli("users", "add", "bench")
@@ -62,7 +63,8 @@ def main():
         auth_port = free_port()
         auth = f"http://127.0.0.1:{auth_port}"
         processes.append(subprocess.Popen([args.slipway, "server", "--port", str(auth_port), "--data-dir", str(work / "data"),
-                                           "--model", "bench@production", "--auth", "--serving-auth"],
+                                           "--model", "bench@production", "--auth", "--serving-auth",
+                                           "--rate-limit", "predict=100000000/s"],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_ready(auth, "/ready")
         bearer = {"Authorization": f"Bearer {token}"}
@@ -96,10 +98,10 @@ def main():
                     ratio = (f"{r['rps'] / results['fastapi']['rps']:.1f}x FastAPI, {r['rps'] / results['ceiling']['rps']:.2f} of ceiling")
                 print(f"{label:22} {name:9} {r['rps']:9.0f} {r['p50']:7.2f} {r['p99']:7.2f} {r['errors']:6d}  {ratio} {r['socket_errors']}")
         print("slipway = prediction log on, every request (the default); no log = --prediction-log-sample 0; "
-              "auth = slipway with --auth --serving-auth and a predict token on every request")
+              "auth = slipway with --auth --serving-auth --rate-limit predict=100000000/s and a predict token on every request")
         for label, (on, off, authed) in logged.items():
             print(f"  log on vs off, {label:16} {on['rps'] / off['rps']:.2f} of the req/s, p99 {on['p99'] / off['p99']:.2f}x")
-            print(f"  auth on vs off, {label:15} {authed['rps'] / on['rps']:.2f} of the req/s, p99 {authed['p99'] / on['p99']:.2f}x")
+            print(f"  auth+limits on vs off, {label:8} {authed['rps'] / on['rps']:.2f} of the req/s, p99 {authed['p99'] / on['p99']:.2f}x")
     finally:
         for p in processes:
             p.terminate()

@@ -11,83 +11,130 @@ public struct AuthSettings: Sendable {
     /// How long a token, once checked against the store, is trusted from memory: a revocation
     /// made by another process (`slipway tokens revoke`) takes effect within this time.
     public var cacheMilliseconds: Int64
+    /// Requests per token and class, per address on open routes, and the failed-login backoff.
+    public var rateLimits: RateLimits
 
-    public init(servingAuth: Bool = false, cacheMilliseconds: Int64 = 2000) {
+    public init(servingAuth: Bool = false, cacheMilliseconds: Int64 = 2000, rateLimits: RateLimits = .defaults) {
         self.servingAuth = servingAuth
         self.cacheMilliseconds = cacheMilliseconds
+        self.rateLimits = rateLimits
     }
 }
 
-/// Authenticates every request that is not open (`RouteScopes`) and checks its scopes before any
-/// route runs. Credentials as the MLflow client sends them: `Authorization: Bearer <token>`
-/// (`MLFLOW_TRACKING_TOKEN`), or `Basic` with the user's name and a token of theirs as the password
-/// (`MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`). No or unknown credentials: 401
-/// UNAUTHENTICATED; a token without the route's scope: 403 PERMISSION_DENIED; both in MLflow's
-/// error JSON. The identity goes into the context: the audit log's actor is the authenticated user.
+/// Authenticates every request that is not open (`RouteScopes`), checks its scopes and its rate
+/// limit before any route runs. Credentials as the MLflow client sends them: `Authorization:
+/// Bearer <token>` (`MLFLOW_TRACKING_TOKEN`), or `Basic` with the user's name and a token of
+/// theirs as the password (`MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`). No or unknown
+/// credentials: 401 UNAUTHENTICATED; a token without the route's scope: 403 PERMISSION_DENIED;
+/// over a rate limit, or guessing after repeated failed logins from one address: 429
+/// REQUEST_LIMIT_EXCEEDED with Retry-After; all in MLflow's error JSON. The identity goes into the
+/// context: the audit log's actor is the authenticated user.
 public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
     let store: any AuthStore
     let settings: AuthSettings
     let now: @Sendable () -> Int64
     let cache = IdentityCache()
+    let limiter: RateLimiter
 
     public init(store: any AuthStore, settings: AuthSettings, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
         self.store = store
         self.settings = settings
         self.now = now
+        self.limiter = RateLimiter(settings: settings.rateLimits)
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let needed: [TokenScope]
         switch RouteScopes.need(request.method, request.uri.path) {
-        case .open: return try await next(request, context)
+        case .open: return try await open(request, context: context, next: next)
         case .serving:
-            guard settings.servingAuth else { return try await next(request, context) }
+            guard settings.servingAuth else { return try await open(request, context: context, next: next) }
             needed = [.predict]
         case .scopes(let scopes): needed = scopes
         }
         guard let header = request.headers[.authorization] else {
             return Self.unauthenticated("This server requires authentication: send a token as 'Authorization: Bearer <token>' (MLFLOW_TRACKING_TOKEN)")
         }
-        guard let identity = try await identify(header) else {
-            return Self.unauthenticated("The credentials sent are not a live token (unknown, expired or revoked)")
+        let time = now()
+        let identity: AuthIdentity
+        switch try await identify(header, context: context, at: time) {
+        case .known(let known): identity = known
+        case .unknown: return Self.unauthenticated("The credentials sent are not a live token (unknown, expired or revoked)")
+        case .backingOff(let wait):
+            return Self.limited(wait, "Too many failed logins from \(context.clientAddress ?? "this address"): retry in \(Self.seconds(wait)) s")
         }
         guard needed.allSatisfy(identity.allows) else {
             let missing = needed.filter { !identity.allows($0) }.map(\.rawValue).joined(separator: ", ")
             return .mlflowError(SlipwayError(
                 .permissionDenied, "User '\(identity.user)' may not \(request.method) \(request.uri.path): it needs the \(missing) scope"))
         }
+        let rateClass = RateClass(needed.max() ?? .read)
+        if case .limited(let wait) = limiter.take(identity.tokenID ?? identity.user, rateClass, at: time) {
+            let limit = settings.rateLimits.limits[rateClass]
+            return Self.limited(
+                wait, "Rate limit exceeded: \(limit?.description ?? "") \(rateClass.rawValue) requests per token; retry in \(Self.seconds(wait)) s",
+                policy: (rateClass, limit))
+        }
         var context = context
         context.identity = identity
         return try await next(request, context)
     }
 
-    /// The identity behind an Authorization header, or nil.
-    func identify(_ header: String) async throws -> AuthIdentity? {
+    /// A route that needs no token: counted per client address when the `open` class has a limit.
+    func open(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if limiter.limits(.open), let address = context.clientAddress, case .limited(let wait) = limiter.take(address, .open, at: now()) {
+            let limit = settings.rateLimits.limits[.open]
+            return Self.limited(
+                wait, "Rate limit exceeded: \(limit?.description ?? "") requests per address; retry in \(Self.seconds(wait)) s", policy: (.open, limit))
+        }
+        return try await next(request, context)
+    }
+
+    enum Outcome {
+        case known(AuthIdentity)
+        case unknown
+        /// The address failed to log in too often: its credentials are not even checked for this long.
+        case backingOff(Int64)
+    }
+
+    /// The identity behind an Authorization header. A token found live recently answers from
+    /// memory; anything else is checked against the store, unless its address is backing off, and
+    /// counts as a failed login when it is not a live token.
+    func identify(_ header: String, context: Context, at time: Int64) async throws -> Outcome {
+        guard let (token, user) = Self.credentials(header) else { return failed(context, at: time) }
+        if let identity = cache.identity(token, at: time) {
+            return user == nil || identity.user == user ? .known(identity) : failed(context, at: time)
+        }
+        let address = context.clientAddress
+        if let address, case .limited(let wait) = limiter.loginBlocked(address, at: time) { return .backingOff(wait) }
+        guard let identity = try await store.authenticate(token: token, at: time), user == nil || identity.user == user else {
+            return failed(context, at: time)
+        }
+        cache.keep(token, identity, until: min(time + settings.cacheMilliseconds, identity.expiresAt ?? .max))
+        return .known(identity)
+    }
+
+    func failed(_ context: Context, at time: Int64) -> Outcome {
+        if let address = context.clientAddress { limiter.loginFailed(address, at: time) }
+        return .unknown
+    }
+
+    /// The token, and the user name of Basic credentials; nil for a header that is neither.
+    static func credentials(_ header: String) -> (token: String, user: String?)? {
         guard header.utf8.count <= 1024, let space = header.utf8.firstIndex(of: UInt8(ascii: " ")) else { return nil }
         // The scheme is case-insensitive; the credentials have no spaces around them.
         let scheme = header.utf8[..<space].map { $0 | 0x20 }
         let credentials = String(Substring(header.utf8[header.utf8.index(after: space)...]).drop { $0 == " " })
         switch String(decoding: scheme, as: UTF8.self) {
         case "bearer":
-            return try await authenticate(credentials)
+            return credentials.isEmpty ? nil : (credentials, nil)
         case "basic":
             guard let data = Data(base64Encoded: credentials), let text = String(data: data, encoding: .utf8),
                   let colon = text.firstIndex(of: ":") else { return nil }
-            let (user, password) = (String(text[..<colon]), String(text[text.index(after: colon)...]))
-            guard let identity = try await authenticate(password), identity.user == user else { return nil }
-            return identity
+            return (String(text[text.index(after: colon)...]), String(text[..<colon]))
         default:
             return nil
         }
-    }
-
-    /// A token's identity, from memory while it is fresh, else from the store.
-    func authenticate(_ token: String) async throws -> AuthIdentity? {
-        let time = now()
-        if let identity = cache.identity(token, at: time) { return identity }
-        guard let identity = try await store.authenticate(token: token, at: time) else { return nil }
-        cache.keep(token, identity, until: min(time + settings.cacheMilliseconds, identity.expiresAt ?? .max))
-        return identity
     }
 
     static func unauthenticated(_ message: String) -> Response {
@@ -95,6 +142,26 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
         response.headers[.wwwAuthenticate] = #"Bearer realm="slipway", Basic realm="slipway""#
         return response
     }
+
+    /// 429 with `Retry-After`, and the limit in the IETF RateLimit headers when one was exceeded.
+    static func limited(_ waitMilliseconds: Int64, _ message: String, policy: (RateClass, RateLimit?)? = nil) -> Response {
+        var response = Response.mlflowError(SlipwayError(.requestLimitExceeded, message), status: .tooManyRequests)
+        let wait = seconds(waitMilliseconds)
+        response.headers[.retryAfter] = String(wait)
+        if let (rateClass, limit) = policy, let limit {
+            response.headers[.rateLimitPolicy] = "\"\(rateClass.rawValue)\";q=\(limit.requests);w=\(limit.windowSeconds)"
+            response.headers[.rateLimit] = "\"\(rateClass.rawValue)\";r=0;t=\(wait)"
+        }
+        return response
+    }
+
+    /// Milliseconds as whole seconds, rounded up, at least 1.
+    static func seconds(_ milliseconds: Int64) -> Int64 { max(1, (milliseconds + 999) / 1000) }
+}
+
+extension HTTPField.Name {
+    static let rateLimitPolicy = Self("RateLimit-Policy")!
+    static let rateLimit = Self("RateLimit")!
 }
 
 /// Tokens recently found live, with their identities, each until a time. Bounded: past 10,000

@@ -6,6 +6,8 @@ public import SlipwayCore
 public protocol SlipwayRequestContext: RequestContext where Source == ApplicationRequestContextSource {
     /// Who is asking, as `AuthMiddleware` authenticated them; nil on a server without auth.
     var identity: AuthIdentity? { get set }
+    /// The connected client's IP address (rate limits of open routes, failed-login backoff).
+    var clientAddress: String? { get }
 }
 
 extension SlipwayRequestContext {
