@@ -1,5 +1,5 @@
 """Helpers the benchmarks share: a free loopback port, waiting for a server to answer, one wrk cell
-(req/s, p50/p99, errors), and the best time of a few runs. A benchmark imports it with
+(req/s, p50/p99, errors), a process's CPU time, and the best time of a few runs. A benchmark imports it with
 `sys.path.insert(0, str(Path(__file__).resolve().parent.parent))`."""
 import json
 import os
@@ -51,6 +51,12 @@ def wrk(url, body, connections, seconds, headers=None):
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency(50), "p99": latency(99),
             "errors": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else ""}
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used so far, in seconds (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def best_of(n, fn):

@@ -34,6 +34,8 @@ struct Server: AsyncParsableCommand {
         "Requests per token for a class of routes, CLASS=N/s|N/m|N/h|off (repeatable, with auth).",
         discussion: "Classes: read, write, promote, admin, predict (per token), open (per client address: /health, /ready, serving without --serving-auth). Defaults: read=600/s write=600/s promote=60/m admin=60/m; predict and open unlimited."))
     var rateLimits: [String] = []
+    @Option(name: .customLong("failed-logins-before-backoff"), help: "Failed logins from one address before it must wait (1 s, doubling to 5 min).")
+    var failedLoginsBeforeBackoff = RateLimits.defaults.failedLoginsBeforeBackoff
 
     func validate() throws {
         guard (0...1).contains(predictionLogSample) else { throw ValidationError("--prediction-log-sample must be between 0 and 1") }
@@ -57,7 +59,9 @@ struct Server: AsyncParsableCommand {
 
     /// The defaults with each --rate-limit applied.
     func limits() throws -> RateLimits {
+        guard failedLoginsBeforeBackoff > 0 else { throw ValidationError("--failed-logins-before-backoff must be positive") }
         var limits = RateLimits.defaults
+        limits.failedLoginsBeforeBackoff = failedLoginsBeforeBackoff
         for spec in rateLimits {
             do { try limits.apply(spec) } catch { throw ValidationError(error.message) }
         }

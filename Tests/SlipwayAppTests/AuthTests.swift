@@ -5,7 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import SlipwayApp
 import SlipwayCore
-import SlipwayHTTP
+@testable import SlipwayHTTP
 import SlipwayTestSupport
 import Testing
 
@@ -34,6 +34,26 @@ struct AuthTests {
         #expect(R.need(.post, "//api/2.0/mlflow/webhooks") == .scopes([.write, .admin]))
         #expect(R.need(.put, "/api/2.0/mlflow-artifacts/artifacts/x%2F..%2F..%2F..%2F..%2Fhealth") == .scopes([.write]))
         #expect(R.need(.get, "/health/..") == .scopes([.read]) && R.need(.get, "/x/../health") == .scopes([.read]))
+        #expect(R.need(.post, "/models/churn/predict?x=1") == .serving && R.need(.get, "/health?probe=1") == .open)
+        #expect(R.need(.post, "/models//predict") == .scopes([.write]) && R.need(.post, "/predict/") == .scopes([.write]))
+        #expect(R.need(.get, "/models/") == .scopes([.read]) && R.need(.delete, "/models/churn") == .scopes([.write]))
+    }
+
+    @Test("The byte-level fast path agrees with the full classification on every path it decides")
+    func quickPathAgrees() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["models", "predict", "invocations", "health", "ready", "churn", "", ".", "..", "%2e", "Models", "api", "?a=1", "x?y"]
+        var decided = 0
+        for _ in 0..<20_000 {
+            let path = "/" + (0..<Int.random(in: 1...4, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined(separator: "/")
+            for method in [HTTPRequest.Method.get, .head, .post, .put, .delete] {
+                var copy = path
+                guard let quick = copy.withUTF8({ RouteScopes.quickNeed(method, $0) }) else { continue }
+                decided += 1
+                #expect(quick == RouteScopes.fullNeed(method, path), "\(method) \(path)")
+            }
+        }
+        #expect(decided > 1000)
     }
 
     @Test("Without a token 401, with too few scopes 403, with the right one through, revoked 401 again")

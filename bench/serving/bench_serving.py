@@ -4,6 +4,7 @@ behind FastAPI + uvicorn (1 worker), and a Hummingbird hello-world that only dec
 off, and with auth on every route (a predict token per request). Prints req/s, p50/p99 and ratios."""
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -14,7 +15,7 @@ import requests
 import xgboost as xgb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import free_port, wait_ready, wrk  # noqa: E402
+from common import cpu_seconds, free_port, wait_ready, wrk  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FEATURES = [f"f{i}" for i in range(8)]
@@ -25,6 +26,7 @@ def main():
     parser.add_argument("--slipway", required=True)
     parser.add_argument("--ceiling", required=True)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--auth-rounds", type=int, default=6, help="interleaved rounds of the auth on/off comparison")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     X = rng.normal(size=(5000, 8))
@@ -62,6 +64,7 @@ def main():
         token = cli("tokens", "create", "wrk", "--user", "bench", "--scope", "predict").strip()
         auth_port = free_port()
         auth = f"http://127.0.0.1:{auth_port}"
+        auth_process = len(processes)
         processes.append(subprocess.Popen([args.slipway, "server", "--port", str(auth_port), "--data-dir", str(work / "data"),
                                            "--model", "bench@production", "--auth", "--serving-auth",
                                            "--rate-limit", "predict=100000000/s"],
@@ -102,6 +105,21 @@ def main():
         for label, (on, off, authed) in logged.items():
             print(f"  log on vs off, {label:16} {on['rps'] / off['rps']:.2f} of the req/s, p99 {on['p99'] / off['p99']:.2f}x")
             print(f"  auth+limits on vs off, {label:8} {authed['rps'] / on['rps']:.2f} of the req/s, p99 {authed['p99'] / on['p99']:.2f}x")
+
+        # Auth on vs off, interleaved so that both see the same noise of the shared cores: the median req/s of each
+        # and the server's CPU time per request (user + system), which the other tenants of the machine disturb less.
+        on, off = {"rps": [], "cpu": []}, {"rps": [], "cpu": []}
+        for _ in range(args.auth_rounds):
+            for into, url, process, headers in [(off, slipway, processes[0], None), (on, auth, processes[auth_process], bearer)]:
+                before = cpu_seconds(process.pid)
+                r = wrk(url + "/models/bench/predict", one, 64, args.seconds, headers)
+                into["rps"].append(r["rps"])
+                into["cpu"].append((cpu_seconds(process.pid) - before) / (r["rps"] * args.seconds) * 1e6)
+        median = statistics.median
+        print(f"auth+limits A/B, 1 row, -c64, {args.auth_rounds} interleaved rounds of {args.seconds} s:")
+        print(f"  off: median {median(off['rps']):.0f} req/s, {median(off['cpu']):.1f} us CPU per request  {[round(x) for x in off['rps']]}")
+        print(f"  on:  median {median(on['rps']):.0f} req/s, {median(on['cpu']):.1f} us CPU per request  {[round(x) for x in on['rps']]}")
+        print(f"  on/off: {median(on['rps']) / median(off['rps']):.3f} of the req/s, {median(on['cpu']) / median(off['cpu']):.3f}x the CPU per request")
     finally:
         for p in processes:
             p.terminate()

@@ -45,11 +45,11 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let needed: [TokenScope]
-        switch RouteScopes.need(request.method, request.uri.path) {
+        switch RouteScopes.need(request.method, request.head.path ?? "/") {
         case .open: return try await open(request, context: context, next: next)
         case .serving:
             guard settings.servingAuth else { return try await open(request, context: context, next: next) }
-            needed = [.predict]
+            needed = predictScope
         case .scopes(let scopes): needed = scopes
         }
         guard let header = request.headers[.authorization] else {
@@ -101,16 +101,16 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
     /// memory; anything else is checked against the store, unless its address is backing off, and
     /// counts as a failed login when it is not a live token.
     func identify(_ header: String, context: Context, at time: Int64) async throws -> Outcome {
+        // Keyed by the whole header: a hit costs one hash, no parsing. Basic credentials are only
+        // kept once their user name matched the token's.
+        if let identity = cache.identity(header, at: time) { return .known(identity) }
         guard let (token, user) = Self.credentials(header) else { return failed(context, at: time) }
-        if let identity = cache.identity(token, at: time) {
-            return user == nil || identity.user == user ? .known(identity) : failed(context, at: time)
-        }
         let address = context.clientAddress
         if let address, case .limited(let wait) = limiter.loginBlocked(address, at: time) { return .backingOff(wait) }
         guard let identity = try await store.authenticate(token: token, at: time), user == nil || identity.user == user else {
             return failed(context, at: time)
         }
-        cache.keep(token, identity, until: min(time + settings.cacheMilliseconds, identity.expiresAt ?? .max))
+        cache.keep(header, identity, until: min(time + settings.cacheMilliseconds, identity.expiresAt ?? .max))
         return .known(identity)
     }
 
@@ -123,12 +123,13 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
     static func credentials(_ header: String) -> (token: String, user: String?)? {
         guard header.utf8.count <= 1024, let space = header.utf8.firstIndex(of: UInt8(ascii: " ")) else { return nil }
         // The scheme is case-insensitive; the credentials have no spaces around them.
-        let scheme = header.utf8[..<space].map { $0 | 0x20 }
+        let scheme = header.utf8[..<space]
         let credentials = String(Substring(header.utf8[header.utf8.index(after: space)...]).drop { $0 == " " })
-        switch String(decoding: scheme, as: UTF8.self) {
-        case "bearer":
+        func named(_ name: String) -> Bool { scheme.count == name.utf8.count && zip(scheme, name.utf8).allSatisfy { $0 | 0x20 == $1 } }
+        switch scheme {
+        case _ where named("bearer"):
             return credentials.isEmpty ? nil : (credentials, nil)
-        case "basic":
+        case _ where named("basic"):
             guard let data = Data(base64Encoded: credentials), let text = String(data: data, encoding: .utf8),
                   let colon = text.firstIndex(of: ":") else { return nil }
             return (String(text[text.index(after: colon)...]), String(text[..<colon]))
@@ -159,31 +160,40 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
     static func seconds(_ milliseconds: Int64) -> Int64 { max(1, (milliseconds + 999) / 1000) }
 }
 
+/// What a serving route needs with `--serving-auth`, built once.
+private let predictScope: [TokenScope] = [.predict]
+
 extension HTTPField.Name {
     static let rateLimitPolicy = Self("RateLimit-Policy")!
     static let rateLimit = Self("RateLimit")!
 }
 
-/// Tokens recently found live, with their identities, each until a time. Bounded: past 10,000
-/// entries it starts afresh. Unknown tokens are never kept, so guesses cannot fill it.
+/// Authorization headers recently found to carry a live token, with their identities, each until
+/// a time. Bounded: past 10,000 entries it starts afresh. Unknown credentials are never kept, so
+/// guesses cannot fill it.
 final class IdentityCache: Sendable {
-    private let entries = Mutex<[String: (identity: AuthIdentity, until: Int64)]>([:])
+    struct Entry {
+        let identity: AuthIdentity
+        let until: Int64
+    }
 
-    func identity(_ token: String, at time: Int64) -> AuthIdentity? {
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func identity(_ header: String, at time: Int64) -> AuthIdentity? {
         entries.withLock { entries in
-            guard let entry = entries[token] else { return nil }
+            guard let entry = entries[header] else { return nil }
             guard entry.until > time else {
-                entries[token] = nil
+                entries[header] = nil
                 return nil
             }
             return entry.identity
         }
     }
 
-    func keep(_ token: String, _ identity: AuthIdentity, until: Int64) {
+    func keep(_ header: String, _ identity: AuthIdentity, until: Int64) {
         entries.withLock { entries in
             if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
-            entries[token] = (identity, until)
+            entries[header] = Entry(identity: identity, until: until)
         }
     }
 }

@@ -26,6 +26,14 @@ public enum RouteScopes {
     }
 
     public static func need(_ method: HTTPRequest.Method, _ target: String) -> Need {
+        // The open and serving routes, the ones hit hardest, are told from the bytes without a copy.
+        var target = target
+        if let quick = target.withUTF8({ quickNeed(method, $0) }) { return quick }
+        return fullNeed(method, target)
+    }
+
+    /// The classification of any target, spelled any way.
+    static func fullNeed(_ method: HTTPRequest.Method, _ target: String) -> Need {
         let raw = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
         let reading = method == .get || method == .head
         if reading && (raw == "/health" || raw == "/ready") { return .open }
@@ -58,6 +66,41 @@ public enum RouteScopes {
         // the route checks which (`MLflowRequest.authorizeMove`), as it knows the model.
         if isMLflow, mlflow == ["registered-models", "alias"] || mlflow == ["model-versions", "transition-stage"] { return .read }
         return .write
+    }
+
+    /// `.open` or `.serving` for a target spelled exactly as those routes are (before any `?`);
+    /// nil for anything else, which the full classification decides.
+    static func quickNeed(_ method: HTTPRequest.Method, _ bytes: UnsafeBufferPointer<UInt8>) -> Need? {
+        let reading = method == .get || method == .head
+        guard reading || method == .post, bytes.first == UInt8(ascii: "/") else { return nil }
+        let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        // Up to three segments after the leading slash.
+        var segments: (Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0)
+        var count = 0
+        var start = 1
+        for i in 1...end where i == end || bytes[i] == UInt8(ascii: "/") {
+            guard count < 3 else { return nil }
+            switch count {
+            case 0: segments.0 = start..<i
+            case 1: segments.1 = start..<i
+            default: segments.2 = start..<i
+            }
+            count += 1
+            start = i + 1
+        }
+        func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
+            range.count == text.utf8CodeUnitCount && memcmp(bytes.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0
+        }
+        if reading {
+            if count == 1 && (equals(segments.0, "health") || equals(segments.0, "ready")) { return .open }
+            if equals(segments.0, "models") && (count == 1 || (count == 2 && !segments.1.isEmpty)) { return .serving }
+            return nil
+        }
+        if count == 1 && (equals(segments.0, "predict") || equals(segments.0, "invocations")) { return .serving }
+        if count == 3 && equals(segments.0, "models") && !segments.1.isEmpty && (equals(segments.2, "predict") || equals(segments.2, "invocations")) {
+            return .serving
+        }
+        return nil
     }
 
     static func isServing(_ method: HTTPRequest.Method, _ sent: ArraySlice<Substring>) -> Bool {
