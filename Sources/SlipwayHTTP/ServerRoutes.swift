@@ -121,7 +121,6 @@ public enum ServerRoutes {
 
         ServerInfoController().addRoutes(to: router)
         OperationsController(metrics: metrics).addRoutes(to: router)
-        OpenAPIController().addRoutes(to: router)
         ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)
             .addRoutes(to: router)
         PredictionsController(log: services.predictionLog, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
@@ -149,6 +148,8 @@ public enum ServerRoutes {
             jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter,
             runs: RunsPages(tracking: services.tracking, artifacts: services.artifacts)
         ).addRoutes(to: router)
+        // Last: the document lists every route added before it.
+        OpenAPIController(routes: router.routes.map { .init(method: $0.method.rawValue, path: $0.path.description) }).addRoutes(to: router)
         return router
     }
 

@@ -8,7 +8,7 @@ public import SlipwayCore
 /// and needs what both say, so no spelling (`//api`, `%2e%2e`, `%2F`, another case) reaches a
 /// handler with less than its route asks.
 ///
-/// - open: `GET /health` and `GET /ready`;
+/// - open: `GET /health`, `GET /ready` and `GET /openapi.json` (the API's description, no data);
 /// - serving (`/predict`, `/invocations`, `/models`, `/models/{name}[/predict|/invocations]`): open,
 ///   or the `predict` scope with `--serving-auth`;
 /// - `admin`: webhooks (MLflow's and `/api/v1`'s) and deliveries that change, jobs that change,
@@ -36,7 +36,7 @@ public enum RouteScopes {
     static func fullNeed(_ method: HTTPRequest.Method, _ target: String) -> Need {
         let raw = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
         let reading = method == .get || method == .head
-        if reading && (raw == "/health" || raw == "/ready") { return .open }
+        if reading && (raw == "/health" || raw == "/ready" || raw == "/openapi.json") { return .open }
         let sent = raw.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         if isServing(method, sent) { return .serving }
         let both = Set([scope(method, sent.map(String.init)), scope(method, canonical(raw))])
@@ -92,7 +92,7 @@ public enum RouteScopes {
             range.count == text.utf8CodeUnitCount && memcmp(bytes.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0
         }
         if reading {
-            if count == 1 && (equals(segments.0, "health") || equals(segments.0, "ready")) { return .open }
+            if count == 1 && (equals(segments.0, "health") || equals(segments.0, "ready") || equals(segments.0, "openapi.json")) { return .open }
             if equals(segments.0, "models") && (count == 1 || (count == 2 && !segments.1.isEmpty)) { return .serving }
             return nil
         }

@@ -1,13 +1,27 @@
 import Hummingbird
 import NIOCore
+import SlipwayCore
 
 /// `GET /openapi.json`: Slipway's own API (`/api/v1`, serving, operations) as an OpenAPI 3.1
-/// document. The MLflow-compatible API is MLflow's and documented by MLflow.
+/// document written by hand, completed (`OpenAPICompletion`) with the security schemes, the errors
+/// every route can answer and every other route the router has, MLflow's among them.
 struct OpenAPIController: Sendable {
+    /// The routes of the router, without this one, when it was added last.
+    let routes: [OpenAPICompletion.Route]
+
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
+        let all = routes + [OpenAPICompletion.Route(method: "GET", path: "/openapi.json")]
+        let text = JSONWriter.string(OpenAPICompletion.complete(Self.parsed, routes: all))
         router.get("openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.document)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+    }
+
+    /// The hand-written part, parsed.
+    static var parsed: JSONValue {
+        var text = document
+        // Written here, checked by the tests: a parse failure is a bug of this file.
+        return try! text.withUTF8 { bytes throws(SlipwayError) in try JSONParser.parse(UnsafeRawBufferPointer(bytes)) }
     }
 
     static let document = #"""
@@ -144,14 +158,14 @@ struct OpenAPIController: Sendable {
         "/api/v1/experiments/overview": {
           "get": {"summary": "The dashboard's experiments list as JSON", "responses": {"200": {"description": "{\"experiments\": [...]}"}}}
         },
-        "/api/v1/experiments/{experiment_id}/table": {
-          "parameters": [{"name": "experiment_id", "in": "path", "required": true, "schema": {"type": "string"}},
+        "/api/v1/experiments/{id}/table": {
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
             {"name": "filter", "in": "query", "schema": {"type": "string"}, "description": "MLflow's search filter"}, {"name": "order_by", "in": "query", "schema": {"type": "string"}},
             {"name": "columns", "in": "query", "schema": {"type": "string"}, "description": "metrics.KEY, params.KEY, tags.KEY, comma-separated"}, {"$ref": "#/components/parameters/page_token"}],
           "get": {"summary": "An experiment's runs table (100 a page) as the dashboard shows it", "responses": {"200": {"description": "{\"runs\", \"headers\", \"next_page_token\"}"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
         },
-        "/api/v1/runs/{run_id}/page": {
-          "parameters": [{"name": "run_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "/api/v1/runs/{id}/page": {
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
           "get": {"summary": "A run as the dashboard shows it: params, tags, each metric's history (steps, timestamps, values), the artifact tree with download links", "responses": {"200": {"description": "{\"params\", \"tags\", \"metrics\", \"artifacts\"}"}, "404": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/v1/runs/compare": {
