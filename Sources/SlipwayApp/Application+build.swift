@@ -47,10 +47,12 @@ public func buildApplication(_ config: AppConfiguration, services: AppServices, 
 /// is the registry at `registry` (model files cached under the data directory), and a prediction
 /// log shipped to that registry.
 public func buildReplicaApplication(
-    _ config: AppConfiguration, registry: String, token: String? = nil, logger: Logger
+    _ config: AppConfiguration, registry: String, token: String? = nil, certificateAuthority: String? = nil, logger: Logger
 ) throws -> some ApplicationProtocol {
     let metrics = PrometheusFactory.forServer()
-    let source = try RemoteModelSource(registry: registry, token: token, cacheDirectory: config.dataDirectory + "/replica-cache", logger: logger)
+    let source = try RemoteModelSource(
+        registry: registry, token: token, certificateAuthority: certificateAuthority, cacheDirectory: config.dataDirectory + "/replica-cache",
+        logger: logger)
     let host = ModelHost(
         targets: config.servedModels, source: source, pollInterval: config.servingPollInterval, logger: logger,
         metrics: ServingMetrics(factory: metrics), events: RemoteEventSink(source),

@@ -17,7 +17,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "The registry server's URL, e.g. http://registry:5000.") var registry: String
     @Option(help: "An API token of the registry's, for a registry with auth (env SLIPWAY_TOKEN): read follows it, write also ships the prediction log.")
-    var token: String? = ProcessInfo.processInfo.environment["SLIPWAY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    var token: String?
+    @Option(name: .customLong("ca-cert"), help: "PEM CA certificates to trust besides the system's, for an https:// registry (env SLIPWAY_CA_CERT).")
+    var certificateAuthority: String?
     @OptionGroup var python: PythonOptions
     @OptionGroup var tls: TLSOptions
     @Option(name: .customLong("model"), help: "A registered model's version behind an alias: NAME@ALIAS (repeatable; the first is /predict's).")
@@ -60,7 +62,11 @@ struct Serve: AsyncParsableCommand {
         let logger = commandLogger(default: .info)
         let config = try configuration()
         do {
-            try await buildReplicaApplication(config, registry: registry, token: token, logger: logger).runService()
+            let environment = ProcessInfo.processInfo.environment
+            try await buildReplicaApplication(
+                config, registry: registry, token: token ?? environment["SLIPWAY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+                certificateAuthority: certificateAuthority ?? environment["SLIPWAY_CA_CERT"].flatMap { $0.isEmpty ? nil : $0 }, logger: logger
+            ).runService()
         } catch let error as SlipwayError {
             printError(error.message)
             throw ExitCode(1)

@@ -149,3 +149,18 @@ def test_a_replica_with_a_read_token_follows_the_registry(server, as_token):
         wait_for_version(replica.url, v2, name=name, limit=30)
     finally:
         replica.stop()
+
+
+def test_a_replica_without_a_token_shows_the_registrys_refusal(server):
+    from conftest import SlipwayReplica
+
+    replica = SlipwayReplica(server.url, [f"{unique('followed')}@production"]).start()
+    try:
+        def failure():
+            model = requests.get(f"{replica.url}/models", timeout=5).json()["models"][0]
+            return (model.get("last_failure") or {}).get("message")
+        message = wait_until(failure, timeout=10, message="the registry's 401 in the replica's status")
+        assert "requires authentication" in message, message
+        assert requests.get(f"{replica.url}/ready", timeout=5).status_code == 503
+    finally:
+        replica.stop()

@@ -108,3 +108,27 @@ def test_certificates_that_cannot_be_used(tmp_path, certificate):
     missing = tmp_path / "missing.key"
     assert f"Cannot read the TLS private key '{missing}'" in start_failure(tmp_path, "--tls-cert", str(cert), "--tls-key", str(missing))
     assert "do not make a TLS server" in start_failure(tmp_path, "--tls-cert", str(cert), "--tls-key", str(other_key))
+
+
+def test_a_replica_follows_an_https_registry_it_trusts_with_ca_cert(server, certificate, monkeypatch):
+    from mlflow import MlflowClient
+    from conftest import SlipwayReplica, use_mlflow, wait_until
+    from serving_support import log_candidate, wait_for_version
+
+    monkeypatch.setenv("MLFLOW_TRACKING_SERVER_CERT_PATH", str(certificate[0]))
+    use_mlflow(server.url, unique("tls-replica"))
+    name = unique("followed")
+    version = log_candidate(name, 0.5, 1)
+    MlflowClient(server.url, server.url).set_registered_model_alias(name, "production", str(version))
+    trusting = SlipwayReplica(server.url, [f"{name}@production"], ["--ca-cert", str(certificate[0])]).start()
+    untrusting = SlipwayReplica(server.url, [f"{name}@production"]).start()
+    try:
+        wait_for_version(trusting.url, version, name=name, limit=30)
+
+        def refusal():
+            return (requests.get(f"{untrusting.url}/models/{name}", timeout=5).json().get("last_failure") or {}).get("message")
+        # The system's CA store does not know the self-signed certificate: the handshake fails, and the status says so.
+        assert "CERTIFICATE_VERIFY_FAILED" in wait_until(refusal, timeout=20, interval=0.2, message="the TLS failure in the status")
+    finally:
+        trusting.stop()
+        untrusting.stop()

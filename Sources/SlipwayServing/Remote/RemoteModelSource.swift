@@ -14,18 +14,23 @@ public struct RemoteModelSource: ModelSource {
     /// How long one long poll is held open by the registry.
     let longPoll: Duration
 
-    /// - Parameter token: an API token of the registry's (a `read` token follows it; shipping the
-    ///   prediction log and events needs `write`).
-    /// - Throws: INVALID_PARAMETER_VALUE unless `registry` is an `http://` or `https://` URL with a host.
+    /// - Parameters:
+    ///   - token: an API token of the registry's (a `read` token follows it; shipping the
+    ///     prediction log and events needs `write`).
+    ///   - certificateAuthority: a PEM file of CA certificates trusted besides the system's, for an
+    ///     `https://` registry whose certificate a private CA signed.
+    /// - Throws: INVALID_PARAMETER_VALUE unless `registry` is an `http://` or `https://` URL with a
+    ///   host, or when the CA file cannot be read.
     public init(
-        registry: String, token: String? = nil, cacheDirectory: String, logger: Logger, longPoll: Duration = .seconds(25)
+        registry: String, token: String? = nil, certificateAuthority: String? = nil, cacheDirectory: String, logger: Logger,
+        longPoll: Duration = .seconds(25)
     ) throws(SlipwayError) {
         guard let url = URL(string: registry), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
             url.query == nil
         else {
             throw .invalidParameter("--registry must be the registry server's http:// or https:// URL, got '\(registry)'")
         }
-        self.client = RegistryClient(base: url, token: token)
+        self.client = try RegistryClient(base: url, token: token, certificateAuthority: certificateAuthority)
         self.cacheDirectory = cacheDirectory
         self.logger = logger
         self.longPoll = longPoll
