@@ -50,12 +50,21 @@ let package = Package(
             dependencies: [
                 "SlipwayCore",
                 "SlipwayModels",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "SlipwayClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP client of a Slipway server: replicas following a registry, the CLI's --server mode.
+        .target(
+            name: "SlipwayClient",
+            dependencies: [
+                "SlipwayCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,6 +116,7 @@ let package = Package(
             name: "slipway",
             dependencies: [
                 "SlipwayApp",
+                "SlipwayClient",
                 "SlipwayHTTP",
                 "SlipwayModels",
                 "SlipwayServing",

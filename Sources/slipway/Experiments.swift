@@ -10,18 +10,29 @@ struct Experiments: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List active experiments.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
         @Flag(help: "Print JSON (MLflow's shape) instead of a table.") var json = false
 
         func run() async throws {
-            try await withServices(store) { services in
-                let search = try EntitySearch(.experiments, filter: nil, maxResults: 50_000, orderBy: ["experiment_id ASC"])
-                let experiments = try await services.tracking.searchExperiments(search, viewType: .activeOnly).items
+            try await withTarget(store, remote) { target in
+                let experiments: [JSONValue]
+                switch target {
+                case .local(let services):
+                    let search = try EntitySearch(.experiments, filter: nil, maxResults: 50_000, orderBy: ["experiment_id ASC"])
+                    experiments = try await services.tracking.searchExperiments(search, viewType: .activeOnly).items.map(Wire.experiment)
+                case .remote(let client):
+                    let body = try await client.json(
+                        mlflow("experiments/search"), query: [("max_results", "50000"), ("order_by", "experiment_id ASC"), ("view_type", "ACTIVE_ONLY")])
+                    experiments = body["experiments"]?.arrayValue ?? []
+                }
                 if json {
-                    print(JSONWriter.string(.object([("experiments", .array(experiments.map(Wire.experiment)))])))
+                    print(JSONWriter.string(.object([("experiments", .array(experiments))])))
                     return
                 }
                 var table = TextTable("ID", "NAME", "ARTIFACT LOCATION", "CREATED")
-                for e in experiments { table.add(e.id, e.name, e.artifactLocation, formatTime(e.creationTime)) }
+                for e in experiments {
+                    table.add(e.text("experiment_id"), e.text("name"), e.text("artifact_location"), formatTime(e.millis("creation_time")))
+                }
                 print(table.render())
             }
         }

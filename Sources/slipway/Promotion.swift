@@ -15,6 +15,7 @@ struct Policy: AsyncParsableCommand {
             abstract: "Create or replace a model's promotion policy.",
             discussion: "Either --file POLICY.json (the API's JSON shape, see docs/promotion.md) or --metric and the options below.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "Registered model name.") var name: String
         @Option(help: "A policy JSON file.") var file: String?
         @Option(help: "The metric the candidate's run logged, e.g. test_mae.") var metric: String?
@@ -35,8 +36,11 @@ struct Policy: AsyncParsableCommand {
             } catch {
                 throw ValidationError(error.message)
             }
-            try await withServices(store) { services in
-                try await services.promotions.setPolicy(policy)
+            try await withTarget(store, remote) { target in
+                switch target {
+                case .local(let services): try await services.promotions.setPolicy(policy)
+                case .remote(let client): try await client.send(.PUT, "/api/v1/models/\(segment(name))/policy", json: policy.json)
+                }
                 print(describe(policy))
             }
         }
@@ -72,12 +76,13 @@ struct Policy: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a model's promotion policy.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "Registered model name.") var name: String
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            try await withServices(store) { services in
-                guard let policy = try await services.promotions.getPolicy(name: name) else { throw SlipwayError.notFound("No promotion policy for model '\(name)'") }
+            try await withTarget(store, remote) { target in
+                guard let policy = try await fetchPolicy(target, name) else { throw SlipwayError.notFound("No promotion policy for model '\(name)'") }
                 print(json ? JSONWriter.string(policy.json) : describe(policy))
             }
         }
@@ -86,10 +91,19 @@ struct Policy: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List every promotion policy.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
 
         func run() async throws {
-            try await withServices(store) { services in
-                for policy in try await services.promotions.listPolicies() { print(describe(policy)) }
+            try await withTarget(store, remote) { target in
+                let policies: [PromotionPolicy]
+                switch target {
+                case .local(let services): policies = try await services.promotions.listPolicies()
+                case .remote(let client):
+                    policies = try (try await client.json("/api/v1/policies")["policies"]?.arrayValue ?? []).map {
+                        try PromotionPolicy(json: $0, model: $0.text("model"))
+                    }
+                }
+                for policy in policies { print(describe(policy)) }
             }
         }
     }
@@ -97,11 +111,15 @@ struct Policy: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "delete", abstract: "Remove a model's promotion policy.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "Registered model name.") var name: String
 
         func run() async throws {
-            try await withServices(store) { services in
-                try await services.promotions.deletePolicy(name: name)
+            try await withTarget(store, remote) { target in
+                switch target {
+                case .local(let services): try await services.promotions.deletePolicy(name: name)
+                case .remote(let client): try await client.send(.DELETE, "/api/v1/models/\(segment(name))/policy", json: nil)
+                }
                 print("policy of \(name) deleted")
             }
         }
@@ -130,26 +148,49 @@ func cliActor() -> String {
 struct Promote: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "promote", abstract: "Run a model's promotion policy: promote, stage or keep, with the reasons.")
     @OptionGroup var store: StoreOptions
+    @OptionGroup var remote: RemoteOptions
     @Argument(help: "Registered model name.") var name: String
     @Flag(name: .customLong("dry-run"), help: "Decide and print, change nothing.") var dryRun = false
     @Flag(help: "Print the decision as JSON.") var json = false
 
     func run() async throws {
-        try await withServices(store) { services in
-            let decision = dryRun ? try await services.promoter.decide(name) : try await services.promoter.promote(name, actor: cliActor()).0
+        try await withTarget(store, remote) { target in
+            let decision: JSONValue
+            switch target {
+            case .local(let services):
+                decision = (dryRun ? try await services.promoter.decide(name) : try await services.promoter.promote(name, actor: cliActor()).0).json
+            case .remote(let client):
+                let body = try await client.send(.POST, "/api/v1/models/\(segment(name))/promote", json: .object([("dry_run", .bool(dryRun))]))
+                decision = body["decision"] ?? .null
+            }
             if json {
-                print(JSONWriter.string(.object([("decision", decision.json), ("applied", .bool(!dryRun))])))
+                print(JSONWriter.string(.object([("decision", decision), ("applied", .bool(!dryRun))])))
                 return
             }
-            if let policy = try await services.promotions.getPolicy(name: name) { print("Policy  " + describe(policy)) }
-            var table = TextTable("VERSION", decision.metric.uppercased(), "CANDIDATE", "NOTE")
-            for row in decision.considered {
-                table.add("v\(row.version)", row.value.map { String(format: "%.6g", $0) } ?? "-", row.eligible ? "yes" : "no", row.note)
+            if let policy = try await fetchPolicy(target, name) { print("Policy  " + describe(policy)) }
+            var table = TextTable("VERSION", decision.text("metric").uppercased(), "CANDIDATE", "NOTE")
+            for row in decision["considered"]?.arrayValue ?? [] {
+                let value = row["value"]?.numberValue.map { String(format: "%.6g", $0) } ?? (row["value"]?.stringValue ?? "-")
+                table.add("v" + row.text("version"), value, row["eligible"] == .bool(true) ? "yes" : "no", row.text("note"))
             }
             print(table.render())
-            print("Decision  \(decision.action.rawValue)" + (decision.challenger.map { " v\($0)" } ?? ""))
-            for reason in decision.reasons { print("  - " + reason) }
+            print("Decision  \(decision.text("action"))" + (decision["challenger"]?.stringValue.map { " v\($0)" } ?? ""))
+            for reason in decision["reasons"]?.arrayValue ?? [] { print("  - " + (reason.stringValue ?? "")) }
             print(dryRun ? "Dry run: nothing changed." : "Recorded in the audit log (slipway models history \(name)).")
+        }
+    }
+}
+
+/// A model's policy from the store or the server; nil when it has none.
+func fetchPolicy(_ target: CommandTarget, _ name: String) async throws -> PromotionPolicy? {
+    switch target {
+    case .local(let services):
+        return try await services.promotions.getPolicy(name: name)
+    case .remote(let client):
+        do {
+            return try PromotionPolicy(json: try await client.json("/api/v1/models/\(segment(name))/policy"), model: name)
+        } catch let error as SlipwayError where error.code == .resourceDoesNotExist {
+            return nil
         }
     }
 }
@@ -158,12 +199,19 @@ struct Promote: AsyncParsableCommand {
 struct Approve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a staged version: it becomes production.")
     @OptionGroup var store: StoreOptions
+    @OptionGroup var remote: RemoteOptions
     @Argument(help: "Registered model name.") var name: String
     @Argument(help: "The staged version.") var version: Int
 
     func run() async throws {
-        try await withServices(store) { services in
-            print(try await services.promoter.approve(name, version: version, actor: cliActor()).summary)
+        try await withTarget(store, remote) { target in
+            switch target {
+            case .local(let services):
+                print(try await services.promoter.approve(name, version: version, actor: cliActor()).summary)
+            case .remote(let client):
+                let body = try await client.send(.POST, "/api/v1/models/\(segment(name))/approve", json: .object([("version", .string(String(version)))]))
+                print(body["record"]?.text("summary") ?? "")
+            }
         }
     }
 }
@@ -172,6 +220,7 @@ struct Approve: AsyncParsableCommand {
 struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Put the previous production version back, or the version --to names.")
     @OptionGroup var store: StoreOptions
+    @OptionGroup var remote: RemoteOptions
     @Argument(help: "Registered model name.") var name: String
     @Option(help: "The version to put back (default: the one behind `previous`).") var to: Int?
 
@@ -180,8 +229,15 @@ struct Rollback: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await withServices(store) { services in
-            print(try await services.promoter.rollback(name, to: to, actor: cliActor()).summary)
+        try await withTarget(store, remote) { target in
+            switch target {
+            case .local(let services):
+                print(try await services.promoter.rollback(name, to: to, actor: cliActor()).summary)
+            case .remote(let client):
+                let body = try await client.send(
+                    .POST, "/api/v1/models/\(segment(name))/rollback", json: .object(to.map { [("version", .string(String($0)))] } ?? []))
+                print(body["record"]?.text("summary") ?? "")
+            }
         }
     }
 }

@@ -70,3 +70,16 @@ public struct PromotionChange: Sendable {
         self.events = events
     }
 }
+
+extension PromotionRecord {
+    /// The record as the API returns it (`GET /api/v1/models/{name}/decisions`) and the CLI prints it.
+    public var json: JSONValue {
+        func version(_ v: Int?) -> JSONValue { v.map { .string(String($0)) } ?? .null }
+        return .object([
+            ("id", .string(id)), ("model", .string(model)), ("kind", .string(kind.rawValue)), ("actor", .string(actor)),
+            ("time", .int(time)), ("action", .string(action)), ("from_version", version(fromVersion)),
+            ("to_version", version(toVersion)), ("summary", .string(summary)),
+            ("details", (try? JSONParser.parse(details)) ?? .object([])),
+        ])
+    }
+}

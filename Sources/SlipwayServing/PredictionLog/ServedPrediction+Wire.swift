@@ -1,3 +1,4 @@
+import SlipwayClient
 public import SlipwayCore
 
 /// A served prediction as a replica ships it to its registry (`POST /api/v1/prediction-log`):
@@ -51,7 +52,7 @@ extension ServedPrediction {
 /// Where a replica's prediction log goes: the registry it follows, in batches. Reading back and
 /// pruning are the registry's.
 public struct RemotePredictionLog: PredictionLogStore {
-    let client: RegistryClient
+    let client: ServerClient
 
     public init(_ source: RemoteModelSource) {
         client = source.client

@@ -1,4 +1,5 @@
 import Crypto
+import SlipwayClient
 import Foundation
 public import Logging
 public import SlipwayCore
@@ -8,7 +9,7 @@ public import SlipwayCore
 /// the artifact proxy into a local cache, each file checked against the SHA-256 the registry
 /// recorded at upload. A registry without the change feed (an MLflow server) is polled only.
 public struct RemoteModelSource: ModelSource {
-    let client: RegistryClient
+    let client: ServerClient
     let cacheDirectory: String
     let logger: Logger
     /// How long one long poll is held open by the registry.
@@ -25,12 +26,7 @@ public struct RemoteModelSource: ModelSource {
         registry: String, token: String? = nil, certificateAuthority: String? = nil, cacheDirectory: String, logger: Logger,
         longPoll: Duration = .seconds(25)
     ) throws(SlipwayError) {
-        guard let url = URL(string: registry), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
-            url.query == nil
-        else {
-            throw .invalidParameter("--registry must be the registry server's http:// or https:// URL, got '\(registry)'")
-        }
-        self.client = try RegistryClient(base: url, token: token, certificateAuthority: certificateAuthority)
+        self.client = try ServerClient(url: registry, token: token, certificateAuthority: certificateAuthority, what: "--registry")
         self.cacheDirectory = cacheDirectory
         self.logger = logger
         self.longPoll = longPoll
@@ -54,9 +50,9 @@ public struct RemoteModelSource: ModelSource {
     }
 
     public func fetch(_ version: ModelVersion) async throws -> FetchedModel {
-        let path = "/api/v1/models/\(RegistryClient.segment(version.name))/versions/\(version.version)/files"
+        let path = "/api/v1/models/\(ServerClient.segment(version.name))/versions/\(version.version)/files"
         let manifest = try Manifest(try await client.json(path))
-        let directory = "\(cacheDirectory)/\(RegistryClient.segment(version.name))/v\(version.version)-\(manifest.digest.prefix(16))"
+        let directory = "\(cacheDirectory)/\(ServerClient.segment(version.name))/v\(version.version)-\(manifest.digest.prefix(16))"
         if (try? Self.verify(directory: directory, manifest)) != nil {
             return FetchedModel(version: version, directory: directory, digest: "sha256:" + manifest.digest)
         }
@@ -64,7 +60,7 @@ public struct RemoteModelSource: ModelSource {
         defer { try? FileManager.default.removeItem(atPath: staging) }
         for file in manifest.files {
             let relative = try ArtifactPath(file.path)
-            let encoded = (manifest.root.segments + relative.segments).map(RegistryClient.segment).joined(separator: "/")
+            let encoded = (manifest.root.segments + relative.segments).map(ServerClient.segment).joined(separator: "/")
             let data = try await client.get("/api/2.0/mlflow-artifacts/artifacts/" + encoded)
             let actual = ArtifactManifest.hex(SHA256.hash(data: data))
             guard actual == file.sha256 else {

@@ -88,12 +88,5 @@ struct PromotionController: Sendable {
         return text
     }
 
-    static func json(_ record: PromotionRecord) -> JSONValue {
-        .object([
-            ("id", .string(record.id)), ("model", .string(record.model)), ("kind", .string(record.kind.rawValue)), ("actor", .string(record.actor)),
-            ("time", .int(record.time)), ("action", .string(record.action)), ("from_version", Promoter.json(record.fromVersion)),
-            ("to_version", Promoter.json(record.toVersion)), ("summary", .string(record.summary)),
-            ("details", (try? JSONParser.parse(record.details)) ?? .object([])),
-        ])
-    }
+    static func json(_ record: PromotionRecord) -> JSONValue { record.json }
 }
