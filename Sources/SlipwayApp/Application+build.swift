@@ -67,6 +67,8 @@ public func buildReplicaApplication(
         host: host, predictionLog: log, logSource: "/slipway/serve/\(config.host):\(config.port)", metrics: metrics, limits: config.limits,
         context: AppRequestContext.self)
     var app = Application(router: router, server: try config.serverBuilder(), configuration: config.serverConfiguration, logger: logger)
+    // Added first, stopped last: the registry's connections close after the log and the host are done with them.
+    app.addServices(RegistryCloser(source: source))
     if let log { app.addServices(log) }
     app.addServices(host)
     return app
@@ -82,6 +84,16 @@ struct Checkpointer: Service {
         }
         // Nothing to do on PostgreSQL or in memory: stay up until shutdown, as a service must.
         try? await gracefulShutdown()
+    }
+}
+
+/// Closes a replica's connections to its registry once everything started after it has shut down.
+struct RegistryCloser: Service {
+    let source: RemoteModelSource
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await source.shutdown()
     }
 }
 

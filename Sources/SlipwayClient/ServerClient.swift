@@ -68,6 +68,17 @@ public struct ServerClient: Sendable {
         return data.isEmpty ? .null : try Self.parse(data)
     }
 
+    /// Sends `bytes` (a file) with `method` and parses the JSON answer.
+    public func upload(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], bytes: [UInt8], contentType: String, timeout: TimeInterval = 300
+    ) async throws -> JSONValue {
+        var request = try request(path, query: query, method: method)
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = .bytes(bytes)
+        let data = try await send(request, timeout: timeout)
+        return data.isEmpty ? .null : try Self.parse(data)
+    }
+
     /// POSTs a JSON body to `path`.
     public func post(_ path: String, json: JSONValue, timeout: TimeInterval = 10) async throws {
         try await send(.POST, path, json: json, timeout: timeout)

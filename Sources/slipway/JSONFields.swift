@@ -29,3 +29,9 @@ extension JSONValue {
         (try? JSONParser.parse(JSONWriter.bytes(self))) ?? self
     }
 }
+
+/// An object's members in order; none for anything else.
+func membersOf(_ value: JSONValue) -> [(String, JSONValue)] {
+    if case .object(let members) = value { return members }
+    return []
+}

@@ -12,6 +12,7 @@ struct Jobs: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a job, e.g. jobs add nightly --kind promote --model churn --schedule '0 2 * * *'.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "Job name.") var name: String
         @Option(help: "promote, evaluate, predict or monitor.") var kind: String
         @Option(help: "Registered model (predict: NAME@ALIAS, default alias production).") var model: String
@@ -50,11 +51,26 @@ struct Jobs: AsyncParsableCommand {
             let cron: CronSchedule
             do { cron = try CronSchedule(schedule) } catch { throw ValidationError(error.message) }
             let argument = kind == .predict ? spec.json : kind == .monitor ? rule : dataset
-            try await withServices(store) { services in
-                let time = WallClock.milliseconds()
-                let job = Job(name: name, kind: kind, model: model, argument: argument, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)
-                try await services.jobs.createJob(job)
-                print("\(name): \(kind.rawValue) \(model) at '\(cron)', next run \(job.nextRunAt.map(formatTime) ?? "never")")
+            try await withTarget(store, remote) { target in
+                let job: JSONValue
+                switch target {
+                case .local(let services):
+                    let time = WallClock.milliseconds()
+                    let created = Job(name: name, kind: kind, model: model, argument: argument, schedule: cron, nextRunAt: cron.next(after: time), createdAt: time)
+                    try await services.jobs.createJob(created)
+                    job = created.json
+                case .remote(let client):
+                    var fields: [(String, JSONValue)] = [
+                        ("name", .string(name)), ("kind", .string(kind.rawValue)), ("model", .string(model)), ("schedule", .string(schedule)),
+                    ]
+                    let optional: [(String, String?)] = [
+                        ("dataset", dataset), ("rule", rule), ("input", input), ("source_url", sourceURL), ("query", query), ("watermark", watermark),
+                        ("id", id), ("output_table", outputTable), ("output_url", outputURL),
+                    ]
+                    for case let (key, value?) in optional { fields.append((key, .string(value))) }
+                    job = try await client.send(.POST, "/api/v1/jobs", json: .object(fields))
+                }
+                print("\(name): \(kind.rawValue) \(model) at '\(cron)', next run \(job.millis("next_run_at").map(formatTime) ?? "never")")
             }
         }
     }
@@ -62,16 +78,25 @@ struct Jobs: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs and when they run next.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
 
         func run() async throws {
-            try await withServices(store) { services in
+            try await withTarget(store, remote) { target in
+                let jobs: [JSONValue]
+                switch target {
+                case .local(let services): jobs = try await services.jobs.listJobs().map(\.json)
+                case .remote(let client): jobs = try await client.json("/api/v1/jobs")["jobs"]?.arrayValue ?? []
+                }
                 var table = TextTable("JOB", "KIND", "MODEL", "SCHEDULE", "NEXT RUN (UTC)")
-                for job in try await services.jobs.listJobs() {
-                    let what = job.kind == .predict
-                        ? (try? PredictJobSpec(json: job.argument)).map { " \($0.sourceURL == nil ? $0.input : "query") -> \($0.outputTable)" } ?? ""
-                        : job.argument.map { " " + $0 } ?? ""
-                    table.add(job.name, job.kind.rawValue + what, job.model, job.schedule.description,
-                              job.nextRunAt.map(formatTime) ?? "never")
+                for job in jobs {
+                    let what: String
+                    if job.text("kind") == "predict" {
+                        what = " \(job["source_url"] == .null ? job.text("input") : "query") -> \(job.text("output_table"))"
+                    } else {
+                        what = job["dataset"]?.stringValue.map { " " + $0 } ?? ""
+                    }
+                    table.add(job.text("name"), job.text("kind") + what, job.text("model"), job.text("schedule"),
+                              job.millis("next_run_at").map(formatTime) ?? "never")
                 }
                 print(table.render())
             }
@@ -81,6 +106,7 @@ struct Jobs: AsyncParsableCommand {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a job now (recorded in its history).")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "Job name.") var name: String
         @Option(help: "Predict jobs: run again from here, whatever was read (a watermark value for a SQL source; a time for files: 1d, ISO 8601, ms).")
         var since: String?
@@ -88,10 +114,18 @@ struct Jobs: AsyncParsableCommand {
 
         func run() async throws {
             let backfill = since == nil && until == nil ? nil : Backfill(since: since, until: until)
-            try await withServices(store) { services in
-                let run = try await services.jobRunner.run(try await services.jobs.getJob(name: name), trigger: .manual, backfill: backfill)
-                print("\(run.status.rawValue) in \(run.durationMilliseconds ?? 0) ms: \(run.output)")
-                if run.status == .failed { throw ExitCode(1) }
+            try await withTarget(store, remote) { target in
+                let run: JSONValue
+                switch target {
+                case .local(let services):
+                    run = try await services.jobRunner.run(try await services.jobs.getJob(name: name), trigger: .manual, backfill: backfill).json
+                case .remote(let client):
+                    // The server runs it, on its files and its store.
+                    let range = [("since", since), ("until", until)].compactMap { key, value in value.map { (key, JSONValue.string($0)) } }
+                    run = try await client.send(.POST, "/api/v1/jobs/\(segment(name))/run", json: .object(range), timeout: 3600)
+                }
+                print("\(run.text("status")) in \(run.millis("duration_ms") ?? 0) ms: \(run.text("output"))")
+                if run.text("status") == JobRun.Status.failed.rawValue { throw ExitCode(1) }
             }
         }
     }
@@ -99,16 +133,28 @@ struct Jobs: AsyncParsableCommand {
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "history", abstract: "A job's runs, newest first.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "Job name.") var name: String
         @Option(help: "How many runs.") var limit = 20
 
+        func validate() throws {
+            guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+        }
+
         func run() async throws {
-            try await withServices(store) { services in
-                _ = try await services.jobs.getJob(name: name)
+            try await withTarget(store, remote) { target in
+                let runs: [JSONValue]
+                switch target {
+                case .local(let services):
+                    _ = try await services.jobs.getJob(name: name)
+                    runs = try await services.jobs.listRuns(job: name, maxResults: limit).map(\.json)
+                case .remote(let client):
+                    runs = try await client.json("/api/v1/jobs/\(segment(name))/runs", query: [("max_results", String(limit))])["runs"]?.arrayValue ?? []
+                }
                 var table = TextTable("STARTED (UTC)", "TRIGGER", "STATUS", "MS", "OUTPUT")
-                for run in try await services.jobs.listRuns(job: name, maxResults: limit) {
-                    table.add(formatTime(run.startedAt), run.trigger.rawValue, run.status.rawValue, run.durationMilliseconds.map(String.init) ?? "-",
-                              String(run.output.prefix(120)))
+                for run in runs {
+                    table.add(formatTime(run.millis("started_at")), run.text("trigger"), run.text("status"), run.millis("duration_ms").map(String.init) ?? "-",
+                              String(run.text("output").prefix(120)))
                 }
                 print(table.render())
             }
@@ -118,11 +164,15 @@ struct Jobs: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a job (its history stays).")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "Job name.") var name: String
 
         func run() async throws {
-            try await withServices(store) { services in
-                try await services.jobs.deleteJob(name: name)
+            try await withTarget(store, remote) { target in
+                switch target {
+                case .local(let services): try await services.jobs.deleteJob(name: name)
+                case .remote(let client): try await client.send(.DELETE, "/api/v1/jobs/\(segment(name))", json: nil)
+                }
                 print("job \(name) removed")
             }
         }

@@ -34,8 +34,15 @@ struct Predict: AsyncParsableCommand {
     @Option(name: .customLong("output-url"), help: "The database of --output-table: postgres://... or sqlite:PATH (default: Slipway's own).")
     var outputURL: String?
     @Option(help: "Column holding each row's key (CSV); without it a row's key is its file's digest and row number.") var id: String?
-    @Option(help: "Resolve a registered model through a running Slipway server (http://host:port) instead of the store.") var registry: String?
+    @Option(help: "The same as --server (kept for scripts written before it).") var registry: String?
+    @OptionGroup var remote: RemoteOptions
     @Option(help: "Threads (0 = every core).") var threads = 0
+
+    /// `--registry`, else `--server` or SLIPWAY_SERVER, with the token and CA file.
+    var server: (server: String, token: String?, certificateAuthority: String?)? {
+        if let registry { return (registry, remote.credentials.token, remote.credentials.certificateAuthority) }
+        return remote.resolved
+    }
 
     func validate() throws {
         guard (input == nil) != (sourceURL == nil) else { throw ValidationError("Give --input, or --source-url with --query") }
@@ -44,8 +51,8 @@ struct Predict: AsyncParsableCommand {
         if outputTable != nil, output != nil { throw ValidationError("Give --output or --output-table, not both") }
         if outputURL != nil, outputTable == nil { throw ValidationError("--output-url needs --output-table") }
         if id != nil, outputTable == nil { throw ValidationError("--id needs --output-table") }
-        if registry != nil, outputTable != nil, outputURL == nil {
-            throw ValidationError("With --registry, --output-table needs --output-url (the registry's own database is not reachable from here)")
+        if server != nil, outputTable != nil, outputURL == nil {
+            throw ValidationError("With --server, --output-table needs --output-url (the server's own database is not reachable from here)")
         }
     }
 
@@ -64,13 +71,24 @@ struct Predict: AsyncParsableCommand {
             }
             return
         }
-        if let registry {
+        if let server {
             do {
-                let source = try RemoteModelSource(registry: registry, cacheDirectory: store.dataDirectory + "/replica-cache", logger: commandLogger())
-                let version = try await reference.resolve(source)
-                let predictor = try ModelLoader.load(path: try await source.fetch(version).directory)
+                // The version's files come through the server's artifact proxy, checked against their recorded digests.
+                let source = try RemoteModelSource(
+                    registry: server.server, token: server.token, certificateAuthority: server.certificateAuthority,
+                    cacheDirectory: store.dataDirectory + "/replica-cache", logger: commandLogger())
+                let fetched: (ModelVersion, FetchedModel)
+                do {
+                    let version = try await reference.resolve(source)
+                    fetched = (version, try await source.fetch(version))
+                    await source.shutdown()
+                } catch {
+                    await source.shutdown()
+                    throw error
+                }
+                let predictor = try ModelLoader.load(path: fetched.1.directory)
                 if let outputTable, let outputURL {
-                    try await predictIntoTable(predictor, version: version, table: outputTable, url: outputURL)
+                    try await predictIntoTable(predictor, version: fetched.0, table: outputTable, url: outputURL)
                 } else {
                     try Self.predict(predictor: predictor, input: input ?? "", output: output, threads: threads)
                 }

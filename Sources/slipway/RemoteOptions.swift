@@ -15,15 +15,25 @@ struct RemoteOptions: ParsableArguments {
     @Option(name: .customLong("ca-cert"), help: "PEM CA certificates to trust besides the system's, for an https:// server (env SLIPWAY_CA_CERT).")
     var certificateAuthority: String?
 
+    /// The server, token and CA file the options or the environment name; nil for the local store.
+    var resolved: (server: String, token: String?, certificateAuthority: String?)? {
+        guard let server = Self.value(server, "SLIPWAY_SERVER") else { return nil }
+        return (server, credentials.token, credentials.certificateAuthority)
+    }
+
+    /// The token and CA file, for whichever server.
+    var credentials: (token: String?, certificateAuthority: String?) {
+        (Self.value(token, "SLIPWAY_TOKEN"), Self.value(certificateAuthority, "SLIPWAY_CA_CERT"))
+    }
+
+    static func value(_ option: String?, _ variable: String) -> String? {
+        option ?? ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The client of the server named by the option or the environment; nil for the local store.
     func client() throws(SlipwayError) -> ServerClient? {
-        let environment = ProcessInfo.processInfo.environment
-        func value(_ option: String?, _ variable: String) -> String? {
-            option ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
-        }
-        guard let server = value(server, "SLIPWAY_SERVER") else { return nil }
-        return try ServerClient(
-            url: server, token: value(token, "SLIPWAY_TOKEN"), certificateAuthority: value(certificateAuthority, "SLIPWAY_CA_CERT"))
+        guard let (server, token, certificateAuthority) = resolved else { return nil }
+        return try ServerClient(url: server, token: token, certificateAuthority: certificateAuthority)
     }
 }
 

@@ -187,6 +187,8 @@ class SlipwayReplica:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            # A graceful stop exits 0: no crash on the way out (the registry's connections closed last).
+            assert self.process.returncode == 0, (self.process.returncode, self.log_path.read_text()[-3000:])
         self.process = None
 
 

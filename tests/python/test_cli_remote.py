@@ -124,3 +124,57 @@ def test_credentials_and_reachability(server, model):
     assert down.returncode == 2 and "unreachable" in down.stderr and "Fatal" not in down.stderr
     bad = remote(server, "models", "list", env={"SLIPWAY_SERVER": "ftp://example.com"})
     assert bad.returncode != 0 and "http:// or https://" in bad.stderr
+
+
+def test_datasets_evaluate_jobs_and_predict(server, admin, model, tmp_path):
+    import numpy as np
+    import pandas as pd
+    from serving_support import FEATURES
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.normal(size=(200, 4)), columns=FEATURES)
+    frame["y"] = frame.f0 * 2 - frame.f1
+    csv = tmp_path / "holdout.csv"
+    frame.to_csv(csv, index=False)
+    dataset = unique("holdout")
+    writer = token(server, unique("writer"), "write")
+    added = remote(server, "datasets", "add", dataset, str(csv), "--target", "y", token_text=writer)
+    assert added.returncode == 0 and f"{dataset}@1 added: 200 rows, target y, sha256 " in added.stdout, added.stderr
+    again = server.cli("datasets", "add", dataset, str(csv), "--target", "y").stdout
+    assert again == added.stdout.replace("added", "already stored")
+    assert dataset in same(server, admin, "datasets", "list").stdout
+
+    evaluated = remote(server, "evaluate", "--model", model, "--version", "2", "--dataset", dataset, "--json", token_text=writer)
+    assert evaluated.returncode == 0, evaluated.stderr
+    far = json.loads(evaluated.stdout)
+    near = json.loads(server.cli("evaluate", "--model", model, "--version", "2", "--dataset", dataset, "--json").stdout)
+    assert far == near and far["rows"] == 200 and "rmse" in far["metrics"], (far, near)
+    text = remote(server, "evaluate", "--model", model, "--version", "2", "--dataset", f"{dataset}@1", token_text=writer)
+    assert text.stdout == server.cli("evaluate", "--model", model, "--version", "2", "--dataset", f"{dataset}@1").stdout
+    assert same(server, admin, "evaluate", "--model", model, "--version", "9", "--dataset", dataset).returncode == 1
+
+    job = unique("nightly")
+    operator = token(server, unique("operator"), "admin")
+    made = remote(server, "jobs", "add", job, "--kind", "evaluate", "--model", model, "--dataset", dataset, "--schedule", "0 3 * * *",
+                  token_text=operator)
+    assert made.returncode == 0 and made.stdout.startswith(f"{job}: evaluate {model} at '0 3 * * *', next run "), made.stderr
+    assert f"evaluate {dataset}" in same(server, admin, "jobs", "list").stdout
+    ran = remote(server, "jobs", "run", job, token_text=operator)
+    assert ran.returncode == 0 and ran.stdout.startswith("succeeded in "), (ran.stdout, ran.stderr)
+    assert "manual" in same(server, admin, "jobs", "history", job).stdout
+    assert remote(server, "jobs", "remove", job, token_text=operator).stdout.strip() == f"job {job} removed"
+    assert same(server, admin, "jobs", "history", job).returncode == 1
+
+    # predict NAME@ALIAS: the version behind the alias, fetched through the server, gives what the local store gives.
+    rows = tmp_path / "rows.csv"
+    frame[FEATURES].head(50).to_csv(rows, index=False)
+    reader = token(server, unique("reader"), "read")
+    local_out, remote_out = tmp_path / "local.csv", tmp_path / "remote.csv"
+    server.cli("predict", "--model", f"{model}@production", "--input", str(rows), "--output", str(local_out))
+    far = remote(server, "predict", "--model", f"{model}@production", "--input", str(rows), "--output", str(remote_out),
+                 "--data-dir", str(tmp_path / "cache"), token_text=reader)
+    assert far.returncode == 0, far.stderr
+    assert remote_out.read_text() == local_out.read_text() and len(local_out.read_text().splitlines()) == 51
+    missing = remote(server, "predict", "--model", f"{model}@nowhere", "--input", str(rows), "--output", str(remote_out),
+                     "--data-dir", str(tmp_path / "cache"), token_text=reader)
+    assert missing.returncode == 1 and "nowhere" in missing.stderr

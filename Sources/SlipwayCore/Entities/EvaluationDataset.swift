@@ -86,3 +86,25 @@ public struct Evaluation: Sendable, Hashable {
         Double(text) ?? (try? JSONParser.parse(text))?.numberValue
     }
 }
+
+extension EvaluationDataset {
+    /// The dataset version as the API returns it (`GET /api/v1/datasets`) and the CLI prints it.
+    public var json: JSONValue {
+        .object([
+            ("name", .string(name)), ("version", .string(String(version))), ("digest", .string("sha256:" + digest)), ("target", .string(target)),
+            ("columns", .array(columns.map { .string($0) })), ("rows", .int(rows)), ("created_at", .int(createdAt)),
+        ])
+    }
+}
+
+extension Evaluation {
+    /// The evaluation as the API returns it and the CLI prints it.
+    public var json: JSONValue {
+        .object([
+            ("id", .string(id)), ("model", .string(model)), ("version", .string(String(version))), ("dataset", .string(dataset)),
+            ("dataset_version", .string(String(datasetVersion))), ("dataset_digest", .string("sha256:" + datasetDigest)),
+            ("task", .string(task.rawValue)), ("rows", .int(rows)), ("created_at", .int(createdAt)),
+            ("metrics", .object(metricValues.map { ($0.key, JSONValue.number($0.value)) })),
+        ])
+    }
+}

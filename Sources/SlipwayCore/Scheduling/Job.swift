@@ -84,3 +84,34 @@ public struct JobRun: Sendable, Hashable {
         self.output = output
     }
 }
+
+extension Job {
+    /// The job as the API returns it (`GET /api/v1/jobs`) and the CLI prints it.
+    public var json: JSONValue {
+        var fields: [(String, JSONValue)] = [("name", .string(name)), ("kind", .string(kind.rawValue)), ("model", .string(model))]
+        if kind == .predict, let spec = try? PredictJobSpec(json: argument) {
+            fields += [("input", .string(spec.input)), ("source_url", spec.sourceURL.map { .string($0) } ?? .null),
+                       ("query", spec.query.map { .string($0) } ?? .null), ("watermark", spec.watermark.map { .string($0) } ?? .null),
+                       ("id", spec.idColumn.map { .string($0) } ?? .null), ("output_table", .string(spec.outputTable)),
+                       ("output_url", spec.outputURL.map { .string($0) } ?? .null)]
+        } else {
+            // The dataset of an evaluate job, the rule of a monitor job.
+            fields.append(("dataset", argument.map { .string($0) } ?? .null))
+        }
+        return .object(fields + [
+            ("schedule", .string(schedule.description)), ("enabled", .bool(enabled)),
+            ("next_run_at", nextRunAt.map { .int($0) } ?? .null), ("created_at", .int(createdAt)),
+        ])
+    }
+}
+
+extension JobRun {
+    /// The run as the API returns it (`GET /api/v1/jobs/{name}/runs`) and the CLI prints it.
+    public var json: JSONValue {
+        .object([
+            ("id", .string(id)), ("job", .string(job)), ("trigger", .string(trigger.rawValue)), ("status", .string(status.rawValue)),
+            ("started_at", .int(startedAt)), ("finished_at", finishedAt.map { .int($0) } ?? .null),
+            ("duration_ms", durationMilliseconds.map { .int($0) } ?? .null), ("output", .string(output)),
+        ])
+    }
+}

@@ -32,6 +32,11 @@ public struct RemoteModelSource: ModelSource {
         self.longPoll = longPoll
     }
 
+    /// Closes the connections to the registry, once nothing uses the source any more.
+    public func shutdown() async {
+        await client.shutdown()
+    }
+
     public func version(for target: ServingTarget) async throws -> ModelVersion {
         let body = try await client.json("/api/2.0/mlflow/registered-models/alias", query: [("name", target.name), ("alias", target.alias)])
         guard let version = body["model_version"].flatMap(Self.modelVersion) else {

@@ -53,19 +53,7 @@ struct EvaluationController: Sendable {
         }
     }
 
-    static func json(_ d: EvaluationDataset) -> JSONValue {
-        .object([
-            ("name", .string(d.name)), ("version", .string(String(d.version))), ("digest", .string("sha256:" + d.digest)), ("target", .string(d.target)),
-            ("columns", .array(d.columns.map { .string($0) })), ("rows", .int(d.rows)), ("created_at", .int(d.createdAt)),
-        ])
-    }
+    static func json(_ d: EvaluationDataset) -> JSONValue { d.json }
 
-    static func json(_ e: Evaluation) -> JSONValue {
-        .object([
-            ("id", .string(e.id)), ("model", .string(e.model)), ("version", .string(String(e.version))), ("dataset", .string(e.dataset)),
-            ("dataset_version", .string(String(e.datasetVersion))), ("dataset_digest", .string("sha256:" + e.datasetDigest)),
-            ("task", .string(e.task.rawValue)), ("rows", .int(e.rows)), ("created_at", .int(e.createdAt)),
-            ("metrics", .object(e.metricValues.map { ($0.key, JSONValue.number($0.value)) })),
-        ])
-    }
+    static func json(_ e: Evaluation) -> JSONValue { e.json }
 }

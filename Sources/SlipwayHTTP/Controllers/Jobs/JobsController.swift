@@ -64,27 +64,7 @@ struct JobsController: Sendable {
         }
     }
 
-    static func json(_ job: Job) -> JSONValue {
-        var fields: [(String, JSONValue)] = [("name", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("model", .string(job.model))]
-        if job.kind == .predict, let spec = try? PredictJobSpec(json: job.argument) {
-            fields += [("input", .string(spec.input)), ("source_url", spec.sourceURL.map { .string($0) } ?? .null),
-                       ("query", spec.query.map { .string($0) } ?? .null), ("watermark", spec.watermark.map { .string($0) } ?? .null),
-                       ("id", spec.idColumn.map { .string($0) } ?? .null), ("output_table", .string(spec.outputTable)),
-                       ("output_url", spec.outputURL.map { .string($0) } ?? .null)]
-        } else {
-            fields.append(("dataset", job.argument.map { .string($0) } ?? .null))
-        }
-        return .object(fields + [
-            ("schedule", .string(job.schedule.description)), ("enabled", .bool(job.enabled)),
-            ("next_run_at", job.nextRunAt.map { .int($0) } ?? .null), ("created_at", .int(job.createdAt)),
-        ])
-    }
+    static func json(_ job: Job) -> JSONValue { job.json }
 
-    static func json(_ run: JobRun) -> JSONValue {
-        .object([
-            ("id", .string(run.id)), ("job", .string(run.job)), ("trigger", .string(run.trigger.rawValue)), ("status", .string(run.status.rawValue)),
-            ("started_at", .int(run.startedAt)), ("finished_at", run.finishedAt.map { .int($0) } ?? .null),
-            ("duration_ms", run.durationMilliseconds.map { .int($0) } ?? .null), ("output", .string(run.output)),
-        ])
-    }
+    static func json(_ run: JobRun) -> JSONValue { run.json }
 }
