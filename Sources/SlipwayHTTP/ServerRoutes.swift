@@ -100,10 +100,13 @@ public enum ServerRoutes {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
         router.add(middleware: ErrorMiddleware(routes: table))
-        if let auth { router.add(middleware: AuthMiddleware(store: services.auth, settings: auth)) }
+        let gate = auth.map {
+            PermissionGate(store: services.auth, defaultPermission: $0.defaultPermission, cacheMilliseconds: $0.cacheMilliseconds)
+        }
+        if let auth { router.add(middleware: AuthMiddleware(store: services.auth, settings: auth, gate: gate)) }
 
         let collection = RouteCollection(context: Context.self)
-        let mlflow = MLflowRoutes(collection: collection, limit: limits.bodyBytes, table: table)
+        let mlflow = MLflowRoutes(collection: collection, limit: limits.bodyBytes, table: table, gate: gate)
         ExperimentsController(store: services.tracking).addRoutes(to: mlflow)
         RunsController(store: services.tracking, now: WallClock.milliseconds).addRoutes(to: mlflow)
         LoggedModelsController(store: services.tracking).addRoutes(to: mlflow)
@@ -112,10 +115,15 @@ public enum ServerRoutes {
         WebhooksController(store: services.webhooks, tester: services.webhookTester).addRoutes(to: mlflow)
         let artifacts = ArtifactsController(store: services.tracking, artifacts: services.artifacts, maxArtifactBytes: limits.artifactBytes)
         artifacts.addTrackingRoutes(to: mlflow)
+        let permissions = PermissionsController<Context>(store: services.auth, gate: gate)
+        permissions.addClassicRoutes(to: mlflow)
+        let rbac = RouteCollection(context: Context.self)
+        permissions.addRBACRoutes(to: MLflowRoutes(collection: rbac, limit: limits.bodyBytes, table: RouteTable(), gate: gate))
         let proxy = RouteCollection(context: Context.self)
         artifacts.addProxyRoutes(to: proxy)
         for prefix in ["api", "ajax-api"] {
             router.addRoutes(collection, atPath: "\(prefix)/2.0/mlflow")
+            router.addRoutes(rbac, atPath: "\(prefix)/3.0/mlflow")
             router.addRoutes(proxy, atPath: "\(prefix)/2.0/mlflow-artifacts")
         }
 
@@ -145,7 +153,7 @@ public enum ServerRoutes {
             overview: overview, model: ModelOverview(
                 overview: overview, evaluations: services.evaluations, events: services.events, deliveries: services.deliveries,
                 predictionLog: services.predictionLog, monitoring: monitoring, servingMetrics: { metrics.exposition() }),
-            jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter,
+            jobs: JobsPage(jobs: services.jobs), runner: services.jobRunner, promoter: services.promoter, gate: gate,
             runs: RunsPages(tracking: services.tracking, artifacts: services.artifacts)
         ).addRoutes(to: router)
         // Last: the document lists every route added before it.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import SlipwayApp
+import SlipwayCore
 import SlipwayHTTP
 
 /// `slipway server`: the tracking server, registry and artifact proxy in one process.
@@ -34,6 +35,10 @@ struct Server: AsyncParsableCommand {
         "Requests per token for a class of routes, CLASS=N/s|N/m|N/h|off (repeatable, with auth).",
         discussion: "Classes: read, write, promote, admin, predict (per token), open (per client address: /health, /ready, serving without --serving-auth). Defaults: read=600/s write=600/s promote=60/m admin=60/m; predict and open unlimited."))
     var rateLimits: [String] = []
+    @Option(name: .customLong("default-permission"), help: ArgumentHelp(
+        "What a user may do with a registered model nobody granted them anything on: MANAGE, EDIT, READ or NO_PERMISSIONS (with auth).",
+        discussion: "MANAGE (the default) lets token scopes alone decide; READ is MLflow's default; a model's creator gets MANAGE on it."))
+    var defaultPermission = "MANAGE"
     @Option(name: .customLong("failed-logins-before-backoff"), help: "Failed logins from one address before it must wait (1 s, doubling to 5 min).")
     var failedLoginsBeforeBackoff = RateLimits.defaults.failedLoginsBeforeBackoff
 
@@ -53,6 +58,7 @@ struct Server: AsyncParsableCommand {
             throw ValidationError("--rate-limit counts requests per token: it needs auth on (--auth, or a non-loopback --host)")
         }
         _ = try limits()
+        do { _ = try Permission.parse(defaultPermission) } catch { throw ValidationError("--default-permission: \(error.message)") }
         var config = AppConfiguration()
         do { try config.serve(models) } catch { throw ValidationError(error.message) }
     }
@@ -88,7 +94,7 @@ struct Server: AsyncParsableCommand {
         }
         let logger = commandLogger(default: .info)
         if auth || (!insecureNoAuth && !AppConfiguration.isLoopback(host)) {
-            config.auth = AuthSettings(servingAuth: servingAuth, rateLimits: try limits())
+            config.auth = AuthSettings(servingAuth: servingAuth, rateLimits: try limits(), defaultPermission: try Permission.parse(defaultPermission))
         } else if insecureNoAuth {
             logger.warning("auth.disabled", metadata: [
                 "host": "\(host)", "warning": "--insecure-no-auth: anyone who can reach this port can read, change and delete models and runs",

@@ -67,4 +67,44 @@ struct AuthStoreTests {
         #expect(APIToken.id(of: text) == id && APIToken.generate().text != text)
         #expect(APIToken.id(of: "slw_short_x") == nil && APIToken.id(of: String(repeating: "a", count: 5000)) == nil)
     }
+
+    @Test("Per-model grants: one per user and model, updated, revoked, moved with a rename, gone with the model or the user", arguments: TestBackend.available)
+    func grants(_ backend: TestBackend) async throws {
+        try await backend.withDatabase { db in
+            let auth = SQLAuthStore(database: db)
+            try await auth.createUser(User(name: "alice", isAdmin: false, createdAt: 1))
+            try await auth.createUser(User(name: "bob", isAdmin: false, createdAt: 1))
+            let read = ResourceGrant(type: .registeredModel, resource: "churn", user: "bob", permission: .read)
+            try await auth.grant(read, replacing: false)
+            await expectError(.resourceAlreadyExists) { try await auth.grant(read, replacing: false) }
+            await expectError(.resourceDoesNotExist) {
+                try await auth.grant(ResourceGrant(type: .registeredModel, resource: "churn", user: "carol", permission: .read), replacing: false)
+            }
+            await expectError(.resourceDoesNotExist) {
+                try await auth.grant(ResourceGrant(type: .registeredModel, resource: "other", user: "bob", permission: .edit), replacing: true)
+            }
+            var edit = read
+            edit.permission = .edit
+            try await auth.grant(edit, replacing: true)
+            #expect(try await auth.grant(.registeredModel, "churn", user: "bob") == edit)
+            try await auth.grant(ResourceGrant(type: .registeredModel, resource: "churn", user: "alice", permission: .manage), replacing: false)
+            try await auth.grant(ResourceGrant(type: .registeredModel, resource: "fraud", user: "bob", permission: .noPermissions), replacing: false)
+            #expect(try await auth.grants(user: "bob").map(\.resource) == ["churn", "fraud"])
+
+            try await auth.moveGrants(.registeredModel, from: "churn", to: "churn-v2")
+            #expect(try await auth.grant(.registeredModel, "churn", user: "bob") == nil)
+            #expect(try await auth.grant(.registeredModel, "churn-v2", user: "alice")?.permission == .manage)
+            try await auth.moveGrants(.registeredModel, from: "churn-v2", to: nil)
+            #expect(try await auth.grants(user: "alice").isEmpty)
+
+            try await auth.revoke(.registeredModel, "fraud", user: "bob")
+            await expectError(.resourceDoesNotExist) { try await auth.revoke(.registeredModel, "fraud", user: "bob") }
+            try await auth.grant(ResourceGrant(type: .registeredModel, resource: "fraud", user: "bob", permission: .read), replacing: false)
+            try await auth.deleteUser(name: "bob")
+            try await auth.createUser(User(name: "bob", isAdmin: false, createdAt: 2))
+            #expect(try await auth.grants(user: "bob").isEmpty)
+            #expect(Permission.manage.allows(.edit) && Permission.read.allows(.read) && !Permission.noPermissions.allows(.read))
+            #expect(throws: SlipwayError.self) { try Permission.parse("OWNER") }
+        }
+    }
 }

@@ -16,4 +16,18 @@ public protocol AuthStore: Sendable {
     /// The identity a token text stands for at `time`, recording its use; nil for a text that is
     /// not a live token (unknown, revoked, expired, or a user since removed).
     func authenticate(token text: String, at time: Int64) async throws -> AuthIdentity?
+
+    /// Grants `grant.permission` to its user on its resource. - Throws: NOT_FOUND for an unknown
+    /// user; RESOURCE_ALREADY_EXISTS when the user has a grant there and `replacing` is false;
+    /// NOT_FOUND when `replacing` and there is none.
+    func grant(_ grant: ResourceGrant, replacing: Bool) async throws
+    /// Removes a user's grant on a resource. - Throws: NOT_FOUND when there is none.
+    func revoke(_ type: ResourceType, _ resource: String, user: String) async throws
+    /// The user's grant on a resource, if any.
+    func grant(_ type: ResourceType, _ resource: String, user: String) async throws -> ResourceGrant?
+    /// Every grant of one user.
+    func grants(user: String) async throws -> [ResourceGrant]
+    /// The grants on a renamed resource follow it; on a deleted one (`to` nil) they go, so that a
+    /// resource later created under the same name starts without them.
+    func moveGrants(_ type: ResourceType, from: String, to: String?) async throws
 }

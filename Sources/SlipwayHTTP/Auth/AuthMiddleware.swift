@@ -13,11 +13,18 @@ public struct AuthSettings: Sendable {
     public var cacheMilliseconds: Int64
     /// Requests per token and class, per address on open routes, and the failed-login backoff.
     public var rateLimits: RateLimits
+    /// What a user holds on a registered model without a grant of their own (`--default-permission`):
+    /// MANAGE lets the scopes alone decide; READ is MLflow's default; NO_PERMISSIONS hides every
+    /// model nobody granted.
+    public var defaultPermission: Permission
 
-    public init(servingAuth: Bool = false, cacheMilliseconds: Int64 = 2000, rateLimits: RateLimits = .defaults) {
+    public init(
+        servingAuth: Bool = false, cacheMilliseconds: Int64 = 2000, rateLimits: RateLimits = .defaults, defaultPermission: Permission = .manage
+    ) {
         self.servingAuth = servingAuth
         self.cacheMilliseconds = cacheMilliseconds
         self.rateLimits = rateLimits
+        self.defaultPermission = defaultPermission
     }
 }
 
@@ -35,10 +42,15 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
     let now: @Sendable () -> Int64
     let cache = IdentityCache()
     let limiter: RateLimiter
+    /// Per-model permissions on Slipway's own model routes.
+    let gate: PermissionGate?
 
-    public init(store: any AuthStore, settings: AuthSettings, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+    public init(
+        store: any AuthStore, settings: AuthSettings, gate: PermissionGate? = nil, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+    ) {
         self.store = store
         self.settings = settings
+        self.gate = gate
         self.now = now
         self.limiter = RateLimiter(settings: settings.rateLimits)
     }
@@ -75,9 +87,30 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
                 wait, "Rate limit exceeded: \(limit?.description ?? "") \(rateClass.rawValue) requests per token; retry in \(Self.seconds(wait)) s",
                 policy: (rateClass, limit))
         }
+        // Slipway's own routes of one model (`/api/v1/models/{name}/...`, the dashboard's
+        // `/ui/models/{name}...`): READ to look, EDIT to change.
+        if let gate, !identity.isAdmin, let name = Self.modelNamed(request.head.path ?? "/") {
+            let reading = request.method == .get || request.method == .head
+            try await gate.require(identity, reading ? .read : .edit, .registeredModel, name)
+        }
         var context = context
         context.identity = identity
         return try await next(request, context)
+    }
+
+    /// The model a `/api/v1/models/{name}/...` or `/ui/models/{name}...` target names, decoded.
+    static func modelNamed(_ target: String) -> String? {
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        let name: Substring
+        if segments.count >= 4, segments[0].lowercased() == "api", segments[1].lowercased() == "v1", segments[2].lowercased() == "models" {
+            name = segments[3]
+        } else if segments.count >= 3, segments[0].lowercased() == "ui", segments[1].lowercased() == "models" {
+            name = segments[2]
+        } else {
+            return nil
+        }
+        return String(name).removingPercentEncoding ?? String(name)
     }
 
     /// A route that needs no token: counted per client address when the `open` class has a limit.

@@ -20,6 +20,8 @@ struct DashboardController: Sendable {
     let jobs: JobsPage
     let runner: JobRunner
     let promoter: Promoter
+    /// Per-model permissions (a server with auth): the overview shows only the models the caller may read.
+    var gate: PermissionGate? = nil
     let runs: RunsPages
 
     /// Sends MLflow's fragment links (a run, an experiment, a model or one of its versions) to their pages.
@@ -36,13 +38,19 @@ struct DashboardController: Sendable {
         })();
         """
 
+    /// Whether the caller may see a model: READ or more under per-model permissions.
+    func visible<Context: SlipwayRequestContext>(_ context: Context) -> @Sendable (String) async throws -> Bool {
+        let (gate, identity) = (gate, context.identity)
+        return { name in try await gate?.canRead(identity, .registeredModel, name) ?? true }
+    }
+
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
-        router.get("/") { _, _ -> Response in
-            let data = try await overview.json(now: WallClock.milliseconds())
+        router.get("/") { _, context -> Response in
+            let data = try await overview.json(now: WallClock.milliseconds(), visible: visible(context))
             return try Self.html(DashboardPages.render("overview", title: "Overview", data: data, refreshSeconds: 30, script: Self.fragmentRedirect))
         }
-        router.get("api/v1/overview") { _, _ -> Response in
-            .json(try await overview.json(now: WallClock.milliseconds()))
+        router.get("api/v1/overview") { _, context -> Response in
+            .json(try await overview.json(now: WallClock.milliseconds(), visible: visible(context)))
         }
         router.get("ui/models/:name") { request, context -> Response in
             let name = try Self.name(context)

@@ -14,13 +14,15 @@ struct Overview: Sendable {
     let monitorRules: any MonitorRuleStore
     let host: ModelHost?
 
-    func json(now: Int64) async throws -> JSONValue {
+    /// - Parameter visible: whether the caller may see a model (per-model permissions); the models
+    ///   they may not, and the jobs of those models, are left out.
+    func json(now: Int64, visible: @Sendable (String) async throws -> Bool = { _ in true }) async throws -> JSONValue {
         let models = try await registry.searchRegisteredModels(
             try EntitySearch(.registeredModels, filter: nil, maxResults: 1000, orderBy: ["name ASC"])).items
         var modelRows: [JSONValue] = []
-        for model in models { modelRows.append(try await modelJSON(model)) }
+        for model in models where try await visible(model.name) { modelRows.append(try await modelJSON(model)) }
         var jobRows: [JSONValue] = []
-        for job in try await jobs.listJobs() {
+        for job in try await jobs.listJobs() where try await visible(String(job.model.split(separator: "@").first ?? "")) {
             let last = try await jobs.listRuns(job: job.name, maxResults: 1).first
             var fields: [(String, JSONValue)] = [
                 ("name", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("model", .string(job.model)),

@@ -40,6 +40,8 @@ public struct SQLAuthStore: AuthStore {
             try await database.run(db, """
                 UPDATE api_tokens SET revoked_at = \(bind: WallClock.milliseconds()) WHERE user_name = \(bind: name) AND revoked_at IS NULL
                 """)
+            // Nor their permissions.
+            try await database.run(db, "DELETE FROM resource_permissions WHERE user_name = \(bind: name)")
         }
     }
 

@@ -37,6 +37,7 @@ let allMigrations: [Migration] = [
     migration0013PredictionJobWatermarks,
     migration0014MonitorRules,
     migration0015Auth,
+    migration0016ResourcePermissions,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

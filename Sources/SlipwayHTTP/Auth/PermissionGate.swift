@@ -1,0 +1,79 @@
+import Synchronization
+public import SlipwayCore
+
+/// Per-resource permissions on a server with auth: what a user may do with one registered model,
+/// in MLflow's vocabulary. An admin may do everything; anyone else holds their explicit grant on the
+/// resource (`NO_PERMISSIONS` hides it), or else the server's default. Tokens' scopes are checked
+/// first (`AuthMiddleware`); this narrows a user further on one resource.
+public final class PermissionGate: Sendable {
+    struct Key: Hashable {
+        let type: ResourceType
+        let resource: String
+    }
+
+    struct Entry {
+        let grants: [Key: Permission]
+        let until: Int64
+    }
+
+    let store: any AuthStore
+    /// What a user holds on a resource without a grant of their own: `MANAGE` leaves the scopes
+    /// alone to decide (the default); `READ` is MLflow's default.
+    let defaultPermission: Permission
+    let cacheMilliseconds: Int64
+    let now: @Sendable () -> Int64
+    /// Each user's grants, read at once and kept briefly: another process's grant shows within
+    /// `cacheMilliseconds`; this process's own changes at once.
+    private let cache = Mutex<[String: Entry]>([:])
+
+    public init(store: any AuthStore, defaultPermission: Permission, cacheMilliseconds: Int64, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+        self.store = store
+        self.defaultPermission = defaultPermission
+        self.cacheMilliseconds = cacheMilliseconds
+        self.now = now
+    }
+
+    /// What `identity` may do with the resource.
+    func permission(_ identity: AuthIdentity, _ type: ResourceType, _ resource: String) async throws -> Permission {
+        if identity.isAdmin { return .manage }
+        return try await grants(identity.user)[Key(type: type, resource: resource)] ?? defaultPermission
+    }
+
+    /// - Throws: PERMISSION_DENIED unless `identity` (nil: a server without auth) holds `needed` on the resource.
+    func require(_ identity: AuthIdentity?, _ needed: Permission, _ type: ResourceType, _ resource: String) async throws {
+        guard let identity else { return }
+        let held = try await permission(identity, type, resource)
+        guard held.allows(needed) else {
+            throw SlipwayError(.permissionDenied, "User '\(identity.user)' has \(held.rawValue) on \(type.describe(resource)); this needs \(needed.rawValue)")
+        }
+    }
+
+    /// Whether `identity` may see the resource at all (READ or more).
+    func canRead(_ identity: AuthIdentity?, _ type: ResourceType, _ resource: String) async throws -> Bool {
+        guard let identity else { return true }
+        return try await permission(identity, type, resource).allows(.read)
+    }
+
+    /// Forgets what is kept of `user`'s grants (after this process changed them).
+    func forget(_ user: String) {
+        _ = cache.withLock { $0.removeValue(forKey: user) }
+    }
+
+    /// Forgets every user's grants (after a resource was renamed or deleted).
+    func forgetAll() {
+        cache.withLock { $0.removeAll() }
+    }
+
+    func grants(_ user: String) async throws -> [Key: Permission] {
+        let time = now()
+        if let entry = cache.withLock({ $0[user] }), entry.until > time { return entry.grants }
+        var grants: [Key: Permission] = [:]
+        for grant in try await store.grants(user: user) { grants[Key(type: grant.type, resource: grant.resource)] = grant.permission }
+        let entry = Entry(grants: grants, until: time + cacheMilliseconds)
+        cache.withLock { cache in
+            if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
+            cache[user] = entry
+        }
+        return grants
+    }
+}

@@ -1,0 +1,118 @@
+import HTTPTypes
+import Hummingbird
+import SlipwayCore
+
+/// MLflow's auth API for per-model permissions, both generations the MLflow client has used:
+/// - classic (MLflow 3.0-3.12): `registered-models/permissions/{create,get,update,delete}` under
+///   `/api/2.0/mlflow` (and `/ajax-api`), fields `name`, `username`, `permission`;
+/// - RBAC (MLflow 3.13+): `/api/3.0/mlflow/users/permissions/{grant,revoke,get,list}` and
+///   `users/current/permissions`, fields `username`, `resource_type`, `resource_id`, `permission`.
+/// Changing or reading another user's grant on a model needs MANAGE on it (an admin has it
+/// everywhere); listing a user's grants is for that user or an admin.
+struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
+    let store: any AuthStore
+    let gate: PermissionGate?
+
+    func addClassicRoutes(to mlflow: MLflowRoutes<Context>) {
+        mlflow.add(.post, "registered-models/permissions/create") { request in
+            let grant = try await authorized(request, try ResourceGrant(
+                type: .registeredModel, resource: request.requiredString("name"), user: request.requiredString("username"),
+                permission: Permission.parse(request.requiredString("permission"))))
+            try await store.grant(grant, replacing: false)
+            gate?.forget(grant.user)
+            return .object([("registered_model_permission", Self.classic(grant))])
+        }
+        mlflow.add(.get, "registered-models/permissions/get") { request in
+            let (name, user) = (try request.requiredString("name"), try request.requiredString("username"))
+            try await manage(request, .registeredModel, name)
+            guard let grant = try await store.grant(.registeredModel, name, user: user) else {
+                throw SlipwayError.notFound("User '\(user)' has no permission on \(ResourceType.registeredModel.describe(name))")
+            }
+            return .object([("registered_model_permission", Self.classic(grant))])
+        }
+        mlflow.add(.patch, "registered-models/permissions/update") { request in
+            let grant = try await authorized(request, try ResourceGrant(
+                type: .registeredModel, resource: request.requiredString("name"), user: request.requiredString("username"),
+                permission: Permission.parse(request.requiredString("permission"))))
+            try await store.grant(grant, replacing: true)
+            gate?.forget(grant.user)
+            return .object([])
+        }
+        mlflow.add(.delete, "registered-models/permissions/delete") { request in
+            let (name, user) = (try request.requiredString("name"), try request.requiredString("username"))
+            try await manage(request, .registeredModel, name)
+            try await store.revoke(.registeredModel, name, user: user)
+            gate?.forget(user)
+            return .object([])
+        }
+    }
+
+    /// The 3.0 routes, on a collection mounted at `api/3.0/mlflow` and `ajax-api/3.0/mlflow`.
+    func addRBACRoutes(to mlflow: MLflowRoutes<Context>) {
+        mlflow.add(.post, "users/permissions/grant") { request in
+            let grant = try await authorized(request, try ResourceGrant(
+                type: ResourceType.parse(request.requiredString("resource_type")), resource: request.requiredString("resource_id"),
+                user: request.requiredString("username"), permission: Permission.parse(request.requiredString("permission"))))
+            try await store.grant(grant, replacing: false)
+            gate?.forget(grant.user)
+            return .object([])
+        }
+        mlflow.add(.post, "users/permissions/revoke") { request in
+            let type = try ResourceType.parse(try request.requiredString("resource_type"))
+            let (resource, user) = (try request.requiredString("resource_id"), try request.requiredString("username"))
+            try await manage(request, type, resource)
+            try await store.revoke(type, resource, user: user)
+            gate?.forget(user)
+            return .object([])
+        }
+        mlflow.add(.get, "users/permissions/get") { request in
+            let type = try ResourceType.parse(try request.requiredString("resource_type"))
+            let (resource, user) = (try request.requiredString("resource_id"), try request.requiredString("username"))
+            if request.identity?.user != user { try await manage(request, type, resource) }
+            let permission = try await store.grant(type, resource, user: user)?.permission ?? gate?.defaultPermission ?? .manage
+            return .object([("allowed", .bool(permission.allows(.read))), ("permission", .string(permission.rawValue))])
+        }
+        mlflow.add(.get, "users/permissions/list") { request in
+            let user = try request.requiredString("username")
+            if let identity = request.identity, identity.user != user, !identity.isAdmin {
+                throw SlipwayError(.permissionDenied, "Only an admin may list another user's permissions")
+            }
+            let isAdmin = try await store.listUsers().first { $0.name == user }?.isAdmin ?? false
+            return try await Self.listing(try await store.grants(user: user), isAdmin: isAdmin)
+        }
+        mlflow.add(.get, "users/current/permissions") { request in
+            guard let identity = request.identity else { return try await Self.listing([], isAdmin: true) }
+            return try await Self.listing(try await store.grants(user: identity.user), isAdmin: identity.isAdmin)
+        }
+    }
+
+    /// The grant, once the sender may manage its resource.
+    func authorized(_ request: MLflowRequest, _ grant: ResourceGrant) async throws -> ResourceGrant {
+        try await manage(request, grant.type, grant.resource)
+        return grant
+    }
+
+    /// - Throws: PERMISSION_DENIED unless the sender holds MANAGE on the resource.
+    func manage(_ request: MLflowRequest, _ type: ResourceType, _ resource: String) async throws {
+        try await gate?.require(request.identity, .manage, type, resource)
+    }
+
+    static func classic(_ grant: ResourceGrant) -> JSONValue {
+        .object([
+            ("name", .string(grant.resource)), ("user_id", .string(grant.user)), ("username", .string(grant.user)),
+            ("permission", .string(grant.permission.rawValue)),
+        ])
+    }
+
+    static func listing(_ grants: [ResourceGrant], isAdmin: Bool) async throws -> JSONValue {
+        .object([
+            ("is_admin", .bool(isAdmin)),
+            ("permissions", .array(grants.map { grant in
+                .object([
+                    ("role_name", .string("__user_\(grant.user)__")), ("resource_type", .string(grant.type.rawValue)),
+                    ("resource_pattern", .string(grant.resource)), ("permission", .string(grant.permission.rawValue)),
+                ])
+            })),
+        ])
+    }
+}

@@ -1,0 +1,148 @@
+"""Per-model permissions in MLflow's vocabulary on a server with auth: a model's creator gets
+MANAGE; MANAGE grants others READ, EDIT, MANAGE or NO_PERMISSIONS through MLflow's auth API (the
+classic registered-models/permissions routes and 3.x's users/permissions routes); NO_PERMISSIONS
+hides the model from searches and refuses it everywhere (MLflow's API, /api/v1, the dashboard);
+READ lets look, EDIT change, MANAGE delete; grants follow a rename and go with a deletion;
+--default-permission READ gives MLflow's default."""
+import pytest
+import requests
+
+from conftest import BACKENDS, SlipwayServer, unique
+from test_auth import TOKEN, token
+
+API = "/api/2.0/mlflow"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request):
+    s = SlipwayServer(request.param, extra_args=["--auth"]).start()
+    yield s
+    s.stop()
+
+
+class As:
+    """Requests as one token's user."""
+
+    def __init__(self, server, text):
+        self.url, self.headers = server.url, {"Authorization": f"Bearer {text}"}
+
+    def call(self, method, path, **kwargs):
+        return requests.request(method, self.url + path, headers=self.headers, timeout=10, **kwargs)
+
+    def mlflow(self, method, path, body=None):
+        if method == "GET":
+            return self.call(method, API + path, params=body)
+        return self.call(method, API + path, json=body or {})
+
+
+def names(client, path="/registered-models/search", key="registered_models"):
+    r = client.mlflow("GET", path, {"max_results": 1000} if "registered" in path else None)
+    assert r.status_code == 200, r.text
+    return {m["name"] for m in r.json().get(key, [])}
+
+
+def test_hide_protect_share_rename_delete(server):
+    alice = As(server, token(server, unique("alice"), "write", "promote"))
+    bob_name = unique("bob")
+    bob = As(server, token(server, bob_name, "write", "promote"))
+    admin = As(server, TOKEN.findall(server.log_path.read_text())[0])
+    model = unique("private")
+    assert alice.mlflow("POST", "/registered-models/create", {"name": model}).status_code == 200
+    run = alice.mlflow("POST", "/runs/create", {"experiment_id": "0"}).json()["run"]["info"]["run_id"]
+    version = alice.mlflow("POST", "/model-versions/create", {"name": model, "source": f"runs:/{run}/model", "run_id": run})
+    assert version.status_code == 200, version.text
+    alice_name = alice.call("GET", "/api/3.0/mlflow/users/current/permissions").json()
+    assert {"resource_type": "registered_model", "resource_pattern": model, "permission": "MANAGE"}.items() <= alice_name["permissions"][0].items()
+
+    # With no grant of his own, bob has the default (MANAGE: the scopes decide).
+    assert model in names(bob)
+    # Alice hides it from bob (classic route).
+    r = alice.mlflow("POST", "/registered-models/permissions/create", {"name": model, "username": bob_name, "permission": "NO_PERMISSIONS"})
+    assert r.status_code == 200 and r.json()["registered_model_permission"]["permission"] == "NO_PERMISSIONS", r.text
+    assert model not in names(bob) and model in names(alice)
+    assert model not in {v["name"] for v in bob.mlflow("GET", "/model-versions/search", {"filter": f"name='{model}'"}).json().get("model_versions", [])}
+    for method, path, body in [("GET", "/registered-models/get", {"name": model}), ("GET", "/model-versions/get", {"name": model, "version": "1"}),
+                               ("POST", "/registered-models/set-tag", {"name": model, "key": "k", "value": "v"}),
+                               ("POST", "/model-versions/create", {"name": model, "source": f"runs:/{run}/model"}),
+                               ("DELETE", "/registered-models/delete", {"name": model})]:
+        refused = bob.mlflow(method, path, body)
+        assert refused.status_code == 403 and refused.json()["error_code"] == "PERMISSION_DENIED", (path, refused.text)
+    for method, path in [("GET", f"/api/v1/models/{model}/decisions"), ("GET", f"/ui/models/{model}"), ("PUT", f"/api/v1/models/{model}/policy"),
+                         ("POST", f"/api/v1/models/{model}/rollback")]:
+        assert bob.call(method, path, json={"metric": "mae"}).status_code == 403, path
+    assert alice.call("GET", f"/api/v1/models/{model}/decisions").status_code == 200
+    # Nor does the overview name it to him.
+    assert model not in {m["name"] for m in bob.call("GET", "/api/v1/overview").json()["models"]}
+    assert model not in bob.call("GET", "/").text and model in alice.call("GET", "/").text
+
+    # READ: bob looks but does not change.
+    r = alice.mlflow("PATCH", "/registered-models/permissions/update", {"name": model, "username": bob_name, "permission": "READ"})
+    assert r.status_code == 200, r.text
+    assert model in names(bob) and bob.mlflow("GET", "/registered-models/get", {"name": model}).status_code == 200
+    assert bob.mlflow("POST", "/registered-models/set-tag", {"name": model, "key": "k", "value": "v"}).status_code == 403
+    assert bob.mlflow("POST", "/registered-models/alias", {"name": model, "alias": "candidate", "version": "1"}).status_code == 403
+    # He cannot raise himself: managing grants needs MANAGE.
+    r = bob.mlflow("PATCH", "/registered-models/permissions/update", {"name": model, "username": bob_name, "permission": "MANAGE"})
+    assert r.status_code == 403, r.text
+
+    # EDIT (3.x route): bob changes, but does not delete.
+    r = alice.call("POST", "/api/3.0/mlflow/users/permissions/revoke", json={"username": bob_name, "resource_type": "registered_model", "resource_id": model})
+    assert r.status_code == 200, r.text
+    r = alice.call("POST", "/api/3.0/mlflow/users/permissions/grant",
+                   json={"username": bob_name, "resource_type": "registered_model", "resource_id": model, "permission": "EDIT"})
+    assert r.status_code == 200, r.text
+    assert bob.mlflow("POST", "/registered-models/set-tag", {"name": model, "key": "k", "value": "v"}).status_code == 200
+    assert bob.mlflow("POST", "/registered-models/alias", {"name": model, "alias": "candidate", "version": "1"}).status_code == 200
+    assert bob.mlflow("DELETE", "/registered-models/delete", {"name": model}).status_code == 403
+    got = bob.call("GET", "/api/3.0/mlflow/users/permissions/get", params={"username": bob_name, "resource_type": "registered_model", "resource_id": model})
+    assert got.json() == {"allowed": True, "permission": "EDIT"}, got.text
+    listed = admin.call("GET", "/api/3.0/mlflow/users/permissions/list", params={"username": bob_name}).json()
+    assert listed["is_admin"] is False and [(p["resource_pattern"], p["permission"]) for p in listed["permissions"]] == [(model, "EDIT")]
+    assert bob.call("GET", "/api/3.0/mlflow/users/permissions/list", params={"username": "someone-else"}).status_code == 403
+
+    # The grants follow a rename and go with a deletion.
+    renamed = model + "-renamed"
+    assert alice.mlflow("POST", "/registered-models/rename", {"name": model, "new_name": renamed}).status_code == 200
+    got = alice.mlflow("GET", "/registered-models/permissions/get", {"name": renamed, "username": bob_name})
+    assert got.status_code == 200 and got.json()["registered_model_permission"]["permission"] == "EDIT", got.text
+    assert alice.mlflow("DELETE", "/registered-models/delete", {"name": renamed}).status_code == 200
+    assert alice.mlflow("GET", "/registered-models/permissions/get", {"name": renamed, "username": bob_name}).status_code in (403, 404)
+    assert admin.mlflow("GET", "/registered-models/permissions/get", {"name": renamed, "username": bob_name}).status_code == 404
+
+
+def test_mistakes_are_mlflow_errors(server):
+    admin = As(server, TOKEN.findall(server.log_path.read_text())[0])
+    model, user = unique("m"), unique("u")
+    token(server, user, "read")
+    admin.mlflow("POST", "/registered-models/create", {"name": model})
+    bad = admin.mlflow("POST", "/registered-models/permissions/create", {"name": model, "username": user, "permission": "OWNER"})
+    assert bad.status_code == 400 and "Invalid permission 'OWNER'. Valid permissions are: ('NO_PERMISSIONS', 'READ', 'EDIT', 'MANAGE')" in bad.json()["message"]
+    assert admin.mlflow("POST", "/registered-models/permissions/create", {"name": model, "username": "nobody-at-all", "permission": "READ"}).status_code == 404
+    assert admin.mlflow("POST", "/registered-models/permissions/create", {"name": model, "username": user, "permission": "READ"}).status_code == 200
+    again = admin.mlflow("POST", "/registered-models/permissions/create", {"name": model, "username": user, "permission": "READ"})
+    assert again.status_code == 400 and again.json()["error_code"] == "RESOURCE_ALREADY_EXISTS"
+    assert admin.mlflow("POST", "/registered-models/permissions/create", {"name": model, "permission": "READ"}).status_code == 400
+    wrong_type = admin.call("POST", "/api/3.0/mlflow/users/permissions/grant",
+                            json={"username": user, "resource_type": "experiment", "resource_id": "0", "permission": "READ"})
+    assert wrong_type.status_code == 400 and "registered_model" in wrong_type.json()["message"]
+    assert admin.mlflow("DELETE", "/registered-models/permissions/delete", {"name": model, "username": unique("x")}).status_code == 404
+    # Removing a user removes their grants: a user of the same name added later starts without them.
+    server.cli("users", "remove", user)
+    server.cli("users", "add", user)
+    assert admin.mlflow("GET", "/registered-models/permissions/get", {"name": model, "username": user}).status_code == 404
+
+
+def test_mlflows_default_permission_read():
+    s = SlipwayServer("sqlite", extra_args=["--auth", "--default-permission", "READ"]).start()
+    try:
+        alice, bob = As(s, token(s, unique("alice"), "write")), As(s, token(s, unique("bob"), "write"))
+        model, own = unique("shared"), unique("own")
+        alice.mlflow("POST", "/registered-models/create", {"name": model}).raise_for_status()
+        assert bob.mlflow("GET", "/registered-models/get", {"name": model}).status_code == 200
+        assert bob.mlflow("POST", "/registered-models/set-tag", {"name": model, "key": "k", "value": "v"}).status_code == 403
+        bob.mlflow("POST", "/registered-models/create", {"name": own}).raise_for_status()
+        assert bob.mlflow("POST", "/registered-models/set-tag", {"name": own, "key": "k", "value": "v"}).status_code == 200
+    finally:
+        s.stop()
+    bad = SlipwayServer("sqlite").cli("server", "--auth", "--default-permission", "OWNER", check=False)
+    assert bad.returncode != 0 and "Invalid permission 'OWNER'" in bad.stderr
