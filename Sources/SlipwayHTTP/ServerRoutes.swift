@@ -100,8 +100,11 @@ public enum ServerRoutes {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
         router.add(middleware: ErrorMiddleware(routes: table))
+        let tracking = services.tracking
         let gate = auth.map {
-            PermissionGate(store: services.auth, defaultPermission: $0.defaultPermission, cacheMilliseconds: $0.cacheMilliseconds)
+            PermissionGate(
+                store: services.auth, defaultPermission: $0.defaultPermission, cacheMilliseconds: $0.cacheMilliseconds,
+                experimentOfRun: { try await tracking.getRun(id: $0).info.experimentID }, experimentNamed: { try await tracking.getExperiment(name: $0)?.id })
         }
         if let auth { router.add(middleware: AuthMiddleware(store: services.auth, settings: auth, gate: gate)) }
 

@@ -97,3 +97,21 @@ struct AuthTests {
         }
     }
 }
+
+@Suite("Routes outside MLflow's API: which model, experiment or runs they are about")
+struct PathResourcesTests {
+    @Test("Targets name their resource, decoded; reading needs READ, changing EDIT, deleting an artifact MANAGE")
+    func resources() {
+        typealias P = PathResources
+        #expect(P.resource(.get, "/api/v1/models/churn%20v2/decisions")! == (.model("churn v2"), .read))
+        #expect(P.resource(.post, "/API/v1/models/Churn/promote")! == (.model("Churn"), .edit))
+        #expect(P.resource(.post, "/ui/models/churn/rollback")! == (.model("churn"), .edit))
+        #expect(P.resource(.get, "/api/v1/experiments/7/table?filter=x")! == (.experiment("7"), .read))
+        #expect(P.resource(.get, "/api/v1/experiments/overview") == nil && P.resource(.get, "/api/v1/runs/compare") != nil)
+        #expect(P.resource(.get, "/ui/runs/abc")! == (.runs(["abc"]), .read))
+        #expect(P.resource(.get, "/api/v1/runs/compare?runs=a,b&runs=c")! == (.runs(["a", "b", "c"]), .read))
+        #expect(P.resource(.put, "/api/2.0/mlflow-artifacts/artifacts/3/r/artifacts/x.txt")! == (.experiment("3"), .edit))
+        #expect(P.resource(.delete, "/ajax-api/2.0/mlflow-artifacts/artifacts/3/r/artifacts/x.txt")! == (.experiment("3"), .manage))
+        #expect(P.resource(.get, "/api/2.0/mlflow/experiments/get") == nil && P.resource(.get, "/models/churn") == nil)
+    }
+}

@@ -1,4 +1,4 @@
-"""Per-model permissions in MLflow's vocabulary on a server with auth: a model's creator gets
+"""Per-model and per-experiment permissions in MLflow's vocabulary on a server with auth: a model's creator gets
 MANAGE; MANAGE grants others READ, EDIT, MANAGE or NO_PERMISSIONS through MLflow's auth API (the
 classic registered-models/permissions routes and 3.x's users/permissions routes); NO_PERMISSIONS
 hides the model from searches and refuses it everywhere (MLflow's API, /api/v1, the dashboard);
@@ -71,6 +71,17 @@ def test_hide_protect_share_rename_delete(server):
                          ("POST", f"/api/v1/models/{model}/rollback")]:
         assert bob.call(method, path, json={"metric": "mae"}).status_code == 403, path
     assert alice.call("GET", f"/api/v1/models/{model}/decisions").status_code == 200
+    # The same through the MLflow client.
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_TOKEN", bob.headers["Authorization"].split()[1])
+        client = MlflowClient(server.url, server.url)
+        assert model not in {m.name for m in client.search_registered_models(max_results=1000)}
+        with pytest.raises(MlflowException, match="PERMISSION_DENIED"):
+            client.get_registered_model(model)
+        with pytest.raises(MlflowException, match="PERMISSION_DENIED"):
+            client.set_registered_model_alias(model, "production", "1")
     # Nor does the overview name it to him.
     assert model not in {m["name"] for m in bob.call("GET", "/api/v1/overview").json()["models"]}
     assert model not in bob.call("GET", "/").text and model in alice.call("GET", "/").text
@@ -123,7 +134,7 @@ def test_mistakes_are_mlflow_errors(server):
     assert again.status_code == 400 and again.json()["error_code"] == "RESOURCE_ALREADY_EXISTS"
     assert admin.mlflow("POST", "/registered-models/permissions/create", {"name": model, "permission": "READ"}).status_code == 400
     wrong_type = admin.call("POST", "/api/3.0/mlflow/users/permissions/grant",
-                            json={"username": user, "resource_type": "experiment", "resource_id": "0", "permission": "READ"})
+                            json={"username": user, "resource_type": "prompt", "resource_id": "p", "permission": "READ"})
     assert wrong_type.status_code == 400 and "registered_model" in wrong_type.json()["message"]
     assert admin.mlflow("DELETE", "/registered-models/permissions/delete", {"name": model, "username": unique("x")}).status_code == 404
     # Removing a user removes their grants: a user of the same name added later starts without them.
@@ -146,3 +157,51 @@ def test_mlflows_default_permission_read():
         s.stop()
     bad = SlipwayServer("sqlite").cli("server", "--auth", "--default-permission", "OWNER", check=False)
     assert bad.returncode != 0 and "Invalid permission 'OWNER'" in bad.stderr
+
+
+def test_experiments_and_their_runs(server):
+    alice = As(server, token(server, unique("alice"), "write"))
+    bob_name = unique("bob")
+    bob = As(server, token(server, bob_name, "write"))
+    experiment = alice.mlflow("POST", "/experiments/create", {"name": unique("secret")}).json()["experiment_id"]
+    run = alice.mlflow("POST", "/runs/create", {"experiment_id": experiment}).json()["run"]["info"]
+    run_id = run["run_id"]
+    assert alice.mlflow("POST", "/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 0.5, "timestamp": 1, "step": 0}).status_code == 200
+    artifact = f"/api/2.0/mlflow-artifacts/artifacts/{experiment}/{run_id}/artifacts/notes.txt"
+    assert alice.call("PUT", artifact, data=b"private").status_code == 200
+
+    def experiments(client):
+        return {e["experiment_id"] for e in client.mlflow("POST", "/experiments/search", {"max_results": 1000}).json().get("experiments", [])}
+
+    assert experiment in experiments(bob)
+    r = alice.mlflow("POST", "/experiments/permissions/create", {"experiment_id": experiment, "username": bob_name, "permission": "NO_PERMISSIONS"})
+    assert r.status_code == 200 and r.json()["experiment_permission"]["experiment_id"] == experiment, r.text
+    assert experiment not in experiments(bob) and experiment in experiments(alice)
+    refusals = [("GET", "/experiments/get", {"experiment_id": experiment}), ("GET", "/runs/get", {"run_id": run_id}),
+                ("GET", "/metrics/get-history", {"run_id": run_id, "metric_key": "loss"}),
+                ("POST", "/runs/search", {"experiment_ids": [experiment]}),
+                ("POST", "/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 9, "timestamp": 2, "step": 1}),
+                ("POST", "/runs/create", {"experiment_id": experiment})]
+    for method, path, body in refusals:
+        refused = bob.mlflow(method, path, body)
+        assert refused.status_code == 403 and refused.json()["error_code"] == "PERMISSION_DENIED", (path, refused.text)
+    for method, path in [("GET", artifact), ("GET", f"/ui/experiments/{experiment}"), ("GET", f"/api/v1/runs/{run_id}/page"),
+                         ("GET", f"/api/v1/runs/compare?runs={run_id}"), ("GET", f"/api/v1/experiments/{experiment}/table")]:
+        assert bob.call(method, path).status_code == 403, path
+    assert experiment not in {e["id"] for e in bob.call("GET", "/api/v1/experiments/overview").json()["experiments"]}
+
+    # READ: bob reads the runs and their files, but logs nothing.
+    alice.mlflow("PATCH", "/experiments/permissions/update", {"experiment_id": experiment, "username": bob_name, "permission": "READ"}).raise_for_status()
+    assert bob.mlflow("GET", "/runs/get", {"run_id": run_id}).status_code == 200
+    assert bob.call("GET", artifact).content == b"private"
+    assert bob.mlflow("POST", "/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 9, "timestamp": 2, "step": 1}).status_code == 403
+    assert bob.call("PUT", artifact, data=b"overwritten").status_code == 403
+    # EDIT: he logs, but does not delete.
+    r = alice.call("POST", "/api/3.0/mlflow/users/permissions/revoke", json={"username": bob_name, "resource_type": "experiment", "resource_id": experiment})
+    assert r.status_code == 200, r.text
+    alice.call("POST", "/api/3.0/mlflow/users/permissions/grant",
+               json={"username": bob_name, "resource_type": "experiment", "resource_id": experiment, "permission": "EDIT"}).raise_for_status()
+    assert bob.mlflow("POST", "/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 0.4, "timestamp": 3, "step": 2}).status_code == 200
+    assert bob.mlflow("POST", "/runs/delete", {"run_id": run_id}).status_code == 403
+    assert bob.call("DELETE", artifact).status_code == 403
+    assert alice.mlflow("POST", "/runs/delete", {"run_id": run_id}).status_code == 200

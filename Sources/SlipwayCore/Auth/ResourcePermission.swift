@@ -1,4 +1,4 @@
-/// What a user may do with one registered model, in MLflow's vocabulary. Scopes
+/// What a user may do with one registered model or experiment, in MLflow's vocabulary. Scopes
 /// say what kind of request a token may make at all; a permission narrows a user on one resource.
 public enum Permission: String, CaseIterable, Sendable, Comparable {
     case noPermissions = "NO_PERMISSIONS"
@@ -30,14 +30,17 @@ public enum Permission: String, CaseIterable, Sendable, Comparable {
     }
 }
 
-/// The kinds of resource a permission is granted on, as MLflow's auth API names them. Registered
-/// models for now; experiments are MLflow's other kind.
+/// The kinds of resource a permission is granted on, as MLflow's auth API names them.
 public enum ResourceType: String, CaseIterable, Sendable {
+    /// By id; its runs, their artifacts and logged models come with it.
+    case experiment
+    /// By name; its versions come with it.
     case registeredModel = "registered_model"
 
-    /// `registered model 'churn'`.
+    /// `registered model 'churn'`, `experiment '3'`.
     public func describe(_ id: String) -> String {
         switch self {
+        case .experiment: "experiment '\(id)'"
         case .registeredModel: "registered model '\(id)'"
         }
     }
@@ -54,7 +57,7 @@ public enum ResourceType: String, CaseIterable, Sendable {
 /// One user's permission on one resource.
 public struct ResourceGrant: Sendable, Hashable {
     public var type: ResourceType
-    /// The registered model's name.
+    /// The registered model's name, or the experiment's id.
     public var resource: String
     public var user: String
     public var permission: Permission

@@ -57,12 +57,13 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let needed: [TokenScope]
+        let serving: Bool
         switch RouteScopes.need(request.method, request.head.path ?? "/") {
         case .open: return try await open(request, context: context, next: next)
         case .serving:
             guard settings.servingAuth else { return try await open(request, context: context, next: next) }
-            needed = predictScope
-        case .scopes(let scopes): needed = scopes
+            (needed, serving) = (predictScope, true)
+        case .scopes(let scopes): (needed, serving) = (scopes, false)
         }
         guard let header = request.headers[.authorization] else {
             return Self.unauthenticated("This server requires authentication: send a token as 'Authorization: Bearer <token>' (MLFLOW_TRACKING_TOKEN)")
@@ -87,30 +88,21 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
                 wait, "Rate limit exceeded: \(limit?.description ?? "") \(rateClass.rawValue) requests per token; retry in \(Self.seconds(wait)) s",
                 policy: (rateClass, limit))
         }
-        // Slipway's own routes of one model (`/api/v1/models/{name}/...`, the dashboard's
-        // `/ui/models/{name}...`): READ to look, EDIT to change.
-        if let gate, !identity.isAdmin, let name = Self.modelNamed(request.head.path ?? "/") {
-            let reading = request.method == .get || request.method == .head
-            try await gate.require(identity, reading ? .read : .edit, .registeredModel, name)
+        // Routes of one model or experiment outside MLflow's API: Slipway's, the dashboard's, the artifact proxy's.
+        // (Serving routes are left to the predict scope: nothing more is asked of a prediction.)
+        if let gate, !serving, !identity.isAdmin, let (resource, needed) = PathResources.resource(request.method, request.head.path ?? "/") {
+            switch resource {
+            case .model(let name): try await gate.require(identity, needed, .registeredModel, name)
+            case .experiment(let id): try await gate.require(identity, needed, .experiment, id)
+            case .runs(let ids):
+                if try await gate.constrains(identity, .experiment) {
+                    for run in ids { try await gate.require(identity, needed, .experiment, try await gate.experimentOfRun(run)) }
+                }
+            }
         }
         var context = context
         context.identity = identity
         return try await next(request, context)
-    }
-
-    /// The model a `/api/v1/models/{name}/...` or `/ui/models/{name}...` target names, decoded.
-    static func modelNamed(_ target: String) -> String? {
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        let name: Substring
-        if segments.count >= 4, segments[0].lowercased() == "api", segments[1].lowercased() == "v1", segments[2].lowercased() == "models" {
-            name = segments[3]
-        } else if segments.count >= 3, segments[0].lowercased() == "ui", segments[1].lowercased() == "models" {
-            name = segments[2]
-        } else {
-            return nil
-        }
-        return String(name).removingPercentEncoding ?? String(name)
     }
 
     /// A route that needs no token: counted per client address when the `open` class has a limit.

@@ -1,8 +1,8 @@
 import Synchronization
 public import SlipwayCore
 
-/// Per-resource permissions on a server with auth: what a user may do with one registered model,
-/// in MLflow's vocabulary. An admin may do everything; anyone else holds their explicit grant on the
+/// Per-resource permissions on a server with auth: what a user may do with one registered model or
+/// experiment, in MLflow's vocabulary. An admin may do everything; anyone else holds their explicit grant on the
 /// resource (`NO_PERMISSIONS` hides it), or else the server's default. Tokens' scopes are checked
 /// first (`AuthMiddleware`); this narrows a user further on one resource.
 public final class PermissionGate: Sendable {
@@ -13,6 +13,8 @@ public final class PermissionGate: Sendable {
 
     struct Entry {
         let grants: [Key: Permission]
+        /// The kinds of resource the user holds a grant on.
+        let types: Set<ResourceType>
         let until: Int64
     }
 
@@ -26,11 +28,31 @@ public final class PermissionGate: Sendable {
     /// `cacheMilliseconds`; this process's own changes at once.
     private let cache = Mutex<[String: Entry]>([:])
 
-    public init(store: any AuthStore, defaultPermission: Permission, cacheMilliseconds: Int64, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+    /// The experiment a run belongs to. - Throws: the store's NOT_FOUND for an unknown run.
+    let experimentOfRun: @Sendable (String) async throws -> String
+    /// The id of the experiment of a name, nil when there is none.
+    let experimentNamed: @Sendable (String) async throws -> String?
+
+    public init(
+        store: any AuthStore, defaultPermission: Permission, cacheMilliseconds: Int64,
+        experimentOfRun: @escaping @Sendable (String) async throws -> String, experimentNamed: @escaping @Sendable (String) async throws -> String?,
+        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+    ) {
         self.store = store
         self.defaultPermission = defaultPermission
         self.cacheMilliseconds = cacheMilliseconds
+        self.experimentOfRun = experimentOfRun
+        self.experimentNamed = experimentNamed
         self.now = now
+    }
+
+    /// Whether a check of `identity` on resources of `type` could refuse anything: not for an
+    /// admin, nor for a user with no grant of that kind on a server whose default is MANAGE. Then
+    /// nothing needs looking up (a run's experiment, say, on every logged metric).
+    func constrains(_ identity: AuthIdentity?, _ type: ResourceType) async throws -> Bool {
+        guard let identity, !identity.isAdmin else { return false }
+        if defaultPermission != .manage { return true }
+        return try await entry(identity.user).types.contains(type)
     }
 
     /// What `identity` may do with the resource.
@@ -65,15 +87,20 @@ public final class PermissionGate: Sendable {
     }
 
     func grants(_ user: String) async throws -> [Key: Permission] {
+        try await entry(user).grants
+    }
+
+    func entry(_ user: String) async throws -> Entry {
         let time = now()
-        if let entry = cache.withLock({ $0[user] }), entry.until > time { return entry.grants }
+        if let entry = cache.withLock({ $0[user] }), entry.until > time { return entry }
         var grants: [Key: Permission] = [:]
         for grant in try await store.grants(user: user) { grants[Key(type: grant.type, resource: grant.resource)] = grant.permission }
-        let entry = Entry(grants: grants, until: time + cacheMilliseconds)
+        // Under a MANAGE default a MANAGE grant (a creator's) refuses nothing: only lesser grants constrain.
+        let entry = Entry(grants: grants, types: Set(grants.filter { $0.value != .manage }.keys.map(\.type)), until: time + cacheMilliseconds)
         cache.withLock { cache in
             if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
             cache[user] = entry
         }
-        return grants
+        return entry
     }
 }

@@ -38,10 +38,10 @@ struct DashboardController: Sendable {
         })();
         """
 
-    /// Whether the caller may see a model: READ or more under per-model permissions.
-    func visible<Context: SlipwayRequestContext>(_ context: Context) -> @Sendable (String) async throws -> Bool {
+    /// Whether the caller may see a model (or an experiment): READ or more under per-resource permissions.
+    func visible<Context: SlipwayRequestContext>(_ context: Context, _ type: ResourceType = .registeredModel) -> @Sendable (String) async throws -> Bool {
         let (gate, identity) = (gate, context.identity)
-        return { name in try await gate?.canRead(identity, .registeredModel, name) ?? true }
+        return { id in try await gate?.canRead(identity, type, id) ?? true }
     }
 
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
@@ -96,11 +96,11 @@ struct DashboardController: Sendable {
 
     /// The experiments list, an experiment's runs table and a run, with their twins (`RunsPages`).
     func addRunsRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
-        router.get("ui/experiments") { _, _ -> Response in
-            try Self.html(DashboardPages.render("experiments", title: "Experiments", data: try await runs.experiments()))
+        router.get("ui/experiments") { _, context -> Response in
+            try Self.html(DashboardPages.render("experiments", title: "Experiments", data: try await runs.experiments(visible: visible(context, .experiment))))
         }
-        router.get("api/v1/experiments/overview") { _, _ -> Response in
-            .json(try await runs.experiments())
+        router.get("api/v1/experiments/overview") { _, context -> Response in
+            .json(try await runs.experiments(visible: visible(context, .experiment)))
         }
         router.get("ui/experiments/:id") { request, context -> Response in
             let data = try await Self.table(runs, request, context)

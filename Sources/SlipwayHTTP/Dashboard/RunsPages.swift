@@ -12,9 +12,13 @@ struct RunsPages: Sendable {
     static let pageSize = 100
     static let defaultColumns = 8
 
-    func experiments() async throws -> JSONValue {
-        let found = try await tracking.searchExperiments(try EntitySearch(.experiments, filter: nil, maxResults: 1000, orderBy: ["name ASC"]), viewType: .activeOnly)
-        return .object([("experiments", .array(found.items.map { e in
+    /// - Parameter visible: whether the caller may see an experiment (per-experiment permissions).
+    func experiments(visible: @Sendable (String) async throws -> Bool = { _ in true }) async throws -> JSONValue {
+        var found: [Experiment] = []
+        for experiment in try await tracking.searchExperiments(
+            try EntitySearch(.experiments, filter: nil, maxResults: 1000, orderBy: ["name ASC"]), viewType: .activeOnly
+        ).items where try await visible(experiment.id) { found.append(experiment) }
+        return .object([("experiments", .array(found.map { e in
             .object([("id", .string(e.id)), ("name", .string(e.name)), ("created_at", Overview.time(e.creationTime)), ("page", .string("/ui/experiments/" + Overview.segment(e.id)))])
         }))])
     }

@@ -30,58 +30,89 @@ struct MLflowRoutes<Context: SlipwayRequestContext> {
             return
         }
         let rule = ResourceRules.rule(method, path)
-        let list = ResourceRules.searchList(method, path)
+        let search = ResourceRules.searchList(method, path)
         collection.on(RouterPath(path), method: method) { request, context -> Response in
             var fields = try await MLflowRequest.read(request, limit: limit)
             fields.actor = context.actor
             fields.identity = context.identity
-            let name = fields.fields["name"]?.stringValue
-            if let rule, let name { try await gate.require(context.identity, rule.needed, .registeredModel, name) }
+            if let rule { try await Self.check(rule, fields, identity: context.identity, gate: gate) }
             var answer = try await handler(fields)
             if let identity = context.identity {
-                if let list, !identity.isAdmin { answer = try await Self.readable(answer, list: list, identity: identity, gate: gate) }
-                if let name { try await Self.carryGrants(method, path, name: name, fields: fields, identity: identity, gate: gate) }
+                if let search, try await gate.constrains(identity, search.type) {
+                    answer = try await Self.readable(answer, search, identity: identity, gate: gate)
+                }
+                try await Self.carryGrants(method, path, fields: fields, answer: answer, identity: identity, gate: gate)
             }
             return .json(answer)
         }
     }
 
-    /// A search's answer without the models the caller may not read.
-    static func readable(_ answer: JSONValue, list: String, identity: AuthIdentity, gate: PermissionGate) async throws -> JSONValue {
+    /// - Throws: PERMISSION_DENIED unless the caller holds what `rule` needs on what the request names.
+    static func check(_ rule: (target: ResourceRules.Target, needed: Permission), _ fields: MLflowRequest, identity: AuthIdentity?, gate: PermissionGate) async throws {
+        let type: ResourceType
+        if case .model = rule.target { type = .registeredModel } else { type = .experiment }
+        guard try await gate.constrains(identity, type) else { return }
+        func text(_ key: String) -> String? { fields.fields[key]?.stringValue }
+        switch rule.target {
+        case .model(let field):
+            if let name = text(field) { try await gate.require(identity, rule.needed, .registeredModel, name) }
+        case .experiment(let field):
+            if let id = text(field) { try await gate.require(identity, rule.needed, .experiment, id) }
+        case .experimentNamed(let field):
+            if let name = text(field), let id = try await gate.experimentNamed(name) { try await gate.require(identity, rule.needed, .experiment, id) }
+        case .run:
+            if let run = text("run_id") ?? text("run_uuid") { try await gate.require(identity, rule.needed, .experiment, try await gate.experimentOfRun(run)) }
+        case .experiments(let field):
+            for id in (fields.fields[field]?.arrayValue ?? []).compactMap(\.stringValue) { try await gate.require(identity, rule.needed, .experiment, id) }
+        }
+    }
+
+    /// A search's answer without the items the caller may not read.
+    static func readable(
+        _ answer: JSONValue, _ search: (list: String, type: ResourceType, field: String), identity: AuthIdentity, gate: PermissionGate
+    ) async throws -> JSONValue {
         var parsed = answer
         if case .raw(let bytes) = answer { parsed = try JSONParser.parse(bytes) }
-        guard case .object(var members) = parsed, let index = members.firstIndex(where: { $0.0 == list }), let items = members[index].1.arrayValue else {
-            return parsed
-        }
+        guard case .object(var members) = parsed, let index = members.firstIndex(where: { $0.0 == search.list }),
+            let items = members[index].1.arrayValue
+        else { return parsed }
         var kept: [JSONValue] = []
-        for item in items where try await gate.canRead(identity, .registeredModel, item["name"]?.stringValue ?? "") { kept.append(item) }
+        for item in items where try await gate.canRead(identity, search.type, item[search.field]?.stringValue ?? "") { kept.append(item) }
         members[index].1 = .array(kept)
         return .object(members)
     }
 
-    /// The creator of a model gets MANAGE on it; a renamed model's grants follow it; a deleted
-    /// model's go, so that a model created later under that name starts without them.
+    /// The creator of a model or an experiment gets MANAGE on it; a renamed model's grants follow
+    /// it; a deleted model's go, so that a model created later under that name starts without them.
     static func carryGrants(
-        _ method: HTTPRequest.Method, _ path: String, name: String, fields: MLflowRequest, identity: AuthIdentity, gate: PermissionGate
+        _ method: HTTPRequest.Method, _ path: String, fields: MLflowRequest, answer: JSONValue, identity: AuthIdentity, gate: PermissionGate
     ) async throws {
+        let name = fields.fields["name"]?.stringValue
         switch (method, path) {
         case (.post, "registered-models/create"):
-            let grant = ResourceGrant(type: .registeredModel, resource: name, user: identity.user, permission: .manage)
-            do {
-                try await gate.store.grant(grant, replacing: false)
-            } catch let error as SlipwayError where error.code == .resourceAlreadyExists {
-                try await gate.store.grant(grant, replacing: true)
-            }
-            gate.forget(identity.user)
+            if let name { try await own(.registeredModel, name, identity, gate) }
+        case (.post, "experiments/create"):
+            if let id = answer["experiment_id"]?.stringValue { try await own(.experiment, id, identity, gate) }
         case (.post, "registered-models/rename"):
-            guard let newName = fields.fields["new_name"]?.stringValue else { return }
+            guard let name, let newName = fields.fields["new_name"]?.stringValue else { return }
             try await gate.store.moveGrants(.registeredModel, from: name, to: newName)
             gate.forgetAll()
         case (.delete, "registered-models/delete"):
+            guard let name else { return }
             try await gate.store.moveGrants(.registeredModel, from: name, to: nil)
             gate.forgetAll()
         default:
             break
         }
+    }
+
+    static func own(_ type: ResourceType, _ resource: String, _ identity: AuthIdentity, _ gate: PermissionGate) async throws {
+        let grant = ResourceGrant(type: type, resource: resource, user: identity.user, permission: .manage)
+        do {
+            try await gate.store.grant(grant, replacing: false)
+        } catch let error as SlipwayError where error.code == .resourceAlreadyExists {
+            try await gate.store.grant(grant, replacing: true)
+        }
+        gate.forget(identity.user)
     }
 }

@@ -2,48 +2,55 @@ import HTTPTypes
 import Hummingbird
 import SlipwayCore
 
-/// MLflow's auth API for per-model permissions, both generations the MLflow client has used:
-/// - classic (MLflow 3.0-3.12): `registered-models/permissions/{create,get,update,delete}` under
-///   `/api/2.0/mlflow` (and `/ajax-api`), fields `name`, `username`, `permission`;
+/// MLflow's auth API for per-model and per-experiment permissions, both generations the MLflow client has used:
+/// - classic (MLflow 3.0-3.12): `registered-models/permissions/{create,get,update,delete}` (field
+///   `name`) and `experiments/permissions/...` (field `experiment_id`) under `/api/2.0/mlflow` (and
+///   `/ajax-api`), with `username` and `permission`;
 /// - RBAC (MLflow 3.13+): `/api/3.0/mlflow/users/permissions/{grant,revoke,get,list}` and
 ///   `users/current/permissions`, fields `username`, `resource_type`, `resource_id`, `permission`.
-/// Changing or reading another user's grant on a model needs MANAGE on it (an admin has it
+/// Changing or reading another user's grant on a resource needs MANAGE on it (an admin has it
 /// everywhere); listing a user's grants is for that user or an admin.
 struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
     let store: any AuthStore
     let gate: PermissionGate?
 
     func addClassicRoutes(to mlflow: MLflowRoutes<Context>) {
-        mlflow.add(.post, "registered-models/permissions/create") { request in
-            let grant = try await authorized(request, try ResourceGrant(
-                type: .registeredModel, resource: request.requiredString("name"), user: request.requiredString("username"),
-                permission: Permission.parse(request.requiredString("permission"))))
-            try await store.grant(grant, replacing: false)
-            gate?.forget(grant.user)
-            return .object([("registered_model_permission", Self.classic(grant))])
-        }
-        mlflow.add(.get, "registered-models/permissions/get") { request in
-            let (name, user) = (try request.requiredString("name"), try request.requiredString("username"))
-            try await manage(request, .registeredModel, name)
-            guard let grant = try await store.grant(.registeredModel, name, user: user) else {
-                throw SlipwayError.notFound("User '\(user)' has no permission on \(ResourceType.registeredModel.describe(name))")
+        for (type, prefix, field, key) in [
+            (ResourceType.registeredModel, "registered-models", "name", "registered_model_permission"),
+            (ResourceType.experiment, "experiments", "experiment_id", "experiment_permission"),
+        ] {
+            @Sendable func grant(_ request: MLflowRequest) throws -> ResourceGrant {
+                try ResourceGrant(
+                    type: type, resource: request.requiredString(field), user: request.requiredString("username"),
+                    permission: Permission.parse(request.requiredString("permission")))
             }
-            return .object([("registered_model_permission", Self.classic(grant))])
-        }
-        mlflow.add(.patch, "registered-models/permissions/update") { request in
-            let grant = try await authorized(request, try ResourceGrant(
-                type: .registeredModel, resource: request.requiredString("name"), user: request.requiredString("username"),
-                permission: Permission.parse(request.requiredString("permission"))))
-            try await store.grant(grant, replacing: true)
-            gate?.forget(grant.user)
-            return .object([])
-        }
-        mlflow.add(.delete, "registered-models/permissions/delete") { request in
-            let (name, user) = (try request.requiredString("name"), try request.requiredString("username"))
-            try await manage(request, .registeredModel, name)
-            try await store.revoke(.registeredModel, name, user: user)
-            gate?.forget(user)
-            return .object([])
+            mlflow.add(.post, "\(prefix)/permissions/create") { request in
+                let grant = try await authorized(request, try grant(request))
+                try await store.grant(grant, replacing: false)
+                gate?.forget(grant.user)
+                return .object([(key, Self.classic(grant, field: field))])
+            }
+            mlflow.add(.get, "\(prefix)/permissions/get") { request in
+                let (resource, user) = (try request.requiredString(field), try request.requiredString("username"))
+                try await manage(request, type, resource)
+                guard let grant = try await store.grant(type, resource, user: user) else {
+                    throw SlipwayError.notFound("User '\(user)' has no permission on \(type.describe(resource))")
+                }
+                return .object([(key, Self.classic(grant, field: field))])
+            }
+            mlflow.add(.patch, "\(prefix)/permissions/update") { request in
+                let grant = try await authorized(request, try grant(request))
+                try await store.grant(grant, replacing: true)
+                gate?.forget(grant.user)
+                return .object([])
+            }
+            mlflow.add(.delete, "\(prefix)/permissions/delete") { request in
+                let (resource, user) = (try request.requiredString(field), try request.requiredString("username"))
+                try await manage(request, type, resource)
+                try await store.revoke(type, resource, user: user)
+                gate?.forget(user)
+                return .object([])
+            }
         }
     }
 
@@ -97,9 +104,10 @@ struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
         try await gate?.require(request.identity, .manage, type, resource)
     }
 
-    static func classic(_ grant: ResourceGrant) -> JSONValue {
+    /// MLflow's classic permission JSON: the resource's field (`name`, `experiment_id`), the user, the permission.
+    static func classic(_ grant: ResourceGrant, field: String) -> JSONValue {
         .object([
-            ("name", .string(grant.resource)), ("user_id", .string(grant.user)), ("username", .string(grant.user)),
+            (field, .string(grant.resource)), ("user_id", .string(grant.user)), ("username", .string(grant.user)),
             ("permission", .string(grant.permission.rawValue)),
         ])
     }

@@ -1,0 +1,46 @@
+import Foundation
+import HTTPTypes
+import SlipwayCore
+
+/// The model, experiment or runs a route outside MLflow's API is about, read from its target, and
+/// the permission it needs there: READ to look, EDIT to change, MANAGE to delete an artifact.
+/// - `/api/v1/models/{name}/...`, `/ui/models/{name}...`: the model;
+/// - `/api/v1/experiments/{id}/table`, `/ui/experiments/{id}`: the experiment;
+/// - `/api/v1/runs/{id}/page`, `/ui/runs/{id}`, and the `runs` of `/api/v1/runs/compare`, `/ui/compare`: their experiments;
+/// - `/api/2.0/mlflow-artifacts/artifacts/{experiment id}/...` (and `/ajax-api`): the experiment.
+enum PathResources {
+    enum Resource: Equatable {
+        case model(String)
+        case experiment(String)
+        case runs([String])
+    }
+
+    static func resource(_ method: HTTPRequest.Method, _ target: String) -> (Resource, Permission)? {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let segments = (parts.first ?? "").split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        let lower = segments.map { $0.lowercased() }
+        let reading = method == .get || method == .head
+        let needed: Permission = reading ? .read : .edit
+        func starts(_ prefix: [String]) -> Bool { lower.starts(with: prefix) }
+        if starts(["api", "v1", "models"]), segments.count >= 4 { return (.model(segments[3]), needed) }
+        if starts(["ui", "models"]), segments.count >= 3 { return (.model(segments[2]), needed) }
+        if starts(["api", "v1", "experiments"]), segments.count == 5, lower[4] == "table" { return (.experiment(segments[3]), needed) }
+        if starts(["ui", "experiments"]), segments.count == 3 { return (.experiment(segments[2]), needed) }
+        if starts(["api", "v1", "runs"]), segments.count == 5, lower[4] == "page" { return (.runs([segments[3]]), needed) }
+        if starts(["ui", "runs"]), segments.count == 3 { return (.runs([segments[2]]), needed) }
+        if starts(["api", "v1", "runs", "compare"]) || starts(["ui", "compare"]) { return (.runs(runs(parts.count > 1 ? String(parts[1]) : "")), needed) }
+        if segments.count >= 5, lower[0] == "api" || lower[0] == "ajax-api", lower[1] == "2.0", lower[2] == "mlflow-artifacts", lower[3] == "artifacts" {
+            return (.experiment(segments[4]), method == .delete ? .manage : needed)
+        }
+        return nil
+    }
+
+    /// The run ids of `runs=a&runs=b` or `runs=a,b`.
+    static func runs(_ query: String) -> [String] {
+        query.split(separator: "&").flatMap { pair -> [String] in
+            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+            guard kv.count == 2, kv[0] == "runs" else { return [] }
+            return kv[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+    }
+}
