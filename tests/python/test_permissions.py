@@ -167,6 +167,9 @@ def test_experiments_and_their_runs(server):
     run = alice.mlflow("POST", "/runs/create", {"experiment_id": experiment}).json()["run"]["info"]
     run_id = run["run_id"]
     assert alice.mlflow("POST", "/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 0.5, "timestamp": 1, "step": 0}).status_code == 200
+    logged = alice.mlflow("POST", "/logged-models", {"experiment_id": experiment, "name": "m"})
+    assert logged.status_code == 200, logged.text
+    logged_id = logged.json()["model"]["info"]["model_id"]
     artifact = f"/api/2.0/mlflow-artifacts/artifacts/{experiment}/{run_id}/artifacts/notes.txt"
     assert alice.call("PUT", artifact, data=b"private").status_code == 200
 
@@ -185,7 +188,8 @@ def test_experiments_and_their_runs(server):
     for method, path, body in refusals:
         refused = bob.mlflow(method, path, body)
         assert refused.status_code == 403 and refused.json()["error_code"] == "PERMISSION_DENIED", (path, refused.text)
-    for method, path in [("GET", artifact), ("GET", f"/ui/experiments/{experiment}"), ("GET", f"/api/v1/runs/{run_id}/page"),
+    for method, path in [("GET", artifact), ("GET", f"{API}/logged-models/{logged_id}"), ("PATCH", f"{API}/logged-models/{logged_id}"),
+                         ("GET", f"/ui/experiments/{experiment}"), ("GET", f"/api/v1/runs/{run_id}/page"),
                          ("GET", f"/api/v1/runs/compare?runs={run_id}"), ("GET", f"/api/v1/experiments/{experiment}/table")]:
         assert bob.call(method, path).status_code == 403, path
     assert experiment not in {e["id"] for e in bob.call("GET", "/api/v1/experiments/overview").json()["experiments"]}
@@ -194,6 +198,8 @@ def test_experiments_and_their_runs(server):
     alice.mlflow("PATCH", "/experiments/permissions/update", {"experiment_id": experiment, "username": bob_name, "permission": "READ"}).raise_for_status()
     assert bob.mlflow("GET", "/runs/get", {"run_id": run_id}).status_code == 200
     assert bob.call("GET", artifact).content == b"private"
+    assert bob.call("GET", f"{API}/logged-models/{logged_id}").status_code == 200
+    assert bob.call("PATCH", f"{API}/logged-models/{logged_id}/tags", json={"tags": [{"key": "k", "value": "v"}]}).status_code == 403
     assert bob.mlflow("POST", "/runs/log-metric", {"run_id": run_id, "key": "loss", "value": 9, "timestamp": 2, "step": 1}).status_code == 403
     assert bob.call("PUT", artifact, data=b"overwritten").status_code == 403
     # EDIT: he logs, but does not delete.

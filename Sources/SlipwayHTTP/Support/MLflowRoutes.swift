@@ -47,6 +47,15 @@ struct MLflowRoutes<Context: SlipwayRequestContext> {
         }
     }
 
+    /// For a route registered on the collection directly, about the logged model `id`: - Throws:
+    /// PERMISSION_DENIED unless the caller holds `needed` on the model's experiment.
+    static func requireOnLoggedModel(
+        _ gate: PermissionGate?, _ identity: AuthIdentity?, _ needed: Permission, id: String, store: any TrackingStore
+    ) async throws {
+        guard let gate, try await gate.constrains(identity, .experiment) else { return }
+        try await gate.require(identity, needed, .experiment, try await store.getLoggedModel(id: id).experimentID)
+    }
+
     /// - Throws: PERMISSION_DENIED unless the caller holds what `rule` needs on what the request names.
     static func check(_ rule: (target: ResourceRules.Target, needed: Permission), _ fields: MLflowRequest, identity: AuthIdentity?, gate: PermissionGate) async throws {
         let type: ResourceType

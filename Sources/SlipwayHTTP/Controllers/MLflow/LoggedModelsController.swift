@@ -1,12 +1,13 @@
 import Hummingbird
 import SlipwayCore
 
-/// `logged-models/*` (MLflow 3): create, get, finalize, tags, search.
+/// `logged-models/*` (MLflow 3): create, get, finalize, tags, search. Under per-experiment
+/// permissions a logged model is its experiment's: reading it needs READ there, changing it EDIT.
 struct LoggedModelsController: Sendable {
     let store: any TrackingStore
 
     func addRoutes<Context>(to routes: MLflowRoutes<Context>) {
-        let limit = routes.limit
+        let (limit, gate) = (routes.limit, routes.gate)
         routes.add(.post, "logged-models") { r in
             let model = try await store.createLoggedModel(CreateLoggedModelRequest(
                 experimentID: try r.requiredString("experiment_id"), name: try r.string("name"),
@@ -16,10 +17,12 @@ struct LoggedModelsController: Sendable {
         }
         routes.collection.on("logged-models/:model_id", method: .get) { request, context -> Response in
             let id = try context.parameters.require("model_id")
+            try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .read, id: id, store: store)
             return .json(.object([("model", Wire.loggedModel(try await store.getLoggedModel(id: id)))]))
         }
         routes.collection.on("logged-models/:model_id", method: .patch) { request, context -> Response in
             let id = try context.parameters.require("model_id")
+            try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .edit, id: id, store: store)
             let r = try await MLflowRequest.read(request, limit: limit)
             let raw = try r.string("status") ?? LoggedModelStatus.ready.rawValue
             guard let status = LoggedModelStatus(rawValue: raw) else {
@@ -29,11 +32,13 @@ struct LoggedModelsController: Sendable {
         }
         routes.collection.on("logged-models/:model_id/tags", method: .patch) { request, context -> Response in
             let id = try context.parameters.require("model_id")
+            try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .edit, id: id, store: store)
             let r = try await MLflowRequest.read(request, limit: limit)
             try await store.setLoggedModelTags(id: id, tags: try r.keyValues("tags"))
             return .json(.object([("model", Wire.loggedModel(try await store.getLoggedModel(id: id)))]))
         }
         routes.collection.on("logged-models/:model_id/tags/:key", method: .delete) { request, context -> Response in
+            try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .edit, id: try context.parameters.require("model_id"), store: store)
             try await store.deleteLoggedModelTag(id: try context.parameters.require("model_id"), key: try context.parameters.require("key"))
             return .emptyJSON
         }
