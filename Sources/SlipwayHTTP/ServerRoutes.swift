@@ -118,7 +118,13 @@ public enum ServerRoutes {
         WebhooksController(store: services.webhooks, tester: services.webhookTester).addRoutes(to: mlflow)
         let artifacts = ArtifactsController(store: services.tracking, artifacts: services.artifacts, maxArtifactBytes: limits.artifactBytes)
         artifacts.addTrackingRoutes(to: mlflow)
-        let permissions = PermissionsController<Context>(store: services.auth, gate: gate)
+        let registry = services.registry
+        let permissions = PermissionsController<Context>(store: services.auth, gate: gate) { type, resource in
+            switch type {
+            case .registeredModel: return (try? await registry.getRegisteredModel(name: resource)) != nil
+            case .experiment: return (try? await tracking.getExperiment(id: resource)) != nil
+            }
+        }
         permissions.addClassicRoutes(to: mlflow)
         let rbac = RouteCollection(context: Context.self)
         permissions.addRBACRoutes(to: MLflowRoutes(collection: rbac, limit: limits.bodyBytes, table: RouteTable(), gate: gate))

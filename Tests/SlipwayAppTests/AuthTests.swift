@@ -27,6 +27,7 @@ struct AuthTests {
         #expect(R.need(.put, "/api/v1/models/churn/policy") == .scopes([.promote]))
         #expect(R.need(.post, "/ui/models/churn/rollback") == .scopes([.promote]))
         #expect(R.need(.post, "/api/v1/jobs/nightly/run") == .scopes([.admin]) && R.need(.get, "/api/v1/jobs") == .scopes([.read]))
+        #expect(R.need(.post, "/ui/jobs/nightly/run") == .scopes([.admin]))
         // Tricks: escapes, dot segments, doubled slashes and case need what the route they spell needs, and what they are as sent.
         #expect(R.need(.post, "/api/v1/models/churn/%70romote") == .scopes([.write, .promote]))
         #expect(R.need(.post, "/api/v1/models/churn/x/../promote") == .scopes([.write, .promote]))
@@ -112,6 +113,11 @@ struct PathResourcesTests {
         #expect(P.resource(.get, "/api/v1/runs/compare?runs=a,b&runs=c")! == (.runs(["a", "b", "c"]), .read))
         #expect(P.resource(.put, "/api/2.0/mlflow-artifacts/artifacts/3/r/artifacts/x.txt")! == (.experiment("3"), .edit))
         #expect(P.resource(.delete, "/ajax-api/2.0/mlflow-artifacts/artifacts/3/r/artifacts/x.txt")! == (.experiment("3"), .manage))
+        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts/3%2Fr%2Fx.txt")! == (.experiment("3"), .read))
+        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts/%2B03/r/x.txt")! == (.experiment("3"), .read))
+        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts?path=3/r/artifacts")! == (.experiment("3"), .read))
+        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts")! == (.root, .read))
+        #expect(P.resource(.get, "/ui/experiments/007")! == (.experiment("7"), .read))
         #expect(P.resource(.get, "/api/2.0/mlflow/experiments/get") == nil && P.resource(.get, "/models/churn") == nil)
     }
 }

@@ -67,6 +67,12 @@ def test_hide_protect_share_rename_delete(server):
                                ("DELETE", "/registered-models/delete", {"name": model})]:
         refused = bob.mlflow(method, path, body)
         assert refused.status_code == 403 and refused.json()["error_code"] == "PERMISSION_DENIED", (path, refused.text)
+    # A one-item list in place of the name is the name (as the handlers read it), and checked as such.
+    for method, path, body in [("DELETE", "/registered-models/delete", {"name": [model]}),
+                               ("POST", "/registered-models/get-latest-versions", {"name": [model]}),
+                               ("POST", "/registered-models/rename", {"name": [model], "new_name": unique("free")})]:
+        refused = bob.mlflow(method, path, body)
+        assert refused.status_code == 403, (path, refused.text)
     for method, path in [("GET", f"/api/v1/models/{model}/decisions"), ("GET", f"/ui/models/{model}"), ("PUT", f"/api/v1/models/{model}/policy"),
                          ("POST", f"/api/v1/models/{model}/rollback")]:
         assert bob.call(method, path, json={"metric": "mae"}).status_code == 403, path
@@ -137,6 +143,10 @@ def test_mistakes_are_mlflow_errors(server):
                             json={"username": user, "resource_type": "prompt", "resource_id": "p", "permission": "READ"})
     assert wrong_type.status_code == 400 and "registered_model" in wrong_type.json()["message"]
     assert admin.mlflow("DELETE", "/registered-models/permissions/delete", {"name": model, "username": unique("x")}).status_code == 404
+    # Grants are for resources that exist: none waits for a model or an experiment to come.
+    ahead = admin.mlflow("POST", "/registered-models/permissions/create", {"name": unique("later"), "username": user, "permission": "READ"})
+    assert ahead.status_code == 404 and "granted on existing resources" in ahead.json()["message"]
+    assert admin.mlflow("POST", "/experiments/permissions/create", {"experiment_id": "987654", "username": user, "permission": "READ"}).status_code == 404
     # Removing a user removes their grants: a user of the same name added later starts without them.
     server.cli("users", "remove", user)
     server.cli("users", "add", user)
@@ -193,6 +203,28 @@ def test_experiments_and_their_runs(server):
                          ("GET", f"/api/v1/runs/compare?runs={run_id}"), ("GET", f"/api/v1/experiments/{experiment}/table")]:
         assert bob.call(method, path).status_code == 403, path
     assert experiment not in {e["id"] for e in bob.call("GET", "/api/v1/experiments/overview").json()["experiments"]}
+    # Other spellings of the same ids and paths are the same experiment.
+    for method, path, body in [("GET", "/experiments/get", {"experiment_id": "0" + experiment}), ("GET", "/experiments/get", {"experiment_id": "+" + experiment}),
+                               ("POST", "/runs/search", {"experiment_ids": experiment}), ("POST", "/runs/log-metric",
+                               {"run_id": [run_id], "key": "loss", "value": 9, "timestamp": 2, "step": 1}),
+                               ("POST", "/experiments/delete", {"experiment_id": [experiment]})]:
+        assert bob.mlflow(method, path, body).status_code == 403, (path, body)
+    listing = bob.call("GET", "/api/2.0/mlflow-artifacts/artifacts", params={"path": f"{experiment}/{run_id}/artifacts"})
+    assert listing.status_code == 403, listing.text
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", f"/api/2.0/mlflow-artifacts/artifacts/{experiment}%2F{run_id}%2Fartifacts%2Fnotes.txt", headers=bob.headers)
+    assert connection.getresponse().status == 403
+    connection.close()
+    # A version of his own model may not point at the hidden run.
+    own = unique("own")
+    assert bob.mlflow("POST", "/registered-models/create", {"name": own}).status_code == 200
+    for body in [{"name": own, "source": f"runs:/{run_id}/model", "run_id": run_id}, {"name": own, "source": f"runs:/{run_id}/model"},
+                 {"name": own, "source": f"mlflow-artifacts:/{experiment}/{run_id}/artifacts/model"}]:
+        assert bob.mlflow("POST", "/model-versions/create", body).status_code == 403, body
+    # Nor may he start runs in an experiment hidden from him by leaving its id out (the Default experiment then).
+    alice.mlflow("POST", "/experiments/permissions/create", {"experiment_id": "0", "username": bob_name, "permission": "READ"}).raise_for_status()
+    assert bob.mlflow("POST", "/runs/create", {}).status_code == 403
 
     # READ: bob reads the runs and their files, but logs nothing.
     alice.mlflow("PATCH", "/experiments/permissions/update", {"experiment_id": experiment, "username": bob_name, "permission": "READ"}).raise_for_status()

@@ -98,6 +98,10 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
                 if try await gate.constrains(identity, .experiment) {
                     for run in ids { try await gate.require(identity, needed, .experiment, try await gate.experimentOfRun(run)) }
                 }
+            case .root:
+                if try await gate.constrains(identity, .experiment) {
+                    throw SlipwayError(.permissionDenied, "Only an admin may list the artifact store's root; name an experiment's folder")
+                }
             }
         }
         var context = context

@@ -7,12 +7,15 @@ import SlipwayCore
 /// - `/api/v1/models/{name}/...`, `/ui/models/{name}...`: the model;
 /// - `/api/v1/experiments/{id}/table`, `/ui/experiments/{id}`: the experiment;
 /// - `/api/v1/runs/{id}/page`, `/ui/runs/{id}`, and the `runs` of `/api/v1/runs/compare`, `/ui/compare`: their experiments;
-/// - `/api/2.0/mlflow-artifacts/artifacts/{experiment id}/...` (and `/ajax-api`): the experiment.
+/// - `/api/2.0/mlflow-artifacts/artifacts/{experiment id}/...` (and `/ajax-api`), and the listing's
+///   `?path={experiment id}/...`: the experiment.
 enum PathResources {
     enum Resource: Equatable {
         case model(String)
         case experiment(String)
         case runs([String])
+        /// The artifact store's root (a listing of every experiment's folder): admins only when anything is restricted.
+        case root
     }
 
     static func resource(_ method: HTTPRequest.Method, _ target: String) -> (Resource, Permission)? {
@@ -24,15 +27,29 @@ enum PathResources {
         func starts(_ prefix: [String]) -> Bool { lower.starts(with: prefix) }
         if starts(["api", "v1", "models"]), segments.count >= 4 { return (.model(segments[3]), needed) }
         if starts(["ui", "models"]), segments.count >= 3 { return (.model(segments[2]), needed) }
-        if starts(["api", "v1", "experiments"]), segments.count == 5, lower[4] == "table" { return (.experiment(segments[3]), needed) }
-        if starts(["ui", "experiments"]), segments.count == 3 { return (.experiment(segments[2]), needed) }
+        if starts(["api", "v1", "experiments"]), segments.count == 5, lower[4] == "table" { return (.experiment(PermissionGate.experimentID(segments[3])), needed) }
+        if starts(["ui", "experiments"]), segments.count == 3 { return (.experiment(PermissionGate.experimentID(segments[2])), needed) }
         if starts(["api", "v1", "runs"]), segments.count == 5, lower[4] == "page" { return (.runs([segments[3]]), needed) }
         if starts(["ui", "runs"]), segments.count == 3 { return (.runs([segments[2]]), needed) }
         if starts(["api", "v1", "runs", "compare"]) || starts(["ui", "compare"]) { return (.runs(runs(parts.count > 1 ? String(parts[1]) : "")), needed) }
-        if segments.count >= 5, lower[0] == "api" || lower[0] == "ajax-api", lower[1] == "2.0", lower[2] == "mlflow-artifacts", lower[3] == "artifacts" {
-            return (.experiment(segments[4]), method == .delete ? .manage : needed)
+        if segments.count >= 4, lower[0] == "api" || lower[0] == "ajax-api", lower[1] == "2.0", lower[2] == "mlflow-artifacts", lower[3] == "artifacts" {
+            // The artifact's path decoded whole (an encoded slash is a slash, as the proxy reads it),
+            // or the listing's `path`; its first segment is the experiment.
+            let raw = (parts.first ?? "").split(separator: "/").dropFirst(4).joined(separator: "/")
+            let path = segments.count > 4 ? (raw.removingPercentEncoding ?? raw) : query(parts.count > 1 ? String(parts[1]) : "", "path")
+            guard let first = path.split(separator: "/").first else { return (.root, .read) }
+            return (.experiment(PermissionGate.experimentID(String(first))), method == .delete ? .manage : needed)
         }
         return nil
+    }
+
+    /// The first value of `key` in a query, decoded; "" when absent.
+    static func query(_ query: String, _ key: String) -> String {
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+            if kv.count == 2, kv[0] == key { return kv[1] }
+        }
+        return ""
     }
 
     /// The run ids of `runs=a&runs=b` or `runs=a,b`.

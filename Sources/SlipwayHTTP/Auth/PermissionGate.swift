@@ -25,8 +25,14 @@ public final class PermissionGate: Sendable {
     let cacheMilliseconds: Int64
     let now: @Sendable () -> Int64
     /// Each user's grants, read at once and kept briefly: another process's grant shows within
-    /// `cacheMilliseconds`; this process's own changes at once.
-    private let cache = Mutex<[String: Entry]>([:])
+    /// `cacheMilliseconds`; this process's own changes at once. The generation counts this
+    /// process's changes: grants read while one happened are used once and not kept.
+    private let cache = Mutex(Cache())
+
+    struct Cache {
+        var entries: [String: Entry] = [:]
+        var generation = 0
+    }
 
     /// The experiment a run belongs to. - Throws: the store's NOT_FOUND for an unknown run.
     let experimentOfRun: @Sendable (String) async throws -> String
@@ -78,12 +84,24 @@ public final class PermissionGate: Sendable {
 
     /// Forgets what is kept of `user`'s grants (after this process changed them).
     func forget(_ user: String) {
-        _ = cache.withLock { $0.removeValue(forKey: user) }
+        cache.withLock {
+            $0.entries[user] = nil
+            $0.generation += 1
+        }
     }
 
     /// Forgets every user's grants (after a resource was renamed or deleted).
     func forgetAll() {
-        cache.withLock { $0.removeAll() }
+        cache.withLock {
+            $0.entries.removeAll()
+            $0.generation += 1
+        }
+    }
+
+    /// An experiment id as the store reads it (`05` and `+5` are experiment 5), so that a grant
+    /// on `5` covers every spelling; anything else as it is.
+    static func experimentID(_ text: String) -> String {
+        Int64(text).map(String.init) ?? text
     }
 
     func grants(_ user: String) async throws -> [Key: Permission] {
@@ -92,14 +110,16 @@ public final class PermissionGate: Sendable {
 
     func entry(_ user: String) async throws -> Entry {
         let time = now()
-        if let entry = cache.withLock({ $0[user] }), entry.until > time { return entry }
+        let (cached, generation) = cache.withLock { ($0.entries[user], $0.generation) }
+        if let cached, cached.until > time { return cached }
         var grants: [Key: Permission] = [:]
         for grant in try await store.grants(user: user) { grants[Key(type: grant.type, resource: grant.resource)] = grant.permission }
         // Under a MANAGE default a MANAGE grant (a creator's) refuses nothing: only lesser grants constrain.
         let entry = Entry(grants: grants, types: Set(grants.filter { $0.value != .manage }.keys.map(\.type)), until: time + cacheMilliseconds)
         cache.withLock { cache in
-            if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
-            cache[user] = entry
+            guard cache.generation == generation else { return }  // changed meanwhile: do not keep what may be stale
+            if cache.entries.count >= 10_000 { cache.entries.removeAll(keepingCapacity: true) }
+            cache.entries[user] = entry
         }
         return entry
     }

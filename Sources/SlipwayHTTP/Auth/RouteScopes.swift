@@ -11,7 +11,7 @@ public import SlipwayCore
 /// - open: `GET /health`, `GET /ready` and `GET /openapi.json` (the API's description, no data);
 /// - serving (`/predict`, `/invocations`, `/models`, `/models/{name}[/predict|/invocations]`): open,
 ///   or the `predict` scope with `--serving-auth`;
-/// - `admin`: webhooks (MLflow's and `/api/v1`'s) and deliveries that change, jobs that change,
+/// - `admin`: webhooks (MLflow's and `/api/v1`'s) and deliveries that change, jobs that change or run (the dashboard's button too),
 ///   users and tokens;
 /// - `promote`: policies, promote, approve, rollback (the API's and the dashboard's buttons), and
 ///   alias and stage moves of production on a model with a policy (checked by the route);
@@ -60,6 +60,8 @@ public enum RouteScopes {
             if segments.count == 4, ["promote", "approve", "rollback"].contains(segments[3]) { return .promote }
             if segments.count == 6, segments[3] == "deliveries" { return .admin }
         }
+        // The dashboard's "Run now" runs a job, as POST /api/v1/jobs/{name}/run does: admin.
+        if segments.starts(with: ["ui", "jobs"]), !reading, segments.count == 4, segments[3] == "run" { return .admin }
         if reading { return .read }
         if isMLflow, mlflow.last == "search" || mlflow.last == "get-latest-versions" { return .read }
         // Alias and stage moves: `write`, or `promote` for production of a model with a policy;

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import SlipwayCore
@@ -36,6 +37,7 @@ struct MLflowRoutes<Context: SlipwayRequestContext> {
             fields.actor = context.actor
             fields.identity = context.identity
             if let rule { try await Self.check(rule, fields, identity: context.identity, gate: gate) }
+            if method == .post, path == "model-versions/create" { try await Self.checkSources(fields, identity: context.identity, gate: gate) }
             var answer = try await handler(fields)
             if let identity = context.identity {
                 if let search, try await gate.constrains(identity, search.type) {
@@ -56,23 +58,42 @@ struct MLflowRoutes<Context: SlipwayRequestContext> {
         try await gate.require(identity, needed, .experiment, try await store.getLoggedModel(id: id).experimentID)
     }
 
-    /// - Throws: PERMISSION_DENIED unless the caller holds what `rule` needs on what the request names.
+    /// - Throws: PERMISSION_DENIED unless the caller holds what `rule` needs on what the request
+    /// names. Fields are read with the accessors the handlers use (a one-item list is its item;
+    /// a missing experiment is the default one), so what is checked is what is used.
     static func check(_ rule: (target: ResourceRules.Target, needed: Permission), _ fields: MLflowRequest, identity: AuthIdentity?, gate: PermissionGate) async throws {
         let type: ResourceType
         if case .model = rule.target { type = .registeredModel } else { type = .experiment }
         guard try await gate.constrains(identity, type) else { return }
-        func text(_ key: String) -> String? { fields.fields[key]?.stringValue }
         switch rule.target {
         case .model(let field):
-            if let name = text(field) { try await gate.require(identity, rule.needed, .registeredModel, name) }
+            if let name = try fields.string(field) { try await gate.require(identity, rule.needed, .registeredModel, name) }
         case .experiment(let field):
-            if let id = text(field) { try await gate.require(identity, rule.needed, .experiment, id) }
+            let id = try fields.string(field).flatMap { $0.isEmpty ? nil : $0 } ?? Experiment.defaultID
+            try await gate.require(identity, rule.needed, .experiment, PermissionGate.experimentID(id))
         case .experimentNamed(let field):
-            if let name = text(field), let id = try await gate.experimentNamed(name) { try await gate.require(identity, rule.needed, .experiment, id) }
+            if let name = try fields.string(field), let id = try await gate.experimentNamed(name) { try await gate.require(identity, rule.needed, .experiment, id) }
         case .run:
-            if let run = text("run_id") ?? text("run_uuid") { try await gate.require(identity, rule.needed, .experiment, try await gate.experimentOfRun(run)) }
+            try await gate.require(identity, rule.needed, .experiment, try await gate.experimentOfRun(try fields.runID()))
         case .experiments(let field):
-            for id in (fields.fields[field]?.arrayValue ?? []).compactMap(\.stringValue) { try await gate.require(identity, rule.needed, .experiment, id) }
+            for id in try fields.strings(field) { try await gate.require(identity, rule.needed, .experiment, PermissionGate.experimentID(id)) }
+        }
+    }
+
+    /// A new model version may only point at what its creator may read: the run it names, or a
+    /// run's or an experiment's artifacts in its source.
+    static func checkSources(_ fields: MLflowRequest, identity: AuthIdentity?, gate: PermissionGate) async throws {
+        guard try await gate.constrains(identity, .experiment) else { return }
+        if let run = try fields.string("run_id"), !run.isEmpty {
+            try await gate.require(identity, .read, .experiment, try await gate.experimentOfRun(run))
+        }
+        guard let source = try fields.string("source") else { return }
+        if source.hasPrefix("runs:/") {
+            let run = source.dropFirst("runs:/".count).split(separator: "/").first.map(String.init) ?? ""
+            try await gate.require(identity, .read, .experiment, try await gate.experimentOfRun(run))
+        } else if source.hasPrefix("mlflow-artifacts:") {
+            let path = source.dropFirst("mlflow-artifacts:".count).split(separator: "/").first.map(String.init) ?? ""
+            try await gate.require(identity, .read, .experiment, PermissionGate.experimentID(path.removingPercentEncoding ?? path))
         }
     }
 
@@ -96,14 +117,14 @@ struct MLflowRoutes<Context: SlipwayRequestContext> {
     static func carryGrants(
         _ method: HTTPRequest.Method, _ path: String, fields: MLflowRequest, answer: JSONValue, identity: AuthIdentity, gate: PermissionGate
     ) async throws {
-        let name = fields.fields["name"]?.stringValue
+        let name = try fields.string("name")
         switch (method, path) {
         case (.post, "registered-models/create"):
             if let name { try await own(.registeredModel, name, identity, gate) }
         case (.post, "experiments/create"):
             if let id = answer["experiment_id"]?.stringValue { try await own(.experiment, id, identity, gate) }
         case (.post, "registered-models/rename"):
-            guard let name, let newName = fields.fields["new_name"]?.stringValue else { return }
+            guard let name, let newName = try fields.string("new_name") else { return }
             try await gate.store.moveGrants(.registeredModel, from: name, to: newName)
             gate.forgetAll()
         case (.delete, "registered-models/delete"):

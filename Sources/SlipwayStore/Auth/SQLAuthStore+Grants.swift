@@ -66,6 +66,10 @@ extension SQLAuthStore {
     public func moveGrants(_ type: ResourceType, from: String, to: String?) async throws {
         try await database.transaction { db in
             if let to {
+                // Whatever waited on the new name goes: the renamed resource's grants are the ones that count.
+                try await database.run(db, """
+                    DELETE FROM resource_permissions WHERE resource_type = \(bind: type.rawValue) AND resource_id = \(bind: to)
+                    """)
                 try await database.run(db, """
                     UPDATE resource_permissions SET resource_id = \(bind: to) WHERE resource_type = \(bind: type.rawValue) AND resource_id = \(bind: from)
                     """)

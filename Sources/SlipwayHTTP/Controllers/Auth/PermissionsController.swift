@@ -13,6 +13,9 @@ import SlipwayCore
 struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
     let store: any AuthStore
     let gate: PermissionGate?
+    /// Whether the resource exists: grants are made on existing resources only, so none waits for
+    /// a model or experiment not created yet (or a name a rename will take).
+    let exists: @Sendable (ResourceType, String) async throws -> Bool
 
     func addClassicRoutes(to mlflow: MLflowRoutes<Context>) {
         for (type, prefix, field, key) in [
@@ -31,7 +34,7 @@ struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
                 return .object([(key, Self.classic(grant, field: field))])
             }
             mlflow.add(.get, "\(prefix)/permissions/get") { request in
-                let (resource, user) = (try request.requiredString(field), try request.requiredString("username"))
+                let (resource, user) = (Self.canonical(type, try request.requiredString(field)), try request.requiredString("username"))
                 try await manage(request, type, resource)
                 guard let grant = try await store.grant(type, resource, user: user) else {
                     throw SlipwayError.notFound("User '\(user)' has no permission on \(type.describe(resource))")
@@ -45,7 +48,7 @@ struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
                 return .object([])
             }
             mlflow.add(.delete, "\(prefix)/permissions/delete") { request in
-                let (resource, user) = (try request.requiredString(field), try request.requiredString("username"))
+                let (resource, user) = (Self.canonical(type, try request.requiredString(field)), try request.requiredString("username"))
                 try await manage(request, type, resource)
                 try await store.revoke(type, resource, user: user)
                 gate?.forget(user)
@@ -66,7 +69,7 @@ struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
         }
         mlflow.add(.post, "users/permissions/revoke") { request in
             let type = try ResourceType.parse(try request.requiredString("resource_type"))
-            let (resource, user) = (try request.requiredString("resource_id"), try request.requiredString("username"))
+            let (resource, user) = (Self.canonical(type, try request.requiredString("resource_id")), try request.requiredString("username"))
             try await manage(request, type, resource)
             try await store.revoke(type, resource, user: user)
             gate?.forget(user)
@@ -74,7 +77,7 @@ struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
         }
         mlflow.add(.get, "users/permissions/get") { request in
             let type = try ResourceType.parse(try request.requiredString("resource_type"))
-            let (resource, user) = (try request.requiredString("resource_id"), try request.requiredString("username"))
+            let (resource, user) = (Self.canonical(type, try request.requiredString("resource_id")), try request.requiredString("username"))
             if request.identity?.user != user { try await manage(request, type, resource) }
             let permission = try await store.grant(type, resource, user: user)?.permission ?? gate?.defaultPermission ?? .manage
             return .object([("allowed", .bool(permission.allows(.read))), ("permission", .string(permission.rawValue))])
@@ -93,9 +96,14 @@ struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
         }
     }
 
-    /// The grant, once the sender may manage its resource.
+    /// The grant (an experiment's id in the store's spelling), once its resource exists and the sender may manage it.
     func authorized(_ request: MLflowRequest, _ grant: ResourceGrant) async throws -> ResourceGrant {
+        var grant = grant
+        if grant.type == .experiment { grant.resource = PermissionGate.experimentID(grant.resource) }
         try await manage(request, grant.type, grant.resource)
+        guard try await exists(grant.type, grant.resource) else {
+            throw SlipwayError.notFound("No \(grant.type.describe(grant.resource)): permissions are granted on existing resources")
+        }
         return grant
     }
 
@@ -105,6 +113,10 @@ struct PermissionsController<Context: SlipwayRequestContext>: Sendable {
     }
 
     /// MLflow's classic permission JSON: the resource's field (`name`, `experiment_id`), the user, the permission.
+    static func canonical(_ type: ResourceType, _ resource: String) -> String {
+        type == .experiment ? PermissionGate.experimentID(resource) : resource
+    }
+
     static func classic(_ grant: ResourceGrant, field: String) -> JSONValue {
         .object([
             (field, .string(grant.resource)), ("user_id", .string(grant.user)), ("username", .string(grant.user)),
