@@ -145,7 +145,7 @@ public enum ServerRoutes {
             actuals: services.actuals, performance: PerformanceMonitor(actuals: services.actuals, evaluations: services.evaluations),
             drift: services.driftMonitor, reports: services.driftReports, metrics: MonitoringMetrics(factory: metrics), maxBodyBytes: limits.bodyBytes
         ).addRoutes(to: router)
-        MonitorRulesController(rules: services.monitorRules, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        MonitorRulesController(rules: services.monitorRules, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes, gate: gate).addRoutes(to: router)
         PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
         JobsController(jobs: services.jobs, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)

@@ -243,3 +243,23 @@ def test_experiments_and_their_runs(server):
     assert bob.mlflow("POST", "/runs/delete", {"run_id": run_id}).status_code == 403
     assert bob.call("DELETE", artifact).status_code == 403
     assert alice.mlflow("POST", "/runs/delete", {"run_id": run_id}).status_code == 200
+
+
+def test_monitor_rules_belong_to_their_model(server):
+    owner = unique("owner")
+    writer, promoter = As(server, token(server, owner, "write")), As(server, token(server, owner, "write", "promote"))
+    bob_name = unique("bob")
+    bob = As(server, token(server, bob_name, "write", "promote"))
+    model, rule = unique("watched"), unique("rule")
+    writer.mlflow("POST", "/registered-models/create", {"name": model}).raise_for_status()
+    body = {"model": model, "metric": "rmse", "max": 1.0, "on_breach": "rollback"}
+    refused = writer.call("PUT", f"/api/v1/monitor/rules/{rule}", json=body)
+    assert refused.status_code == 403 and "needs the promote scope" in refused.json()["message"], refused.text
+    assert promoter.call("PUT", f"/api/v1/monitor/rules/{rule}", json=body).status_code == 200
+    assert rule in {r["name"] for r in bob.call("GET", "/api/v1/monitor/rules").json()["rules"]}
+    writer.mlflow("POST", "/registered-models/permissions/create", {"name": model, "username": bob_name, "permission": "NO_PERMISSIONS"}).raise_for_status()
+    assert rule not in {r["name"] for r in bob.call("GET", "/api/v1/monitor/rules").json()["rules"]}
+    for method, path in [("GET", f"/api/v1/monitor/rules/{rule}"), ("DELETE", f"/api/v1/monitor/rules/{rule}"),
+                         ("POST", f"/api/v1/monitor/rules/{rule}/check"), ("PUT", f"/api/v1/monitor/rules/{rule}")]:
+        assert bob.call(method, path, json={**body, "on_breach": "notify"}).status_code == 403, path
+    assert promoter.call("GET", f"/api/v1/monitor/rules/{rule}").status_code == 200
