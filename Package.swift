@@ -73,6 +73,7 @@ let package = Package(
             dependencies: [
                 "SlipwayCore",
                 "SlipwayModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

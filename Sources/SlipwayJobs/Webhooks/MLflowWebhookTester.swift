@@ -7,7 +7,7 @@ public struct MLflowWebhookTester: Sendable {
     let transport: any WebhookTransport
     let now: @Sendable () -> Int64
 
-    public init(transport: any WebhookTransport = URLSessionWebhookTransport(), now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+    public init(transport: any WebhookTransport = HTTPWebhookTransport(), now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
         self.transport = transport
         self.now = now
     }

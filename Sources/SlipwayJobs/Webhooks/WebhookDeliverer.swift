@@ -20,7 +20,7 @@ public struct WebhookDeliverer: Service {
     let now: @Sendable () -> Int64
 
     public init(
-        store: any DeliveryStore, logger: Logger, transport: any WebhookTransport = URLSessionWebhookTransport(), pollInterval: Duration = .milliseconds(250),
+        store: any DeliveryStore, logger: Logger, transport: any WebhookTransport = HTTPWebhookTransport(), pollInterval: Duration = .milliseconds(250),
         retryBaseMilliseconds: Int64 = 1000, retryCapMilliseconds: Int64 = 300_000, maxAttempts: Int = 15, leaseMilliseconds: Int64 = 30_000,
         now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
