@@ -1,5 +1,5 @@
 /// Per-resource permissions in MLflow's vocabulary: one user's READ, EDIT, MANAGE or
-/// NO_PERMISSIONS on one resource: a registered model (by name); the type column leaves room for experiments.
+/// NO_PERMISSIONS on one resource: a registered model (by name) or an experiment (by id).
 let migration0016ResourcePermissions = Migration(version: 16, name: "resource_permissions", statements: [
     """
     CREATE TABLE resource_permissions (
