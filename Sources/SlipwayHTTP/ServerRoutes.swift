@@ -104,7 +104,9 @@ public enum ServerRoutes {
         let gate = auth.map {
             PermissionGate(
                 store: services.auth, defaultPermission: $0.defaultPermission, cacheMilliseconds: $0.cacheMilliseconds,
-                experimentOfRun: { try await tracking.getRun(id: $0).info.experimentID }, experimentNamed: { try await tracking.getExperiment(name: $0)?.id })
+                experimentOfRun: { try await tracking.getRun(id: $0).info.experimentID }, experimentNamed: { try await tracking.getExperiment(name: $0)?.id },
+                experimentOfLoggedModel: { try await tracking.getLoggedModel(id: $0).experimentID },
+                experimentLocations: { try await Self.experimentLocations(tracking) })
         }
         if let auth { router.add(middleware: AuthMiddleware(store: services.auth, settings: auth, gate: gate)) }
 
@@ -137,20 +139,20 @@ public enum ServerRoutes {
         }
 
         ServerInfoController().addRoutes(to: router)
-        OperationsController(metrics: metrics).addRoutes(to: router)
+        OperationsController(metrics: metrics, gate: gate).addRoutes(to: router)
         ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)
             .addRoutes(to: router)
-        PredictionsController(log: services.predictionLog, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        PredictionsController(log: services.predictionLog, maxBodyBytes: limits.bodyBytes, gate: gate).addRoutes(to: router)
         MonitoringController(
             actuals: services.actuals, performance: PerformanceMonitor(actuals: services.actuals, evaluations: services.evaluations),
             drift: services.driftMonitor, reports: services.driftReports, metrics: MonitoringMetrics(factory: metrics), maxBodyBytes: limits.bodyBytes
         ).addRoutes(to: router)
         MonitorRulesController(rules: services.monitorRules, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes, gate: gate).addRoutes(to: router)
-        PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        PromotionController(promotions: services.promotions, promoter: services.promoter, maxBodyBytes: limits.bodyBytes, gate: gate).addRoutes(to: router)
         EvaluationController(evaluator: services.evaluator, evaluations: services.evaluations, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
-        JobsController(jobs: services.jobs, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        JobsController(jobs: services.jobs, runner: services.jobRunner, maxBodyBytes: limits.bodyBytes, gate: gate).addRoutes(to: router)
         DeliveriesController(deliveries: services.deliveries, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
-        EventsController(events: services.events, maxBodyBytes: limits.bodyBytes).addRoutes(to: router)
+        EventsController(events: services.events, maxBodyBytes: limits.bodyBytes, gate: gate).addRoutes(to: router)
         RegistryFeedController(changes: services.changes, registry: services.registry, files: services.modelFiles).addRoutes(to: router)
         let overview = Overview(
             registry: services.registry, promotions: services.promotions, jobs: services.jobs, driftReports: services.driftReports,
@@ -168,6 +170,19 @@ public enum ServerRoutes {
         // Last: the document lists every route added before it.
         OpenAPIController(routes: router.routes.map { .init(method: $0.method.rawValue, path: $0.path.description) }).addRoutes(to: router)
         return router
+    }
+
+    /// Every experiment's id and artifact location, deleted ones too (their artifacts stay).
+    static func experimentLocations(_ tracking: any TrackingStore) async throws -> [(id: String, location: String)] {
+        var found: [(id: String, location: String)] = []
+        var token: String? = nil
+        repeat {
+            let page = try await tracking.searchExperiments(
+                try EntitySearch(.experiments, filter: nil, maxResults: EntitySearch.Kind.experiments.maxResultsLimit, pageToken: token), viewType: .all)
+            found += page.items.map { ($0.id, $0.artifactLocation) }
+            token = page.nextPageToken
+        } while token != nil
+        return found
     }
 
     /// The routes of `slipway serve`, a serving-only replica: predictions, `/ready`, `/health`, `/metrics`.

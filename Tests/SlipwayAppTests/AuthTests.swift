@@ -111,13 +111,63 @@ struct PathResourcesTests {
         #expect(P.resource(.get, "/api/v1/experiments/overview") == nil && P.resource(.get, "/api/v1/runs/compare") != nil)
         #expect(P.resource(.get, "/ui/runs/abc")! == (.runs(["abc"]), .read))
         #expect(P.resource(.get, "/api/v1/runs/compare?runs=a,b&runs=c")! == (.runs(["a", "b", "c"]), .read))
-        #expect(P.resource(.put, "/api/2.0/mlflow-artifacts/artifacts/3/r/artifacts/x.txt")! == (.experiment("3"), .edit))
-        #expect(P.resource(.delete, "/ajax-api/2.0/mlflow-artifacts/artifacts/3/r/artifacts/x.txt")! == (.experiment("3"), .manage))
-        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts/3%2Fr%2Fx.txt")! == (.experiment("3"), .read))
-        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts/%2B03/r/x.txt")! == (.experiment("3"), .read))
-        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts?path=3/r/artifacts")! == (.experiment("3"), .read))
+        #expect(P.resource(.put, "/api/2.0/mlflow-artifacts/artifacts/3/r/artifacts/x.txt")! == (.artifacts("3/r/artifacts/x.txt"), .edit))
+        #expect(P.resource(.delete, "/ajax-api/2.0/mlflow-artifacts/artifacts/3/r/artifacts/x.txt")! == (.artifacts("3/r/artifacts/x.txt"), .manage))
+        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts/3%2Fr%2Fx.txt")! == (.artifacts("3/r/x.txt"), .read))
+        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts/%2B03/r/x.txt")! == (.artifacts("+03/r/x.txt"), .read))
+        #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts?path=3/r/artifacts")! == (.artifacts("3/r/artifacts"), .read))
         #expect(P.resource(.get, "/api/2.0/mlflow-artifacts/artifacts")! == (.root, .read))
         #expect(P.resource(.get, "/ui/experiments/007")! == (.experiment("7"), .read))
         #expect(P.resource(.get, "/api/2.0/mlflow/experiments/get") == nil && P.resource(.get, "/models/churn") == nil)
+    }
+}
+
+@Suite("Which experiments own a path of the artifact proxy")
+struct ArtifactOwnersTests {
+    let owners = ArtifactOwners {
+        [("0", "mlflow-artifacts:/0"), ("5", "mlflow-artifacts:/5"), ("9", "mlflow-artifacts://host/team/a"), ("11", "s3://bucket/x")]
+    }
+
+    @Test("A path is its experiments' by location; one no location covers is its first segment's")
+    func owned() async throws {
+        #expect(try await owners.owners("5/run/artifacts/m.json") == ["5"])
+        #expect(try await owners.owners("team/a/run/artifacts") == ["9"])
+        #expect(try await owners.owners("team/a") == ["9"])
+        #expect(try await owners.owners("team/ab/x") == ["team"])
+        #expect(try await owners.owners("+05/x") == ["5"])
+    }
+
+    @Test("A new location may not share a folder with another's, take a number's folder, or be the root")
+    func ownFolder() async throws {
+        try await owners.requireOwnFolder("mlflow-artifacts:/team/b")
+        try await owners.requireOwnFolder("s3://bucket/x")
+        for taken in ["mlflow-artifacts:/team", "mlflow-artifacts:/team/a/deeper", "mlflow-artifacts:/5/x", "mlflow-artifacts:/", "mlflow-artifacts://h/12"] {
+            await #expect(throws: SlipwayError.self, "\(taken)") { try await owners.requireOwnFolder(taken) }
+        }
+    }
+}
+
+@Suite("/metrics under per-model permissions")
+struct MetricsFilterTests {
+    @Test("Samples of a model the caller may not read are left out; comments and other samples stay")
+    func readable() async throws {
+        let text = """
+            # HELP slipway_model_reload_failing Whether the last reload failed
+            # TYPE slipway_model_reload_failing gauge
+            slipway_model_reload_failing{model="churn"} 0
+            slipway_model_reload_failing{model="secret \\"x\\""} 1
+            slipway_served_version_info{alias="production",model="secret \\"x\\"",version="3"} 1
+            slipway_http_requests_total{route="/models/{name}",method="POST",status="200"} 7
+
+            """
+        let kept = try await OperationsController.readable(Array(text.utf8)) { $0 != "secret \"x\"" }
+        #expect(String(decoding: kept, as: UTF8.self) == """
+            # HELP slipway_model_reload_failing Whether the last reload failed
+            # TYPE slipway_model_reload_failing gauge
+            slipway_model_reload_failing{model="churn"} 0
+            slipway_http_requests_total{route="/models/{name}",method="POST",status="200"} 7
+
+            """)
+        #expect(OperationsController.modelLabel(Array("x{a=\"m,odel=\\\"\",model=\"m\"} 1".utf8)[...]) == "m")
     }
 }

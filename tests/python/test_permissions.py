@@ -263,3 +263,134 @@ def test_monitor_rules_belong_to_their_model(server):
                          ("POST", f"/api/v1/monitor/rules/{rule}/check"), ("PUT", f"/api/v1/monitor/rules/{rule}")]:
         assert bob.call(method, path, json={**body, "on_breach": "notify"}).status_code == 403, path
     assert promoter.call("GET", f"/api/v1/monitor/rules/{rule}").status_code == 200
+
+
+def test_lists_and_reports_about_a_hidden_model(server):
+    """Every list that names models leaves out the hidden one, and what a replica reports about it needs EDIT."""
+    owner = unique("owner")
+    alice = As(server, token(server, owner, "write", "promote"))
+    bob_name = unique("bob")
+    bob = As(server, token(server, bob_name, "write", "promote"))
+    admin = As(server, TOKEN.findall(server.log_path.read_text())[0])
+    model, job = unique("hidden"), unique("job")
+    alice.mlflow("POST", "/registered-models/create", {"name": model}).raise_for_status()
+    run = alice.mlflow("POST", "/runs/create", {"experiment_id": "0"}).json()["run"]["info"]["run_id"]
+    alice.mlflow("POST", "/model-versions/create", {"name": model, "source": f"runs:/{run}/model", "run_id": run}).raise_for_status()
+    alice.call("PUT", f"/api/v1/models/{model}/policy", json={"metric": "rmse"}).raise_for_status()
+    admin.call("POST", "/api/v1/jobs", json={"name": job, "kind": "promote", "model": model, "schedule": "0 2 * * *"}).raise_for_status()
+
+    def listed(client):
+        events = client.call("GET", "/api/v1/events", params={"max_results": 1000}).json()["events"]
+        return {
+            "jobs": job in {j["name"] for j in client.call("GET", "/api/v1/jobs").json()["jobs"]},
+            "jobs overview": job in {j["name"] for j in client.call("GET", "/api/v1/jobs/overview").json()["jobs"]},
+            "jobs page": job in client.call("GET", "/ui/jobs").text,
+            "events": any(e["subject"].startswith(f"models/{model}") for e in events),
+            "policies": model in {p["model"] for p in client.call("GET", "/api/v1/policies").json()["policies"]},
+        }
+
+    assert all(listed(bob).values()), listed(bob)
+    assert bob.call("GET", f"/api/v1/jobs/{job}/runs").status_code == 200
+    alice.mlflow("POST", "/registered-models/permissions/create", {"name": model, "username": bob_name, "permission": "NO_PERMISSIONS"}).raise_for_status()
+    assert not any(listed(bob).values()), listed(bob)
+    assert all(listed(alice).values()), listed(alice)
+    assert bob.call("GET", f"/api/v1/jobs/{job}/runs").status_code == 403
+
+    entry = {"request_id": unique("r"), "model": model, "version": 1, "served_at": 1, "features": [1.0], "feature_count": 1,
+             "outputs": [2.0], "outputs_per_row": 1, "latency_us": 5, "status": 200, "error": None, "source": "replica"}
+    refused = bob.call("POST", "/api/v1/prediction-log", json={"entries": [entry]})
+    assert refused.status_code == 403 and refused.json()["error_code"] == "PERMISSION_DENIED", refused.text
+    assert bob.call("GET", f"/api/v1/models/{model}/predictions").status_code == 403
+    assert alice.call("POST", "/api/v1/prediction-log", json={"entries": [entry]}).status_code == 200
+    event = {"specversion": "1.0", "id": unique("e"), "type": "ml.serving.swapped.v1", "source": "/replica", "subject": f"models/{model}/versions/1",
+             "data": {"version": "1"}}
+    assert bob.call("POST", "/api/v1/events", json=event).status_code == 403
+    assert alice.call("POST", "/api/v1/events", json=event).status_code == 201
+
+
+def test_names_are_read_decoded_everywhere(server):
+    """A model's name in a path is read decoded by the check and by the route alike: `%25` is a percent sign."""
+    owner = unique("owner")
+    alice = As(server, token(server, owner, "write", "promote"))
+    bob_name = unique("bob")
+    bob = As(server, token(server, bob_name, "write", "promote"))
+    spaced, percent = unique("churn v"), unique("p%41q")
+    for name in (spaced, percent):
+        alice.mlflow("POST", "/registered-models/create", {"name": name}).raise_for_status()
+    assert alice.call("PUT", f"/api/v1/models/{spaced.replace(' ', '%20')}/policy", json={"metric": "rmse"}).status_code == 200
+    assert alice.call("GET", f"/api/v1/models/{spaced.replace(' ', '%20')}/policy").json()["model"] == spaced
+    alice.mlflow("POST", "/registered-models/permissions/create", {"name": percent, "username": bob_name, "permission": "NO_PERMISSIONS"}).raise_for_status()
+    assert bob.call("PUT", f"/api/v1/models/{percent.replace('%', '%25')}/policy", json={"metric": "rmse"}).status_code == 403
+    assert alice.call("PUT", f"/api/v1/models/{percent.replace('%', '%25')}/policy", json={"metric": "rmse"}).status_code == 200
+    assert percent in {p["model"] for p in alice.call("GET", "/api/v1/policies").json()["policies"]}
+    # Two spellings of one accented name are two models to the store, and to the permissions too.
+    import unicodedata
+    composed = unique("caf\u00e9")
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    alice.mlflow("POST", "/registered-models/create", {"name": composed}).raise_for_status()
+    alice.mlflow("POST", "/registered-models/permissions/create", {"name": composed, "username": bob_name, "permission": "NO_PERMISSIONS"}).raise_for_status()
+    bob.mlflow("POST", "/registered-models/create", {"name": decomposed}).raise_for_status()
+    assert bob.mlflow("GET", "/registered-models/get", {"name": decomposed}).status_code == 200
+    assert bob.mlflow("GET", "/registered-models/get", {"name": composed}).status_code == 403
+    assert composed not in names(bob) and decomposed in names(bob)
+
+
+def test_artifacts_belong_to_the_experiment_whose_folder_holds_them(server):
+    """An experiment created with its own artifact_location owns that folder: the proxy checks its
+    permissions there, and no other experiment may claim the folder, one above or below it, or a number's."""
+    owner = unique("owner")
+    alice = As(server, token(server, owner, "write"))
+    bob_name = unique("bob")
+    bob = As(server, token(server, bob_name, "write"))
+    folder = unique("team")
+    created = alice.mlflow("POST", "/experiments/create", {"name": unique("custom"), "artifact_location": f"mlflow-artifacts:/{folder}/models"})
+    assert created.status_code == 200, created.text
+    experiment = created.json()["experiment_id"]
+    run = alice.mlflow("POST", "/runs/create", {"experiment_id": experiment}).json()["run"]["info"]
+    assert run["artifact_uri"].startswith(f"mlflow-artifacts:/{folder}/models/")
+    path = f"/api/2.0/mlflow-artifacts/artifacts/{folder}/models/{run['run_id']}/artifacts/weights.bin"
+    assert alice.call("PUT", path, data=b"secret").status_code == 200
+    assert bob.call("GET", path).content == b"secret"
+    alice.mlflow("POST", "/experiments/permissions/create", {"experiment_id": experiment, "username": bob_name, "permission": "NO_PERMISSIONS"}).raise_for_status()
+    assert bob.call("GET", path).status_code == 403
+    assert bob.call("PUT", path, data=b"overwritten").status_code == 403
+    assert bob.call("GET", "/api/2.0/mlflow-artifacts/artifacts", params={"path": f"{folder}/models"}).status_code == 403
+    assert alice.call("GET", path).content == b"secret"
+    # A model version of bob's may not take its files from there either.
+    own = unique("own")
+    bob.mlflow("POST", "/registered-models/create", {"name": own}).raise_for_status()
+    source = f"mlflow-artifacts:/{folder}/models/{run['run_id']}/artifacts"
+    assert bob.mlflow("POST", "/model-versions/create", {"name": own, "source": source}).status_code == 403
+    # Nobody may claim the folder, or one above or below it, or a number's.
+    for location in [f"mlflow-artifacts:/{folder}/models", f"mlflow-artifacts:/{folder}", f"mlflow-artifacts:/{folder}/models/deeper",
+                     f"mlflow-artifacts:/{experiment}/mine", "mlflow-artifacts:/"]:
+        refused = bob.mlflow("POST", "/experiments/create", {"name": unique("claim"), "artifact_location": location})
+        assert refused.status_code == 400 and refused.json()["error_code"] == "INVALID_PARAMETER_VALUE", (location, refused.text)
+    assert bob.mlflow("POST", "/experiments/create", {"name": unique("next"), "artifact_location": f"mlflow-artifacts:/{folder}-b"}).status_code == 200
+
+
+def test_logged_models_named_by_a_run_are_checked(server):
+    """Metrics, inputs and outputs of a run that name a logged model need that model's experiment too."""
+    alice = As(server, token(server, unique("alice"), "write"))
+    bob_name = unique("bob")
+    bob = As(server, token(server, bob_name, "write"))
+    experiment = alice.mlflow("POST", "/experiments/create", {"name": unique("private")}).json()["experiment_id"]
+    model_id = alice.mlflow("POST", "/logged-models", {"experiment_id": experiment, "name": "m"}).json()["model"]["info"]["model_id"]
+    alice.mlflow("POST", "/experiments/permissions/create", {"experiment_id": experiment, "username": bob_name, "permission": "READ"}).raise_for_status()
+    mine = bob.mlflow("POST", "/experiments/create", {"name": unique("mine")}).json()["experiment_id"]
+    run = bob.mlflow("POST", "/runs/create", {"experiment_id": mine}).json()["run"]["info"]["run_id"]
+    metric = {"key": "acc", "value": 0.9, "timestamp": 1, "step": 0, "model_id": model_id}
+    for path, body in [("/runs/log-metric", {"run_id": run, **metric}), ("/runs/log-batch", {"run_id": run, "metrics": [metric]}),
+                       ("/runs/outputs", {"run_id": run, "models": [{"model_id": model_id, "step": 0}]})]:
+        refused = bob.mlflow("POST", path, body)
+        assert refused.status_code == 403 and refused.json()["error_code"] == "PERMISSION_DENIED", (path, refused.text)
+    # Reading it is enough to name it as an input; a version's source or model_id needs READ too.
+    assert bob.mlflow("POST", "/runs/log-inputs", {"run_id": run, "models": [{"model_id": model_id}]}).status_code == 200
+    alice.mlflow("PATCH", "/experiments/permissions/update", {"experiment_id": experiment, "username": bob_name, "permission": "NO_PERMISSIONS"}).raise_for_status()
+    assert bob.mlflow("POST", "/runs/log-inputs", {"run_id": run, "models": [{"model_id": model_id}]}).status_code == 403
+    own = unique("own")
+    bob.mlflow("POST", "/registered-models/create", {"name": own}).raise_for_status()
+    assert bob.mlflow("POST", "/model-versions/create", {"name": own, "source": f"models:/{model_id}"}).status_code == 403
+    assert bob.mlflow("POST", "/model-versions/create", {"name": own, "source": "x", "model_id": model_id}).status_code == 403
+    assert bob.mlflow("POST", "/runs/log-metric", {"run_id": run, "key": "acc", "value": 0.9, "timestamp": 1, "step": 0}).status_code == 200

@@ -26,6 +26,16 @@ public struct Event: Sendable, Hashable {
         self.init(id: IDGenerator.timeOrdered(time), type: type.rawValue, source: source, subject: subject, time: time, data: JSONWriter.string(data))
     }
 
+    /// The registered model the event is about: NAME of a `models/NAME` or `models/NAME/versions/N` subject.
+    public var modelName: String? {
+        guard subject.hasPrefix("models/") else { return nil }
+        let parts = subject.dropFirst("models/".count).split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count >= 3, parts[parts.count - 2] == "versions", let last = parts.last, !last.isEmpty, last.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            return parts.dropLast(2).joined(separator: "/")
+        }
+        return parts.joined(separator: "/")
+    }
+
     /// The type as Slipway knows it, or `nil` for one it does not.
     public var knownType: EventType? { EventType(rawValue: type) }
 

@@ -35,6 +35,12 @@ public struct Job: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
+    /// The registered model's name alone: a predict job's `NAME@ALIAS` without its alias.
+    public var registeredModel: String {
+        guard kind == .predict, let at = model.firstIndex(of: "@") else { return model }
+        return String(model[..<at])
+    }
+
     /// - Throws: INVALID_PARAMETER_VALUE for a name that is not a simple identifier, or a missing argument.
     public func validate() throws(SlipwayError) {
         guard !name.isEmpty, name.utf8.count <= 200, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {

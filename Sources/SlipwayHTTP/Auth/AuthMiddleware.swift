@@ -94,6 +94,7 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
             switch resource {
             case .model(let name): try await gate.require(identity, needed, .registeredModel, name)
             case .experiment(let id): try await gate.require(identity, needed, .experiment, id)
+            case .artifacts(let path): try await gate.requireArtifacts(identity, needed, path: path)
             case .runs(let ids):
                 if try await gate.constrains(identity, .experiment) {
                     for run in ids { try await gate.require(identity, needed, .experiment, try await gate.experimentOfRun(run)) }

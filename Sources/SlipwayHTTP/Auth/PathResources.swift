@@ -7,20 +7,22 @@ import SlipwayCore
 /// - `/api/v1/models/{name}/...`, `/ui/models/{name}...`: the model;
 /// - `/api/v1/experiments/{id}/table`, `/ui/experiments/{id}`: the experiment;
 /// - `/api/v1/runs/{id}/page`, `/ui/runs/{id}`, and the `runs` of `/api/v1/runs/compare`, `/ui/compare`: their experiments;
-/// - `/api/2.0/mlflow-artifacts/artifacts/{experiment id}/...` (and `/ajax-api`), and the listing's
-///   `?path={experiment id}/...`: the experiment.
+/// - `/api/2.0/mlflow-artifacts/artifacts/{path}` (and `/ajax-api`), and the listing's `?path=`:
+///   the experiments that own the path (`ArtifactOwners`).
 enum PathResources {
     enum Resource: Equatable {
         case model(String)
         case experiment(String)
         case runs([String])
+        /// A path of the artifact proxy, decoded.
+        case artifacts(String)
         /// The artifact store's root (a listing of every experiment's folder): admins only when anything is restricted.
         case root
     }
 
     static func resource(_ method: HTTPRequest.Method, _ target: String) -> (Resource, Permission)? {
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let segments = (parts.first ?? "").split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        let segments = (parts.first ?? "").split(separator: "/").map { PathText.decoded($0) }
         let lower = segments.map { $0.lowercased() }
         let reading = method == .get || method == .head
         let needed: Permission = reading ? .read : .edit
@@ -33,12 +35,11 @@ enum PathResources {
         if starts(["ui", "runs"]), segments.count == 3 { return (.runs([segments[2]]), needed) }
         if starts(["api", "v1", "runs", "compare"]) || starts(["ui", "compare"]) { return (.runs(runs(parts.count > 1 ? String(parts[1]) : "")), needed) }
         if segments.count >= 4, lower[0] == "api" || lower[0] == "ajax-api", lower[1] == "2.0", lower[2] == "mlflow-artifacts", lower[3] == "artifacts" {
-            // The artifact's path decoded whole (an encoded slash is a slash, as the proxy reads it),
-            // or the listing's `path`; its first segment is the experiment.
+            // The artifact's path decoded whole (an encoded slash is a slash, as the proxy reads it), or the listing's `path`.
             let raw = (parts.first ?? "").split(separator: "/").dropFirst(4).joined(separator: "/")
             let path = segments.count > 4 ? (raw.removingPercentEncoding ?? raw) : query(parts.count > 1 ? String(parts[1]) : "", "path")
-            guard let first = path.split(separator: "/").first else { return (.root, .read) }
-            return (.experiment(PermissionGate.experimentID(String(first))), method == .delete ? .manage : needed)
+            guard path.split(separator: "/").first != nil else { return (.root, .read) }
+            return (.artifacts(path), method == .delete ? .manage : needed)
         }
         return nil
     }

@@ -6,9 +6,19 @@ public import SlipwayCore
 /// resource (`NO_PERMISSIONS` hides it), or else the server's default. Tokens' scopes are checked
 /// first (`AuthMiddleware`); this narrows a user further on one resource.
 public final class PermissionGate: Sendable {
+    /// A resource as the store tells them apart: by its bytes (Swift's `==` would make two
+    /// spellings of one accented name, two models in the store, one key).
     struct Key: Hashable {
         let type: ResourceType
         let resource: String
+
+        static func == (a: Key, b: Key) -> Bool { a.type == b.type && a.resource.utf8.elementsEqual(b.resource.utf8) }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(type)
+            var bytes = resource
+            bytes.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 
     struct Entry {
@@ -38,10 +48,16 @@ public final class PermissionGate: Sendable {
     let experimentOfRun: @Sendable (String) async throws -> String
     /// The id of the experiment of a name, nil when there is none.
     let experimentNamed: @Sendable (String) async throws -> String?
+    /// The experiment a logged model belongs to. - Throws: the store's NOT_FOUND for an unknown model.
+    let experimentOfLoggedModel: @Sendable (String) async throws -> String
+    /// The experiments that own each path of the artifact proxy.
+    let artifactOwners: ArtifactOwners
 
     public init(
         store: any AuthStore, defaultPermission: Permission, cacheMilliseconds: Int64,
         experimentOfRun: @escaping @Sendable (String) async throws -> String, experimentNamed: @escaping @Sendable (String) async throws -> String?,
+        experimentOfLoggedModel: @escaping @Sendable (String) async throws -> String,
+        experimentLocations: @escaping @Sendable () async throws -> [(id: String, location: String)],
         now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.store = store
@@ -49,6 +65,8 @@ public final class PermissionGate: Sendable {
         self.cacheMilliseconds = cacheMilliseconds
         self.experimentOfRun = experimentOfRun
         self.experimentNamed = experimentNamed
+        self.experimentOfLoggedModel = experimentOfLoggedModel
+        self.artifactOwners = ArtifactOwners(load: experimentLocations)
         self.now = now
     }
 
@@ -80,6 +98,25 @@ public final class PermissionGate: Sendable {
     func canRead(_ identity: AuthIdentity?, _ type: ResourceType, _ resource: String) async throws -> Bool {
         guard let identity else { return true }
         return try await permission(identity, type, resource).allows(.read)
+    }
+
+    /// The items of a list `identity` may see, each about the registered model `model` names (nil:
+    /// about none, always shown).
+    func readableModels<Item>(_ items: [Item], _ identity: AuthIdentity?, model: (Item) -> String?) async throws -> [Item] {
+        guard try await constrains(identity, .registeredModel), let identity else { return items }
+        var kept: [Item] = []
+        for item in items {
+            if let name = model(item), try await !permission(identity, .registeredModel, name).allows(.read) { continue }
+            kept.append(item)
+        }
+        return kept
+    }
+
+    /// - Throws: PERMISSION_DENIED unless `identity` holds `needed` on every experiment that owns
+    /// `path` of the artifact proxy (a store path, decoded).
+    func requireArtifacts(_ identity: AuthIdentity?, _ needed: Permission, path: String) async throws {
+        guard try await constrains(identity, .experiment) else { return }
+        for owner in try await artifactOwners.owners(path) { try await require(identity, needed, .experiment, owner) }
     }
 
     /// Forgets what is kept of `user`'s grants (after this process changed them).

@@ -20,7 +20,7 @@ struct DashboardController: Sendable {
     let jobs: JobsPage
     let runner: JobRunner
     let promoter: Promoter
-    /// Per-model permissions (a server with auth): the overview shows only the models the caller may read.
+    /// Per-model permissions (a server with auth): the overview and the jobs page show only the models the caller may read.
     var gate: PermissionGate? = nil
     let runs: RunsPages
 
@@ -57,11 +57,11 @@ struct DashboardController: Sendable {
             let data = try await model.json(name: name, metric: Self.metric(request), now: WallClock.milliseconds())
             return try Self.html(DashboardPages.render("model", title: name, data: data, raw: ModelOverview.charts(data)))
         }
-        router.get("ui/jobs") { _, _ -> Response in
-            try Self.html(DashboardPages.render("jobs", title: "Jobs", data: try await jobs.json(now: WallClock.milliseconds())))
+        router.get("ui/jobs") { _, context -> Response in
+            try Self.html(DashboardPages.render("jobs", title: "Jobs", data: try await jobs.json(now: WallClock.milliseconds(), visible: visible(context))))
         }
-        router.get("api/v1/jobs/overview") { _, _ -> Response in
-            .json(try await jobs.json(now: WallClock.milliseconds()))
+        router.get("api/v1/jobs/overview") { _, context -> Response in
+            .json(try await jobs.json(now: WallClock.milliseconds(), visible: visible(context)))
         }
         router.post("ui/jobs/:name/run") { _, context -> Response in
             let name = try Self.name(context)
@@ -83,8 +83,7 @@ struct DashboardController: Sendable {
 
     /// The model named in the path, percent-decoded (the pages link names as one encoded segment).
     static func name(_ context: some SlipwayRequestContext) throws -> String {
-        let raw = try context.parameters.require("name")
-        return raw.removingPercentEncoding ?? raw
+        try context.parameters.decoded("name")
     }
 
     static func html(_ page: String?) throws -> Response {
@@ -110,12 +109,12 @@ struct DashboardController: Sendable {
             .json(try await Self.table(runs, request, context))
         }
         router.get("ui/runs/:id") { request, context -> Response in
-            let data = try await runs.run(id: try context.parameters.require("id"))
+            let data = try await runs.run(id: try context.parameters.decoded("id"))
             return try Self.html(DashboardPages.render(
                 "run", title: data["run_name"]?.stringValue ?? "Run", data: data, raw: ["metric_charts": RunsPages.charts(data, byTime: Self.byTime(request))]))
         }
         router.get("api/v1/runs/:id/page") { _, context -> Response in
-            .json(try await runs.run(id: try context.parameters.require("id")))
+            .json(try await runs.run(id: try context.parameters.decoded("id")))
         }
         router.get("ui/compare") { request, _ -> Response in
             let ids = Self.runIDs(request)
@@ -144,7 +143,7 @@ struct DashboardController: Sendable {
         let query = MLflowRequest.queryFields(request.uri.query ?? "")
         func text(_ key: String) -> String? { query[key]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
         return try await runs.table(
-            experiment: try context.parameters.require("id"), filter: text("filter"), orderBy: text("order_by"), columns: query["columns"]?.stringValue,
+            experiment: try context.parameters.decoded("id"), filter: text("filter"), orderBy: text("order_by"), columns: query["columns"]?.stringValue,
             pageToken: text("page_token"))
     }
 }

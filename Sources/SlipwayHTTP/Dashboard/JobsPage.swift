@@ -5,9 +5,10 @@ import SlipwayCore
 struct JobsPage: Sendable {
     let jobs: any JobStore
 
-    func json(now: Int64, runs: Int = 20) async throws -> JSONValue {
+    /// - Parameter visible: whether the caller may see a model (its jobs are left out otherwise).
+    func json(now: Int64, runs: Int = 20, visible: @Sendable (String) async throws -> Bool = { _ in true }) async throws -> JSONValue {
         var rows: [(failed: Bool, name: String, json: JSONValue)] = []
-        for job in try await jobs.listJobs() {
+        for job in try await jobs.listJobs() where try await visible(job.registeredModel) {
             let history = try await jobs.listRuns(job: job.name, maxResults: runs)
             let failed = history.first?.status == .failed
             rows.append((failed, job.name, .object([

@@ -44,7 +44,7 @@ extension DashboardController {
         }
         router.post("ui/models/:name/deliveries/:id/replay") { _, context -> Response in
             let name = try Self.name(context)
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.decoded("id")
             return try await Self.answering(name) {
                 let delivery = try await model.deliveries.replay(id: id, now: WallClock.milliseconds())
                 return try Self.answer(name, headline: "Delivery \(delivery.id) queued again: \(delivery.status.rawValue), next attempt \(Overview.timeText(delivery.nextAttemptAt)) UTC")

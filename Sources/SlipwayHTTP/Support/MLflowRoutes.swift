@@ -37,7 +37,7 @@ struct MLflowRoutes<Context: SlipwayRequestContext> {
             fields.actor = context.actor
             fields.identity = context.identity
             if let rule { try await Self.check(rule, fields, identity: context.identity, gate: gate) }
-            if method == .post, path == "model-versions/create" { try await Self.checkSources(fields, identity: context.identity, gate: gate) }
+            try await Self.checkReferences(method, path, fields, identity: context.identity, gate: gate)
             var answer = try await handler(fields)
             if let identity = context.identity {
                 if let search, try await gate.constrains(identity, search.type) {
@@ -77,23 +77,6 @@ struct MLflowRoutes<Context: SlipwayRequestContext> {
             try await gate.require(identity, rule.needed, .experiment, try await gate.experimentOfRun(try fields.runID()))
         case .experiments(let field):
             for id in try fields.strings(field) { try await gate.require(identity, rule.needed, .experiment, PermissionGate.experimentID(id)) }
-        }
-    }
-
-    /// A new model version may only point at what its creator may read: the run it names, or a
-    /// run's or an experiment's artifacts in its source.
-    static func checkSources(_ fields: MLflowRequest, identity: AuthIdentity?, gate: PermissionGate) async throws {
-        guard try await gate.constrains(identity, .experiment) else { return }
-        if let run = try fields.string("run_id"), !run.isEmpty {
-            try await gate.require(identity, .read, .experiment, try await gate.experimentOfRun(run))
-        }
-        guard let source = try fields.string("source") else { return }
-        if source.hasPrefix("runs:/") {
-            let run = source.dropFirst("runs:/".count).split(separator: "/").first.map(String.init) ?? ""
-            try await gate.require(identity, .read, .experiment, try await gate.experimentOfRun(run))
-        } else if source.hasPrefix("mlflow-artifacts:") {
-            let path = source.dropFirst("mlflow-artifacts:".count).split(separator: "/").first.map(String.init) ?? ""
-            try await gate.require(identity, .read, .experiment, PermissionGate.experimentID(path.removingPercentEncoding ?? path))
         }
     }
 

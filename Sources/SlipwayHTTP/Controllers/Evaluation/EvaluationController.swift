@@ -26,7 +26,7 @@ struct EvaluationController: Sendable {
                 throw HTTPError(.contentTooLarge, message: "Request body exceeds the limit of \(maxBodyBytes) bytes")
             }
             let (dataset, created) = try await evaluator.addDataset(
-                name: try context.parameters.require("name"), csv: Array(buffer.readableBytesView), target: target)
+                name: try context.parameters.decoded("name"), csv: Array(buffer.readableBytesView), target: target)
             return .json(.object([("dataset", Self.json(dataset)), ("created", .bool(created))]), status: created ? .created : .ok)
         }
         router.get("api/v1/datasets") { _, _ -> Response in
@@ -36,9 +36,9 @@ struct EvaluationController: Sendable {
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             guard let reference = body["dataset"]?.stringValue else { throw SlipwayError.invalidParameter("'dataset' (NAME or NAME@VERSION) is required") }
             let (dataset, datasetVersion) = try EvaluationDataset.parseReference(reference)
-            guard let version = Int(try context.parameters.require("version")) else { throw SlipwayError.invalidParameter("Version must be an integer") }
+            guard let version = Int(try context.parameters.decoded("version")) else { throw SlipwayError.invalidParameter("Version must be an integer") }
             let evaluation = try await evaluator.evaluate(
-                model: try context.parameters.require("name"), version: version, dataset: dataset, datasetVersion: datasetVersion)
+                model: try context.parameters.decoded("name"), version: version, dataset: dataset, datasetVersion: datasetVersion)
             return .json(Self.json(evaluation))
         }
         router.get("api/v1/models/:name/evaluations") { request, context -> Response in
@@ -48,7 +48,7 @@ struct EvaluationController: Sendable {
                 guard let number = Int(text) else { throw SlipwayError.invalidParameter("'version' must be an integer") }
                 version = number
             }
-            let list = try await evaluations.listEvaluations(model: try context.parameters.require("name"), version: version)
+            let list = try await evaluations.listEvaluations(model: try context.parameters.decoded("name"), version: version)
             return .json(.object([("evaluations", .array(list.map(Self.json)))]))
         }
     }

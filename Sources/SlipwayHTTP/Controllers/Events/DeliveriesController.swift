@@ -32,7 +32,7 @@ struct DeliveriesController: Sendable {
             .json(.object([("webhooks", .array(try await deliveries.listSubscriptions().map(Self.json)))]))
         }
         router.delete("api/v1/webhooks/:id") { _, context -> Response in
-            try await deliveries.deleteSubscription(id: try context.parameters.require("id"))
+            try await deliveries.deleteSubscription(id: try context.parameters.decoded("id"))
             return .emptyJSON
         }
         router.get("api/v1/deliveries") { request, _ -> Response in
@@ -50,7 +50,7 @@ struct DeliveriesController: Sendable {
             return .json(.object(fields))
         }
         router.post("api/v1/deliveries/:id/replay") { _, context -> Response in
-            .json(Self.json(try await deliveries.replay(id: try context.parameters.require("id"), now: WallClock.milliseconds())))
+            .json(Self.json(try await deliveries.replay(id: try context.parameters.decoded("id"), now: WallClock.milliseconds())))
         }
     }
 

@@ -8,10 +8,14 @@ import SlipwayJobs
 ///   for `predict` jobs; `"rule"` for `monitor` jobs), `GET /api/v1/jobs`, `DELETE /api/v1/jobs/{name}`;
 /// - `POST /api/v1/jobs/{name}/run`: run now (a predict job over `{"since", "until"}` when given);
 ///   `GET /api/v1/jobs/{name}/runs`: history.
+///
+/// With auth, a job is its model's to see: the list leaves out jobs of models the caller may not
+/// read, and a job's history needs READ on its model. (Changing or running jobs needs `admin`.)
 struct JobsController: Sendable {
     let jobs: any JobStore
     let runner: JobRunner
     let maxBodyBytes: Int
+    var gate: PermissionGate? = nil
 
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.post("api/v1/jobs") { request, _ -> Response in
@@ -40,15 +44,17 @@ struct JobsController: Sendable {
             try await jobs.createJob(job)
             return .json(Self.json(job), status: .created)
         }
-        router.get("api/v1/jobs") { _, _ -> Response in
-            .json(.object([("jobs", .array(try await jobs.listJobs().map(Self.json)))]))
+        router.get("api/v1/jobs") { _, context -> Response in
+            let all = try await jobs.listJobs()
+            let shown = try await gate?.readableModels(all, context.identity, model: \.registeredModel) ?? all
+            return .json(.object([("jobs", .array(shown.map(Self.json)))]))
         }
         router.delete("api/v1/jobs/:name") { _, context -> Response in
-            try await jobs.deleteJob(name: try context.parameters.require("name"))
+            try await jobs.deleteJob(name: try context.parameters.decoded("name"))
             return .emptyJSON
         }
         router.post("api/v1/jobs/:name/run") { request, context -> Response in
-            let job = try await jobs.getJob(name: try context.parameters.require("name"))
+            let job = try await jobs.getJob(name: try context.parameters.decoded("name"))
             // An optional body {"since": ..., "until": ...} backfills a predict job over that range.
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             let since = body["since"]?.stringValue, until = body["until"]?.stringValue
@@ -56,8 +62,9 @@ struct JobsController: Sendable {
             return .json(Self.json(try await runner.run(job, trigger: .manual, backfill: backfill)))
         }
         router.get("api/v1/jobs/:name/runs") { request, context -> Response in
-            let name = try context.parameters.require("name")
-            _ = try await jobs.getJob(name: name)
+            let name = try context.parameters.decoded("name")
+            let job = try await jobs.getJob(name: name)
+            try await gate?.require(context.identity, .read, .registeredModel, job.registeredModel)
             let query = MLflowRequest.queryFields(request.uri.query ?? "")
             let limit = try RegistryFeedController.integer(query, "max_results", default: 100, range: 1...1000)
             return .json(.object([("runs", .array(try await jobs.listRuns(job: name, maxResults: limit).map(Self.json)))]))

@@ -16,12 +16,12 @@ struct LoggedModelsController: Sendable {
             return .object([("model", Wire.loggedModel(model))])
         }
         routes.collection.on("logged-models/:model_id", method: .get) { request, context -> Response in
-            let id = try context.parameters.require("model_id")
+            let id = try context.parameters.decoded("model_id")
             try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .read, id: id, store: store)
             return .json(.object([("model", Wire.loggedModel(try await store.getLoggedModel(id: id)))]))
         }
         routes.collection.on("logged-models/:model_id", method: .patch) { request, context -> Response in
-            let id = try context.parameters.require("model_id")
+            let id = try context.parameters.decoded("model_id")
             try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .edit, id: id, store: store)
             let r = try await MLflowRequest.read(request, limit: limit)
             let raw = try r.string("status") ?? LoggedModelStatus.ready.rawValue
@@ -31,15 +31,15 @@ struct LoggedModelsController: Sendable {
             return .json(.object([("model", Wire.loggedModel(try await store.finalizeLoggedModel(id: id, status: status)))]))
         }
         routes.collection.on("logged-models/:model_id/tags", method: .patch) { request, context -> Response in
-            let id = try context.parameters.require("model_id")
+            let id = try context.parameters.decoded("model_id")
             try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .edit, id: id, store: store)
             let r = try await MLflowRequest.read(request, limit: limit)
             try await store.setLoggedModelTags(id: id, tags: try r.keyValues("tags"))
             return .json(.object([("model", Wire.loggedModel(try await store.getLoggedModel(id: id)))]))
         }
         routes.collection.on("logged-models/:model_id/tags/:key", method: .delete) { request, context -> Response in
-            try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .edit, id: try context.parameters.require("model_id"), store: store)
-            try await store.deleteLoggedModelTag(id: try context.parameters.require("model_id"), key: try context.parameters.require("key"))
+            try await MLflowRoutes<Context>.requireOnLoggedModel(gate, context.identity, .edit, id: try context.parameters.decoded("model_id"), store: store)
+            try await store.deleteLoggedModelTag(id: try context.parameters.decoded("model_id"), key: try context.parameters.decoded("key"))
             return .emptyJSON
         }
         routes.add(.post, "logged-models/search") { r in

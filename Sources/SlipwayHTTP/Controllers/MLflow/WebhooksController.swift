@@ -22,22 +22,22 @@ struct WebhooksController: Sendable {
             return Wire.page("webhooks", page.items.map(Self.json), next: page.nextPageToken)
         }
         routes.collection.on("webhooks/:webhook_id", method: .get) { _, context -> Response in
-            .json(.object([("webhook", Self.json(try await store.getWebhook(id: try context.parameters.require("webhook_id"))))]))
+            .json(.object([("webhook", Self.json(try await store.getWebhook(id: try context.parameters.decoded("webhook_id"))))]))
         }
         routes.collection.on("webhooks/:webhook_id", method: .patch) { request, context -> Response in
             let r = try await MLflowRequest.read(request, limit: limit)
             let change = WebhookChange(
                 name: try r.string("name"), description: try r.string("description"), url: try r.string("url"),
                 events: try events(r), secret: try r.string("secret"), status: try status(r))
-            let webhook = try await store.updateWebhook(id: try context.parameters.require("webhook_id"), change: change)
+            let webhook = try await store.updateWebhook(id: try context.parameters.decoded("webhook_id"), change: change)
             return .json(.object([("webhook", Self.json(webhook))]))
         }
         routes.collection.on("webhooks/:webhook_id", method: .delete) { _, context -> Response in
-            try await store.deleteWebhook(id: try context.parameters.require("webhook_id"))
+            try await store.deleteWebhook(id: try context.parameters.decoded("webhook_id"))
             return .emptyJSON
         }
         routes.collection.on("webhooks/:webhook_id/test", method: .post) { request, context -> Response in
-            let webhook = try await store.getWebhook(id: try context.parameters.require("webhook_id"))
+            let webhook = try await store.getWebhook(id: try context.parameters.decoded("webhook_id"))
             let r = try await MLflowRequest.read(request, limit: limit)
             var event: WebhookEvent?
             if let item = r.fields["event"], item != .null {

@@ -28,7 +28,7 @@ struct MonitorRulesController: Sendable {
             return .json(.object([("rules", .array(shown))]))
         }
         router.put("api/v1/monitor/rules/:rule") { request, context -> Response in
-            let name = try context.parameters.require("rule")
+            let name = try context.parameters.decoded("rule")
             let rule = try MonitorRule(json: try await MLflowRequest.jsonBody(request, limit: maxBodyBytes), name: name, at: WallClock.milliseconds())
             try await authorize(rule, context.identity)
             if let existing = try? await rules.getRule(name: name) { try await gate?.require(context.identity, .edit, .registeredModel, existing.rule.model) }
@@ -36,18 +36,18 @@ struct MonitorRulesController: Sendable {
             return .json(try await rules.getRule(name: name).json)
         }
         router.get("api/v1/monitor/rules/:rule") { _, context -> Response in
-            let status = try await rules.getRule(name: try context.parameters.require("rule"))
+            let status = try await rules.getRule(name: try context.parameters.decoded("rule"))
             try await gate?.require(context.identity, .read, .registeredModel, status.rule.model)
             return .json(status.json)
         }
         router.delete("api/v1/monitor/rules/:rule") { _, context -> Response in
-            let name = try context.parameters.require("rule")
+            let name = try context.parameters.decoded("rule")
             try await gate?.require(context.identity, .edit, .registeredModel, try await rules.getRule(name: name).rule.model)
             try await rules.deleteRule(name: name)
             return .emptyJSON
         }
         router.post("api/v1/monitor/rules/:rule/check") { _, context -> Response in
-            let name = try context.parameters.require("rule")
+            let name = try context.parameters.decoded("rule")
             try await authorize(try await rules.getRule(name: name).rule, context.identity)
             return .json(try await runner.checkRule(name).json)
         }

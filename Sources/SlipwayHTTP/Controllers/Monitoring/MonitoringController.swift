@@ -20,7 +20,7 @@ struct MonitoringController: Sendable {
 
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.post("api/v1/models/:name/actuals") { request, context -> Response in
-            let model = try context.parameters.require("name")
+            let model = try context.parameters.decoded("name")
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             let given = try Self.actuals(body["actuals"])
             let receipt = try await actuals.add(model: model, actuals: given, receivedAt: WallClock.milliseconds())
@@ -30,7 +30,7 @@ struct MonitoringController: Sendable {
             ]))
         }
         router.get("api/v1/models/:name/performance") { request, context -> Response in
-            let model = try context.parameters.require("name")
+            let model = try context.parameters.decoded("name")
             let fields = MLflowRequest.queryFields(request.uri.query ?? "")
             let now = WallClock.milliseconds()
             guard let metric = fields["metric"]?.stringValue else { throw SlipwayError.invalidParameter("'metric' is required (rmse, accuracy, ...)") }
@@ -42,7 +42,7 @@ struct MonitoringController: Sendable {
             return .json(report.json)
         }
         router.get("api/v1/models/:name/drift") { request, context -> Response in
-            let model = try context.parameters.require("name")
+            let model = try context.parameters.decoded("name")
             let fields = MLflowRequest.queryFields(request.uri.query ?? "")
             let now = WallClock.milliseconds()
             guard let reference = fields["reference"]?.stringValue else { throw SlipwayError.invalidParameter("'reference' is required: a dataset, NAME@VERSION") }
@@ -61,7 +61,7 @@ struct MonitoringController: Sendable {
             return .json(.object([("id", .string(id))] + members))
         }
         router.get("api/v1/models/:name/drift/reports") { request, context -> Response in
-            let model = try context.parameters.require("name")
+            let model = try context.parameters.decoded("name")
             let fields = MLflowRequest.queryFields(request.uri.query ?? "")
             let limit = try RegistryFeedController.integer(fields, "limit", default: 20, range: 1...1000)
             let stored = try await reports.list(model: model, limit: limit)

@@ -5,25 +5,29 @@ import SlipwayServing
 /// The prediction record read back: `GET /api/v1/models/{name}/predictions?since=&until=&version=&kind=&limit=&page_token=`,
 /// newest first: served requests from the prediction log and rows of the batch prediction tables
 /// in Slipway's database, each saying which it is. Replicas ship their served predictions with
-/// `POST /api/v1/prediction-log` `{"entries": [...]}`.
+/// `POST /api/v1/prediction-log` `{"entries": [...]}` (with auth: EDIT on every entry's model).
 struct PredictionsController: Sendable {
     let log: any PredictionLogStore
     let maxBodyBytes: Int
+    var gate: PermissionGate? = nil
 
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
         router.get("api/v1/models/:name/predictions") { request, context -> Response in
             let fields = MLflowRequest.queryFields(request.uri.query ?? "")
-            let query = try Self.query(fields, model: try context.parameters.require("name"), now: WallClock.milliseconds())
+            let query = try Self.query(fields, model: try context.parameters.decoded("name"), now: WallClock.milliseconds())
             let (records, next) = try await log.list(query)
             var answer: [(String, JSONValue)] = [("predictions", .array(records.map(Self.json)))]
             if let next { answer.append(("next_page_token", .string(next))) }
             return .json(.object(answer))
         }
-        router.post("api/v1/prediction-log") { request, _ -> Response in
+        router.post("api/v1/prediction-log") { request, context -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             guard case .array(let items)? = body["entries"] else { throw SlipwayError.invalidParameter("'entries' (an array) is required") }
             var entries: [ServedPrediction] = []
             for item in items { entries.append(try ServedPrediction(wire: item)) }
+            if let gate, try await gate.constrains(context.identity, .registeredModel) {
+                for entry in entries { try await gate.require(context.identity, .edit, .registeredModel, entry.model) }
+            }
             try await log.append(entries)
             return .json(.object([("written", .int(entries.count))]))
         }

@@ -8,31 +8,35 @@ import SlipwayJobs
 ///   `POST .../approve` (`{"version": "3"}`), `POST .../rollback` (`{"version": "2"}` for a chosen one);
 /// - `GET /api/v1/models/{name}/decisions`: the audit log, newest first.
 /// Every write takes an optional `"actor"` naming who asked (default: the request context's actor).
+/// With auth, the list of policies leaves out those of models the caller may not read.
 struct PromotionController: Sendable {
     let promotions: any PromotionStore
     let promoter: Promoter
     let maxBodyBytes: Int
+    var gate: PermissionGate? = nil
 
     func addRoutes<Context: SlipwayRequestContext>(to router: Router<Context>) {
-        router.get("api/v1/policies") { _, _ -> Response in
-            .json(.object([("policies", .array(try await promotions.listPolicies().map(\.json)))]))
+        router.get("api/v1/policies") { _, context -> Response in
+            let policies = try await promotions.listPolicies()
+            let shown = try await gate?.readableModels(policies, context.identity, model: \.modelName) ?? policies
+            return .json(.object([("policies", .array(shown.map(\.json)))]))
         }
         router.get("api/v1/models/:name/policy") { _, context -> Response in
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.decoded("name")
             guard let policy = try await promotions.getPolicy(name: name) else { throw SlipwayError.notFound("No promotion policy for model '\(name)'") }
             return .json(policy.json)
         }
         router.put("api/v1/models/:name/policy") { request, context -> Response in
-            let policy = try PromotionPolicy(json: try await MLflowRequest.jsonBody(request, limit: maxBodyBytes), model: try context.parameters.require("name"))
+            let policy = try PromotionPolicy(json: try await MLflowRequest.jsonBody(request, limit: maxBodyBytes), model: try context.parameters.decoded("name"))
             try await promotions.setPolicy(policy)
             return .json(policy.json)
         }
         router.delete("api/v1/models/:name/policy") { _, context -> Response in
-            try await promotions.deletePolicy(name: try context.parameters.require("name"))
+            try await promotions.deletePolicy(name: try context.parameters.decoded("name"))
             return .emptyJSON
         }
         router.post("api/v1/models/:name/promote") { request, context -> Response in
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.decoded("name")
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             let dryRun: Bool
             switch body["dry_run"] {
@@ -50,19 +54,19 @@ struct PromotionController: Sendable {
         router.post("api/v1/models/:name/approve") { request, context -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             let version = try Self.version(body)
-            let record = try await promoter.approve(try context.parameters.require("name"), version: version, actor: try Self.actor(body, context))
+            let record = try await promoter.approve(try context.parameters.decoded("name"), version: version, actor: try Self.actor(body, context))
             return .json(.object([("record", Self.json(record))]))
         }
         router.post("api/v1/models/:name/rollback") { request, context -> Response in
             let body = try await MLflowRequest.read(request, limit: maxBodyBytes).fields
             let version = body["version"] == nil || body["version"] == .null ? nil : try Self.version(body)
-            let record = try await promoter.rollback(try context.parameters.require("name"), to: version, actor: try Self.actor(body, context))
+            let record = try await promoter.rollback(try context.parameters.decoded("name"), to: version, actor: try Self.actor(body, context))
             return .json(.object([("record", Self.json(record))]))
         }
         router.get("api/v1/models/:name/decisions") { request, context -> Response in
             let query = MLflowRequest.queryFields(request.uri.query ?? "")
             let page = try await promotions.listRecords(
-                name: try context.parameters.require("name"),
+                name: try context.parameters.decoded("name"),
                 maxResults: try RegistryFeedController.integer(query, "max_results", default: 100, range: 1...1000),
                 pageToken: query["page_token"]?.stringValue)
             var fields: [(String, JSONValue)] = [("decisions", .array(page.items.map(Self.json)))]

@@ -25,8 +25,8 @@ struct RegistryFeedController: Sendable {
             return .json(.object([("sequence", .int(sequence))]))
         }
         router.get("api/v1/models/:name/versions/:version/files") { _, context -> Response in
-            let name = try context.parameters.require("name")
-            guard let number = Int(try context.parameters.require("version")) else {
+            let name = try context.parameters.decoded("name")
+            guard let number = Int(try context.parameters.decoded("version")) else {
                 throw SlipwayError.invalidParameter("Version must be an integer")
             }
             let version = try await registry.getModelVersion(name: name, version: number)

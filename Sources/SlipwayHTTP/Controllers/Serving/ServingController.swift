@@ -22,9 +22,9 @@ struct ServingController: Sendable {
         func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, Context) async throws -> Response) {
             router.on(RouterPath(path), method: method, use: handler)
         }
-        on(.post, "models/:name/predict") { request, context in try await predict(request, name: try context.parameters.require("name"), id: context.id) }
+        on(.post, "models/:name/predict") { request, context in try await predict(request, name: try context.parameters.decoded("name"), id: context.id) }
         on(.post, "models/:name/invocations") { request, context in
-            try await predict(request, name: try context.parameters.require("name"), id: context.id)
+            try await predict(request, name: try context.parameters.decoded("name"), id: context.id)
         }
         on(.post, "predict") { request, context in try await predict(request, name: try defaultName(), id: context.id) }
         on(.post, "invocations") { request, context in try await predict(request, name: try defaultName(), id: context.id) }
@@ -32,7 +32,7 @@ struct ServingController: Sendable {
             .json(.object([("models", .array(host.statuses.map(Self.describe)))]))
         }
         on(.get, "models/:name") { _, context in
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.decoded("name")
             guard let status = host.status(name) else { throw Self.notServed(name) }
             return .json(Self.describe(status))
         }
