@@ -47,7 +47,8 @@ public func buildApplication(_ config: AppConfiguration, services: AppServices, 
 /// is the registry at `registry` (model files cached under the data directory), and a prediction
 /// log shipped to that registry.
 public func buildReplicaApplication(
-    _ config: AppConfiguration, registry: String, token: String? = nil, certificateAuthority: String? = nil, logger: Logger
+    _ config: AppConfiguration, registry: String, token: String? = nil, certificateAuthority: String? = nil, servingAuth: Bool = false,
+    logger: Logger
 ) throws -> some ApplicationProtocol {
     let metrics = PrometheusFactory.forServer()
     let source = try RemoteModelSource(
@@ -63,9 +64,12 @@ public func buildReplicaApplication(
             store: RemotePredictionLog(source), sample: config.predictionLogSample, capacity: config.predictionLogQueueCapacity, retentionDays: nil,
             flushInterval: .milliseconds(500), metrics: metrics, logger: logger)
         : nil
+    // --serving-auth: the registry says who each caller's token is.
+    var authenticate: AuthMiddleware<AppRequestContext>.Authenticate? = nil
+    if servingAuth { authenticate = { header, _, _ in try await source.identity(authorization: header) } }
     let router = ServerRoutes.replica(
         host: host, predictionLog: log, logSource: "/slipway/serve/\(config.host):\(config.port)", metrics: metrics, limits: config.limits,
-        context: AppRequestContext.self)
+        authenticate: authenticate, context: AppRequestContext.self)
     var app = Application(router: router, server: try config.serverBuilder(), configuration: config.serverConfiguration, logger: logger)
     // Added first, stopped last: the registry's connections close after the log and the host are done with them.
     app.addServices(RegistryCloser(source: source))

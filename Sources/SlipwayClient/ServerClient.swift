@@ -56,6 +56,14 @@ public struct ServerClient: Sendable {
         try Self.parse(try await get(path, query: query, timeout: timeout))
     }
 
+    /// GETs `path` with another's credentials (`authorization`, the whole header) in place of
+    /// this client's token, and parses the JSON answer.
+    public func json(_ path: String, authorization: String, timeout: TimeInterval = 10) async throws -> JSONValue {
+        var request = try request(path, query: [], method: .GET)
+        request.headers.replaceOrAdd(name: "Authorization", value: authorization)
+        return try Self.parse(try await send(request, timeout: timeout))
+    }
+
     /// Sends `body` as JSON with `method` and parses the JSON answer (`null` for an empty one).
     @discardableResult
     public func send(_ method: HTTPMethod, _ path: String, json body: JSONValue?, timeout: TimeInterval = 30) async throws -> JSONValue {

@@ -139,6 +139,7 @@ public enum ServerRoutes {
         }
 
         ServerInfoController().addRoutes(to: router)
+        CurrentTokenController().addRoutes(to: router)
         OperationsController(metrics: metrics, gate: gate).addRoutes(to: router)
         ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)
             .addRoutes(to: router)
@@ -186,13 +187,17 @@ public enum ServerRoutes {
     }
 
     /// The routes of `slipway serve`, a serving-only replica: predictions, `/ready`, `/health`, `/metrics`.
+    /// With `authenticate` (`--serving-auth`), every route but `/health` and `/ready` needs a
+    /// token: `predict` to predict, `read` for `/metrics`, checked as `authenticate` says.
     public static func replica<Context: SlipwayRequestContext>(
-        host: ModelHost, predictionLog: PredictionLog?, logSource: String, metrics: PrometheusFactory, limits: RequestLimits, context: Context.Type
+        host: ModelHost, predictionLog: PredictionLog?, logSource: String, metrics: PrometheusFactory, limits: RequestLimits,
+        authenticate: AuthMiddleware<Context>.Authenticate? = nil, context: Context.Type
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
         router.add(middleware: ErrorMiddleware(routes: RouteTable()))
+        if let authenticate { router.add(middleware: AuthMiddleware(authenticate: authenticate, settings: AuthSettings(servingAuth: true))) }
         OperationsController(metrics: metrics).addRoutes(to: router)
         ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)
             .addRoutes(to: router)

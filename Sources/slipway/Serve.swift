@@ -18,6 +18,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The registry server's URL, e.g. http://registry:5000.") var registry: String
     @Option(help: "An API token of the registry's, for a registry with auth (env SLIPWAY_TOKEN): read follows it, write also ships the prediction log.")
     var token: String?
+    @Flag(name: .customLong("serving-auth"), help: "Prediction routes need a token with the predict scope, checked with the registry (which must run with auth).")
+    var servingAuth = false
     @Option(name: .customLong("ca-cert"), help: "PEM CA certificates to trust besides the system's, for an https:// registry (env SLIPWAY_CA_CERT).")
     var certificateAuthority: String?
     @OptionGroup var python: PythonOptions
@@ -65,7 +67,8 @@ struct Serve: AsyncParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             try await buildReplicaApplication(
                 config, registry: registry, token: token ?? environment["SLIPWAY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-                certificateAuthority: certificateAuthority ?? environment["SLIPWAY_CA_CERT"].flatMap { $0.isEmpty ? nil : $0 }, logger: logger
+                certificateAuthority: certificateAuthority ?? environment["SLIPWAY_CA_CERT"].flatMap { $0.isEmpty ? nil : $0 }, servingAuth: servingAuth,
+                logger: logger
             ).runService()
         } catch let error as SlipwayError {
             printError(error.message)

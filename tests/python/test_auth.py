@@ -151,6 +151,47 @@ def test_a_replica_with_a_read_token_follows_the_registry(server, as_token):
         replica.stop()
 
 
+def test_a_replica_with_serving_auth_asks_the_registry_who_a_token_is(server, as_token):
+    """`slipway serve --serving-auth`: predictions need a token with the predict scope, checked with
+    the registry (a predict-only token may ask who it is); /health and /ready stay open."""
+    from mlflow import MlflowClient
+    from conftest import SlipwayReplica
+    from serving_support import FEATURES, log_candidate
+
+    as_token(token(server, unique("writer"), "write"))
+    use_mlflow(server.url, unique("serving-auth"))
+    name = unique("guarded")
+    MlflowClient(server.url, server.url).set_registered_model_alias(name, "production", str(log_candidate(name, 0.5, 1)))
+    predictor, reader = unique("predictor"), unique("reader")
+    predict_token, read_token = token(server, predictor, "predict"), token(server, reader, "read")
+    whoami = requests.get(f"{server.url}/api/v1/tokens/current", headers={"Authorization": f"Bearer {predict_token}"}, timeout=5)
+    assert whoami.status_code == 200 and whoami.json()["user"] == predictor and whoami.json()["scopes"] == ["predict"], whoami.text
+    replica = SlipwayReplica(server.url, [f"{name}@production"], ["--token", token(server, unique("replica"), "read"), "--serving-auth"]).start()
+    try:
+        row = dict.fromkeys(FEATURES, 0.5)
+
+        def predict(text=None):
+            headers = {"Authorization": f"Bearer {text}"} if text else {}
+            return requests.post(f"{replica.url}/models/{name}/predict", json=row, headers=headers, timeout=5)
+
+        wait_until(lambda: predict(predict_token).status_code == 200, timeout=30, message="the replica serving with a predict token")
+        assert requests.get(f"{replica.url}/health", timeout=5).status_code == 200
+        assert requests.get(f"{replica.url}/ready", timeout=5).status_code == 200
+        missing = predict()
+        assert missing.status_code == 401 and missing.json()["error_code"] == "UNAUTHENTICATED", missing.text
+        assert predict("slw_aaaaaaaaaa_" + "a" * 32).status_code == 401
+        refused = predict(read_token)
+        assert refused.status_code == 403 and "predict" in refused.json()["message"], refused.text
+        basic = requests.post(f"{replica.url}/models/{name}/predict", json=row, auth=(predictor, predict_token), timeout=5)
+        assert basic.status_code == 200, basic.text
+        assert requests.post(f"{replica.url}/models/{name}/predict", json=row, auth=("someone-else", predict_token), timeout=5).status_code == 401
+        # Revoked at the registry: refused by the replica once its memory of the token lapses (2 s).
+        server.cli("tokens", "revoke", predict_token)
+        wait_until(lambda: predict(predict_token).status_code == 401, timeout=10, message="the revoked token refused by the replica")
+    finally:
+        replica.stop()
+
+
 def test_a_replica_without_a_token_shows_the_registrys_refusal(server):
     from conftest import SlipwayReplica
 

@@ -145,3 +145,25 @@ public struct AuthIdentity: Sendable, Equatable {
         isAdmin || scopes.contains { $0.allows(needed) }
     }
 }
+
+extension AuthIdentity {
+    /// The identity as `GET /api/v1/tokens/current` answers it.
+    public var json: JSONValue {
+        .object([
+            ("user", .string(user)), ("scopes", .array(scopes.map { .string($0.rawValue) })), ("admin", .bool(isAdmin)),
+            ("token_id", tokenID.map { .string($0) } ?? .null), ("expires_at", expiresAt.map { .int($0) } ?? .null),
+        ])
+    }
+
+    /// - Throws: INVALID_PARAMETER_VALUE for JSON that is not an identity.
+    public init(json: JSONValue) throws(SlipwayError) {
+        guard let user = json["user"]?.stringValue, let scopes = json["scopes"]?.arrayValue else {
+            throw .invalidParameter("Not a token's identity: \(JSONWriter.string(json).prefix(200))")
+        }
+        var expiresAt: Int64?
+        if case .number(let value)? = json["expires_at"] { expiresAt = Int64(value) }
+        self.init(
+            user: user, scopes: scopes.compactMap { $0.stringValue.flatMap(TokenScope.init(rawValue:)) }, isAdmin: json["admin"] == .bool(true),
+            tokenID: json["token_id"]?.stringValue, expiresAt: expiresAt)
+    }
+}

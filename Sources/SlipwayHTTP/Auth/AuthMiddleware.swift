@@ -37,7 +37,11 @@ public struct AuthSettings: Sendable {
 /// REQUEST_LIMIT_EXCEEDED with Retry-After; all in MLflow's error JSON. The identity goes into the
 /// context: the audit log's actor is the authenticated user.
 public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
-    let store: any AuthStore
+    /// Who a token is (nil: not a live token), given the whole Authorization header and the token
+    /// in it: the store's answer on a server, the registry's on a replica.
+    public typealias Authenticate = @Sendable (_ header: String, _ token: String, _ at: Int64) async throws -> AuthIdentity?
+
+    let authenticate: Authenticate
     let settings: AuthSettings
     let now: @Sendable () -> Int64
     let cache = IdentityCache()
@@ -48,7 +52,13 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
     public init(
         store: any AuthStore, settings: AuthSettings, gate: PermissionGate? = nil, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
-        self.store = store
+        self.init(authenticate: { _, token, time in try await store.authenticate(token: token, at: time) }, settings: settings, gate: gate, now: now)
+    }
+
+    public init(
+        authenticate: @escaping Authenticate, settings: AuthSettings, gate: PermissionGate? = nil, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+    ) {
+        self.authenticate = authenticate
         self.settings = settings
         self.gate = gate
         self.now = now
@@ -137,7 +147,7 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
         guard let (token, user) = Self.credentials(header) else { return failed(context, at: time) }
         let address = context.clientAddress
         if let address, case .limited(let wait) = limiter.loginBlocked(address, at: time) { return .backingOff(wait) }
-        guard let identity = try await store.authenticate(token: token, at: time), user == nil || identity.user == user else {
+        guard let identity = try await authenticate(header, token, time), user == nil || identity.user == user else {
             return failed(context, at: time)
         }
         cache.keep(header, identity, until: min(time + settings.cacheMilliseconds, identity.expiresAt ?? .max))

@@ -15,6 +15,7 @@ public import SlipwayCore
 ///   users and tokens;
 /// - `promote`: policies, promote, approve, rollback (the API's and the dashboard's buttons), and
 ///   alias and stage moves of production on a model with a policy (checked by the route);
+/// - any live token: `GET /api/v1/tokens/current` (who the token is);
 /// - `read`: every other GET or HEAD, and MLflow's searches sent as POST;
 /// - `write`: every other change.
 public enum RouteScopes {
@@ -39,6 +40,8 @@ public enum RouteScopes {
         if reading && (raw == "/health" || raw == "/ready" || raw == "/openapi.json") { return .open }
         let sent = raw.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         if isServing(method, sent) { return .serving }
+        // Who the caller is: any live token may ask (a replica checking a predict-only token), spelled exactly.
+        if reading && sent.elementsEqual(["api", "v1", "tokens", "current"]) { return .scopes([]) }
         let both = Set([scope(method, sent.map(String.init)), scope(method, canonical(raw))])
         return .scopes(TokenScope.allCases.filter(both.contains))
     }
