@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // YAML for pipeline and schema files, read by the command line only.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "SlipwayCore", swiftSettings: swiftSettings),
@@ -119,9 +121,11 @@ let package = Package(
                 "SlipwayApp",
                 "SlipwayClient",
                 "SlipwayHTTP",
+                "SlipwayJobs",
                 "SlipwayModels",
                 "SlipwayServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

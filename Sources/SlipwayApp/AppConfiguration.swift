@@ -39,6 +39,19 @@ public struct AppConfiguration: Sendable {
     public var auth: AuthSettings?
     /// HTTPS: the certificate and key to serve with (`--tls-cert`/`--tls-key`); nil serves plain HTTP.
     public var tls: TLSFiles?
+    /// The environment command jobs inherit (the CLI passes its own).
+    public var jobEnvironment: [String: String] = [:]
+    /// Jobs one process runs at once (`--max-concurrent-jobs`).
+    public var maxConcurrentJobs = 4
+    /// How often a running job says it is alive; one silent for 6 of these is taken as abandoned.
+    public var jobHeartbeat: Duration = .seconds(5)
+
+    /// The URL command jobs log to (`MLFLOW_TRACKING_URI`): this server, on loopback when it
+    /// listens on every address.
+    public var trackingURI: String {
+        let local = host == "0.0.0.0" || host == "::" || host.isEmpty ? "127.0.0.1" : host
+        return "\(tls == nil ? "http" : "https")://\(local.contains(":") && !local.hasPrefix("[") ? "[\(local)]" : local):\(port)"
+    }
 
     /// Whether `host` is a loopback address, where a server may run without auth by default.
     public static func isLoopback(_ host: String) -> Bool {

@@ -59,13 +59,22 @@ public struct AppServices: Sendable {
         let monitors = RuleMonitor(
             rules: monitorRules, registry: registry, evaluations: evaluations, actuals: actuals,
             drift: DriftMonitor(evaluator: evaluator, registry: registry, predictionLog: predictionLog, reports: driftReports), promoter: promoter)
+        let auth = SQLAuthStore(database: database)
+        // On a server with auth, a command's program gets a token made for its run.
+        var issueToken: (@Sendable (String, String, Int64) async throws -> CommandJob.RunToken)?
+        if config.auth != nil { issueToken = { job, runID, until in try await JobTokens.issue(auth, job: job, runID: runID, until: until) } }
+        let commands = CommandJob(
+            artifacts: artifacts, tracking: tracking, trackingURI: config.trackingURI, environment: config.jobEnvironment,
+            scratchDirectory: config.dataDirectory + "/job-output", issueToken: issueToken)
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),
             events: events, promotions: promotions, deliveries: deliveries, evaluations: evaluations, jobs: jobs,
             predictionLog: predictionLog, actuals: actuals, driftReports: driftReports, monitorRules: monitorRules,
-            auth: SQLAuthStore(database: database), changes: registry.changes,
+            auth: auth, changes: registry.changes,
             promoter: promoter, evaluator: evaluator,
-            jobRunner: JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions, monitors: monitors),
+            jobRunner: JobRunner(
+                jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions, monitors: monitors, commands: commands, events: events,
+                slots: JobSlots(limit: config.maxConcurrentJobs), heartbeat: config.jobHeartbeat),
             webhookTester: MLflowWebhookTester())
         return AppServices(database: database, api: api)
     }

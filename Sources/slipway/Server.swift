@@ -39,6 +39,10 @@ struct Server: AsyncParsableCommand {
         "What a user may do with a registered model nobody granted them anything on: MANAGE, EDIT, READ or NO_PERMISSIONS (with auth).",
         discussion: "MANAGE (the default) lets token scopes alone decide; READ is MLflow's default; a model's creator gets MANAGE on it."))
     var defaultPermission = "MANAGE"
+    @Option(name: .customLong("max-concurrent-jobs"), help: "Jobs this process runs at once; more wait for a free slot.")
+    var maxConcurrentJobs = 4
+    @Option(name: .customLong("job-heartbeat-ms"), help: "How often a running job says it is alive; one silent for 6 of these is marked abandoned.")
+    var jobHeartbeatMilliseconds = 5000
     @Option(name: .customLong("failed-logins-before-backoff"), help: "Failed logins from one address before it must wait (1 s, doubling to 5 min).")
     var failedLoginsBeforeBackoff = RateLimits.defaults.failedLoginsBeforeBackoff
 
@@ -50,6 +54,8 @@ struct Server: AsyncParsableCommand {
         guard maxBodyMB > 0 else { throw ValidationError("--max-body-mb must be positive") }
         guard maxBatchRows > 0 else { throw ValidationError("--max-batch-rows must be positive") }
         guard webhookRetryBaseMilliseconds > 0 else { throw ValidationError("--webhook-retry-base-ms must be positive") }
+        guard maxConcurrentJobs > 0 else { throw ValidationError("--max-concurrent-jobs must be positive") }
+        guard jobHeartbeatMilliseconds >= 50 else { throw ValidationError("--job-heartbeat-ms must be at least 50") }
         if auth && insecureNoAuth { throw ValidationError("--auth and --insecure-no-auth contradict each other") }
         if servingAuth && (insecureNoAuth || (!auth && AppConfiguration.isLoopback(host))) {
             throw ValidationError("--serving-auth needs auth on (--auth, or a non-loopback --host)")
@@ -87,6 +93,8 @@ struct Server: AsyncParsableCommand {
         config.predictionLogRetentionDays = predictionLogRetentionDays == 0 ? nil : predictionLogRetentionDays
         config.predictionLogQueueCapacity = predictionLogQueue
         config.tls = tls.files
+        config.maxConcurrentJobs = maxConcurrentJobs
+        config.jobHeartbeat = .milliseconds(jobHeartbeatMilliseconds)
         // A certificate that cannot be used stops the start before the store is opened or migrated.
         do { _ = try config.serverBuilder() } catch {
             printError(error.message)

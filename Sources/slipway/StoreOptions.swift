@@ -25,7 +25,9 @@ struct StoreOptions: ParsableArguments {
     }
 
     func configuration() -> AppConfiguration {
-        AppConfiguration(dataDirectory: dataDirectory, databaseURL: resolvedDatabaseURL)
+        var config = AppConfiguration(dataDirectory: dataDirectory, databaseURL: resolvedDatabaseURL)
+        config.jobEnvironment = ProcessInfo.processInfo.environment
+        return config
     }
 }
 

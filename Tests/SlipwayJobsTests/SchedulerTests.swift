@@ -63,14 +63,60 @@ struct SchedulerTests {
         let third = try await jobs.start(job: "j", trigger: .schedule, at: 20_000, staleAfter: 10_000)
         #expect(third.status == .running)
         let runs = try await jobs.listRuns(job: "j", maxResults: 10)
-        #expect(runs.map(\.status) == [.running, .skipped, .failed] && runs[2].output.hasPrefix("abandoned"))
+        #expect(runs.map(\.status) == [.running, .skipped, .abandoned] && runs[2].output.hasPrefix("abandoned"))
         try await jobs.finish(runID: third.id, status: .succeeded, at: 21_500, output: "ok")
         #expect(try await jobs.listRuns(job: "j", maxResults: 1)[0].durationMilliseconds == 1_500)
         await expectError(.resourceDoesNotExist) { _ = try await jobs.start(job: "nope", trigger: .manual, at: 0, staleAfter: 1) }
         try await database.close()
     }
-}
 
+    @Test("After and on-event triggers: claimed once across two schedulers; a failed upstream skips the job with the reason")
+    func triggers() async throws {
+        let database = try await StoreDatabase.open(.sqliteMemory, logger: Logger(label: "test"))
+        let registry = SQLRegistryStore(database: database)
+        let tracking = SQLTrackingStore(database: database)
+        let events = SQLEventStore(database: database)
+        let jobs = SQLJobStore(database: database)
+        let clock = TestClock(1_000_000)
+        let evaluator = Evaluator(
+            evaluations: SQLEvaluationStore(database: database, events: events), registry: registry, tracking: tracking,
+            artifacts: try FileArtifactRepository(root: "/tmp/slipway-scheduler-test", database: database), modelFiles: NoModelFiles())
+        let promoter = Promoter(registry: registry, tracking: tracking, promotions: SQLPromotionStore(database: database, registry: registry, events: events), evaluator: evaluator, now: clock.now)
+        let runner = JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, now: clock.now)
+        let schedulers = (0..<2).map { _ in Scheduler(jobs: jobs, runner: runner, events: events, logger: Logger(label: "test"), now: clock.now) }
+        try await events.record(Event(type: .modelPromoted, source: "/test", subject: "models/m/versions/1", time: 500, data: .object([])))
+        for job in [
+            Job(name: "a", kind: .promote, model: "m", schedule: nil, nextRunAt: nil, createdAt: 0),
+            Job(name: "b", kind: .promote, model: "m", schedule: nil, after: ["a"], nextRunAt: nil, createdAt: 0),
+            Job(name: "c", kind: .promote, model: "m", schedule: nil, onEvent: "ml.model.promoted.v1", nextRunAt: nil, createdAt: 0),
+        ] { try await jobs.createJob(job) }
+        await expectError(.resourceDoesNotExist) {
+            try await jobs.createJob(Job(name: "d", kind: .promote, model: "m", schedule: nil, after: ["ghost"], nextRunAt: nil, createdAt: 0))
+        }
+        // Nothing yet: a has never run, and the event came before c.
+        #expect(await schedulers[0].claimTriggered().isEmpty)
+
+        func finishA(_ status: JobRun.Status, at time: Int64) async throws {
+            let run = try await jobs.start(job: "a", trigger: .manual, at: time - 10, staleAfter: 60_000)
+            try await jobs.finish(runID: run.id, status: status, at: time, output: "")
+        }
+        try await finishA(.succeeded, at: 2_000_000)
+        try await events.record(Event(type: .modelPromoted, source: "/test", subject: "models/m/versions/2", time: 2_000_001, data: .object([])))
+        async let first = schedulers[0].claimTriggered()
+        async let second = schedulers[1].claimTriggered()
+        let won = await first + second
+        #expect(won.map { "\($0.0.name):\($0.1.rawValue)" }.sorted() == ["b:after", "c:event"])
+        #expect(await schedulers[1].claimTriggered().isEmpty)  // answered
+
+        try await finishA(.failed, at: 3_000_000)
+        #expect(await schedulers[0].claimTriggered().isEmpty)
+        let skipped = try await jobs.listRuns(job: "b", maxResults: 10)
+        #expect(skipped.count == 1 && skipped[0].status == .skipped && skipped[0].output.contains("runs after a failed"))
+        #expect(await schedulers[1].claimTriggered().isEmpty)  // skipped once
+        await expectError(.invalidParameterValue) { try await jobs.deleteJob(name: "a") }
+        try await database.close()
+    }
+}
 
 /// Model files for a scheduler that never loads a model.
 struct NoModelFiles: ModelVersionFiles {

@@ -23,6 +23,12 @@ public enum EventType: String, Sendable, CaseIterable {
     case servingSwapped = "ml.serving.swapped.v1"
     /// A serving process refused a version: download, digest, load or smoke test failed.
     case servingLoadFailed = "ml.serving.load_failed.v1"
+    /// A validation step found a file or dataset breaking its schema's rules (the report is the data).
+    case dataValidationFailed = "ml.data.validation_failed.v1"
+    /// A job's run failed (a command's exit code, a timeout, a step's error), after its retries.
+    case jobFailed = "ml.job.failed.v1"
+    /// A pipeline file was applied: the jobs it created, changed and removed.
+    case pipelineApplied = "ml.pipeline.applied.v1"
 
     // MLflow's registry events: written for every registry change, delivered to MLflow webhooks in
     // MLflow's own payload format (their data is MLflow's payload).

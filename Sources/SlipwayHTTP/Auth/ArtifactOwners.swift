@@ -45,6 +45,9 @@ final class ArtifactOwners: Sendable {
         guard let first = segments.first else {
             throw SlipwayError.invalidParameter("An experiment's artifact_location may not be the artifact store's root: 'mlflow-artifacts:/' holds every experiment")
         }
+        if first == "_slipway" {
+            throw SlipwayError.invalidParameter("'\(location)' is inside Slipway's own folder of the artifact store; pick another location")
+        }
         if Int64(first) != nil {
             throw SlipwayError.invalidParameter("'\(location)' is inside experiment \(first)'s default folder; pick a location whose first folder is not a number")
         }

@@ -109,6 +109,8 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
                 if try await gate.constrains(identity, .experiment) {
                     for run in ids { try await gate.require(identity, needed, .experiment, try await gate.experimentOfRun(run)) }
                 }
+            case .reserved:
+                throw SlipwayError(.permissionDenied, "Only an admin may reach Slipway's own folder of the artifact store (job outputs): read them at /api/v1/jobs/{name}/runs/{id}/output")
             case .root:
                 if try await gate.constrains(identity, .experiment) {
                     throw SlipwayError(.permissionDenied, "Only an admin may list the artifact store's root; name an experiment's folder")

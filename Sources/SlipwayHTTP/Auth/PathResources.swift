@@ -18,6 +18,8 @@ enum PathResources {
         case artifacts(String)
         /// The artifact store's root (a listing of every experiment's folder): admins only when anything is restricted.
         case root
+        /// Slipway's own folder of the artifact store (job outputs): admins only.
+        case reserved
     }
 
     static func resource(_ method: HTTPRequest.Method, _ target: String) -> (Resource, Permission)? {
@@ -38,7 +40,8 @@ enum PathResources {
             // The artifact's path decoded whole (an encoded slash is a slash, as the proxy reads it), or the listing's `path`.
             let raw = (parts.first ?? "").split(separator: "/").dropFirst(4).joined(separator: "/")
             let path = segments.count > 4 ? (raw.removingPercentEncoding ?? raw) : query(parts.count > 1 ? String(parts[1]) : "", "path")
-            guard path.split(separator: "/").first != nil else { return (.root, .read) }
+            guard let first = path.split(separator: "/").first else { return (.root, .read) }
+            if first == "_slipway" { return (.reserved, needed) }
             return (.artifacts(path), method == .delete ? .manage : needed)
         }
         return nil

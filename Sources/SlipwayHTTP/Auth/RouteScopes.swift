@@ -11,7 +11,7 @@ public import SlipwayCore
 /// - open: `GET /health`, `GET /ready` and `GET /openapi.json` (the API's description, no data);
 /// - serving (`/predict`, `/invocations`, `/models`, `/models/{name}[/predict|/invocations]`): open,
 ///   or the `predict` scope with `--serving-auth`;
-/// - `admin`: webhooks (MLflow's and `/api/v1`'s) and deliveries that change, jobs that change or run (the dashboard's button too),
+/// - `admin`: webhooks (MLflow's and `/api/v1`'s) and deliveries that change, jobs and pipelines that change or run (the dashboard's button too),
 ///   users and tokens;
 /// - `promote`: policies, promote, approve, rollback (the API's and the dashboard's buttons), and
 ///   alias and stage moves of production on a model with a policy (checked by the route);
@@ -54,7 +54,7 @@ public enum RouteScopes {
         if isMLflow, mlflow.first == "webhooks" || mlflow.first == "users" { return reading ? .read : .admin }
         if segments.starts(with: ["api", "v1"]) {
             let rest = Array(segments.dropFirst(2))
-            if ["webhooks", "deliveries", "users", "tokens", "jobs"].contains(rest.first ?? "") { return reading ? .read : .admin }
+            if ["webhooks", "deliveries", "users", "tokens", "jobs", "pipelines"].contains(rest.first ?? "") { return reading ? .read : .admin }
             if rest.first == "policies" || (rest.count == 3 && rest[0] == "models" && ["policy", "promote", "approve", "rollback"].contains(rest[2])) {
                 return reading ? .read : .promote
             }

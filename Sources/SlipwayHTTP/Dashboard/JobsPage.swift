@@ -13,7 +13,7 @@ struct JobsPage: Sendable {
             let failed = history.first?.status == .failed
             rows.append((failed, job.name, .object([
                 ("name", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("model", .string(job.model)),
-                ("argument", job.argument.map { .string($0) } ?? .null), ("schedule", .string(job.schedule.description)),
+                ("argument", job.argument.map { .string($0) } ?? .null), ("schedule", .string(job.schedule?.description ?? "")),
                 ("enabled", .bool(job.enabled)), ("next_run_at", Overview.time(job.nextRunAt)), ("failing", .bool(failed)),
                 ("runs", .array(history.map { run in
                     .object([

@@ -26,7 +26,7 @@ struct Overview: Sendable {
             let last = try await jobs.listRuns(job: job.name, maxResults: 1).first
             var fields: [(String, JSONValue)] = [
                 ("name", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("model", .string(job.model)),
-                ("schedule", .string(job.schedule.description)), ("enabled", .bool(job.enabled)), ("next_run_at", Self.time(job.nextRunAt)),
+                ("schedule", .string(job.schedule?.description ?? "")), ("enabled", .bool(job.enabled)), ("next_run_at", Self.time(job.nextRunAt)),
             ]
             if let last {
                 fields.append(("last_run", .object([

@@ -1,7 +1,9 @@
 public import SlipwayCore
 
 /// Runs one job now and records the run: started (or skipped when the same job is still running),
-/// then succeeded or failed with its output and duration.
+/// beating while it runs (a run whose process dies stops beating and is marked abandoned), then
+/// succeeded or failed with its output, details and duration. A failed run is announced
+/// (`ml.job.failed.v1`). At most `slots.limit` runs go at once in this process.
 public struct JobRunner: Sendable {
     let jobs: any JobStore
     let promoter: Promoter
@@ -10,12 +12,22 @@ public struct JobRunner: Sendable {
     let predictions: PredictJob?
     /// Runs `monitor` jobs; without it they fail.
     let monitors: RuleMonitor?
+    /// Runs `command` jobs; without it they fail.
+    let commands: CommandJob?
+    /// Where failed runs are announced.
+    let events: (any EventStore)?
+    let slots: JobSlots
     let now: @Sendable () -> Int64
-    /// A run still marked running after this long is taken as abandoned by a dead process.
-    let staleAfter: Int64 = 6 * 3_600_000
+    /// How often a running run says it is alive.
+    let heartbeat: Duration
+    /// A running run silent this long (6 heartbeats) is taken as abandoned by a dead process.
+    var staleAfter: Int64 { Int64(heartbeat.components.seconds * 1000 + heartbeat.components.attoseconds / 1_000_000_000_000_000) * 6 }
+
+    static let eventSource = "/slipway/jobs"
 
     public init(
         jobs: any JobStore, promoter: Promoter, evaluator: Evaluator, predictions: PredictJob? = nil, monitors: RuleMonitor? = nil,
+        commands: CommandJob? = nil, events: (any EventStore)? = nil, slots: JobSlots = JobSlots(limit: 4), heartbeat: Duration = .seconds(5),
         now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.jobs = jobs
@@ -23,49 +35,87 @@ public struct JobRunner: Sendable {
         self.evaluator = evaluator
         self.predictions = predictions
         self.monitors = monitors
+        self.commands = commands
+        self.events = events
+        self.slots = slots
+        self.heartbeat = heartbeat
         self.now = now
     }
 
     /// Runs `job` now; a `backfill` (predict jobs) runs it over that range instead of what is new.
     public func run(_ job: Job, trigger: JobRun.Trigger, backfill: Backfill? = nil) async throws -> JobRun {
-        var run = try await jobs.start(job: job.name, trigger: trigger, at: now(), staleAfter: staleAfter)
-        guard run.status == .running else { return run }
-        do {
-            run.output = try await perform(job, runID: run.id, backfill: backfill)
-            run.status = .succeeded
-        } catch {
-            run.output = "error: " + ((error as? SlipwayError)?.message ?? "\(error)")
-            run.status = .failed
+        try await slots.withSlot {
+            var run = try await jobs.start(job: job.name, trigger: trigger, at: now(), staleAfter: staleAfter)
+            guard run.status == .running else { return run }
+            let beating = Task { [jobs, heartbeat, now, id = run.id] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: heartbeat)
+                    if Task.isCancelled { break }
+                    try? await jobs.heartbeat(runID: id, at: now())
+                }
+            }
+            do {
+                (run.output, run.details) = try await perform(job, runID: run.id, backfill: backfill)
+                run.status = .succeeded
+            } catch let failure as CommandJob.Failure {
+                run.output = "error: \(failure.message)\n\(failure.output)"
+                run.details = failure.details
+                run.status = .failed
+            } catch {
+                run.output = "error: " + ((error as? SlipwayError)?.message ?? "\(error)")
+                run.status = .failed
+            }
+            beating.cancel()
+            let finished = now()
+            try await jobs.finish(runID: run.id, status: run.status, at: finished, output: run.output, details: run.details)
+            run.finishedAt = finished
+            if run.status == .failed { await announceFailure(job, run) }
+            return run
         }
-        let finished = now()
-        try await jobs.finish(runID: run.id, status: run.status, at: finished, output: run.output)
-        run.finishedAt = finished
-        return run
     }
 
-    /// What the job's kind does; the text becomes the run's output.
-    func perform(_ job: Job, runID: String, backfill: Backfill?) async throws -> String {
+    /// - Throws: INVALID_PARAMETER_VALUE when the command's program cannot be found, INVALID_STATE
+    ///   when this process cannot run commands.
+    public func checkCommand(_ spec: CommandSpec) throws(SlipwayError) {
+        guard let commands else { throw SlipwayError(.invalidState, "This process cannot run command jobs") }
+        try commands.check(spec)
+    }
+
+    func announceFailure(_ job: Job, _ run: JobRun) async {
+        guard let events else { return }
+        var data: [(String, JSONValue)] = [("job", .string(job.name)), ("kind", .string(job.kind.rawValue)), ("run_id", .string(run.id))]
+        if !job.model.isEmpty { data.append(("model", .string(job.registeredModel))) }
+        data += [("trigger", .string(run.trigger.rawValue)), ("output", .string(String(run.output.suffix(2000)))), ("details", run.details ?? .null)]
+        try? await events.record(Event(type: .jobFailed, source: Self.eventSource, subject: "jobs/\(job.name)/runs/\(run.id)", time: now(), data: .object(data)))
+    }
+
+    /// What the job's kind does: the run's output text, and its details.
+    func perform(_ job: Job, runID: String, backfill: Backfill?) async throws -> (String, JSONValue?) {
         if backfill != nil, job.kind != .predict { throw SlipwayError.invalidParameter("--since and --until are for predict jobs") }
         switch job.kind {
         case .promote:
             let (decision, record) = try await promoter.promote(job.model, actor: "job:\(job.name)")
-            return "\(decision.action.rawValue)\(decision.challenger.map { " v\($0)" } ?? ""): " + decision.reasons.joined(separator: " ") + " (record \(record.id))"
+            return ("\(decision.action.rawValue)\(decision.challenger.map { " v\($0)" } ?? ""): " + decision.reasons.joined(separator: " ") + " (record \(record.id))", nil)
         case .evaluate:
             let (dataset, version) = try EvaluationDataset.parseReference(job.argument ?? "")
             guard let production = try await promoter.productionVersion(job.model) else {
                 throw SlipwayError.invalidParameter("'\(job.model)' has no production version to evaluate")
             }
             let evaluation = try await evaluator.evaluate(model: job.model, version: production, dataset: dataset, datasetVersion: version)
-            return "v\(production) on \(evaluation.dataset)@\(evaluation.datasetVersion): "
-                + evaluation.metrics.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            return ("v\(production) on \(evaluation.dataset)@\(evaluation.datasetVersion): "
+                + evaluation.metrics.map { "\($0.key)=\($0.value)" }.joined(separator: " "), nil)
         case .predict:
             guard let predictions else { throw SlipwayError(.invalidState, "This process cannot run predict jobs") }
-            return try await predictions.run(job, runID: runID, now: now(), backfill: backfill)
+            return (try await predictions.run(job, runID: runID, now: now(), backfill: backfill), nil)
         case .monitor:
             let rule = job.argument ?? ""
             let check = try await checkRule(rule, model: job.model)
             if check.actionFailed { throw SlipwayError(.invalidState, check.summary) }
-            return check.summary
+            return (check.summary, nil)
+        case .command:
+            guard let commands else { throw SlipwayError(.invalidState, "This process cannot run command jobs") }
+            let (output, details) = try await commands.run(job, runID: runID)
+            return (output, details)
         }
     }
 

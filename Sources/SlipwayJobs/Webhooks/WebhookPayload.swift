@@ -104,6 +104,12 @@ public struct WebhookPayload: Sendable {
             return ":white_check_mark: \(model) \(version): monitoring rule \(data["rule"]?.stringValue ?? "?") cleared."
         case .servingLoadFailed?:
             return ":warning: \(model) \(version) failed to load for serving: \(data["error"]?.stringValue ?? "unknown error")"
+        case .dataValidationFailed?:
+            let rules = data["violations"]?.arrayValue?.compactMap { $0["rule"]?.stringValue } ?? []
+            return ":no_entry: Validation of \(data["source"]?.stringValue ?? "?") failed (job \(data["job"]?.stringValue ?? "?")): "
+                + "\(rules.count) rule\(rules.count == 1 ? "" : "s") broken" + (rules.isEmpty ? "." : ": " + rules.prefix(10).joined(separator: ", ") + ".")
+        case .jobFailed?:
+            return ":x: Job \(data["job"]?.stringValue ?? "?") failed (run \(data["run_id"]?.stringValue ?? "?")): \(data["output"]?.stringValue.map { String($0.suffix(300)) } ?? "")"
         default:
             return "\(event.type): \(event.subject)"
         }

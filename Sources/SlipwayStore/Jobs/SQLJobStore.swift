@@ -16,12 +16,27 @@ public struct SQLJobStore: JobStore {
             if try await database.first(db, "SELECT 1 AS one FROM jobs WHERE name = \(bind: job.name)") != nil {
                 throw SlipwayError(.resourceAlreadyExists, "A job named '\(job.name)' already exists")
             }
-            try await database.run(db, """
-                INSERT INTO jobs (name, kind, model, argument, schedule, enabled, next_run_at, created_at)
-                VALUES (\(bind: job.name), \(bind: job.kind.rawValue), \(bind: job.model), \(bind: job.argument), \(bind: job.schedule.description),
-                        \(bind: job.enabled ? 1 : 0), \(bind: job.nextRunAt), \(bind: job.createdAt))
-                """)
+            // Every job it runs after exists, and no cycle closes (checked with the others, in the transaction).
+            _ = try JobGraph.ordered(try await database.rows(db, "SELECT * FROM jobs\(unsafeRaw: database.forUpdate)").map(Self.job) + [job])
+            try await insert(db, job)
         }
+    }
+
+    /// Inserts a job (validated, its links checked) in the transaction `db`. It answers events
+    /// from now on, not those already recorded.
+    func insert(_ db: any SQLDatabase, _ job: Job) async throws {
+        var newestEvent: String?
+        if let type = job.onEvent {
+            newestEvent = try await database.first(db, """
+                SELECT time, event_id FROM events WHERE type = \(bind: type) ORDER BY time DESC, event_id DESC LIMIT 1
+                """).map { row in Event.mark(time: try row.int64("time"), id: try row.string("event_id")) }
+        }
+        try await database.run(db, """
+            INSERT INTO jobs (name, kind, model, argument, schedule, timezone, after_jobs, on_event, pipeline, enabled, next_run_at, created_at, event_mark)
+            VALUES (\(bind: job.name), \(bind: job.kind.rawValue), \(bind: job.model), \(bind: job.argument), \(bind: job.schedule?.description ?? ""),
+                    \(bind: job.schedule?.timeZone ?? "UTC"), \(bind: job.after.joined(separator: ",")), \(bind: job.onEvent), \(bind: job.pipeline),
+                    \(bind: job.enabled ? 1 : 0), \(bind: job.nextRunAt), \(bind: job.createdAt), \(bind: newestEvent))
+            """)
     }
 
     public func getJob(name: String) async throws -> Job {
@@ -38,6 +53,9 @@ public struct SQLJobStore: JobStore {
         try await database.transaction { db in
             guard try await database.first(db, "SELECT 1 AS one FROM jobs WHERE name = \(bind: name)") != nil else {
                 throw SlipwayError.notFound("No job named '\(name)'")
+            }
+            for other in try await database.rows(db, "SELECT * FROM jobs").map(Self.job) where other.after.contains(name) {
+                throw SlipwayError.invalidParameter("Job '\(other.name)' runs after '\(name)': remove it, or change what it runs after, first")
             }
             try await database.run(db, "DELETE FROM jobs WHERE name = \(bind: name)")
             // A new job of this name starts afresh.
@@ -67,43 +85,123 @@ public struct SQLJobStore: JobStore {
             guard try await database.first(db, "SELECT name FROM jobs WHERE name = \(bind: job)\(unsafeRaw: database.forUpdate)") != nil else {
                 throw SlipwayError.notFound("No job named '\(job)'")
             }
-            try await database.run(db, """
-                UPDATE job_runs SET status = 'failed', finished_at = \(bind: time), output = 'abandoned: still marked running after the stale limit (the process running it died?)'
-                WHERE job = \(bind: job) AND status = 'running' AND started_at < \(bind: time - staleAfter)
-                """)
+            try await Self.abandon(database, db, job: job, at: time, staleAfter: staleAfter)
             let running = try await database.first(db, "SELECT run_id FROM job_runs WHERE job = \(bind: job) AND status = 'running'")
             let run = JobRun(
                 id: IDGenerator.timeOrdered(time), job: job, trigger: trigger, status: running == nil ? .running : .skipped, startedAt: time,
                 finishedAt: running == nil ? nil : time,
                 output: running.map { "skipped: run \((try? $0.string("run_id")) ?? "?") of this job is still running" } ?? "")
-            try await database.run(db, """
-                INSERT INTO job_runs (run_id, job, triggered_by, status, started_at, finished_at, output)
-                VALUES (\(bind: run.id), \(bind: job), \(bind: trigger.rawValue), \(bind: run.status.rawValue), \(bind: time), \(bind: run.finishedAt), \(bind: run.output))
-                """)
+            try await insert(db, run)
             return run
         }
     }
 
-    public func finish(runID: String, status: JobRun.Status, at time: Int64, output: String) async throws {
-        try await database.transaction { db in
+    /// Marks the running runs (of `job`, or of every job) whose heartbeat stopped before `time - staleAfter` abandoned.
+    static func abandon(_ database: StoreDatabase, _ db: any SQLDatabase, job: String?, at time: Int64, staleAfter: Int64) async throws -> [JobRun] {
+        let filter: SQLQueryString = job.map { "AND job = \(bind: $0)" } ?? ""
+        let stale = try await database.rows(db, """
+            SELECT * FROM job_runs WHERE status = 'running' \(filter) AND COALESCE(heartbeat_at, started_at) < \(bind: time - staleAfter)
+            """).map(Self.run)
+        for run in stale {
             try await database.run(db, """
-                UPDATE job_runs SET status = \(bind: status.rawValue), finished_at = \(bind: time), output = \(bind: String(output.prefix(64_000)))
-                WHERE run_id = \(bind: runID)
+                UPDATE job_runs SET status = 'abandoned', finished_at = \(bind: time),
+                    output = \(bind: String(("abandoned: its process stopped beating (killed, or its machine went away)\n" + run.output).prefix(64_000)))
+                WHERE run_id = \(bind: run.id) AND status = 'running'
                 """)
         }
+        return stale
+    }
+
+    public func abandonStale(at time: Int64, staleAfter: Int64) async throws -> [JobRun] {
+        try await database.transaction { db in try await Self.abandon(database, db, job: nil, at: time, staleAfter: staleAfter) }
+    }
+
+    public func heartbeat(runID: String, at time: Int64) async throws {
+        try await database.transaction { db in
+            try await database.run(db, "UPDATE job_runs SET heartbeat_at = \(bind: time) WHERE run_id = \(bind: runID) AND status = 'running'")
+        }
+    }
+
+    public func recordSkipped(job: String, trigger: JobRun.Trigger, at time: Int64, output: String) async throws -> JobRun {
+        let run = JobRun(id: IDGenerator.timeOrdered(time), job: job, trigger: trigger, status: .skipped, startedAt: time, finishedAt: time, output: output)
+        try await database.transaction { db in try await insert(db, run) }
+        return run
+    }
+
+    func insert(_ db: any SQLDatabase, _ run: JobRun) async throws {
+        try await database.run(db, """
+            INSERT INTO job_runs (run_id, job, triggered_by, status, started_at, finished_at, output, heartbeat_at)
+            VALUES (\(bind: run.id), \(bind: run.job), \(bind: run.trigger.rawValue), \(bind: run.status.rawValue), \(bind: run.startedAt),
+                    \(bind: run.finishedAt), \(bind: String(run.output.prefix(64_000))), \(bind: run.startedAt))
+            """)
+    }
+
+    public func finish(runID: String, status: JobRun.Status, at time: Int64, output: String, details: JSONValue?) async throws {
+        try await database.transaction { db in
+            // A run marked abandoned meanwhile (its heartbeat lapsed) keeps that verdict.
+            try await database.run(db, """
+                UPDATE job_runs SET status = \(bind: status.rawValue), finished_at = \(bind: time), output = \(bind: String(output.prefix(64_000))),
+                    details = \(bind: details.map(JSONWriter.string))
+                WHERE run_id = \(bind: runID) AND status = 'running'
+                """)
+        }
+    }
+
+    public func latestFinishedRuns(jobs: [String]) async throws -> [String: JobRun] {
+        guard !jobs.isEmpty else { return [:] }
+        return try await database.withConnection { db in
+            var latest: [String: JobRun] = [:]
+            for job in jobs {
+                if let row = try await database.first(db, """
+                    SELECT * FROM job_runs WHERE job = \(bind: job) AND status <> 'running' ORDER BY finished_at DESC, run_id DESC LIMIT 1
+                    """) {
+                    latest[job] = try Self.run(row)
+                }
+            }
+            return latest
+        }
+    }
+
+    public func claimAfter(name: String, expected: Int64?, next: Int64) async throws -> Bool {
+        try await database.transaction { db in
+            let guardMark: SQLQueryString = expected.map { "after_mark = \(bind: $0)" } ?? "after_mark IS NULL"
+            return try await database.first(db, "UPDATE jobs SET after_mark = \(bind: next) WHERE name = \(bind: name) AND \(guardMark) RETURNING name") != nil
+        }
+    }
+
+    public func claimEvent(name: String, expected: String?, next: String) async throws -> Bool {
+        try await database.transaction { db in
+            let guardMark: SQLQueryString = expected.map { "event_mark = \(bind: $0)" } ?? "event_mark IS NULL"
+            return try await database.first(db, "UPDATE jobs SET event_mark = \(bind: next) WHERE name = \(bind: name) AND \(guardMark) RETURNING name") != nil
+        }
+    }
+
+    public func triggerMarks(name: String) async throws -> (after: Int64?, event: String?) {
+        let row = try await database.withConnection { db in try await database.first(db, "SELECT after_mark, event_mark FROM jobs WHERE name = \(bind: name)") }
+        guard let row else { throw SlipwayError.notFound("No job named '\(name)'") }
+        return (try row.optionalInt64("after_mark"), try row.optionalString("event_mark"))
     }
 
     public func listRuns(job: String, maxResults: Int) async throws -> [JobRun] {
         try await database.withConnection { db in
             try await database.rows(db, """
                 SELECT * FROM job_runs WHERE job = \(bind: job) ORDER BY started_at DESC, run_id DESC LIMIT \(bind: min(max(maxResults, 1), 1000))
-                """).map { row in
-                JobRun(
-                    id: try row.string("run_id"), job: try row.string("job"), trigger: JobRun.Trigger(rawValue: try row.string("triggered_by")) ?? .manual,
-                    status: JobRun.Status(rawValue: try row.string("status")) ?? .failed, startedAt: try row.int64("started_at"),
-                    finishedAt: try row.optionalInt64("finished_at"), output: try row.string("output"))
-            }
+                """).map(Self.run)
         }
+    }
+
+    public func getRun(id: String) async throws -> JobRun {
+        let row = try await database.withConnection { db in try await database.first(db, "SELECT * FROM job_runs WHERE run_id = \(bind: id)") }
+        guard let row else { throw SlipwayError.notFound("No job run '\(id)'") }
+        return try Self.run(row)
+    }
+
+    static func run(_ row: StoreRow) throws -> JobRun {
+        JobRun(
+            id: try row.string("run_id"), job: try row.string("job"), trigger: JobRun.Trigger(rawValue: try row.string("triggered_by")) ?? .manual,
+            status: JobRun.Status(rawValue: try row.string("status")) ?? .failed, startedAt: try row.int64("started_at"),
+            finishedAt: try row.optionalInt64("finished_at"), output: try row.string("output"),
+            details: try row.optionalString("details").flatMap { try? JSONParser.parse($0) })
     }
 
     public func processedFiles(job: String) async throws -> [ProcessedFile] {
@@ -146,9 +244,14 @@ public struct SQLJobStore: JobStore {
     }
 
     static func job(_ row: StoreRow) throws -> Job {
-        Job(
+        let schedule = try row.string("schedule")
+        let after = try row.string("after_jobs")
+        return Job(
             name: try row.string("name"), kind: Job.Kind(rawValue: try row.string("kind")) ?? .promote, model: try row.string("model"),
-            argument: try row.optionalString("argument"), schedule: try CronSchedule(try row.string("schedule")), enabled: try row.int("enabled") != 0,
+            argument: try row.optionalString("argument"),
+            schedule: schedule.isEmpty ? nil : try CronSchedule(schedule, timeZone: try row.string("timezone")),
+            after: after.isEmpty ? [] : after.split(separator: ",").map(String.init), onEvent: try row.optionalString("on_event"),
+            pipeline: try row.optionalString("pipeline"), enabled: try row.int("enabled") != 0,
             nextRunAt: try row.optionalInt64("next_run_at"), createdAt: try row.int64("created_at"))
     }
 }

@@ -38,6 +38,7 @@ let allMigrations: [Migration] = [
     migration0014MonitorRules,
     migration0015Auth,
     migration0016ResourcePermissions,
+    migration0017Pipelines,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

@@ -1,0 +1,90 @@
+/// What a `command` job runs, kept as JSON in the job's `argument`:
+/// `{"command": ["python", "train.py", "--days", "30"], "cwd": "/srv/bikes", "env": {"K": "v"},
+/// "timeout": 3600, "retries": 2, "retry_backoff": 10}`.
+public struct CommandSpec: Sendable, Hashable {
+    /// The program (a path, or a name looked up on PATH) and its arguments.
+    public var command: [String]
+    /// The directory it runs in; nil: the server's own.
+    public var workingDirectory: String?
+    /// Set on top of the server's environment (and Slipway's own variables).
+    public var environment: [String: String]
+    /// Seconds an attempt may run before its process group is killed.
+    public var timeoutSeconds: Double
+    /// Attempts after the first one that fail.
+    public var retries: Int
+    /// Seconds before the first retry; each later one waits twice as long.
+    public var retryBackoffSeconds: Double
+
+    public static let defaultTimeoutSeconds = 3600.0
+    public static let defaultRetryBackoffSeconds = 10.0
+
+    public init(
+        command: [String], workingDirectory: String? = nil, environment: [String: String] = [:], timeoutSeconds: Double = Self.defaultTimeoutSeconds,
+        retries: Int = 0, retryBackoffSeconds: Double = Self.defaultRetryBackoffSeconds
+    ) {
+        self.command = command
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.timeoutSeconds = timeoutSeconds
+        self.retries = retries
+        self.retryBackoffSeconds = retryBackoffSeconds
+    }
+
+    /// The spec as the job's `argument` holds it and the API shows it.
+    public var json: JSONValue {
+        var fields: [(String, JSONValue)] = [("command", .array(command.map { .string($0) }))]
+        if let workingDirectory { fields.append(("cwd", .string(workingDirectory))) }
+        if !environment.isEmpty { fields.append(("env", .object(environment.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))) }
+        fields += [("timeout", .number(timeoutSeconds)), ("retries", .int(Int64(retries))), ("retry_backoff", .number(retryBackoffSeconds))]
+        return .object(fields)
+    }
+
+    /// - Throws: INVALID_PARAMETER_VALUE naming what is missing or malformed.
+    public init(json argument: String?) throws(SlipwayError) {
+        guard let argument else { throw .invalidParameter("A command job needs its command: a program and its arguments") }
+        try self.init(value: try JSONParser.parse(argument))
+    }
+
+    /// - Throws: INVALID_PARAMETER_VALUE naming what is missing or malformed.
+    public init(value: JSONValue) throws(SlipwayError) {
+        guard case .object = value else { throw .invalidParameter("A command job's spec is a JSON object with a 'command' list") }
+        guard let items = value["command"]?.arrayValue, !items.isEmpty else {
+            throw .invalidParameter("A command job needs 'command': a list of the program and its arguments, e.g. [\"python\", \"train.py\"]")
+        }
+        var command: [String] = []
+        for item in items {
+            guard let text = item.stringValue else { throw .invalidParameter("Every item of 'command' must be a string") }
+            command.append(text)
+        }
+        guard !command[0].isEmpty else { throw .invalidParameter("A command job's program cannot be empty") }
+        var environment: [String: String] = [:]
+        if let env = value["env"], env != .null {
+            guard case .object(let members) = env else { throw .invalidParameter("'env' must be an object of strings") }
+            for (key, item) in members {
+                guard let text = item.stringValue else { throw .invalidParameter("'env' value of '\(key)' must be a string") }
+                guard !key.isEmpty, !key.contains("=") else { throw .invalidParameter("'env' has a malformed variable name '\(key)'") }
+                environment[key] = text
+            }
+        }
+        func number(_ key: String, default fallback: Double) throws(SlipwayError) -> Double {
+            guard let item = value[key], item != .null else { return fallback }
+            guard case .number(let x) = item, x.isFinite, x >= 0 else { throw .invalidParameter("'\(key)' must be a number of seconds, 0 or more") }
+            return x
+        }
+        let timeout = try number("timeout", default: Self.defaultTimeoutSeconds)
+        guard timeout > 0 else { throw .invalidParameter("'timeout' must be more than 0 seconds") }
+        let retries = try number("retries", default: 0)
+        guard retries == retries.rounded(), retries <= 100 else { throw .invalidParameter("'retries' must be a whole number from 0 to 100") }
+        self.init(
+            command: command, workingDirectory: value["cwd"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }, environment: environment,
+            timeoutSeconds: timeout, retries: Int(retries), retryBackoffSeconds: try number("retry_backoff", default: Self.defaultRetryBackoffSeconds))
+    }
+
+    /// The job's `argument`.
+    public var argument: String { JSONWriter.string(json) }
+
+    /// Seconds to wait before retry `attempt` (2 is the first retry).
+    public func backoff(before attempt: Int) -> Double {
+        retryBackoffSeconds * Double(1 << min(max(attempt - 2, 0), 20))
+    }
+}
