@@ -73,7 +73,8 @@ public struct AppServices: Sendable {
             auth: auth, changes: registry.changes,
             promoter: promoter, evaluator: evaluator,
             jobRunner: JobRunner(
-                jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions, monitors: monitors, commands: commands, events: events,
+                jobs: jobs, promoter: promoter, evaluator: evaluator, predictions: predictions, monitors: monitors, commands: commands,
+                validations: ValidateJob(evaluations: evaluations, artifacts: artifacts, events: events), events: events,
                 slots: JobSlots(limit: config.maxConcurrentJobs), heartbeat: config.jobHeartbeat),
             webhookTester: MLflowWebhookTester())
         return AppServices(database: database, api: api)

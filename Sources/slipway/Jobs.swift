@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SlipwayCore
 import SlipwayApp
 
@@ -20,12 +21,15 @@ struct Jobs: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var remote: RemoteOptions
         @Argument(help: "Job name.") var name: String
-        @Option(help: "promote, evaluate, predict, monitor or command.") var kind: String
+        @Option(help: "promote, evaluate, predict, monitor, command or validate.") var kind: String
         @Option(help: "Registered model (predict: NAME@ALIAS, default alias production); not for command jobs.") var model: String?
         @Option(help: "5-field cron schedule: minute hour day-of-month month day-of-week.") var schedule: String?
         @Option(help: "The IANA time zone the schedule is read in (default UTC), e.g. Europe/Paris.") var timezone: String?
         @Option(help: "Run after these jobs succeed (comma-separated); skipped when one of them fails.") var after: String?
         @Option(help: "Run on each new event of this type, e.g. ml.model.drift_detected.v1.") var on: String?
+        @Option(help: "Run only when the latest run of each of these jobs succeeded, e.g. a validate job (comma-separated).") var requires: String?
+        @Option(help: "Validate jobs: the CSV file, or dataset:NAME[@VERSION].") var source: String?
+        @Option(help: "Validate jobs: the schema file (YAML or JSON), read now and kept with the job.") var schema: String?
         @Option(help: "Dataset (NAME or NAME@VERSION) for evaluate jobs.") var dataset: String?
         @Option(help: "Monitor jobs: the monitoring rule they check (slipway monitor set).") var rule: String?
         @Option(help: "Predict jobs: the input file or glob ('incoming/*.csv'); each run reads only files it has not read.") var input: String?
@@ -55,6 +59,9 @@ struct Jobs: AsyncParsableCommand {
                 throw ValidationError("--cwd, --env, --timeout, --retries, --retry-backoff and a program after -- are for command jobs")
             }
             if kind == "command", command.isEmpty { throw ValidationError("A command job needs its program after --, e.g. -- python train.py") }
+            if (kind == "validate") != (source != nil && schema != nil) || (kind != "validate" && (source != nil || schema != nil)) {
+                throw ValidationError("--source and --schema are for validate jobs, and a validate job needs both")
+            }
             if (kind == "monitor") != (rule != nil) { throw ValidationError("--rule is for monitor jobs, and a monitor job needs it") }
             if kind == "predict" {
                 guard outputTable != nil else { throw ValidationError("A predict job needs --output-table") }
@@ -72,11 +79,19 @@ struct Jobs: AsyncParsableCommand {
         func fields() throws -> [(String, JSONValue)] {
             var fields: [(String, JSONValue)] = [("name", .string(name)), ("kind", .string(kind))]
             let optional: [(String, String?)] = [
-                ("model", model), ("schedule", schedule), ("timezone", timezone), ("after", after), ("on", on), ("dataset", dataset), ("rule", rule),
+                ("model", model), ("schedule", schedule), ("timezone", timezone), ("after", after), ("on", on), ("requires", requires), ("dataset", dataset), ("rule", rule),
                 ("input", input), ("source_url", sourceURL), ("query", query), ("watermark", watermark), ("id", id), ("output_table", outputTable),
                 ("output_url", outputURL),
             ]
             for case let (key, value?) in optional { fields.append((key, .string(value))) }
+            if kind == "validate", let source, let schema {
+                switch Result(catching: { () throws(SlipwayError) in
+                    try ValidationFiles.spec(source: source, schemaFile: schema, base: FileManager.default.currentDirectoryPath)
+                }) {
+                case .success(let validation): fields.append(("validation", validation))
+                case .failure(let error): throw ValidationError(error.message)
+                }
+            }
             if kind == "command" {
                 var spec: [(String, JSONValue)] = [("command", .array(command.map { .string($0) }))]
                 if let cwd { spec.append(("cwd", .string(cwd))) }
@@ -116,6 +131,7 @@ struct Jobs: AsyncParsableCommand {
             var what = job.text("kind")
             if let model = job["model"]?.stringValue, !model.isEmpty { what += " \(model)" }
             if let command = job["command"]?["command"]?.arrayValue { what += ": " + command.compactMap(\.stringValue).joined(separator: " ") }
+            if let validation = job["validation"] { what += ": \(validation.text("source"))" }
             return what + " " + when(job)
         }
 
@@ -127,6 +143,7 @@ struct Jobs: AsyncParsableCommand {
             }
             if let after = job["after"]?.arrayValue, !after.isEmpty { when.append("after " + after.compactMap(\.stringValue).joined(separator: ", ")) }
             if let on = job["on"]?.stringValue { when.append("on \(on)") }
+            if let requires = job["requires"]?.arrayValue, !requires.isEmpty { when.append("if " + requires.compactMap(\.stringValue).joined(separator: ", ") + " passed") }
             return when.isEmpty ? "(run by hand)" : when.joined(separator: ", ")
         }
     }

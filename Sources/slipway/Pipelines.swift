@@ -24,7 +24,7 @@ struct Pipelines: AsyncParsableCommand {
             let document: JSONValue
             let pipeline: Pipeline
             do {
-                document = Self.resolvingPaths(try YAMLFile.read(file), base: URL(fileURLWithPath: file).deletingLastPathComponent().path)
+                document = try Self.resolvingPaths(try YAMLFile.read(file), base: URL(fileURLWithPath: file).deletingLastPathComponent().path)
                 pipeline = try Pipeline(json: document, at: WallClock.milliseconds())
             } catch {
                 printError(error.message)
@@ -48,16 +48,27 @@ struct Pipelines: AsyncParsableCommand {
             }
         }
 
-        /// Command jobs' working directories, relative to the file: a job without one runs in the file's folder.
-        static func resolvingPaths(_ document: JSONValue, base: String) -> JSONValue {
+        /// Paths relative to the file: a command job without a working directory runs in the file's
+        /// folder; a validate job's schema file is read and kept whole, its source made absolute.
+        static func resolvingPaths(_ document: JSONValue, base: String) throws(SlipwayError) -> JSONValue {
             guard case .object(var members) = document, let index = members.firstIndex(where: { $0.0 == "jobs" }),
                   case .object(var jobs) = members[index].1 else { return document }
             for (position, (name, entry)) in jobs.enumerated() {
-                guard case .object(var fields) = entry, fields.contains(where: { $0.0 == "command" }) else { continue }
-                if let at = fields.firstIndex(where: { $0.0 == "cwd" }), let cwd = fields[at].1.stringValue {
-                    if !cwd.hasPrefix("/") { fields[at].1 = .string(URL(fileURLWithPath: cwd, relativeTo: URL(fileURLWithPath: base + "/")).standardizedFileURL.path) }
-                } else {
-                    fields.append(("cwd", .string(URL(fileURLWithPath: base).standardizedFileURL.path)))
+                guard case .object(var fields) = entry else { continue }
+                if fields.contains(where: { $0.0 == "command" }) {
+                    if let at = fields.firstIndex(where: { $0.0 == "cwd" }), let cwd = fields[at].1.stringValue {
+                        fields[at].1 = .string(ValidationFiles.absolute(cwd, base))
+                    } else {
+                        fields.append(("cwd", .string(ValidationFiles.absolute(".", base))))
+                    }
+                }
+                if let at = fields.firstIndex(where: { $0.0 == "validate" }), let source = fields[at].1["source"]?.stringValue,
+                   let schema = fields[at].1["schema"]?.stringValue {
+                    do {
+                        fields[at].1 = try ValidationFiles.spec(source: source, schemaFile: schema, base: base)
+                    } catch {
+                        throw .invalidParameter("Job '\(name)': \(error.message)")
+                    }
                 }
                 jobs[position] = (name, .object(fields))
             }

@@ -160,8 +160,11 @@ def test_bad_jobs_are_refused_with_clear_errors(server):
         r = requests.post(url, json=body, timeout=10)
         assert r.status_code == status and message in r.json()["message"], (body, r.text)
     # The command line says so too, and exits non-zero.
-    bad = server.cli("jobs", "add", unique("x"), "--kind", "command", "--", "no-such-program-anywhere", check=False)
-    assert bad.returncode != 0 and "not found on PATH" in bad.stderr
+    import subprocess
+    # The store's options before `--`: what follows it is the program and its arguments.
+    command = server.command("jobs", "add", unique("x"), "--kind", "command") + ["--", "no-such-program-anywhere"]
+    bad = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "not found on PATH" in bad.stderr, bad.stderr
 
 
 @pytest.mark.skipif("postgres" not in BACKENDS, reason="needs PostgreSQL")

@@ -16,13 +16,15 @@ extension Job {
             try CronSchedule(text, timeZone: timezone)
         }
         if schedule == nil, body["timezone"] != nil { throw .invalidParameter("'timezone' is for a 'schedule'") }
-        var after: [String] = []
-        switch body["after"] {
-        case nil, .null?: break
-        case .string(let list)?: after = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        case .array(let items)?: after = items.compactMap(\.stringValue)
-        default: throw .invalidParameter("'after' is a list of job names")
+        func names(_ key: String) throws(SlipwayError) -> [String] {
+            switch body[key] {
+            case nil, .null?: return []
+            case .string(let list)?: return list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            case .array(let items)?: return items.compactMap(\.stringValue)
+            default: throw .invalidParameter("'\(key)' is a list of job names")
+            }
         }
+        let after = try names("after")
         var argument = kind == .monitor ? body["rule"]?.stringValue : body["dataset"]?.stringValue
         if kind == .predict {
             let spec = PredictJobSpec(
@@ -38,9 +40,15 @@ extension Job {
             let spec = if case .array = command { try CommandSpec(value: .object([("command", command)])) } else { try CommandSpec(value: command) }
             argument = spec.argument
         }
+        if kind == .validate {
+            guard let validation = body["validation"] else {
+                throw .invalidParameter("A validate job needs 'validation': {\"source\": FILE or dataset:NAME, \"schema\": {...}}")
+            }
+            argument = try ValidationSpec(value: validation).argument
+        }
         self.init(
             name: try text("name"), kind: kind, model: kind.isAboutModel ? try text("model") : body["model"]?.stringValue ?? "", argument: argument,
-            schedule: schedule, after: after, onEvent: body["on"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+            schedule: schedule, after: after, onEvent: body["on"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }, requires: try names("requires"),
             nextRunAt: schedule?.next(after: time), createdAt: time)
         try validate()
     }

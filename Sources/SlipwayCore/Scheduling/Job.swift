@@ -14,18 +14,20 @@ public struct Job: Sendable, Hashable {
         case monitor
         /// Run a program (`argument`: a ``CommandSpec``): an ingestion or training script.
         case command
+        /// Check a CSV file or a dataset against a schema (`argument`: a ``ValidationSpec``).
+        case validate
 
         /// Whether the job is about a registered model (`model` names it).
-        public var isAboutModel: Bool { self != .command }
+        public var isAboutModel: Bool { self != .command && self != .validate }
     }
 
     public var name: String
     public var kind: Kind
     /// The registered model the job is about (`predict`: NAME@ALIAS too; the alias defaults to
-    /// production); empty for `command` jobs.
+    /// production); empty for `command` and `validate` jobs.
     public var model: String
     /// Kind-specific: the dataset for `evaluate`, a ``PredictJobSpec``'s JSON for `predict`, the rule
-    /// for `monitor`, a ``CommandSpec``'s JSON for `command`.
+    /// for `monitor`, a ``CommandSpec``'s JSON for `command`, a ``ValidationSpec``'s for `validate`.
     public var argument: String?
     /// When it runs on the clock; nil: only after other jobs, on an event, or by hand.
     public var schedule: CronSchedule?
@@ -34,6 +36,9 @@ public struct Job: Sendable, Hashable {
     public var after: [String]
     /// An event type (`ml.model.drift_detected.v1`) each new event of which starts this job.
     public var onEvent: String?
+    /// Jobs whose latest run must have succeeded for this one to run (a predict or promote step
+    /// requiring a passing validation); otherwise its run fails, saying which did not pass.
+    public var requires: [String]
     /// The pipeline (file) that declared the job, if one did.
     public var pipeline: String?
     public var enabled: Bool
@@ -43,7 +48,7 @@ public struct Job: Sendable, Hashable {
 
     public init(
         name: String, kind: Kind, model: String, argument: String? = nil, schedule: CronSchedule?, after: [String] = [], onEvent: String? = nil,
-        pipeline: String? = nil, enabled: Bool = true, nextRunAt: Int64?, createdAt: Int64
+        requires: [String] = [], pipeline: String? = nil, enabled: Bool = true, nextRunAt: Int64?, createdAt: Int64
     ) {
         self.name = name
         self.kind = kind
@@ -52,6 +57,7 @@ public struct Job: Sendable, Hashable {
         self.schedule = schedule
         self.after = after
         self.onEvent = onEvent
+        self.requires = requires
         self.pipeline = pipeline
         self.enabled = enabled
         self.nextRunAt = nextRunAt
@@ -80,11 +86,16 @@ public struct Job: Sendable, Hashable {
         if kind == .predict { _ = try PredictJobSpec(json: argument) }
         if kind == .monitor, argument?.isEmpty ?? true { throw .invalidParameter("A monitor job needs the monitoring rule it checks") }
         if kind == .command { _ = try CommandSpec(json: argument) }
+        if kind == .validate { _ = try ValidationSpec(json: argument) }
         var seen = Set<String>()
         for upstream in after {
             try Self.validateName(upstream)
             guard upstream != name else { throw .invalidParameter("Job '\(name)' cannot run after itself") }
             guard seen.insert(upstream).inserted else { throw .invalidParameter("Job '\(name)' names '\(upstream)' twice in 'after'") }
+        }
+        for required in requires {
+            try Self.validateName(required)
+            guard required != name else { throw .invalidParameter("Job '\(name)' cannot require itself") }
         }
         if let onEvent {
             guard EventType(named: onEvent) != nil else {
@@ -163,6 +174,8 @@ extension Job {
                        ("output_url", spec.outputURL.map { .string($0) } ?? .null)]
         } else if kind == .command, let spec = try? CommandSpec(json: argument) {
             fields.append(("command", spec.json))
+        } else if kind == .validate, let spec = try? ValidationSpec(json: argument) {
+            fields.append(("validation", spec.json))
         } else {
             // The dataset of an evaluate job, the rule of a monitor job.
             fields.append(("dataset", argument.map { .string($0) } ?? .null))
@@ -170,6 +183,7 @@ extension Job {
         return .object(fields + [
             ("schedule", schedule.map { .string($0.description) } ?? .null), ("timezone", .string(schedule?.timeZone ?? "UTC")),
             ("after", .array(after.map { .string($0) })), ("on", onEvent.map { .string($0) } ?? .null),
+            ("requires", .array(requires.map { .string($0) })),
             ("pipeline", pipeline.map { .string($0) } ?? .null), ("enabled", .bool(enabled)),
             ("next_run_at", nextRunAt.map { .int($0) } ?? .null), ("created_at", .int(createdAt)),
         ])

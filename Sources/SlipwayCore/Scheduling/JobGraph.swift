@@ -11,6 +11,9 @@ public enum JobGraph {
             for upstream in job.after where byName[upstream] == nil {
                 throw SlipwayError.notFound("Job '\(job.name)' runs after '\(upstream)', which does not exist")
             }
+            for required in job.requires where byName[required] == nil {
+                throw SlipwayError.notFound("Job '\(job.name)' requires '\(required)', which does not exist")
+            }
         }
         var done = Set<String>()
         var visiting: [String] = []

@@ -57,6 +57,12 @@ public struct Pipeline: Sendable, Equatable {
         guard case .object(let members) = entry else { throw .invalidParameter("a job is a mapping of its fields") }
         var fields = Dictionary(members, uniquingKeysWith: { $1 })
         let commandFields = ["cwd", "env", "timeout", "retries", "retry_backoff"]
+        // `validate: {source, schema}` is a validate job.
+        if let validation = fields.removeValue(forKey: "validate") {
+            if let kind = fields["kind"]?.stringValue, kind != Job.Kind.validate.rawValue { throw .invalidParameter("'validate' is for validate jobs, not \(kind) jobs") }
+            fields["kind"] = .string(Job.Kind.validate.rawValue)
+            fields["validation"] = validation
+        }
         if let command = fields["command"] {
             if let kind = fields["kind"]?.stringValue, kind != Job.Kind.command.rawValue {
                 throw .invalidParameter("'command' is for command jobs, not \(kind) jobs")
@@ -69,10 +75,10 @@ public struct Pipeline: Sendable, Equatable {
         } else if let stray = commandFields.first(where: { fields[$0] != nil }) {
             throw .invalidParameter("'\(stray)' is for command jobs (with 'command')")
         }
-        guard fields["kind"] != nil else { throw .invalidParameter("a job needs 'command', or a 'kind' (promote, evaluate, predict, monitor)") }
+        guard fields["kind"] != nil else { throw .invalidParameter("a job needs 'command', 'validate', or a 'kind' (promote, evaluate, predict, monitor)") }
         if fields["schedule"] != nil, fields["timezone"] == nil, let timezone { fields["timezone"] = .string(timezone) }
-        // `after` may be one name or a list.
-        if case .string(let one)? = fields["after"] { fields["after"] = .array([.string(one)]) }
+        // `after` and `requires` may be one name or a list.
+        for key in ["after", "requires"] { if case .string(let one)? = fields[key] { fields[key] = .array([.string(one)]) } }
         fields["name"] = .string(name)
         return fields
     }
@@ -104,6 +110,6 @@ extension Job {
     /// Whether two jobs do the same thing at the same times (whatever their run state).
     public func sameDefinition(as other: Job) -> Bool {
         name == other.name && kind == other.kind && model == other.model && argument == other.argument && schedule == other.schedule
-            && after == other.after && onEvent == other.onEvent && pipeline == other.pipeline && enabled == other.enabled
+            && after == other.after && onEvent == other.onEvent && requires == other.requires && pipeline == other.pipeline && enabled == other.enabled
     }
 }

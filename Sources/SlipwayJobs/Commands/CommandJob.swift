@@ -66,7 +66,7 @@ public struct CommandJob: Sendable {
 
     /// Runs the job's command, with its retries.
     /// - Returns: the output's tail and the details (exit code, attempts, output artifact, MLflow runs).
-    /// - Throws: `Failure` carrying the same when the last attempt fails.
+    /// - Throws: `JobFailure` carrying the same when the last attempt fails.
     public func run(_ job: Job, runID: String) async throws -> (output: String, details: JSONValue) {
         let spec = try CommandSpec(json: job.argument)
         try check(spec)
@@ -114,16 +114,9 @@ public struct CommandJob: Sendable {
         let details = JSONValue.object(fields)
         guard exit == .code(0), !timedOut else {
             let why = timedOut ? "timed out after \(Self.seconds(spec.timeoutSeconds)) s" : Self.describe(exit)
-            throw Failure(message: "\(why) (attempt \(attempt) of \(spec.retries + 1))", output: tail, details: details)
+            throw JobFailure(message: "\(why) (attempt \(attempt) of \(spec.retries + 1))", output: tail, details: details)
         }
         return (tail, details)
-    }
-
-    /// A failed command: why, with its output's tail and details, for the run's record.
-    public struct Failure: Error, Sendable {
-        public var message: String
-        public var output: String
-        public var details: JSONValue
     }
 
     /// One attempt: starts the program and waits for it until it ends or its time is up.

@@ -1,5 +1,19 @@
 public import SlipwayCore
 
+/// A run that failed with more to say than an error: why, the output's tail, and the details
+/// (a command's exit code, a validation's report), all kept in the run.
+public struct JobFailure: Error, Sendable {
+    public var message: String
+    public var output: String
+    public var details: JSONValue
+
+    public init(message: String, output: String, details: JSONValue) {
+        self.message = message
+        self.output = output
+        self.details = details
+    }
+}
+
 /// Runs one job now and records the run: started (or skipped when the same job is still running),
 /// beating while it runs (a run whose process dies stops beating and is marked abandoned), then
 /// succeeded or failed with its output, details and duration. A failed run is announced
@@ -14,6 +28,8 @@ public struct JobRunner: Sendable {
     let monitors: RuleMonitor?
     /// Runs `command` jobs; without it they fail.
     let commands: CommandJob?
+    /// Runs `validate` jobs; without it they fail.
+    public let validations: ValidateJob?
     /// Where failed runs are announced.
     let events: (any EventStore)?
     let slots: JobSlots
@@ -27,7 +43,7 @@ public struct JobRunner: Sendable {
 
     public init(
         jobs: any JobStore, promoter: Promoter, evaluator: Evaluator, predictions: PredictJob? = nil, monitors: RuleMonitor? = nil,
-        commands: CommandJob? = nil, events: (any EventStore)? = nil, slots: JobSlots = JobSlots(limit: 4), heartbeat: Duration = .seconds(5),
+        commands: CommandJob? = nil, validations: ValidateJob? = nil, events: (any EventStore)? = nil, slots: JobSlots = JobSlots(limit: 4), heartbeat: Duration = .seconds(5),
         now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.jobs = jobs
@@ -36,6 +52,7 @@ public struct JobRunner: Sendable {
         self.predictions = predictions
         self.monitors = monitors
         self.commands = commands
+        self.validations = validations
         self.events = events
         self.slots = slots
         self.heartbeat = heartbeat
@@ -57,7 +74,7 @@ public struct JobRunner: Sendable {
             do {
                 (run.output, run.details) = try await perform(job, runID: run.id, backfill: backfill)
                 run.status = .succeeded
-            } catch let failure as CommandJob.Failure {
+            } catch let failure as JobFailure {
                 run.output = "error: \(failure.message)\n\(failure.output)"
                 run.details = failure.details
                 run.status = .failed
@@ -72,6 +89,17 @@ public struct JobRunner: Sendable {
             if run.status == .failed { await announceFailure(job, run) }
             return run
         }
+    }
+
+    /// - Throws: INVALID_STATE naming each job `job` requires whose latest run did not succeed.
+    func checkRequirements(_ job: Job) async throws {
+        guard !job.requires.isEmpty else { return }
+        let latest = try await jobs.latestFinishedRuns(jobs: job.requires)
+        let failing = job.requires.compactMap { name -> String? in
+            guard let run = latest[name] else { return "\(name) has not run" }
+            return run.status == .succeeded ? nil : "\(name)'s last run \(run.status.rawValue) (run \(run.id))"
+        }
+        if !failing.isEmpty { throw SlipwayError(.invalidState, "requires a passing run first: " + failing.joined(separator: "; ")) }
     }
 
     /// - Throws: INVALID_PARAMETER_VALUE when the command's program cannot be found, INVALID_STATE
@@ -92,6 +120,7 @@ public struct JobRunner: Sendable {
     /// What the job's kind does: the run's output text, and its details.
     func perform(_ job: Job, runID: String, backfill: Backfill?) async throws -> (String, JSONValue?) {
         if backfill != nil, job.kind != .predict { throw SlipwayError.invalidParameter("--since and --until are for predict jobs") }
+        try await checkRequirements(job)
         switch job.kind {
         case .promote:
             let (decision, record) = try await promoter.promote(job.model, actor: "job:\(job.name)")
@@ -115,6 +144,10 @@ public struct JobRunner: Sendable {
         case .command:
             guard let commands else { throw SlipwayError(.invalidState, "This process cannot run command jobs") }
             let (output, details) = try await commands.run(job, runID: runID)
+            return (output, details)
+        case .validate:
+            guard let validations else { throw SlipwayError(.invalidState, "This process cannot run validate jobs") }
+            let (output, details) = try await validations.run(job, runID: runID)
             return (output, details)
         }
     }

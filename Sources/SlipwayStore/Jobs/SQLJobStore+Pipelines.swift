@@ -18,7 +18,7 @@ extension SQLJobStore {
             }
             let removed = current.keys.filter { !wanted.contains($0) }.sorted()
             for other in others {
-                if let gone = other.after.first(where: removed.contains) {
+                if let gone = (other.after + other.requires).first(where: removed.contains) {
                     throw SlipwayError.invalidParameter("Job '\(other.name)' runs after '\(gone)', which pipeline '\(pipeline.name)' no longer has")
                 }
             }
@@ -41,7 +41,8 @@ extension SQLJobStore {
                 try await database.run(db, """
                     UPDATE jobs SET kind = \(bind: job.kind.rawValue), model = \(bind: job.model), argument = \(bind: job.argument),
                         schedule = \(bind: job.schedule?.description ?? ""), timezone = \(bind: job.schedule?.timeZone ?? "UTC"),
-                        after_jobs = \(bind: job.after.joined(separator: ",")), on_event = \(bind: job.onEvent), enabled = \(bind: job.enabled ? 1 : 0),
+                        after_jobs = \(bind: job.after.joined(separator: ",")), on_event = \(bind: job.onEvent),
+                        requires_jobs = \(bind: job.requires.joined(separator: ",")), enabled = \(bind: job.enabled ? 1 : 0),
                         next_run_at = \(bind: next)
                     WHERE name = \(bind: job.name)
                     """)

@@ -32,9 +32,11 @@ public struct SQLJobStore: JobStore {
                 """).map { row in Event.mark(time: try row.int64("time"), id: try row.string("event_id")) }
         }
         try await database.run(db, """
-            INSERT INTO jobs (name, kind, model, argument, schedule, timezone, after_jobs, on_event, pipeline, enabled, next_run_at, created_at, event_mark)
+            INSERT INTO jobs (name, kind, model, argument, schedule, timezone, after_jobs, on_event, requires_jobs, pipeline, enabled, next_run_at, created_at,
+                              event_mark)
             VALUES (\(bind: job.name), \(bind: job.kind.rawValue), \(bind: job.model), \(bind: job.argument), \(bind: job.schedule?.description ?? ""),
-                    \(bind: job.schedule?.timeZone ?? "UTC"), \(bind: job.after.joined(separator: ",")), \(bind: job.onEvent), \(bind: job.pipeline),
+                    \(bind: job.schedule?.timeZone ?? "UTC"), \(bind: job.after.joined(separator: ",")), \(bind: job.onEvent),
+                    \(bind: job.requires.joined(separator: ",")), \(bind: job.pipeline),
                     \(bind: job.enabled ? 1 : 0), \(bind: job.nextRunAt), \(bind: job.createdAt), \(bind: newestEvent))
             """)
     }
@@ -54,7 +56,7 @@ public struct SQLJobStore: JobStore {
             guard try await database.first(db, "SELECT 1 AS one FROM jobs WHERE name = \(bind: name)") != nil else {
                 throw SlipwayError.notFound("No job named '\(name)'")
             }
-            for other in try await database.rows(db, "SELECT * FROM jobs").map(Self.job) where other.after.contains(name) {
+            for other in try await database.rows(db, "SELECT * FROM jobs").map(Self.job) where (other.after + other.requires).contains(name) {
                 throw SlipwayError.invalidParameter("Job '\(other.name)' runs after '\(name)': remove it, or change what it runs after, first")
             }
             try await database.run(db, "DELETE FROM jobs WHERE name = \(bind: name)")
@@ -245,12 +247,15 @@ public struct SQLJobStore: JobStore {
 
     static func job(_ row: StoreRow) throws -> Job {
         let schedule = try row.string("schedule")
-        let after = try row.string("after_jobs")
+        func names(_ column: String) throws -> [String] {
+            let text = try row.string(column)
+            return text.isEmpty ? [] : text.split(separator: ",").map(String.init)
+        }
         return Job(
             name: try row.string("name"), kind: Job.Kind(rawValue: try row.string("kind")) ?? .promote, model: try row.string("model"),
             argument: try row.optionalString("argument"),
             schedule: schedule.isEmpty ? nil : try CronSchedule(schedule, timeZone: try row.string("timezone")),
-            after: after.isEmpty ? [] : after.split(separator: ",").map(String.init), onEvent: try row.optionalString("on_event"),
+            after: try names("after_jobs"), onEvent: try row.optionalString("on_event"), requires: try names("requires_jobs"),
             pipeline: try row.optionalString("pipeline"), enabled: try row.int("enabled") != 0,
             nextRunAt: try row.optionalInt64("next_run_at"), createdAt: try row.int64("created_at"))
     }

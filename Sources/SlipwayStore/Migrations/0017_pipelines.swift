@@ -1,5 +1,6 @@
 /// Jobs become pipeline steps: a schedule read in a time zone (or none: '' in `schedule`), the jobs
-/// a job runs after, the event type that triggers it, the pipeline file that declared it, and the
+/// a job runs after, the event type that triggers it, the jobs whose last run must have passed for
+/// it to run, the pipeline file that declared it, and the
 /// marks of what has already triggered it (across processes, a compare-and-set). Runs carry a
 /// heartbeat (a run whose process died stops beating and is marked abandoned) and their details
 /// (a command's exit code, attempts, output artifact, the MLflow runs it logged).
@@ -7,6 +8,7 @@ let migration0017Pipelines = Migration(version: 17, name: "pipelines", statement
     "ALTER TABLE jobs ADD COLUMN timezone TEXT NOT NULL DEFAULT 'UTC'",
     "ALTER TABLE jobs ADD COLUMN after_jobs TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE jobs ADD COLUMN on_event TEXT",
+    "ALTER TABLE jobs ADD COLUMN requires_jobs TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE jobs ADD COLUMN pipeline TEXT",
     "ALTER TABLE jobs ADD COLUMN after_mark BIGINT",
     "ALTER TABLE jobs ADD COLUMN event_mark TEXT",
