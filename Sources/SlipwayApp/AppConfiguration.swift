@@ -46,9 +46,12 @@ public struct AppConfiguration: Sendable {
     /// How often a running job says it is alive; one silent for 6 of these is taken as abandoned.
     public var jobHeartbeat: Duration = .seconds(5)
 
-    /// The URL command jobs log to (`MLFLOW_TRACKING_URI`): this server, on loopback when it
-    /// listens on every address.
-    public var trackingURI: String {
+    /// The URL command jobs log to (`MLFLOW_TRACKING_URI`): set by `slipway server` to itself; nil
+    /// where no server runs (a job run by the command line on a store inherits the environment's).
+    public var jobTrackingURI: String?
+
+    /// This server's own URL, on loopback when it listens on every address.
+    public var ownURL: String {
         let local = host == "0.0.0.0" || host == "::" || host.isEmpty ? "127.0.0.1" : host
         return "\(tls == nil ? "http" : "https")://\(local.contains(":") && !local.hasPrefix("[") ? "[\(local)]" : local):\(port)"
     }

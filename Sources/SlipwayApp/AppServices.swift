@@ -64,7 +64,7 @@ public struct AppServices: Sendable {
         var issueToken: (@Sendable (String, String, Int64) async throws -> CommandJob.RunToken)?
         if config.auth != nil { issueToken = { job, runID, until in try await JobTokens.issue(auth, job: job, runID: runID, until: until) } }
         let commands = CommandJob(
-            artifacts: artifacts, tracking: tracking, trackingURI: config.trackingURI, environment: config.jobEnvironment,
+            artifacts: artifacts, tracking: tracking, trackingURI: config.jobTrackingURI, environment: config.jobEnvironment,
             scratchDirectory: config.dataDirectory + "/job-output", issueToken: issueToken)
         let api = APIServices(
             tracking: tracking, registry: registry, artifacts: artifacts, modelFiles: modelFiles, webhooks: SQLWebhookStore(database: database),

@@ -49,7 +49,8 @@ struct Pipelines: AsyncParsableCommand {
         }
 
         /// Paths relative to the file: a command job without a working directory runs in the file's
-        /// folder; a validate job's schema file is read and kept whole, its source made absolute.
+        /// folder; a validate job's schema file is read and kept whole, its source made absolute; a
+        /// predict job's input files are found from the file's folder.
         static func resolvingPaths(_ document: JSONValue, base: String) throws(SlipwayError) -> JSONValue {
             guard case .object(var members) = document, let index = members.firstIndex(where: { $0.0 == "jobs" }),
                   case .object(var jobs) = members[index].1 else { return document }
@@ -61,6 +62,10 @@ struct Pipelines: AsyncParsableCommand {
                     } else {
                         fields.append(("cwd", .string(ValidationFiles.absolute(".", base))))
                     }
+                }
+                if fields.contains(where: { $0.0 == "kind" && $0.1.stringValue == "predict" }), let at = fields.firstIndex(where: { $0.0 == "input" }),
+                   let input = fields[at].1.stringValue, !input.isEmpty {
+                    fields[at].1 = .string(ValidationFiles.absolute(input, base))
                 }
                 if let at = fields.firstIndex(where: { $0.0 == "validate" }), let source = fields[at].1["source"]?.stringValue,
                    let schema = fields[at].1["schema"]?.stringValue {

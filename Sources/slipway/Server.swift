@@ -93,6 +93,7 @@ struct Server: AsyncParsableCommand {
         config.predictionLogRetentionDays = predictionLogRetentionDays == 0 ? nil : predictionLogRetentionDays
         config.predictionLogQueueCapacity = predictionLogQueue
         config.tls = tls.files
+        config.jobTrackingURI = config.ownURL
         config.maxConcurrentJobs = maxConcurrentJobs
         config.jobHeartbeat = .milliseconds(jobHeartbeatMilliseconds)
         // A certificate that cannot be used stops the start before the store is opened or migrated.

@@ -25,7 +25,8 @@ public struct CommandJob: Sendable {
 
     let artifacts: any ArtifactRepository
     let tracking: any TrackingStore
-    let trackingURI: String
+    /// This server's URL for the program's MLflow client; nil leaves the environment's.
+    let trackingURI: String?
     /// The server's environment, which the program inherits.
     let environment: [String: String]
     /// Where output is written while a command runs.
@@ -41,7 +42,7 @@ public struct CommandJob: Sendable {
     static let tailBytes = 4000
 
     public init(
-        artifacts: any ArtifactRepository, tracking: any TrackingStore, trackingURI: String, environment: [String: String], scratchDirectory: String,
+        artifacts: any ArtifactRepository, tracking: any TrackingStore, trackingURI: String?, environment: [String: String], scratchDirectory: String,
         issueToken: (@Sendable (_ job: String, _ runID: String, _ until: Int64) async throws -> RunToken)? = nil,
         grace: Duration = .seconds(5), now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
@@ -79,7 +80,7 @@ public struct CommandJob: Sendable {
         let limit = spec.timeoutSeconds * Double(spec.retries + 1) + spec.retryBackoffSeconds * Double(1 << min(spec.retries, 20))
         let token = try await issueToken?(job.name, runID, now() + Int64(limit * 1000) + 60_000)
         var variables = environment.merging(spec.environment) { $1 }
-        variables["MLFLOW_TRACKING_URI"] = trackingURI
+        if let trackingURI { variables["MLFLOW_TRACKING_URI"] = trackingURI }
         variables["SLIPWAY_JOB"] = job.name
         variables["SLIPWAY_JOB_RUN"] = runID
         variables["MLFLOW_RUN_CONTEXT"] = JSONWriter.string(.object([("slipway.job", .string(job.name)), ("slipway.job_run", .string(runID))]))
@@ -89,7 +90,7 @@ public struct CommandJob: Sendable {
         var exit: ChildProcess.Exit
         var timedOut: Bool
         while true {
-            if spec.retries > 0 { Self.append("--- attempt \(attempt) of \(spec.retries + 1) ---\n", to: outputPath) }
+            if attempt > 1 { Self.append("--- attempt \(attempt) of \(spec.retries + 1) ---\n", to: outputPath) }
             (exit, timedOut) = try await self.attempt(program, spec, variables, outputPath: outputPath)
             if exit == .code(0) && !timedOut { break }
             let why = timedOut ? "timed out after \(Self.seconds(spec.timeoutSeconds)) s: process group killed" : Self.describe(exit)

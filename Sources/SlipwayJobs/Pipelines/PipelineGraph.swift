@@ -16,13 +16,18 @@ public enum PipelineGraph {
     public static func json(_ name: String, _ jobs: any JobStore) async throws -> JSONValue {
         let members = try await jobs.listJobs().filter { $0.pipeline == name }
         guard !members.isEmpty else { throw SlipwayError.notFound("No pipeline named '\(name)'") }
-        // Links to jobs outside the pipeline are shown, not followed.
+        // Shown after what they run after and what they require; links outside the pipeline are shown, not followed.
         let inside = Set(members.map(\.name))
-        let ordered = try JobGraph.ordered(members.map { job in
-            var local = job
-            local.after = job.after.filter(inside.contains)
-            return local
-        })
+        func local(_ links: (Job) -> [String]) -> [Job] {
+            members.map { job in
+                var step = job
+                step.after = links(job).filter(inside.contains)
+                step.requires = []
+                return step
+            }
+        }
+        let ordered: [Job]
+        if let both = try? JobGraph.ordered(local { $0.after + $0.requires }) { ordered = both } else { ordered = try JobGraph.ordered(local(\.after)) }
         var steps: [JSONValue] = []
         for step in ordered {
             let job = members.first { $0.name == step.name }!
