@@ -38,7 +38,7 @@ public func buildApplication(_ config: AppConfiguration, services: AppServices, 
     app.addServices(
         host,
         WebhookDeliverer(store: services.deliveries, logger: logger, retryBaseMilliseconds: config.webhookRetryBaseMilliseconds),
-        Scheduler(jobs: services.jobs, runner: services.jobRunner, events: services.events, logger: logger))
+        Scheduler(jobs: services.jobs, runner: services.jobRunner, logger: logger))
     return app
 }
 

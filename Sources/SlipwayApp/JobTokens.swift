@@ -16,7 +16,9 @@ enum JobTokens {
                 // Another process made it meanwhile.
             }
         }
-        let (token, text) = try await auth.createToken(name: "job-\(job)-\(runID)", user: user, scopes: [.write], at: time, expiresAt: until)
+        // Named after the job when that fits a token's name (100 bytes); the run's id always does.
+        let name = "job-\(job)-\(runID)".utf8.count <= 100 ? "job-\(job)-\(runID)" : "job-run-\(runID)"
+        let (token, text) = try await auth.createToken(name: name, user: user, scopes: [.write], at: time, expiresAt: until)
         return CommandJob.RunToken(token: text) { _ = try? await auth.revokeToken(token.id, at: WallClock.milliseconds()) }
     }
 }

@@ -83,7 +83,7 @@ struct SchedulerTests {
             artifacts: try FileArtifactRepository(root: "/tmp/slipway-scheduler-test", database: database), modelFiles: NoModelFiles())
         let promoter = Promoter(registry: registry, tracking: tracking, promotions: SQLPromotionStore(database: database, registry: registry, events: events), evaluator: evaluator, now: clock.now)
         let runner = JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, now: clock.now)
-        let schedulers = (0..<2).map { _ in Scheduler(jobs: jobs, runner: runner, events: events, logger: Logger(label: "test"), now: clock.now) }
+        let schedulers = (0..<2).map { _ in Scheduler(jobs: jobs, runner: runner, logger: Logger(label: "test"), now: clock.now) }
         try await events.record(Event(type: .modelPromoted, source: "/test", subject: "models/m/versions/1", time: 500, data: .object([])))
         for job in [
             Job(name: "a", kind: .promote, model: "m", schedule: nil, nextRunAt: nil, createdAt: 0),
@@ -107,11 +107,15 @@ struct SchedulerTests {
         let won = await first + second
         #expect(won.map { "\($0.0.name):\($0.1.rawValue)" }.sorted() == ["b:after", "c:event"])
         #expect(await schedulers[1].claimTriggered().isEmpty)  // answered
+        // A job added now answers what a runs from now on, not its run before.
+        try await jobs.createJob(Job(name: "e", kind: .promote, model: "m", schedule: nil, after: ["a"], nextRunAt: nil, createdAt: 2_500_000))
+        #expect(await schedulers[0].claimTriggered().isEmpty)
 
         try await finishA(.failed, at: 3_000_000)
         #expect(await schedulers[0].claimTriggered().isEmpty)
         let skipped = try await jobs.listRuns(job: "b", maxResults: 10)
         #expect(skipped.count == 1 && skipped[0].status == .skipped && skipped[0].output.contains("runs after a failed"))
+        #expect(try await jobs.listRuns(job: "e", maxResults: 10).map(\.status) == [.skipped])
         #expect(await schedulers[1].claimTriggered().isEmpty)  // skipped once
         await expectError(.invalidParameterValue) { try await jobs.deleteJob(name: "a") }
         try await database.close()

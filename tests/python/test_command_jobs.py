@@ -218,3 +218,29 @@ def test_a_run_whose_server_was_killed_is_marked_abandoned_and_the_next_proceeds
     abandoned = wait_until(lambda: [r for r in runs(server, job) if r["status"] == "abandoned"], timeout=20, message="the run marked abandoned")
     assert "abandoned" in abandoned[0]["output"] and abandoned[0]["finished_at"] is not None
     assert run_now(server, job)["status"] == "succeeded"
+
+
+def test_on_a_server_with_auth_a_command_logs_with_a_token_made_for_its_run(tmp_path):
+    from test_auth import TOKEN
+    server = SlipwayServer("sqlite", extra_args=["--auth"]).start()
+    try:
+        admin = {"Authorization": f"Bearer {TOKEN.findall(server.log_path.read_text())[0]}"}
+        train = script(tmp_path, "train.py", """
+            import os, mlflow
+            mlflow.set_experiment("with-auth")
+            with mlflow.start_run():
+                mlflow.log_metric("rmse", 0.5)
+            print("token", os.environ["MLFLOW_TRACKING_TOKEN"][:4], flush=True)
+            """)
+        job = unique("train")
+        r = requests.post(f"{server.url}/api/v1/jobs", json={"name": job, "kind": "command", "command": [PYTHON, train]}, headers=admin, timeout=10)
+        assert r.status_code == 201, r.text
+        run = requests.post(f"{server.url}/api/v1/jobs/{job}/run", json={}, headers=admin, timeout=120).json()
+        assert run["status"] == "succeeded" and "token slw_" in run["output"], run
+        assert len(run["details"]["mlflow_runs"]) == 1, run["details"]
+        # Made for the run, revoked after it.
+        tokens = server.cli("tokens", "list").stdout
+        line = next(line for line in tokens.splitlines() if f"job-{job}-" in line)
+        assert "revoked" in line, tokens
+    finally:
+        server.stop()

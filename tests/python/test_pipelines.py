@@ -22,11 +22,20 @@ def write(tmp_path, name, text):
 
 
 def pipeline_file(tmp_path, name, steps, train_command=None):
+    """ingest (writes a batch) -> validate (a schema's check of the batch) -> train; each command step notes its name in `lines`."""
     lines = tmp_path / "lines"
     write(tmp_path, "step.py", f"""
         import os
         with open({str(lines)!r}, "a") as f:
             f.write(os.environ["SLIPWAY_JOB"] + "\\n")
+        with open("batch.csv", "w") as f:
+            f.write("id,value\\n1,0.5\\n2,0.7\\n")
+        """)
+    write(tmp_path, "schema.yaml", """
+        columns:
+          id: {type: integer, unique: true}
+          value: {type: number, min: 0, max: 1}
+        rows: {min: 1}
         """)
     ingest, validate, train = steps
     return write(tmp_path, "pipeline.yaml", f"""
@@ -38,7 +47,7 @@ def pipeline_file(tmp_path, name, steps, train_command=None):
             schedule: "0 3 * * *"
             timeout: 60
           {validate}:
-            command: [{PYTHON}, step.py]
+            validate: {{source: batch.csv, schema: schema.yaml}}
             after: {ingest}
           {train}:
             command: {train_command or f'[{PYTHON}, step.py]'}
@@ -62,13 +71,14 @@ def test_a_pipeline_from_yaml_runs_in_order_once_across_two_servers(tmp_path):
         assert f"pipeline {name}" in applied.stdout and "created: " in applied.stdout, applied.stdout
         jobs = {j["name"]: j for j in requests.get(f"{second.url}/api/v1/jobs", timeout=10).json()["jobs"]}
         assert jobs[steps[0]]["timezone"] == "America/New_York" and jobs[steps[0]]["pipeline"] == name
-        assert jobs[steps[1]]["after"] == [steps[0]] and jobs[steps[2]]["command"]["retries"] == 1
+        assert jobs[steps[1]]["after"] == [steps[0]] and jobs[steps[1]]["kind"] == "validate" and jobs[steps[2]]["command"]["retries"] == 1
         assert jobs[steps[2]]["command"]["cwd"] == str(tmp_path)  # the file's folder
 
         run_now(second, steps[0])
         wait_until(lambda: [r for r in runs(first, steps[2]) if r["status"] == "succeeded"], timeout=30, message="the last step")
-        assert lines.read_text().split() == list(steps)
+        assert lines.read_text().split() == [steps[0], steps[2]]  # ingest, then train, once each
         assert [len(runs(first, step)) for step in steps] == [1, 1, 1]
+        assert runs(second, steps[1])[0]["details"]["passed"] is True
         shown = first.cli("pipelines", "show", name).stdout
         assert shown.index(steps[0]) < shown.index(steps[1]) < shown.index(steps[2]) and shown.count("succeeded") == 3, shown
         graph = requests.get(f"{second.url}/api/v1/pipelines/{name}", timeout=10).json()

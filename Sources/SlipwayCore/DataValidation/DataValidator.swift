@@ -131,8 +131,11 @@ public struct DataValidator: Sendable {
 
     /// A timestamp cell: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` as UTC, or seconds (or milliseconds, past 10^11) since the epoch.
     public static func timestamp(_ text: String) -> Int64? {
-        if let number = Double(text), number.isFinite {
-            return Int64(abs(number) >= 1e11 ? number : number * 1000)
+        if let number = Double(text) {
+            let milliseconds = abs(number) >= 1e11 ? number : number * 1000
+            // Beyond ±285,000 years is not a time (and would not fit).
+            guard milliseconds.isFinite, abs(milliseconds) < 9e15 else { return nil }
+            return Int64(milliseconds)
         }
         if let time = WallClock.milliseconds(rfc3339: text) { return time }
         var iso = text.replacingOccurrences(of: " ", with: "T")

@@ -36,15 +36,6 @@ public struct Event: Sendable, Hashable {
         return parts.joined(separator: "/")
     }
 
-    /// Where the event stands in the log, as text that sorts as the log does (time, then id): what
-    /// a job triggered by events keeps of the newest one it answered.
-    public var mark: String { Self.mark(time: time, id: id) }
-
-    public static func mark(time: Int64, id: String) -> String {
-        let digits = String(max(time, 0))
-        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + "/" + id
-    }
-
     /// The type as Slipway knows it, or `nil` for one it does not.
     public var knownType: EventType? { EventType(rawValue: type) }
 

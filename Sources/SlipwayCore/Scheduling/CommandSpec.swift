@@ -17,6 +17,12 @@ public struct CommandSpec: Sendable, Hashable {
 
     public static let defaultTimeoutSeconds = 3600.0
     public static let defaultRetryBackoffSeconds = 10.0
+    /// 30 days: an attempt's longest time.
+    public static let longestTimeoutSeconds = 30 * 86_400.0
+    /// A day: the longest first wait before a retry.
+    public static let longestBackoffSeconds = 86_400.0
+    /// The longest a retry waits, however many came before it.
+    public static let longestWaitSeconds = 7 * 86_400.0
 
     public init(
         command: [String], workingDirectory: String? = nil, environment: [String: String] = [:], timeoutSeconds: Double = Self.defaultTimeoutSeconds,
@@ -66,25 +72,33 @@ public struct CommandSpec: Sendable, Hashable {
                 environment[key] = text
             }
         }
-        func number(_ key: String, default fallback: Double) throws(SlipwayError) -> Double {
+        func number(_ key: String, default fallback: Double, most: Double) throws(SlipwayError) -> Double {
             guard let item = value[key], item != .null else { return fallback }
-            guard case .number(let x) = item, x.isFinite, x >= 0 else { throw .invalidParameter("'\(key)' must be a number of seconds, 0 or more") }
+            guard case .number(let x) = item, x.isFinite, x >= 0, x <= most else {
+                throw .invalidParameter("'\(key)' must be a number from 0 to \(Int64(most))")
+            }
             return x
         }
-        let timeout = try number("timeout", default: Self.defaultTimeoutSeconds)
+        let timeout = try number("timeout", default: Self.defaultTimeoutSeconds, most: Self.longestTimeoutSeconds)
         guard timeout > 0 else { throw .invalidParameter("'timeout' must be more than 0 seconds") }
-        let retries = try number("retries", default: 0)
-        guard retries == retries.rounded(), retries <= 100 else { throw .invalidParameter("'retries' must be a whole number from 0 to 100") }
+        let retries = try number("retries", default: 0, most: 100)
+        guard retries == retries.rounded() else { throw .invalidParameter("'retries' must be a whole number from 0 to 100") }
         self.init(
             command: command, workingDirectory: value["cwd"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }, environment: environment,
-            timeoutSeconds: timeout, retries: Int(retries), retryBackoffSeconds: try number("retry_backoff", default: Self.defaultRetryBackoffSeconds))
+            timeoutSeconds: timeout, retries: Int(retries),
+            retryBackoffSeconds: try number("retry_backoff", default: Self.defaultRetryBackoffSeconds, most: Self.longestBackoffSeconds))
     }
 
     /// The job's `argument`.
     public var argument: String { JSONWriter.string(json) }
 
-    /// Seconds to wait before retry `attempt` (2 is the first retry).
+    /// Seconds to wait before retry `attempt` (2 is the first retry): doubling, at most a week.
     public func backoff(before attempt: Int) -> Double {
-        retryBackoffSeconds * Double(1 << min(max(attempt - 2, 0), 20))
+        min(retryBackoffSeconds * Double(1 << min(max(attempt - 2, 0), 20)), Self.longestWaitSeconds)
+    }
+
+    /// The longest every attempt and wait could take together, in seconds, with `grace` per killed attempt.
+    public func longestRun(grace: Double) -> Double {
+        Double(retries + 1) * (timeoutSeconds + grace) + (0..<retries).reduce(0) { $0 + backoff(before: $1 + 2) }
     }
 }

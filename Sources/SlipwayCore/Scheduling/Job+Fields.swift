@@ -48,7 +48,7 @@ extension Job {
         }
         self.init(
             name: try text("name"), kind: kind, model: kind.isAboutModel ? try text("model") : body["model"]?.stringValue ?? "", argument: argument,
-            schedule: schedule, after: after, onEvent: body["on"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }, requires: try names("requires"),
+            schedule: schedule, after: after, onEvent: body["on"]?.stringValue.flatMap { $0.isEmpty ? nil : EventType(named: $0)?.rawValue ?? $0 }, requires: try names("requires"),
             nextRunAt: schedule?.next(after: time), createdAt: time)
         try validate()
     }

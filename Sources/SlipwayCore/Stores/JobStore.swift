@@ -36,11 +36,11 @@ public protocol JobStore: Sendable {
     /// Moves a job's `after` mark (the finish time of the newest upstream run it has answered)
     /// from `expected` to `next`; false when another process got there first.
     func claimAfter(name: String, expected: Int64?, next: Int64) async throws -> Bool
-    /// Moves a job's event mark (the id of the newest event it has answered) from `expected` to
-    /// `next`; false when another process got there first.
-    func claimEvent(name: String, expected: String?, next: String) async throws -> Bool
-    /// The marks of what has triggered a job: the `after` mark and the event mark.
-    func triggerMarks(name: String) async throws -> (after: Int64?, event: String?)
+    /// Claims the events of a job's `on` type written since it last answered them; false when
+    /// there are none, or another process got there first.
+    func claimEvent(name: String) async throws -> Bool
+    /// The `after` mark: the finish time of the newest upstream run the job has answered.
+    func afterMark(name: String) async throws -> Int64?
     /// - Throws: NOT_FOUND for an unknown run.
     func getRun(id: String) async throws -> JobRun
     /// Runs of a job, newest first.

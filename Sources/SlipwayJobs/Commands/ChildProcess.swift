@@ -44,7 +44,7 @@ struct ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
-        if let directory {
+        if let directory = absolute(directory) {
             guard let changeDirectory = Self.changeDirectory else {
                 throw SlipwayError(.invalidState, "This C library cannot start a program in another directory (posix_spawn_file_actions_addchdir_np)")
             }
@@ -75,7 +75,7 @@ struct ChildProcess: Sendable {
     /// `directory`), else the first executable of that name on `searchPath`.
     /// - Throws: INVALID_PARAMETER_VALUE naming where it looked.
     static func resolve(_ program: String, searchPath: String?, directory: String?) throws(SlipwayError) -> String {
-        let base = directory ?? FileManager.default.currentDirectoryPath
+        let base = absolute(directory) ?? FileManager.default.currentDirectoryPath
         if program.contains("/") {
             let path = program.hasPrefix("/") ? program : base + "/" + program
             guard access(path, X_OK) == 0, !isDirectory(path) else {
@@ -89,6 +89,12 @@ struct ChildProcess: Sendable {
             if access(path, X_OK) == 0, !isDirectory(path) { return path }
         }
         throw .invalidParameter("Command '\(program)' was not found on PATH (\(directories.joined(separator: ":")))")
+    }
+
+    /// A directory made absolute against the server's own (as the program would be started there).
+    static func absolute(_ directory: String?) -> String? {
+        guard let directory else { return nil }
+        return directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -122,9 +128,12 @@ struct ChildProcess: Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         signalGroup(SIGKILL)
-        while true {
+        // A process stuck in the kernel (a hung mount) may take its time to die: not forever here.
+        let last = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < last {
             if let exit = poll() { return exit }
             try? await Task.sleep(for: .milliseconds(10))
         }
+        return .signal(SIGKILL)
     }
 }

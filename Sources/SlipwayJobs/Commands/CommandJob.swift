@@ -3,7 +3,7 @@ public import SlipwayCore
 
 /// Runs `command` jobs: the program in its own process group, with the job's working directory
 /// and environment on top of the server's, and Slipway's variables:
-/// - `MLFLOW_TRACKING_URI` (this server), `MLFLOW_TRACKING_TOKEN` (a token for this run, on a
+/// - `MLFLOW_TRACKING_URI` and `MLFLOW_REGISTRY_URI` (this server), `MLFLOW_TRACKING_TOKEN` (a token for this run, on a
 ///   server with auth), `SLIPWAY_JOB`, `SLIPWAY_JOB_RUN`;
 /// - `MLFLOW_RUN_CONTEXT`, MLflow's own way to tag every run a script starts: each carries
 ///   `slipway.job` and `slipway.job_run`, which is how the job run finds the runs it logged.
@@ -77,10 +77,14 @@ public struct CommandJob: Sendable {
         FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
 
-        let limit = spec.timeoutSeconds * Double(spec.retries + 1) + spec.retryBackoffSeconds * Double(1 << min(spec.retries, 20))
-        let token = try await issueToken?(job.name, runID, now() + Int64(limit * 1000) + 60_000)
+        let grace = Double(self.grace.components.seconds)
+        let token = try await issueToken?(job.name, runID, now() + Int64(spec.longestRun(grace: grace) * 1000) + 60_000)
         var variables = environment.merging(spec.environment) { $1 }
-        if let trackingURI { variables["MLFLOW_TRACKING_URI"] = trackingURI }
+        if let trackingURI {
+            // This server is the registry too: a registry URI inherited from elsewhere would send the models away.
+            variables["MLFLOW_TRACKING_URI"] = trackingURI
+            variables["MLFLOW_REGISTRY_URI"] = trackingURI
+        }
         variables["SLIPWAY_JOB"] = job.name
         variables["SLIPWAY_JOB_RUN"] = runID
         variables["MLFLOW_RUN_CONTEXT"] = JSONWriter.string(.object([("slipway.job", .string(job.name)), ("slipway.job_run", .string(runID))]))
@@ -89,17 +93,24 @@ public struct CommandJob: Sendable {
         var attempt = 1
         var exit: ChildProcess.Exit
         var timedOut: Bool
-        while true {
-            if attempt > 1 { Self.append("--- attempt \(attempt) of \(spec.retries + 1) ---\n", to: outputPath) }
-            (exit, timedOut) = try await self.attempt(program, spec, variables, outputPath: outputPath)
-            if exit == .code(0) && !timedOut { break }
-            let why = timedOut ? "timed out after \(Self.seconds(spec.timeoutSeconds)) s: process group killed" : Self.describe(exit)
-            Self.append("--- \(why) ---\n", to: outputPath)
-            guard attempt <= spec.retries, !Task.isCancelled else { break }
-            attempt += 1
-            let wait = spec.backoff(before: attempt)
-            Self.append("--- retrying in \(Self.seconds(wait)) s ---\n", to: outputPath)
-            try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+        do {
+            while true {
+                if attempt > 1 { Self.append("--- attempt \(attempt) of \(spec.retries + 1) ---\n", to: outputPath) }
+                (exit, timedOut) = try await self.attempt(program, spec, variables, outputPath: outputPath)
+                if exit == .code(0) && !timedOut { break }
+                let why = timedOut ? "timed out after \(Self.seconds(spec.timeoutSeconds)) s: process group killed" : Self.describe(exit)
+                Self.append("--- \(why) ---\n", to: outputPath)
+                guard attempt <= spec.retries, !Task.isCancelled else { break }
+                attempt += 1
+                let wait = spec.backoff(before: attempt)
+                Self.append("--- retrying in \(Self.seconds(wait)) s ---\n", to: outputPath)
+                try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+                // Stopping (the server shuts down): no new attempt.
+                if Task.isCancelled { break }
+            }
+        } catch {
+            await token?.revoke()
+            throw error
         }
         await token?.revoke()
 

@@ -59,36 +59,41 @@ public struct JobRunner: Sendable {
         self.now = now
     }
 
-    /// Runs `job` now; a `backfill` (predict jobs) runs it over that range instead of what is new.
+    /// Runs `job` now, in a slot of this process; a `backfill` (predict jobs) runs it over that
+    /// range instead of what is new.
     public func run(_ job: Job, trigger: JobRun.Trigger, backfill: Backfill? = nil) async throws -> JobRun {
-        try await slots.withSlot {
-            var run = try await jobs.start(job: job.name, trigger: trigger, at: now(), staleAfter: staleAfter)
-            guard run.status == .running else { return run }
-            let beating = Task { [jobs, heartbeat, now, id = run.id] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: heartbeat)
-                    if Task.isCancelled { break }
-                    try? await jobs.heartbeat(runID: id, at: now())
-                }
+        try await slots.withSlot { try await runHeld(job, trigger: trigger, backfill: backfill) }
+    }
+
+    /// Runs `job` now without taking a slot: for a job run on behalf of one that holds a slot (a
+    /// monitoring rule's `job:NAME` action), which would otherwise wait on itself.
+    func runHeld(_ job: Job, trigger: JobRun.Trigger, backfill: Backfill? = nil) async throws -> JobRun {
+        var run = try await jobs.start(job: job.name, trigger: trigger, at: now(), staleAfter: staleAfter)
+        guard run.status == .running else { return run }
+        let beating = Task { [jobs, heartbeat, now, id = run.id] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: heartbeat)
+                if Task.isCancelled { break }
+                try? await jobs.heartbeat(runID: id, at: now())
             }
-            do {
-                (run.output, run.details) = try await perform(job, runID: run.id, backfill: backfill)
-                run.status = .succeeded
-            } catch let failure as JobFailure {
-                run.output = "error: \(failure.message)\n\(failure.output)"
-                run.details = failure.details
-                run.status = .failed
-            } catch {
-                run.output = "error: " + ((error as? SlipwayError)?.message ?? "\(error)")
-                run.status = .failed
-            }
-            beating.cancel()
-            let finished = now()
-            try await jobs.finish(runID: run.id, status: run.status, at: finished, output: run.output, details: run.details)
-            run.finishedAt = finished
-            if run.status == .failed { await announceFailure(job, run) }
-            return run
         }
+        do {
+            (run.output, run.details) = try await perform(job, runID: run.id, backfill: backfill)
+            run.status = .succeeded
+        } catch let failure as JobFailure {
+            run.output = "error: \(failure.message)\n\(failure.output)"
+            run.details = failure.details
+            run.status = .failed
+        } catch {
+            run.output = "error: " + ((error as? SlipwayError)?.message ?? "\(error)")
+            run.status = .failed
+        }
+        beating.cancel()
+        let finished = now()
+        try await jobs.finish(runID: run.id, status: run.status, at: finished, output: run.output, details: run.details)
+        run.finishedAt = finished
+        if run.status == .failed { await announceFailure(job, run) }
+        return run
     }
 
     /// - Throws: INVALID_STATE naming each job `job` requires whose latest run did not succeed.
@@ -166,7 +171,8 @@ public struct JobRunner: Sendable {
             guard job.kind != .monitor else {
                 throw SlipwayError.invalidParameter("A rule's job:NAME action runs a promote, evaluate or predict job; '\(target)' is a monitor job")
             }
-            let run = try await self.run(job, trigger: .monitor)
+            // Within the monitor job's slot: a second slot could wait on itself.
+            let run = try await self.runHeld(job, trigger: .monitor)
             guard run.status == .succeeded else { throw SlipwayError(.invalidState, "job \(target) \(run.status.rawValue): \(run.output)") }
             return "ran job \(target): \(run.status.rawValue)" + (run.output.isEmpty ? "" : ": \(run.output)")
         }

@@ -12,18 +12,16 @@ public import SlipwayCore
 public struct Scheduler: Service {
     let jobs: any JobStore
     let runner: JobRunner
-    let events: (any EventStore)?
     let logger: Logger
     let tick: Duration
     let now: @Sendable () -> Int64
 
     public init(
-        jobs: any JobStore, runner: JobRunner, events: (any EventStore)? = nil, logger: Logger, tick: Duration = .seconds(1),
+        jobs: any JobStore, runner: JobRunner, logger: Logger, tick: Duration = .seconds(1),
         now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.jobs = jobs
         self.runner = runner
-        self.events = events
         self.logger = logger
         self.tick = tick
         self.now = now
@@ -63,14 +61,9 @@ public struct Scheduler: Service {
         var won: [(Job, JobRun.Trigger)] = []
         do {
             for job in try await jobs.listJobs() where job.enabled && (!job.after.isEmpty || job.onEvent != nil) {
-                let marks = try await jobs.triggerMarks(name: job.name)
-                if !job.after.isEmpty, try await claimAfter(job, mark: marks.after) { won.append((job, .after)) }
-                if let type = job.onEvent, let events,
-                   let newest = try await events.listEvents(type: type, subject: nil, maxResults: 1, pageToken: nil).items.first,
-                   marks.event.map({ $0 < newest.mark }) ?? true,
-                   try await jobs.claimEvent(name: job.name, expected: marks.event, next: newest.mark) {
-                    won.append((job, .event))
-                }
+                if !job.after.isEmpty, try await claimAfter(job, mark: try await jobs.afterMark(name: job.name)) { won.append((job, .after)) }
+                // Every event of its type written since it last answered: one run for all of them.
+                if job.onEvent != nil, try await jobs.claimEvent(name: job.name) { won.append((job, .event)) }
             }
         } catch {
             logger.error("jobs.trigger_failed", metadata: ["error": "\(error)"])

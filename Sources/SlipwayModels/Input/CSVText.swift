@@ -6,7 +6,8 @@ public enum CSVText {
     /// - Throws: INVALID_PARAMETER_VALUE for an empty file or an unterminated quote.
     public static func read(_ bytes: [UInt8], header: ([String]) -> Void, row: ([String]) -> Void) throws(SlipwayError) {
         let failure: SlipwayError? = bytes.withUnsafeBytes { buffer -> SlipwayError? in
-            var i = 0
+            // A byte-order mark (spreadsheets write one) is not part of the first column's name.
+            var i = buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
             var line = 0
             var seenHeader = false
             while i < buffer.count {

@@ -12,6 +12,9 @@ enum Outbox {
             INSERT INTO events (event_id, type, source, subject, time, data)
             VALUES (\(bind: event.id), \(bind: event.type), \(bind: event.source), \(bind: event.subject), \(bind: event.time), \(bind: event.data))
             """)
+        // Jobs started by this type count it as it is written: the scheduler claims what is new by
+        // the count, whatever the events' times say.
+        try await database.run(db, "UPDATE jobs SET event_count = event_count + 1 WHERE on_event = \(bind: event.type)")
         for subscription in try await SQLDeliveryStore.subscriptions(database, db) where subscription.matches(event.type) {
             try await queue(database, db, event, to: subscription.id, .slipway)
         }

@@ -36,8 +36,15 @@ extension SQLJobStore {
                     change.unchanged.append(job.name)
                     continue
                 }
-                // A schedule that changed is planned anew; one that did not keeps its next run.
+                // A schedule that changed is planned anew; one that did not keeps its next run. New
+                // links answer what happens from now on.
                 let next = existing.schedule == job.schedule ? existing.nextRunAt : job.schedule?.next(after: time)
+                if existing.after != job.after {
+                    try await database.run(db, "UPDATE jobs SET after_mark = \(bind: time) WHERE name = \(bind: job.name)")
+                }
+                if existing.onEvent != job.onEvent {
+                    try await database.run(db, "UPDATE jobs SET event_count = 0, event_claimed = 0 WHERE name = \(bind: job.name)")
+                }
                 try await database.run(db, """
                     UPDATE jobs SET kind = \(bind: job.kind.rawValue), model = \(bind: job.model), argument = \(bind: job.argument),
                         schedule = \(bind: job.schedule?.description ?? ""), timezone = \(bind: job.schedule?.timeZone ?? "UTC"),

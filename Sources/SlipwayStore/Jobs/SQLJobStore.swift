@@ -22,22 +22,16 @@ public struct SQLJobStore: JobStore {
         }
     }
 
-    /// Inserts a job (validated, its links checked) in the transaction `db`. It answers events
-    /// from now on, not those already recorded.
+    /// Inserts a job (validated, its links checked) in the transaction `db`. It answers upstream
+    /// runs and events from now on, not those already recorded.
     func insert(_ db: any SQLDatabase, _ job: Job) async throws {
-        var newestEvent: String?
-        if let type = job.onEvent {
-            newestEvent = try await database.first(db, """
-                SELECT time, event_id FROM events WHERE type = \(bind: type) ORDER BY time DESC, event_id DESC LIMIT 1
-                """).map { row in Event.mark(time: try row.int64("time"), id: try row.string("event_id")) }
-        }
         try await database.run(db, """
             INSERT INTO jobs (name, kind, model, argument, schedule, timezone, after_jobs, on_event, requires_jobs, pipeline, enabled, next_run_at, created_at,
-                              event_mark)
+                              after_mark)
             VALUES (\(bind: job.name), \(bind: job.kind.rawValue), \(bind: job.model), \(bind: job.argument), \(bind: job.schedule?.description ?? ""),
                     \(bind: job.schedule?.timeZone ?? "UTC"), \(bind: job.after.joined(separator: ",")), \(bind: job.onEvent),
-                    \(bind: job.requires.joined(separator: ",")), \(bind: job.pipeline),
-                    \(bind: job.enabled ? 1 : 0), \(bind: job.nextRunAt), \(bind: job.createdAt), \(bind: newestEvent))
+                    \(bind: job.requires.joined(separator: ",")), \(bind: job.pipeline), \(bind: job.enabled ? 1 : 0), \(bind: job.nextRunAt),
+                    \(bind: job.createdAt), \(bind: job.createdAt))
             """)
     }
 
@@ -53,10 +47,10 @@ public struct SQLJobStore: JobStore {
 
     public func deleteJob(name: String) async throws {
         try await database.transaction { db in
-            guard try await database.first(db, "SELECT 1 AS one FROM jobs WHERE name = \(bind: name)") != nil else {
-                throw SlipwayError.notFound("No job named '\(name)'")
-            }
-            for other in try await database.rows(db, "SELECT * FROM jobs").map(Self.job) where (other.after + other.requires).contains(name) {
+            // Locked, as creating a job that runs after this one locks them: one waits for the other.
+            let all = try await database.rows(db, "SELECT * FROM jobs\(unsafeRaw: database.forUpdate)").map(Self.job)
+            guard all.contains(where: { $0.name == name }) else { throw SlipwayError.notFound("No job named '\(name)'") }
+            for other in all where (other.after + other.requires).contains(name) {
                 throw SlipwayError.invalidParameter("Job '\(other.name)' runs after '\(name)': remove it, or change what it runs after, first")
             }
             try await database.run(db, "DELETE FROM jobs WHERE name = \(bind: name)")
@@ -171,17 +165,18 @@ public struct SQLJobStore: JobStore {
         }
     }
 
-    public func claimEvent(name: String, expected: String?, next: String) async throws -> Bool {
+    public func claimEvent(name: String) async throws -> Bool {
         try await database.transaction { db in
-            let guardMark: SQLQueryString = expected.map { "event_mark = \(bind: $0)" } ?? "event_mark IS NULL"
-            return try await database.first(db, "UPDATE jobs SET event_mark = \(bind: next) WHERE name = \(bind: name) AND \(guardMark) RETURNING name") != nil
+            try await database.first(db, """
+                UPDATE jobs SET event_claimed = event_count WHERE name = \(bind: name) AND event_claimed < event_count RETURNING name
+                """) != nil
         }
     }
 
-    public func triggerMarks(name: String) async throws -> (after: Int64?, event: String?) {
-        let row = try await database.withConnection { db in try await database.first(db, "SELECT after_mark, event_mark FROM jobs WHERE name = \(bind: name)") }
+    public func afterMark(name: String) async throws -> Int64? {
+        let row = try await database.withConnection { db in try await database.first(db, "SELECT after_mark FROM jobs WHERE name = \(bind: name)") }
         guard let row else { throw SlipwayError.notFound("No job named '\(name)'") }
-        return (try row.optionalInt64("after_mark"), try row.optionalString("event_mark"))
+        return try row.optionalInt64("after_mark")
     }
 
     public func listRuns(job: String, maxResults: Int) async throws -> [JobRun] {
