@@ -9,18 +9,8 @@ import Testing
 struct SchedulerTests {
     @Test("A job runs when due, once per due time across two schedulers, and its run is recorded")
     func runsWhenDue() async throws {
-        let database = try await StoreDatabase.open(.sqliteMemory, logger: Logger(label: "test"))
-        let registry = SQLRegistryStore(database: database)
-        let tracking = SQLTrackingStore(database: database)
-        let events = SQLEventStore(database: database)
-        let jobs = SQLJobStore(database: database)
-        let clock = TestClock(WallClock.milliseconds(rfc3339: "2026-11-24T10:07:30Z")!)
-        let evaluator = Evaluator(
-            evaluations: SQLEvaluationStore(database: database, events: events), registry: registry, tracking: tracking,
-            artifacts: try FileArtifactRepository(root: "/tmp/slipway-scheduler-test", database: database), modelFiles: NoModelFiles())
-        let promoter = Promoter(registry: registry, tracking: tracking, promotions: SQLPromotionStore(database: database, registry: registry, events: events), evaluator: evaluator, now: clock.now)
-        let runner = JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, now: clock.now)
-        let schedulers = (0..<2).map { _ in Scheduler(jobs: jobs, runner: runner, logger: Logger(label: "test"), now: clock.now) }
+        let f = try await Fixture(start: WallClock.milliseconds(rfc3339: "2026-11-24T10:07:30Z")!)
+        let (database, registry, jobs, clock, schedulers) = (f.database, f.registry, f.jobs, f.clock, f.schedulers)
         _ = try await registry.createRegisteredModel(name: "churn", tags: [], description: nil)
 
         let schedule = try CronSchedule("*/5 * * * *")
@@ -72,18 +62,8 @@ struct SchedulerTests {
 
     @Test("After and on-event triggers: claimed once across two schedulers; a failed upstream skips the job with the reason")
     func triggers() async throws {
-        let database = try await StoreDatabase.open(.sqliteMemory, logger: Logger(label: "test"))
-        let registry = SQLRegistryStore(database: database)
-        let tracking = SQLTrackingStore(database: database)
-        let events = SQLEventStore(database: database)
-        let jobs = SQLJobStore(database: database)
-        let clock = TestClock(1_000_000)
-        let evaluator = Evaluator(
-            evaluations: SQLEvaluationStore(database: database, events: events), registry: registry, tracking: tracking,
-            artifacts: try FileArtifactRepository(root: "/tmp/slipway-scheduler-test", database: database), modelFiles: NoModelFiles())
-        let promoter = Promoter(registry: registry, tracking: tracking, promotions: SQLPromotionStore(database: database, registry: registry, events: events), evaluator: evaluator, now: clock.now)
-        let runner = JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, now: clock.now)
-        let schedulers = (0..<2).map { _ in Scheduler(jobs: jobs, runner: runner, logger: Logger(label: "test"), now: clock.now) }
+        let f = try await Fixture(start: 1_000_000)
+        let (database, events, jobs, schedulers) = (f.database, f.events, f.jobs, f.schedulers)
         try await events.record(Event(type: .modelPromoted, source: "/test", subject: "models/m/versions/1", time: 500, data: .object([])))
         for job in [
             Job(name: "a", kind: .promote, model: "m", schedule: nil, nextRunAt: nil, createdAt: 0),
@@ -119,6 +99,33 @@ struct SchedulerTests {
         #expect(await schedulers[1].claimTriggered().isEmpty)  // skipped once
         await expectError(.invalidParameterValue) { try await jobs.deleteJob(name: "a") }
         try await database.close()
+    }
+}
+
+/// Two schedulers on one store in memory, with a test clock.
+struct Fixture {
+    let database: StoreDatabase
+    let registry: SQLRegistryStore
+    let events: SQLEventStore
+    let jobs: SQLJobStore
+    let clock: TestClock
+    let schedulers: [Scheduler]
+
+    init(start: Int64) async throws {
+        database = try await StoreDatabase.open(.sqliteMemory, logger: Logger(label: "test"))
+        registry = SQLRegistryStore(database: database)
+        let tracking = SQLTrackingStore(database: database)
+        events = SQLEventStore(database: database)
+        jobs = SQLJobStore(database: database)
+        clock = TestClock(start)
+        let evaluator = Evaluator(
+            evaluations: SQLEvaluationStore(database: database, events: events), registry: registry, tracking: tracking,
+            artifacts: try FileArtifactRepository(root: "/tmp/slipway-scheduler-test", database: database), modelFiles: NoModelFiles())
+        let promoter = Promoter(
+            registry: registry, tracking: tracking, promotions: SQLPromotionStore(database: database, registry: registry, events: events),
+            evaluator: evaluator, now: clock.now)
+        let runner = JobRunner(jobs: jobs, promoter: promoter, evaluator: evaluator, now: clock.now)
+        schedulers = (0..<2).map { [jobs, clock] _ in Scheduler(jobs: jobs, runner: runner, logger: Logger(label: "test"), now: clock.now) }
     }
 }
 
