@@ -23,6 +23,9 @@ struct SchedulerTests {
 
         #expect(await schedulers[0].claimDue().isEmpty)  // not yet
         clock.set(due + 1500)
+        // A process with no free slot claims nothing: the job stays due for one with room.
+        #expect(await schedulers[0].claimDue(limit: 0).isEmpty)
+        #expect(try await jobs.getJob(name: "promote-churn").nextRunAt == due)
         async let first = schedulers[0].claimDue()
         async let second = schedulers[1].claimDue()
         let claimed = await first + second
@@ -133,5 +136,29 @@ struct Fixture {
 struct NoModelFiles: ModelVersionFiles {
     func verifiedFiles(_ version: ModelVersion) async throws -> VerifiedModelFiles {
         throw SlipwayError.notFound("No model files in this test")
+    }
+}
+
+@Suite("Job slots")
+struct JobSlotsTests {
+    @Test("A run holds a slot while it runs; the next waits for it and takes it over")
+    func slots() async throws {
+        let slots = JobSlots(limit: 1)
+        #expect(await slots.free == 1)
+        let (started, go) = AsyncStream.makeStream(of: Void.self)
+        let (releasing, release) = AsyncStream.makeStream(of: Void.self)
+        let first = Task {
+            await slots.withSlot {
+                go.yield()
+                for await _ in releasing { break }
+            }
+        }
+        for await _ in started { break }
+        #expect(await slots.free == 0)
+        let second = Task { await slots.withSlot { 2 } }
+        release.yield()
+        await first.value
+        #expect(await second.value == 2)
+        #expect(await slots.free == 1)
     }
 }

@@ -9,6 +9,9 @@ public actor JobSlots {
         self.limit = max(1, limit)
     }
 
+    /// Slots no run holds or waits for.
+    public var free: Int { max(0, limit - running - waiting.count) }
+
     /// Runs `body` in a slot, waiting for one first.
     public nonisolated func withSlot<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
         await acquire()

@@ -32,10 +32,14 @@ public struct Scheduler: Service {
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 await abandonStale()
-                for job in await claimDue() {
+                // Claim no more than this process can start now: a claimed run waiting for a slot
+                // would be lost with the process, and another server with room can take it.
+                let capacity = await runner.slots.free
+                let due = await claimDue(limit: capacity)
+                for job in due {
                     group.addTask { await execute(job) }
                 }
-                for (job, trigger) in await claimTriggered() {
+                for (job, trigger) in await claimTriggered(limit: capacity - due.count) {
                     group.addTask { await execute(job, trigger: trigger) }
                 }
                 try? await Task.sleep(for: tick)
@@ -57,13 +61,15 @@ public struct Scheduler: Service {
     /// The jobs whose `after` jobs all finished since it last answered them, or with a new event of
     /// its `on` type, that this process won. When one of the jobs it runs after failed or was
     /// skipped, the job is recorded as skipped with the reason, and is not returned.
-    public func claimTriggered() async -> [(Job, JobRun.Trigger)] {
+    public func claimTriggered(limit: Int = .max) async -> [(Job, JobRun.Trigger)] {
         var won: [(Job, JobRun.Trigger)] = []
+        guard limit > 0 else { return won }
         do {
             for job in try await jobs.listJobs() where job.enabled && (!job.after.isEmpty || job.onEvent != nil) {
+                if won.count >= limit { break }
                 if !job.after.isEmpty, try await claimAfter(job, mark: try await jobs.afterMark(name: job.name)) { won.append((job, .after)) }
                 // Every event of its type written since it last answered: one run for all of them.
-                if job.onEvent != nil, try await jobs.claimEvent(name: job.name) { won.append((job, .event)) }
+                if job.onEvent != nil, won.count < limit, try await jobs.claimEvent(name: job.name) { won.append((job, .event)) }
             }
         } catch {
             logger.error("jobs.trigger_failed", metadata: ["error": "\(error)"])
@@ -88,12 +94,13 @@ public struct Scheduler: Service {
         return true
     }
 
-    /// The due jobs this process won (tests call it with a stepping clock).
-    public func claimDue() async -> [Job] {
+    /// The due jobs this process won, at most `limit` (the rest stay due).
+    public func claimDue(limit: Int = .max) async -> [Job] {
         let time = now()
         var won: [Job] = []
+        guard limit > 0 else { return won }
         do {
-            for job in try await jobs.dueJobs(now: time) {
+            for job in try await jobs.dueJobs(now: time) where won.count < limit {
                 guard let expected = job.nextRunAt else { continue }
                 if try await jobs.claim(name: job.name, expected: expected, next: job.schedule?.next(after: time)) { won.append(job) }
             }
