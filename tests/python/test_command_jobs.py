@@ -23,6 +23,20 @@ def server(request):
     s.stop()
 
 
+@pytest.fixture()
+def two_servers():
+    """Two servers sharing one PostgreSQL database, their jobs' heartbeats quick."""
+    if "postgres" not in BACKENDS:
+        pytest.skip("needs PostgreSQL")
+    first = SlipwayServer("postgres", extra_args=["--job-heartbeat-ms", "200"]).start()
+    second = SlipwayServer("postgres", extra_args=["--job-heartbeat-ms", "200"])
+    second.database_url = first.database_url
+    second.start()
+    yield first, second
+    second.stop()
+    first.stop()
+
+
 def add(server, name, command, **fields):
     body = {"name": name, "kind": "command", "command": command, **fields}
     r = requests.post(f"{server.url}/api/v1/jobs", json=body, timeout=10)
@@ -167,27 +181,19 @@ def test_bad_jobs_are_refused_with_clear_errors(server):
     assert bad.returncode != 0 and "not found on PATH" in bad.stderr, bad.stderr
 
 
-@pytest.mark.skipif("postgres" not in BACKENDS, reason="needs PostgreSQL")
-def test_two_servers_sharing_postgres_run_each_step_once(tmp_path):
-    first = SlipwayServer("postgres", extra_args=["--job-heartbeat-ms", "200"]).start()
-    second = SlipwayServer("postgres", extra_args=["--job-heartbeat-ms", "200"])
-    second.database_url = first.database_url
-    second.start()
-    try:
-        lines = tmp_path / "lines"
-        step, after = unique("step"), unique("after")
-        append = f"open({str(lines)!r}, 'a').write('{{}}\\n'.format(__import__('os').environ['SLIPWAY_JOB']))"
-        add(first, step, [PYTHON, "-c", append])
-        add(first, after, [PYTHON, "-c", append], after=[step])
-        for round_ in (1, 2):
-            run_now(first if round_ == 1 else second, step)
-            wait_until(lambda: len([r for r in runs(first, after) if r["status"] == "succeeded"]) == round_, timeout=20,
-                       message=f"the dependent step's run {round_}")
-        assert len(runs(second, after)) == 2
-        assert lines.read_text().split().count(after) == 2
-    finally:
-        second.stop()
-        first.stop()
+def test_two_servers_sharing_postgres_run_each_step_once(two_servers, tmp_path):
+    first, second = two_servers
+    lines = tmp_path / "lines"
+    step, after = unique("step"), unique("after")
+    append = f"open({str(lines)!r}, 'a').write('{{}}\\n'.format(__import__('os').environ['SLIPWAY_JOB']))"
+    add(first, step, [PYTHON, "-c", append])
+    add(first, after, [PYTHON, "-c", append], after=[step])
+    for round_ in (1, 2):
+        run_now(first if round_ == 1 else second, step)
+        wait_until(lambda: len([r for r in runs(first, after) if r["status"] == "succeeded"]) == round_, timeout=20,
+                   message=f"the dependent step's run {round_}")
+    assert len(runs(second, after)) == 2
+    assert lines.read_text().split().count(after) == 2
 
 
 def test_a_run_whose_server_was_killed_is_marked_abandoned_and_the_next_proceeds(fresh_server, tmp_path):

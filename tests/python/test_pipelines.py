@@ -6,11 +6,10 @@ nothing applied."""
 import sys
 import textwrap
 
-import pytest
 import requests
 
-from conftest import BACKENDS, SlipwayServer, unique, wait_until
-from test_command_jobs import run_now, runs
+from conftest import unique, wait_until
+from test_command_jobs import run_now, runs, two_servers  # noqa: F401 (a fixture)
 
 PYTHON = sys.executable
 
@@ -57,35 +56,27 @@ def pipeline_file(tmp_path, name, steps, train_command=None):
         """), lines
 
 
-@pytest.mark.skipif("postgres" not in BACKENDS, reason="needs PostgreSQL")
-def test_a_pipeline_from_yaml_runs_in_order_once_across_two_servers(tmp_path):
-    first = SlipwayServer("postgres", extra_args=["--job-heartbeat-ms", "200"]).start()
-    second = SlipwayServer("postgres", extra_args=["--job-heartbeat-ms", "200"])
-    second.database_url = first.database_url
-    second.start()
-    try:
-        name = unique("bikes")
-        steps = (unique("ingest"), unique("validate"), unique("train"))
-        path, lines = pipeline_file(tmp_path, name, steps)
-        applied = first.cli("pipelines", "apply", path)
-        assert f"pipeline {name}" in applied.stdout and "created: " in applied.stdout, applied.stdout
-        jobs = {j["name"]: j for j in requests.get(f"{second.url}/api/v1/jobs", timeout=10).json()["jobs"]}
-        assert jobs[steps[0]]["timezone"] == "America/New_York" and jobs[steps[0]]["pipeline"] == name
-        assert jobs[steps[1]]["after"] == [steps[0]] and jobs[steps[1]]["kind"] == "validate" and jobs[steps[2]]["command"]["retries"] == 1
-        assert jobs[steps[2]]["command"]["cwd"] == str(tmp_path)  # the file's folder
+def test_a_pipeline_from_yaml_runs_in_order_once_across_two_servers(two_servers, tmp_path):
+    first, second = two_servers
+    name = unique("bikes")
+    steps = (unique("ingest"), unique("validate"), unique("train"))
+    path, lines = pipeline_file(tmp_path, name, steps)
+    applied = first.cli("pipelines", "apply", path)
+    assert f"pipeline {name}" in applied.stdout and "created: " in applied.stdout, applied.stdout
+    jobs = {j["name"]: j for j in requests.get(f"{second.url}/api/v1/jobs", timeout=10).json()["jobs"]}
+    assert jobs[steps[0]]["timezone"] == "America/New_York" and jobs[steps[0]]["pipeline"] == name
+    assert jobs[steps[1]]["after"] == [steps[0]] and jobs[steps[1]]["kind"] == "validate" and jobs[steps[2]]["command"]["retries"] == 1
+    assert jobs[steps[2]]["command"]["cwd"] == str(tmp_path)  # the file's folder
 
-        run_now(second, steps[0])
-        wait_until(lambda: [r for r in runs(first, steps[2]) if r["status"] == "succeeded"], timeout=30, message="the last step")
-        assert lines.read_text().split() == [steps[0], steps[2]]  # ingest, then train, once each
-        assert [len(runs(first, step)) for step in steps] == [1, 1, 1]
-        assert runs(second, steps[1])[0]["details"]["passed"] is True
-        shown = first.cli("pipelines", "show", name).stdout
-        assert shown.index(steps[0]) < shown.index(steps[1]) < shown.index(steps[2]) and shown.count("succeeded") == 3, shown
-        graph = requests.get(f"{second.url}/api/v1/pipelines/{name}", timeout=10).json()
-        assert [s["name"] for s in graph["steps"]] == list(steps) and graph["steps"][2]["last_run"]["trigger"] == "after"
-    finally:
-        second.stop()
-        first.stop()
+    run_now(second, steps[0])
+    wait_until(lambda: [r for r in runs(first, steps[2]) if r["status"] == "succeeded"], timeout=30, message="the last step")
+    assert lines.read_text().split() == [steps[0], steps[2]]  # ingest, then train, once each
+    assert [len(runs(first, step)) for step in steps] == [1, 1, 1]
+    assert runs(second, steps[1])[0]["details"]["passed"] is True
+    shown = first.cli("pipelines", "show", name).stdout
+    assert shown.index(steps[0]) < shown.index(steps[1]) < shown.index(steps[2]) and shown.count("succeeded") == 3, shown
+    graph = requests.get(f"{second.url}/api/v1/pipelines/{name}", timeout=10).json()
+    assert [s["name"] for s in graph["steps"]] == list(steps) and graph["steps"][2]["last_run"]["trigger"] == "after"
 
 
 def test_applying_again_changes_only_what_changed_and_records_it(server, tmp_path):
