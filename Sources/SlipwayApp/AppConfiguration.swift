@@ -41,6 +41,11 @@ public struct AppConfiguration: Sendable {
     public var tls: TLSFiles?
     /// The environment command jobs inherit (the CLI passes its own).
     public var jobEnvironment: [String: String] = [:]
+    /// Where artifacts go instead of `dataDirectory/artifacts`: `s3://bucket/prefix` (credentials,
+    /// region and endpoint from `storageEnvironment`) or a directory.
+    public var artifactsDestination: String?
+    /// The environment S3 settings are read from (the CLI passes its own).
+    public var storageEnvironment: [String: String] = [:]
     /// Jobs one process runs at once (`--max-concurrent-jobs`).
     public var maxConcurrentJobs = 4
     /// How often a running job says it is alive; one silent for 6 of these is taken as abandoned.
@@ -95,7 +100,18 @@ public struct AppConfiguration: Sendable {
         return .sqliteFile(path: dataDirectory + "/slipway.db")
     }
 
-    public var artifactRoot: String { dataDirectory + "/artifacts" }
+    /// The directory of artifacts on disk: `dataDirectory/artifacts`, or a directory destination.
+    public var artifactRoot: String {
+        guard let destination = artifactsDestination, !destination.hasPrefix("s3://") else { return dataDirectory + "/artifacts" }
+        return destination.hasPrefix("file://") ? String(destination.dropFirst("file://".count)) : destination
+    }
+
+    /// The S3 settings of an `s3://` destination; nil when artifacts are on disk.
+    /// - Throws: `INVALID_PARAMETER_VALUE` for a malformed destination or missing credentials.
+    public func s3Settings() throws(SlipwayError) -> S3Settings? {
+        guard let destination = artifactsDestination, destination.hasPrefix("s3://") else { return nil }
+        return try S3Settings(destination: destination, environment: storageEnvironment)
+    }
 
     /// The request limits the routes enforce.
     public var limits: RequestLimits {

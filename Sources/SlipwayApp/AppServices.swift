@@ -26,7 +26,13 @@ public struct AppServices: Sendable {
         let registry = SQLRegistryStore(database: database)
         let tracking = SQLTrackingStore(database: database)
         let events = SQLEventStore(database: database)
-        let artifacts = try FileArtifactRepository(root: config.artifactRoot, database: database)
+        let artifacts: any ArtifactRepository
+        do {
+            artifacts = try await openArtifacts(config, database: database)
+        } catch {
+            try? await database.close()
+            throw error
+        }
         let modelFiles = StoredModelVersionFiles(tracking: tracking, artifacts: artifacts)
         let evaluations = SQLEvaluationStore(database: database, events: events)
         let promotions = SQLPromotionStore(database: database, registry: registry, events: events)
@@ -78,6 +84,17 @@ public struct AppServices: Sendable {
                 slots: JobSlots(limit: config.maxConcurrentJobs), heartbeat: config.jobHeartbeat),
             webhookTester: MLflowWebhookTester())
         return AppServices(database: database, api: api)
+    }
+
+    /// The artifact repository the configuration names: S3 (checked: the bucket must answer to the
+    /// credentials before anything starts), or files under the artifact root.
+    static func openArtifacts(_ config: AppConfiguration, database: StoreDatabase) async throws -> any ArtifactRepository {
+        guard let settings = try config.s3Settings() else {
+            return try FileArtifactRepository(root: config.artifactRoot, database: database)
+        }
+        let repository = try S3ArtifactRepository(settings: settings, database: database, cacheDirectory: config.dataDirectory + "/cache/s3")
+        try await repository.checkAccess()
+        return repository
     }
 
     /// Closes the database.

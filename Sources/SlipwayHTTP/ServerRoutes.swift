@@ -138,7 +138,7 @@ public enum ServerRoutes {
             router.addRoutes(proxy, atPath: "\(prefix)/2.0/mlflow-artifacts")
         }
 
-        ServerInfoController().addRoutes(to: router)
+        ServerInfoController(artifacts: artifacts.artifacts).addRoutes(to: router)
         CurrentTokenController().addRoutes(to: router)
         OperationsController(metrics: metrics, gate: gate).addRoutes(to: router)
         ServingController(host: host, maxBodyBytes: limits.bodyBytes, maxBatchRows: limits.batchRows, log: predictionLog, logSource: logSource)

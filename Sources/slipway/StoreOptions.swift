@@ -12,6 +12,11 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: "postgres://user:password@host:port/database to use PostgreSQL (env SLIPWAY_DATABASE_URL).")
     var databaseURL: String?
 
+    @Option(
+        name: .customLong("artifacts-destination"),
+        help: "s3://bucket/prefix to keep artifacts in S3 or an S3-compatible store (AWS_* variables, MLFLOW_S3_ENDPOINT_URL), or a directory (env SLIPWAY_ARTIFACTS_DESTINATION).")
+    var artifactsDestination: String?
+
     /// `--database-url`, else `SLIPWAY_DATABASE_URL`.
     var resolvedDatabaseURL: String? {
         databaseURL ?? ProcessInfo.processInfo.environment["SLIPWAY_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -27,6 +32,8 @@ struct StoreOptions: ParsableArguments {
     func configuration() -> AppConfiguration {
         var config = AppConfiguration(dataDirectory: dataDirectory, databaseURL: resolvedDatabaseURL)
         config.jobEnvironment = ProcessInfo.processInfo.environment
+        config.storageEnvironment = ProcessInfo.processInfo.environment
+        config.artifactsDestination = artifactsDestination ?? ProcessInfo.processInfo.environment["SLIPWAY_ARTIFACTS_DESTINATION"].flatMap { $0.isEmpty ? nil : $0 }
         return config
     }
 }

@@ -146,7 +146,7 @@ struct ArtifactRepositoryTests {
             let repo = try FileArtifactRepository(root: root, database: db)
             let path = try ArtifactPath("1/run/artifacts/notes/readme.txt")
             let upload = try repo.beginUpload(path)
-            try Array("hello".utf8).withUnsafeBytes { try upload.append($0) }
+            try await upload.append(Array("hello".utf8))
             // Not visible until committed.
             #expect(try await repo.list(try ArtifactPath("1/run/artifacts/notes")) == [])
             let digest = try await repo.commit(upload)
@@ -155,11 +155,11 @@ struct ArtifactRepositoryTests {
             #expect(try await repo.digest(path) == digest)
             #expect(try await repo.list(try ArtifactPath("1/run/artifacts")) == [ArtifactFile(path: "notes", isDirectory: true, size: nil)])
             #expect(try await repo.list(path) == nil)
-            #expect(repo.fileLocation(path) != nil)
-            #expect(try String(contentsOfFile: repo.fileLocation(path)!, encoding: .utf8) == "hello")
+            #expect(try await repo.localFile(path) != nil)
+            #expect(try String(contentsOfFile: try await repo.localFile(path)!, encoding: .utf8) == "hello")
             try await repo.delete(try ArtifactPath("1/run"))
             #expect(try await repo.digest(path) == nil)
-            #expect(repo.fileLocation(path) == nil)
+            #expect(try await repo.localFile(path) == nil)
         }
     }
 
@@ -171,7 +171,7 @@ struct ArtifactRepositoryTests {
                 let paths = ["a_b/x", "aXb/x", "a_bc/x", "a%b/x", "aYYb/x"]
                 for text in paths {
                     let upload = try repo.beginUpload(try ArtifactPath(text))
-                    try Array(text.utf8).withUnsafeBytes { try upload.append($0) }
+                    try await upload.append(Array(text.utf8))
                     _ = try await repo.commit(upload)
                 }
                 try await repo.delete(try ArtifactPath("a_b"))

@@ -47,6 +47,16 @@ struct SigV4Tests {
             + "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=670aa0289043fec4424655956c5edc8d30348d4b724a4017c53b21c06d808855")
     }
 
+    @Test("A presigned part upload URL, as MLflow's multipart upload hands out")
+    func presigned() {
+        let query = SigV4(credentials: credentials, region: "eu-west-3").presignedQuery(
+            method: "PUT", host: "127.0.0.1:9000", path: "/bucket/" + SigV4.encode("models/a b/model.ubj", path: true),
+            query: [("partNumber", "3"), ("uploadId", SigV4.encode("x+y"))], expires: 3600, time: time)
+        #expect(query.map { "\($0.0)=\($0.1)" }.joined(separator: "&") == "partNumber=3&uploadId=x%2By&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            + "&X-Amz-Credential=AKIDEXAMPLE%2F20261204%2Feu-west-3%2Fs3%2Faws4_request&X-Amz-Date=20261204T123600Z&X-Amz-Expires=3600"
+            + "&X-Amz-SignedHeaders=host&X-Amz-Signature=1c98c8430e68678e6ed9e6bcf8476579c01b76e640cab0bc82a63d833521c02e")
+    }
+
     @Test("Encoding keeps RFC 3986's unreserved characters, and slashes in a path")
     func encoding() {
         #expect(SigV4.encode("a b+c/d~e_f.g-h") == "a%20b%2Bc%2Fd~e_f.g-h")

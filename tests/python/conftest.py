@@ -79,9 +79,11 @@ def use_mlflow(url, experiment):
 class SlipwayServer:
     """One `slipway server` process; restartable on the same data."""
 
-    def __init__(self, backend: str, extra_args=()):
+    def __init__(self, backend: str, extra_args=(), env=None):
         self.backend = backend
         self.extra_args = list(extra_args)
+        # Variables added to the environment of the server and of `cli` (S3 credentials, ...).
+        self.env = {**os.environ, **env} if env else None
         self.data_dir = tempfile.mkdtemp(prefix="slipway-e2e-")
         self.database_url = new_postgres_database() if backend == "postgres" else None
         self.port = free_port()
@@ -97,7 +99,7 @@ class SlipwayServer:
 
     def start(self):
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command("server", "--port", str(self.port), *self.extra_args), stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.command("server", "--port", str(self.port), *self.extra_args), stdout=log, stderr=subprocess.STDOUT, env=self.env)
         wait_healthy(self.process, self.url, self.log_path, "slipway server")
         return self
 
@@ -113,7 +115,7 @@ class SlipwayServer:
 
     def cli(self, *args, check=True) -> subprocess.CompletedProcess:
         """Runs a `slipway` command against this server's store."""
-        result = subprocess.run(self.command(*args), capture_output=True, text=True, timeout=60)
+        result = subprocess.run(self.command(*args), capture_output=True, text=True, timeout=60, env=self.env)
         if check and result.returncode != 0:
             raise AssertionError(f"slipway {' '.join(args)} failed ({result.returncode}): {result.stderr}")
         return result

@@ -41,8 +41,34 @@ public struct ArtifactPath: Sendable, Hashable, CustomStringConvertible {
 
 /// A file being uploaded: bytes are appended, then the repository commits or aborts it.
 public protocol ArtifactUpload: AnyObject {
-    /// Appends bytes to the file and to its running SHA-256.
-    func append(_ bytes: UnsafeRawBufferPointer) throws
+    /// Appends bytes to the file and to its running SHA-256 (it may wait while earlier bytes are stored).
+    func append(_ bytes: [UInt8]) async throws
+}
+
+/// A stored file's bytes, for a download.
+public enum ArtifactContent: Sendable {
+    /// A file on this machine's disk.
+    case file(path: String)
+    /// Bytes read as they arrive (from object storage), `size` of them when known.
+    case stream(size: Int64?, chunks: ArtifactChunks)
+}
+
+/// The chunks of a file read from elsewhere, pulled one at a time (so a slow reader slows the source).
+public struct ArtifactChunks: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+    let next: @Sendable () async throws -> [UInt8]?
+
+    /// - Parameter next: the next chunk, or `nil` at the end; called by one reader at a time.
+    public init(next: @escaping @Sendable () async throws -> [UInt8]?) {
+        self.next = next
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let next: @Sendable () async throws -> [UInt8]?
+        public mutating func next() async throws -> [UInt8]? { try await next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(next: next) }
 }
 
 /// What a committed artifact file is: its SHA-256 (hex) and size in bytes.
@@ -64,11 +90,14 @@ public protocol ArtifactRepository: Sendable {
     /// Moves the finished file into place and records its digest.
     func commit(_ upload: any ArtifactUpload) async throws -> ArtifactDigest
     /// Discards an unfinished upload.
-    func abort(_ upload: any ArtifactUpload)
+    func abort(_ upload: any ArtifactUpload) async
     /// The directory's entries (names relative to it), or `nil` when the path is a file or missing.
     func list(_ path: ArtifactPath) async throws -> [ArtifactFile]?
-    /// The file's location on disk, or `nil` when it is not a regular file.
-    func fileLocation(_ path: ArtifactPath) -> String?
+    /// A file's bytes for a download, or `nil` when the path is not a file.
+    func open(_ path: ArtifactPath) async throws -> ArtifactContent?
+    /// The file on this machine's disk (copied from object storage and checked against its recorded
+    /// digest when that is where it lives), or `nil` when the path is not a file.
+    func localFile(_ path: ArtifactPath) async throws -> String?
     /// The recorded digest of a file, if it was uploaded through this repository.
     func digest(_ path: ArtifactPath) async throws -> ArtifactDigest?
     /// Deletes a file or a directory tree.
@@ -82,7 +111,7 @@ public protocol ArtifactRepository: Sendable {
 
 /// A directory of artifacts whose files all match their recorded digests.
 public struct VerifiedArtifactTree: Sendable, Hashable {
-    /// Where the directory is on disk.
+    /// Where the directory is on disk (a verified local copy when the files live in object storage).
     public var directory: String
     /// SHA-256 over every file's relative path and SHA-256, in path order: one digest for the whole tree
     /// (`ArtifactManifest.treeDigestInput`).
@@ -127,5 +156,38 @@ public enum ArtifactManifest {
     /// The bytes whose SHA-256 is a tree's digest: one `path sha256` line per file, in path order.
     public static func treeDigestInput(_ files: [File]) -> [UInt8] {
         Array(files.sorted { $0.path < $1.path }.map { "\($0.path) \($0.sha256)\n" }.joined().utf8)
+    }
+}
+
+/// A repository whose large files can be sent in parts straight to the storage behind it, each part
+/// to a URL the server signs (MLflow's proxied multipart upload, `mpu/create|complete|abort`).
+public protocol MultipartArtifactRepository: ArtifactRepository {
+    /// Starts an upload of `parts` parts to `path` and signs a URL for each.
+    func createMultipartUpload(_ path: ArtifactPath, parts: Int) async throws -> MultipartUploadGrant
+    /// Assembles the parts into the file, reads it back to record its digest, and returns it.
+    func completeMultipartUpload(_ path: ArtifactPath, uploadID: String, parts: [MultipartUploadGrant.Part]) async throws -> ArtifactDigest
+    /// Discards an unfinished upload and the parts sent so far.
+    func abortMultipartUpload(_ path: ArtifactPath, uploadID: String) async throws
+}
+
+/// An upload in parts: its id and, for each part, where to send it (or, when completing, its ETag).
+public struct MultipartUploadGrant: Sendable, Hashable {
+    public struct Part: Sendable, Hashable {
+        public var number: Int
+        /// The signed URL to PUT the part's bytes to (create), or the ETag storage answered (complete).
+        public var value: String
+
+        public init(number: Int, value: String) {
+            self.number = number
+            self.value = value
+        }
+    }
+
+    public var uploadID: String
+    public var parts: [Part]
+
+    public init(uploadID: String, parts: [Part]) {
+        self.uploadID = uploadID
+        self.parts = parts
     }
 }

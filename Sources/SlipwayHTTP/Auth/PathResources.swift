@@ -44,6 +44,14 @@ enum PathResources {
             if first == "_slipway" { return (.reserved, needed) }
             return (.artifacts(path), method == .delete ? .manage : needed)
         }
+        // MLflow's multipart upload into a folder: `mpu/create|complete|abort/<folder>` (the file's name is in the body).
+        if segments.count >= 5, lower[0] == "api" || lower[0] == "ajax-api", lower[1] == "2.0", lower[2] == "mlflow-artifacts", lower[3] == "mpu" {
+            let raw = (parts.first ?? "").split(separator: "/").dropFirst(5).joined(separator: "/")
+            let path = raw.removingPercentEncoding ?? raw
+            guard let first = path.split(separator: "/").first else { return (.root, .edit) }
+            if first == "_slipway" { return (.reserved, .edit) }
+            return (.artifacts(path), .edit)
+        }
         return nil
     }
 

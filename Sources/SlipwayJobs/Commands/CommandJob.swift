@@ -159,11 +159,11 @@ public struct CommandJob: Sendable {
             guard let handle = FileHandle(forReadingAtPath: outputPath) else { throw SlipwayError(.invalidState, "Cannot read \(outputPath)") }
             defer { try? handle.close() }
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                try chunk.withUnsafeBytes { try upload.append($0) }
+                try await upload.append(Array(chunk))
             }
             _ = try await artifacts.commit(upload)
         } catch {
-            artifacts.abort(upload)
+            await artifacts.abort(upload)
             throw error
         }
         return path.description

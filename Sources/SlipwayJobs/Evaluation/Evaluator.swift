@@ -51,10 +51,10 @@ public struct Evaluator: Sendable {
         let path = try ArtifactPath("datasets/\(name)/\(digest)/data.csv")
         let upload = try artifacts.beginUpload(path)
         do {
-            try csv.withUnsafeBytes { try upload.append($0) }
+            try await upload.append(Array(csv))
             _ = try await artifacts.commit(upload)
         } catch {
-            artifacts.abort(upload)
+            await artifacts.abort(upload)
             throw error
         }
         return try await evaluations.addDataset(
@@ -149,7 +149,7 @@ public struct Evaluator: Sendable {
 
     /// The dataset's CSV, checked against its digest.
     func datasetBytes(_ data: EvaluationDataset) async throws -> [UInt8] {
-        guard let file = artifacts.fileLocation(try ArtifactPath(data.artifactPath)), let bytes = FileManager.default.contents(atPath: file) else {
+        guard let file = try await artifacts.localFile(try ArtifactPath(data.artifactPath)), let bytes = FileManager.default.contents(atPath: file) else {
             throw SlipwayError(.invalidState, "The file of dataset \(data.name)@\(data.version) is missing from the artifact store")
         }
         guard ArtifactManifest.hex(SHA256.hash(data: bytes)) == data.digest else {

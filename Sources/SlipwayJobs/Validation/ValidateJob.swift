@@ -45,7 +45,7 @@ public struct ValidateJob: Sendable {
     func read(_ spec: ValidationSpec) async throws -> [UInt8] {
         if let (name, version) = spec.dataset {
             let dataset = try await evaluations.getDataset(name: name, version: version)
-            guard let file = artifacts.fileLocation(try ArtifactPath(dataset.artifactPath)), let data = FileManager.default.contents(atPath: file) else {
+            guard let file = try await artifacts.localFile(try ArtifactPath(dataset.artifactPath)), let data = FileManager.default.contents(atPath: file) else {
                 throw SlipwayError.notFound("The file of dataset \(dataset.name)@\(dataset.version) is missing from the artifact store")
             }
             return Array(data)

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 public import SlipwayCore
-import SQLKit
 
 #if canImport(Glibc)
 import Glibc
@@ -13,8 +12,7 @@ import Darwin
 /// `artifacts` table of the store's database.
 public struct FileArtifactRepository: ArtifactRepository {
     public let root: String
-    let database: StoreDatabase
-    let now: @Sendable () -> Int64
+    let digests: ArtifactDigests
     static let temporaryMarker = ".slipway-upload-"
 
     /// - Parameters:
@@ -22,8 +20,7 @@ public struct FileArtifactRepository: ArtifactRepository {
     ///   - database: where digests are recorded.
     public init(root: String, database: StoreDatabase, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds) throws {
         self.root = root
-        self.database = database
-        self.now = now
+        digests = ArtifactDigests(database: database, now: now)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
 
@@ -47,11 +44,11 @@ public struct FileArtifactRepository: ArtifactRepository {
             self.file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         }
 
-        func append(_ bytes: UnsafeRawBufferPointer) throws {
-            guard let file, let base = bytes.baseAddress else { return }
-            hasher.update(bufferPointer: bytes)
+        func append(_ bytes: [UInt8]) async throws {
+            guard let file, !bytes.isEmpty else { return }
+            hasher.update(data: bytes)
             do {
-                try file.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
+                try bytes.withUnsafeBytes { try file.write(contentsOf: $0) }
             } catch {
                 throw SlipwayError(.internalError, "Could not write artifact '\(path)': \(error.localizedDescription)")
             }
@@ -83,7 +80,7 @@ public struct FileArtifactRepository: ArtifactRepository {
             throw SlipwayError.invalidParameter("Cannot upload to '\(path)': a parent is a file")
         }
         let temporary = directory + "/" + Self.temporaryMarker + IDGenerator.hex32()
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let descriptor = createExclusively(temporary)
         guard descriptor >= 0 else {
             throw SlipwayError(.internalError, "Could not create artifact file for '\(path)': \(String(cString: strerror(errno)))")
         }
@@ -95,23 +92,16 @@ public struct FileArtifactRepository: ArtifactRepository {
         do {
             try upload.flush()
         } catch {
-            abort(upload)
+            discard(upload)
             throw SlipwayError(.internalError, "Could not flush artifact '\(upload.path)': \(error.localizedDescription)")
         }
         upload.close()
         guard rename(upload.temporary, upload.destination) == 0 else {
-            abort(upload)
+            discard(upload)
             throw SlipwayError(.internalError, "Could not store artifact '\(upload.path)': \(String(cString: strerror(errno)))")
         }
         let digest = ArtifactDigest(sha256: Self.hex(upload.hasher.finalize()), size: upload.size)
-        let path = upload.path.description
-        let time = now()
-        try await database.withConnection { db in
-            try await database.run(db, """
-                INSERT INTO artifacts (path, sha256, size, created_at) VALUES (\(bind: path), \(bind: digest.sha256), \(bind: digest.size), \(bind: time))
-                ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, created_at = excluded.created_at
-                """)
-        }
+        try await digests.record(upload.path, digest)
         return digest
     }
 
@@ -132,13 +122,7 @@ public struct FileArtifactRepository: ArtifactRepository {
         guard !files.isEmpty else { throw SlipwayError.notFound("Artifact directory '\(path)' is empty") }
         let prefix = path.isRoot ? "" : path.description + "/"
         let keys = files.map { prefix + $0 }
-        let recorded: [String: String] = try await database.withConnection { db in
-            var found: [String: String] = [:]
-            for row in try await database.rows(db, "SELECT path, sha256 FROM artifacts WHERE path IN (\(binds: keys))") {
-                found[try row.string("path")] = try row.string("sha256")
-            }
-            return found
-        }
+        let recorded = try await digests.digests(keys).mapValues(\.sha256)
         var verified: [ArtifactManifest.File] = []
         for (relative, key) in zip(files, keys) {
             guard let expected = recorded[key] else {
@@ -171,7 +155,11 @@ public struct FileArtifactRepository: ArtifactRepository {
         ArtifactManifest.hex(digest)
     }
 
-    public func abort(_ upload: any ArtifactUpload) {
+    public func abort(_ upload: any ArtifactUpload) async {
+        discard(upload)
+    }
+
+    func discard(_ upload: any ArtifactUpload) {
         guard let upload = upload as? FileUpload else { return }
         upload.close()
         unlink(upload.temporary)
@@ -193,7 +181,15 @@ public struct FileArtifactRepository: ArtifactRepository {
         }
     }
 
-    public func fileLocation(_ path: ArtifactPath) -> String? {
+    public func open(_ path: ArtifactPath) async throws -> ArtifactContent? {
+        fileLocation(path).map { .file(path: $0) }
+    }
+
+    public func localFile(_ path: ArtifactPath) async throws -> String? {
+        fileLocation(path)
+    }
+
+    func fileLocation(_ path: ArtifactPath) -> String? {
         let file = location(path)
         var isDirectory: ObjCBool = false
         guard !path.isRoot, FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
@@ -201,11 +197,7 @@ public struct FileArtifactRepository: ArtifactRepository {
     }
 
     public func digest(_ path: ArtifactPath) async throws -> ArtifactDigest? {
-        let key = path.description
-        return try await database.withConnection { db in
-            guard let row = try await database.first(db, "SELECT sha256, size FROM artifacts WHERE path = \(bind: key)") else { return nil }
-            return ArtifactDigest(sha256: try row.string("sha256"), size: try row.int64("size"))
-        }
+        try await digests.digest(path)
     }
 
     public func delete(_ path: ArtifactPath) async throws {
@@ -215,10 +207,12 @@ public struct FileArtifactRepository: ArtifactRepository {
             throw SlipwayError.notFound("No such artifact: '\(path)'")
         }
         try FileManager.default.removeItem(atPath: target)
-        let prefix = path.description
-        let below = SQLPattern.escapedForLike(prefix) + "/%"
-        try await database.withConnection { db in
-            try await database.run(db, "DELETE FROM artifacts WHERE path = \(bind: prefix) OR path LIKE \(bind: below) ESCAPE '\\'")
-        }
+        try await digests.forget(path)
     }
+}
+
+/// Opens a new file for writing, failing if it exists (the global `open`, which the repository's
+/// own `open(_:)` hides inside it).
+func createExclusively(_ path: String) -> Int32 {
+    open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
 }

@@ -66,10 +66,10 @@ struct JobsController: Sendable {
             try await gate?.require(context.identity, .read, .registeredModel, job.registeredModel)
             let run = try await jobs.getRun(id: try context.parameters.decoded("id"))
             guard run.job == name else { throw SlipwayError.notFound("Job '\(name)' has no run '\(run.id)'") }
-            guard let stored = run.details?["output_artifact"]?.stringValue, let file = artifacts.fileLocation(try ArtifactPath(stored)),
-                  let bytes = FileManager.default.contents(atPath: file)
-            else { throw SlipwayError.notFound("Run '\(run.id)' of '\(name)' kept no output file") }
-            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            guard let stored = run.details?["output_artifact"]?.stringValue, let content = try await artifacts.open(try ArtifactPath(stored)) else {
+                throw SlipwayError.notFound("Run '\(run.id)' of '\(name)' kept no output file")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: try await ArtifactResponse.body(content, context: context))
         }
     }
 

@@ -20,10 +20,10 @@ struct ArtifactsController: Sendable {
         }
         routes.get("artifacts/**") { request, context -> Response in
             let path = try Self.path(of: request)
-            guard let file = artifacts.fileLocation(path) else {
+            guard let content = try await artifacts.open(path) else {
                 throw SlipwayError.notFound("No such artifact: '\(path)'")
             }
-            let body = try await FileIO().loadFile(path: file, context: context)
+            let body = try await ArtifactResponse.body(content, context: context)
             return Response(
                 status: .ok,
                 headers: [
@@ -42,11 +42,11 @@ struct ArtifactsController: Sendable {
                     if total > maxArtifactBytes {
                         throw HTTPError(.contentTooLarge, message: "Artifact '\(path)' exceeds the limit of \(maxArtifactBytes) bytes")
                     }
-                    try buffer.withUnsafeReadableBytes { try upload.append($0) }
+                    try await upload.append(Array(buffer.readableBytesView))
                 }
                 _ = try await artifacts.commit(upload)
             } catch {
-                artifacts.abort(upload)
+                await artifacts.abort(upload)
                 throw error
             }
             return Response(status: .ok)
@@ -55,6 +55,7 @@ struct ArtifactsController: Sendable {
             try await artifacts.delete(try Self.path(of: request))
             return .emptyJSON
         }
+        addMultipartRoutes(to: routes)
     }
 
     /// `GET /api/2.0/mlflow/artifacts/list?run_id=&path=`: a run's artifacts, paths relative to its root.

@@ -57,6 +57,27 @@ struct SigV4: Sendable {
         return added
     }
 
+    /// A presigned URL's query: the request's own `query` plus the `X-Amz-*` fields that sign it,
+    /// valid for `expires` seconds from `time`. Only `host` is signed and the body is not, so whoever
+    /// holds the URL can send it (what MLflow's multipart upload hands to its client for each part).
+    func presignedQuery(method: String, host: String, path: String, query: [(String, String)], expires: Int, time: Date) -> [(String, String)] {
+        let stamp = Self.stamp(time)
+        let day = String(stamp.prefix(8))
+        let scope = "\(day)/\(region)/\(service)/aws4_request"
+        var fields = query
+        fields.append(("X-Amz-Algorithm", "AWS4-HMAC-SHA256"))
+        fields.append(("X-Amz-Credential", Self.encode("\(credentials.accessKey)/\(scope)")))
+        fields.append(("X-Amz-Date", stamp))
+        fields.append(("X-Amz-Expires", String(expires)))
+        if let token = credentials.sessionToken { fields.append(("X-Amz-Security-Token", Self.encode(token))) }
+        fields.append(("X-Amz-SignedHeaders", "host"))
+        let canonicalQuery = fields.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        let canonical = [method, path.isEmpty ? "/" : path, canonicalQuery, "host:\(host)\n", "host", Self.unsignedPayload].joined(separator: "\n")
+        let toSign = ["AWS4-HMAC-SHA256", stamp, scope, Self.hex(SHA256.hash(data: Array(canonical.utf8)))].joined(separator: "\n")
+        fields.append(("X-Amz-Signature", Self.hex(HMAC<SHA256>.authenticationCode(for: Array(toSign.utf8), using: signingKey(day: day)))))
+        return fields
+    }
+
     func signingKey(day: String) -> SymmetricKey {
         func mac(_ key: SymmetricKey, _ text: String) -> SymmetricKey {
             SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key)))
