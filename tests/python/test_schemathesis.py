@@ -29,7 +29,10 @@ def schemathesis(server, tmp_path, headers, examples):
     command = [str(Path(sys.executable).parent / "schemathesis"), "run", f"{server.url}/openapi.json", "--checks", CHECKS,
                "--max-examples", str(examples), "--workers", "2", "--phases", "examples,coverage,fuzzing", "--seed", "1",
                # The long poll answers after up to 30 s by design: the replica tests cover it.
-               "--exclude-path", "/api/v1/registry/changes"]
+               "--exclude-path", "/api/v1/registry/changes",
+               # MLflow's multipart upload answers MLflow's 501 with artifacts on disk (documented);
+               # test_s3_artifacts.py covers it on S3, where it works.
+               "--exclude-path-regex", "/mlflow-artifacts/mpu/"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path,

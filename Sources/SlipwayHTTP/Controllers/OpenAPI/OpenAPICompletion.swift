@@ -101,11 +101,18 @@ enum OpenAPICompletion {
             fields.append(("summary", .string("MLflow's REST API: MLflow's request and response messages")))
             if method != "get" { fields.append(("requestBody", .object([("content", json)]))) }
             responses.append(("200", .object([("description", .string("MLflow's response message")), ("content", json)])))
+        } else if template.contains("/2.0/mlflow-artifacts/mpu/") {
+            fields.append(("summary", .string("MLflow's multipart upload: parts sent straight to object storage with signed URLs (501 when artifacts are on disk)")))
+            fields.append(("requestBody", .object([("content", json)])))
+            responses.append(("200", .object([("description", .string("MLflow's response message")), ("content", json)])))
+            responses.append(("501", .object([("$ref", .string("#/components/responses/Error"))])))
+            responses.append(("503", .object([("$ref", .string("#/components/responses/Error"))])))
         } else if isArtifacts {
             fields.append(("summary", .string("The artifact proxy (mlflow-artifacts): a file, a listing, an upload or a removal")))
             if method == "put" { fields.append(("requestBody", .object([("content", bytes)]))) }
             responses.append(("200", .object([("description", .string("The file, a listing, or {}"))])))
             responses.append(("413", .object([("$ref", .string("#/components/responses/Error"))])))
+            responses.append(("503", .object([("$ref", .string("#/components/responses/Error"))])))
         } else if isDashboard {
             fields.append(("summary", .string(method == "get" ? "A dashboard page" : "A dashboard button: does the action, then shows the page")))
             responses.append(("200", .object([("description", .string("The page")), ("content", html)])))
