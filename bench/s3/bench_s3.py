@@ -86,6 +86,24 @@ def measure(url, workdir, sizes, small_files, rounds):
     return results
 
 
+def direct(moto_url, workdir, sizes, rounds):
+    """{operation: median seconds} for boto3 talking to moto itself."""
+    s3 = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+    results = {}
+    for size in sizes:
+        source = Path(workdir) / f"blob-{size // MB}MB.bin"
+        if not source.exists():
+            with open(source, "wb") as f:
+                f.write(os.urandom(size))
+        up = [timed(lambda: s3.upload_file(str(source), "bench", f"direct/{source.name}")) for _ in range(rounds)]
+        target = Path(workdir) / "direct.bin"
+        down = [timed(lambda: s3.download_file("bench", f"direct/{source.name}", str(target))) for _ in range(rounds)]
+        target.unlink()
+        results[f"upload {size // MB} MB"] = (statistics.median(up), size)
+        results[f"download {size // MB} MB"] = (statistics.median(down), size)
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--slipway", required=True)
@@ -110,6 +128,7 @@ def main():
         mlflow_url, slipway_url = f"http://127.0.0.1:{mlflow_port}", f"http://127.0.0.1:{slipway_port}"
         wait_ready(mlflow_url)
         wait_ready(slipway_url)
+        floor = direct(moto_url, workdir, sizes, args.rounds)
         theirs = measure(mlflow_url, workdir, sizes, args.small_files, args.rounds)
         ours = measure(slipway_url, workdir, sizes, args.small_files, args.rounds)
         print(f"\nArtifacts through each server's proxy to moto's S3 (median of {args.rounds}; the MLflow client on both sides)")
@@ -118,6 +137,10 @@ def main():
             slipway_seconds = ours[operation][0]
             print(f"{operation:<24}{mlflow_seconds:>10.3f}{size / MB / mlflow_seconds:>8.1f}{slipway_seconds:>11.3f}{size / MB / slipway_seconds:>8.1f}"
                   f"{mlflow_seconds / slipway_seconds:>7.1f}x")
+        print("\nThe floor: boto3 straight to moto, no server between (upload_file / download_file, median of "
+              f"{args.rounds}); moto's own speed bounds both servers")
+        for operation, (seconds, size) in floor.items():
+            print(f"{operation:<24}{seconds:>10.3f}{size / MB / seconds:>8.1f}")
     finally:
         for process in reversed(processes):
             stop(process)
