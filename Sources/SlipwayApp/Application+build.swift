@@ -32,7 +32,9 @@ public func buildApplication(_ config: AppConfiguration, services: AppServices, 
         services.api, host: host, predictionLog: log, logSource: "/slipway/server/\(config.host):\(config.port)", metrics: metrics, limits: config.limits,
         auth: config.auth, context: AppRequestContext.self)
     var app = Application(router: router, server: try config.serverBuilder(), configuration: config.serverConfiguration, logger: logger)
-    app.addServices(DatabaseCloser(services: services, logger: logger), Checkpointer(database: services.database))
+    app.addServices(
+        DatabaseCloser(services: services, logger: logger), Checkpointer(database: services.database),
+        ChangeFollower(services: services, logger: logger))
     // The log stops after the HTTP server (nothing more to queue) and writes its queue before the database closes.
     if let log { app.addServices(log) }
     app.addServices(
@@ -87,6 +89,26 @@ struct Checkpointer: Service {
             try await database.runCheckpoints()
         }
         // Nothing to do on PostgreSQL or in memory: stay up until shutdown, as a service must.
+        try? await gracefulShutdown()
+    }
+}
+
+/// Hears what other servers sharing a PostgreSQL database change (LISTEN/NOTIFY) and passes it on:
+/// a model's flip wakes the model host and the replicas' long polls at once; a revoked token or a
+/// changed grant drops what this server kept of it. Nothing to do on SQLite.
+struct ChangeFollower: Service {
+    let services: AppServices
+    let logger: Logger
+
+    func run() async throws {
+        let (signals, registry) = (services.signals, services.changes)
+        let listener = ChangeListener(database: services.database, logger: logger) { changes in
+            for change in changes {
+                signals.bump(change.kind)
+                if change.kind == .model { registry.notify(change.subject) }
+            }
+        }
+        await cancelWhenGracefulShutdown { await listener.run() }
         try? await gracefulShutdown()
     }
 }

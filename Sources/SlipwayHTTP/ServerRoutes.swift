@@ -28,6 +28,8 @@ public struct APIServices: Sendable {
     public var auth: any AuthStore
     /// Signalled on every alias, stage or version change: the replicas' long poll.
     public var changes: RegistryChanges
+    /// Tokens and grants changed on other servers sharing the database (PostgreSQL's LISTEN/NOTIFY).
+    public var signals = ChangeSignals()
     public var promoter: Promoter
     public var evaluator: Evaluator
     public var jobRunner: JobRunner
@@ -106,9 +108,9 @@ public enum ServerRoutes {
                 store: services.auth, defaultPermission: $0.defaultPermission, cacheMilliseconds: $0.cacheMilliseconds,
                 experimentOfRun: { try await tracking.getRun(id: $0).info.experimentID }, experimentNamed: { try await tracking.getExperiment(name: $0)?.id },
                 experimentOfLoggedModel: { try await tracking.getLoggedModel(id: $0).experimentID },
-                experimentLocations: { try await Self.experimentLocations(tracking) })
+                experimentLocations: { try await Self.experimentLocations(tracking) }, signals: services.signals)
         }
-        if let auth { router.add(middleware: AuthMiddleware(store: services.auth, settings: auth, gate: gate)) }
+        if let auth { router.add(middleware: AuthMiddleware(store: services.auth, settings: auth, gate: gate, signals: services.signals)) }
 
         let collection = RouteCollection(context: Context.self)
         let mlflow = MLflowRoutes(collection: collection, limit: limits.bodyBytes, table: table, gate: gate)

@@ -44,25 +44,30 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
     let authenticate: Authenticate
     let settings: AuthSettings
     let now: @Sendable () -> Int64
-    let cache = IdentityCache()
+    let cache: IdentityCache
     let limiter: RateLimiter
     /// Per-model permissions on Slipway's own model routes.
     let gate: PermissionGate?
 
+    /// - Parameter signals: tokens revoked on other servers sharing the database: what is kept of a
+    ///   token is dropped when one is.
     public init(
-        store: any AuthStore, settings: AuthSettings, gate: PermissionGate? = nil, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+        store: any AuthStore, settings: AuthSettings, gate: PermissionGate? = nil, signals: ChangeSignals? = nil,
+        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
-        self.init(authenticate: { _, token, time in try await store.authenticate(token: token, at: time) }, settings: settings, gate: gate, now: now)
+        self.init(authenticate: { _, token, time in try await store.authenticate(token: token, at: time) }, settings: settings, gate: gate, signals: signals, now: now)
     }
 
     public init(
-        authenticate: @escaping Authenticate, settings: AuthSettings, gate: PermissionGate? = nil, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+        authenticate: @escaping Authenticate, settings: AuthSettings, gate: PermissionGate? = nil, signals: ChangeSignals? = nil,
+        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
         self.authenticate = authenticate
         self.settings = settings
         self.gate = gate
         self.now = now
         self.limiter = RateLimiter(settings: settings.rateLimits)
+        cache = IdentityCache(signals: signals)
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -148,11 +153,12 @@ public struct AuthMiddleware<Context: SlipwayRequestContext>: RouterMiddleware {
         if let identity = cache.identity(header, at: time) { return .known(identity) }
         guard let (token, user) = Self.credentials(header) else { return failed(context, at: time) }
         let address = context.clientAddress
+        let generation = cache.signals?.generation(.token) ?? 0
         if let address, case .limited(let wait) = limiter.loginBlocked(address, at: time) { return .backingOff(wait) }
         guard let identity = try await authenticate(header, token, time), user == nil || identity.user == user else {
             return failed(context, at: time)
         }
-        cache.keep(header, identity, until: min(time + settings.cacheMilliseconds, identity.expiresAt ?? .max))
+        cache.keep(header, identity, until: min(time + settings.cacheMilliseconds, identity.expiresAt ?? .max), generation: generation)
         return .known(identity)
     }
 
@@ -217,14 +223,22 @@ final class IdentityCache: Sendable {
     struct Entry {
         let identity: AuthIdentity
         let until: Int64
+        /// The generation of token changes on other servers it was read under.
+        let generation: Int
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    let signals: ChangeSignals?
+
+    init(signals: ChangeSignals?) {
+        self.signals = signals
+    }
 
     func identity(_ header: String, at time: Int64) -> AuthIdentity? {
-        entries.withLock { entries in
+        let generation = signals?.generation(.token) ?? 0
+        return entries.withLock { entries in
             guard let entry = entries[header] else { return nil }
-            guard entry.until > time else {
+            guard entry.until > time, entry.generation == generation else {
                 entries[header] = nil
                 return nil
             }
@@ -232,10 +246,11 @@ final class IdentityCache: Sendable {
         }
     }
 
-    func keep(_ header: String, _ identity: AuthIdentity, until: Int64) {
+    /// Keeps an identity read under `generation` (read before the store was asked).
+    func keep(_ header: String, _ identity: AuthIdentity, until: Int64, generation: Int) {
         entries.withLock { entries in
             if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
-            entries[header] = Entry(identity: identity, until: until)
+            entries[header] = Entry(identity: identity, until: until, generation: generation)
         }
     }
 }

@@ -26,6 +26,8 @@ public final class PermissionGate: Sendable {
         /// The kinds of resource the user holds a grant on.
         let types: Set<ResourceType>
         let until: Int64
+        /// The generation of grant changes on other servers it was read under.
+        var remote = 0
     }
 
     let store: any AuthStore
@@ -52,14 +54,17 @@ public final class PermissionGate: Sendable {
     let experimentOfLoggedModel: @Sendable (String) async throws -> String
     /// The experiments that own each path of the artifact proxy.
     let artifactOwners: ArtifactOwners
+    /// Grants changed on other servers sharing the database: what is kept is dropped when one is.
+    public let signals: ChangeSignals?
 
     public init(
         store: any AuthStore, defaultPermission: Permission, cacheMilliseconds: Int64,
         experimentOfRun: @escaping @Sendable (String) async throws -> String, experimentNamed: @escaping @Sendable (String) async throws -> String?,
         experimentOfLoggedModel: @escaping @Sendable (String) async throws -> String,
         experimentLocations: @escaping @Sendable () async throws -> [(id: String, location: String)],
-        now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
+        signals: ChangeSignals? = nil, now: @escaping @Sendable () -> Int64 = WallClock.milliseconds
     ) {
+        self.signals = signals
         self.store = store
         self.defaultPermission = defaultPermission
         self.cacheMilliseconds = cacheMilliseconds
@@ -147,12 +152,13 @@ public final class PermissionGate: Sendable {
 
     func entry(_ user: String) async throws -> Entry {
         let time = now()
+        let remote = signals?.generation(.grant) ?? 0
         let (cached, generation) = cache.withLock { ($0.entries[user], $0.generation) }
-        if let cached, cached.until > time { return cached }
+        if let cached, cached.until > time, cached.remote == remote { return cached }
         var grants: [Key: Permission] = [:]
         for grant in try await store.grants(user: user) { grants[Key(type: grant.type, resource: grant.resource)] = grant.permission }
         // Under a MANAGE default a MANAGE grant (a creator's) refuses nothing: only lesser grants constrain.
-        let entry = Entry(grants: grants, types: Set(grants.filter { $0.value != .manage }.keys.map(\.type)), until: time + cacheMilliseconds)
+        let entry = Entry(grants: grants, types: Set(grants.filter { $0.value != .manage }.keys.map(\.type)), until: time + cacheMilliseconds, remote: remote)
         cache.withLock { cache in
             guard cache.generation == generation else { return }  // changed meanwhile: do not keep what may be stale
             if cache.entries.count >= 10_000 { cache.entries.removeAll(keepingCapacity: true) }

@@ -8,6 +8,7 @@ extension SQLAuthStore {
             throw SlipwayError.invalidParameter("A resource id or name is 1 to 1000 bytes")
         }
         try await database.transaction { db in
+            try await database.announce(db, .grant, grant.user)
             guard try await database.first(db, "SELECT 1 AS one FROM users WHERE name = \(bind: grant.user)") != nil else {
                 throw SlipwayError.notFound("No user named '\(grant.user)'")
             }
@@ -36,6 +37,7 @@ extension SQLAuthStore {
 
     public func revoke(_ type: ResourceType, _ resource: String, user: String) async throws {
         try await database.transaction { db in
+            try await database.announce(db, .grant, user)
             guard try await database.first(db, """
                 DELETE FROM resource_permissions
                 WHERE resource_type = \(bind: type.rawValue) AND resource_id = \(bind: resource) AND user_name = \(bind: user)
@@ -65,6 +67,7 @@ extension SQLAuthStore {
 
     public func moveGrants(_ type: ResourceType, from: String, to: String?) async throws {
         try await database.transaction { db in
+            try await database.announce(db, .grant, from)
             if let to {
                 // Whatever waited on the new name goes: the renamed resource's grants are the ones that count.
                 try await database.run(db, """

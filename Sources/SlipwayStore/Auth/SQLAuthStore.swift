@@ -14,6 +14,7 @@ public struct SQLAuthStore: AuthStore {
     public func createUser(_ user: User) async throws {
         try User.validate(name: user.name)
         try await database.transaction { db in
+            try await database.announce(db, .token, "user:" + user.name)
             if try await database.first(db, "SELECT 1 AS one FROM users WHERE name = \(bind: user.name)") != nil {
                 throw SlipwayError(.resourceAlreadyExists, "A user named '\(user.name)' already exists")
             }
@@ -33,6 +34,7 @@ public struct SQLAuthStore: AuthStore {
 
     public func deleteUser(name: String) async throws {
         try await database.transaction { db in
+            try await database.announce(db, .token, "user:" + name)
             guard try await database.first(db, "DELETE FROM users WHERE name = \(bind: name) RETURNING name") != nil else {
                 throw SlipwayError.notFound("No user named '\(name)'")
             }
@@ -83,6 +85,7 @@ public struct SQLAuthStore: AuthStore {
     public func revokeToken(_ idOrText: String, at time: Int64) async throws -> APIToken {
         let id = APIToken.id(of: idOrText) ?? idOrText
         return try await database.transaction { db in
+            try await database.announce(db, .token, id)
             guard let row = try await database.first(db, "SELECT * FROM api_tokens WHERE id = \(bind: id)") else {
                 throw SlipwayError.notFound("No token with id '\(id.prefix(40))'")
             }

@@ -6,6 +6,7 @@ extension SQLJobStore {
     public func applyPipeline(_ pipeline: Pipeline, at time: Int64) async throws -> PipelineChange {
         for job in pipeline.jobs { try job.validate() }
         return try await database.transaction { db in
+            try await database.announce(db, .job, "pipeline:" + pipeline.name)
             let all = try await database.rows(db, "SELECT * FROM jobs\(unsafeRaw: database.forUpdate)").map(Self.job)
             let current = Dictionary(all.filter { $0.pipeline == pipeline.name }.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
             let others = all.filter { $0.pipeline != pipeline.name }

@@ -20,6 +20,7 @@ public struct SQLJobStore: JobStore {
             _ = try JobGraph.ordered(try await database.rows(db, "SELECT * FROM jobs\(unsafeRaw: database.forUpdate)").map(Self.job) + [job])
             try await insert(db, job)
         }
+        await database.announce(.job, job.name)
     }
 
     /// Inserts a job (validated, its links checked) in the transaction `db`. It answers upstream
@@ -58,6 +59,7 @@ public struct SQLJobStore: JobStore {
             try await database.run(db, "DELETE FROM prediction_job_files WHERE job = \(bind: name)")
             try await database.run(db, "DELETE FROM prediction_job_watermarks WHERE job = \(bind: name)")
         }
+        await database.announce(.job, name)
     }
 
     public func dueJobs(now: Int64) async throws -> [Job] {

@@ -39,6 +39,7 @@ let allMigrations: [Migration] = [
     migration0015Auth,
     migration0016ResourcePermissions,
     migration0017Pipelines,
+    migration0018Changes,
 ]
 
 /// Applies the migrations a database has not seen yet, all in one transaction. On PostgreSQL the

@@ -36,6 +36,7 @@ public struct SQLPromotionStore: PromotionStore {
                 ON CONFLICT (name) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at
                 """)
         }
+        await database.announce(.policy, policy.modelName)
     }
 
     public func deletePolicy(name: String) async throws {
@@ -45,6 +46,7 @@ public struct SQLPromotionStore: PromotionStore {
             }
             try await database.run(db, "DELETE FROM promotion_policies WHERE name = \(bind: name)")
         }
+        await database.announce(.policy, name)
     }
 
     public func listPolicies() async throws -> [PromotionPolicy] {
@@ -95,7 +97,7 @@ public struct SQLPromotionStore: PromotionStore {
                 try await events.insert(db, event)
             }
         }
-        if !change.aliases.isEmpty || !change.stages.isEmpty { registry.changes.notify(name) }
+        if !change.aliases.isEmpty || !change.stages.isEmpty { await registry.changed(name) }
     }
 
     public func listRecords(name: String, maxResults: Int, pageToken: String?) async throws -> Page<PromotionRecord> {

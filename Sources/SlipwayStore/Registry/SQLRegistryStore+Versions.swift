@@ -72,7 +72,7 @@ extension SQLRegistryStore {
             }
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
-        changes.notify(name)
+        await changed(name)
     }
 
     public func transitionStage(name: String, version: Int, stage: ModelStage, archiveExisting: Bool) async throws -> ModelVersion {
@@ -88,7 +88,7 @@ extension SQLRegistryStore {
             try await writeStage(db, name: name, version: version, stage: stage, time: time)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
-        changes.notify(name)
+        await changed(name)
         return try await getModelVersion(name: name, version: version)
     }
 
@@ -180,7 +180,7 @@ extension SQLRegistryStore {
             try await writeAlias(db, name: name, alias: alias, version: version)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
-        changes.notify(name)
+        await changed(name)
     }
 
     /// Points an alias at a version (which must exist), or removes it for `nil`, inside a transaction,
@@ -212,7 +212,7 @@ extension SQLRegistryStore {
             try await writeAlias(db, name: name, alias: alias, version: nil)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
-        changes.notify(name)
+        await changed(name)
     }
 
     public func getModelVersion(name: String, alias: String) async throws -> ModelVersion {

@@ -18,6 +18,13 @@ public struct SQLRegistryStore: RegistryStore {
         self.changes = changes
     }
 
+    /// Tells this process's watchers, and the other servers sharing the database, that `name`'s
+    /// aliases, stages or versions changed.
+    func changed(_ name: String) async {
+        changes.notify(name)
+        await database.announce(.model, name)
+    }
+
     public func createRegisteredModel(name: String, tags: [KeyValue], description: String?) async throws -> RegisteredModel {
         try Self.validateModelName(name)
         let time = now()
@@ -73,8 +80,8 @@ public struct SQLRegistryStore: RegistryStore {
             }
             try await database.run(db, "UPDATE model_versions SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: newName)")
         }
-        changes.notify(name)
-        changes.notify(newName)
+        await changed(name)
+        await changed(newName)
         return try await getRegisteredModel(name: newName)
     }
 
@@ -85,7 +92,7 @@ public struct SQLRegistryStore: RegistryStore {
                 try await database.run(db, "DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name)")
             }
         }
-        changes.notify(name)
+        await changed(name)
     }
 
     public func searchRegisteredModels(_ search: EntitySearch) async throws -> Page<RegisteredModel> {

@@ -1,0 +1,67 @@
+import Foundation
+public import Logging
+import PostgresKit
+import PostgresNIO
+public import SlipwayCore
+
+/// Hears the changes other servers announce on a shared PostgreSQL database: one connection of its
+/// own `LISTEN`s on ``StoreDatabase/changeChannel``; each notification (and each reconnection, after a
+/// dropped connection or a restarted database) reads every change numbered after the last one seen,
+/// so nothing announced while it was away is missed. `deliver` gets them in order.
+public struct ChangeListener: Sendable {
+    let database: StoreDatabase
+    let logger: Logger
+    let deliver: @Sendable ([Change]) -> Void
+    /// Changes older than this are pruned (hourly): every listener has long read them.
+    var keepMilliseconds: Int64 = 24 * 3600 * 1000
+
+    public init(database: StoreDatabase, logger: Logger, deliver: @escaping @Sendable ([Change]) -> Void) {
+        self.database = database
+        self.logger = logger
+        self.deliver = deliver
+    }
+
+    /// Listens until the task is cancelled; nothing to do on SQLite.
+    public func run() async {
+        guard case .postgres(let url) = database.configuration, let configuration = try? SQLPostgresConfiguration(url: url) else { return }
+        var last: Int64?
+        var retry: Duration = .milliseconds(50)
+        var pruned = ContinuousClock.now - .seconds(3600)
+        while !Task.isCancelled {
+            do {
+                if last == nil { last = try await database.latestChange() }
+                let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 1, logger: logger)
+                defer { Task { try? await connection.close() } }
+                try await connection.listen(on: StoreDatabase.changeChannel) { notifications in
+                    retry = .milliseconds(50)
+                    // Listening now: read what was announced before (or while reconnecting), then each time one is.
+                    last = try await catchUp(after: last ?? 0)
+                    for try await _ in notifications {
+                        last = try await catchUp(after: last ?? 0)
+                        if ContinuousClock.now - pruned > .seconds(3600) {
+                            pruned = .now
+                            try? await database.pruneChanges(olderThan: keepMilliseconds)
+                        }
+                    }
+                }
+                if Task.isCancelled { return }
+                logger.warning("the change listener's connection closed; reconnecting")
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("the change listener lost its connection; reconnecting", metadata: ["error": "\(String(reflecting: error))", "retry_ms": "\(retry.components.seconds * 1000 + retry.components.attoseconds / 1_000_000_000_000_000)"])
+            }
+            try? await Task.sleep(for: retry)
+            retry = min(retry * 2, .seconds(2))
+        }
+    }
+
+    func catchUp(after seq: Int64) async throws -> Int64 {
+        var seq = seq
+        while true {
+            let (changes, latest) = try await database.changes(after: seq)
+            if !changes.isEmpty { deliver(changes) }
+            if latest == seq { return seq }
+            seq = latest
+        }
+    }
+}
