@@ -46,6 +46,8 @@ public struct AppConfiguration: Sendable {
     public var artifactsDestination: String?
     /// The environment S3 settings are read from (the CLI passes its own).
     public var storageEnvironment: [String: String] = [:]
+    /// Whether opening checks that the bucket answers to the credentials (a server, before it starts).
+    public var checkArtifactStorage = false
     /// Jobs one process runs at once (`--max-concurrent-jobs`).
     public var maxConcurrentJobs = 4
     /// How often a running job says it is alive; one silent for 6 of these is taken as abandoned.

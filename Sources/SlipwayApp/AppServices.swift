@@ -86,14 +86,14 @@ public struct AppServices: Sendable {
         return AppServices(database: database, api: api)
     }
 
-    /// The artifact repository the configuration names: S3 (checked: the bucket must answer to the
-    /// credentials before anything starts), or files under the artifact root.
+    /// The artifact repository the configuration names: S3 (for a server, checked: the bucket must
+    /// answer to the credentials before it starts), or files under the artifact root.
     static func openArtifacts(_ config: AppConfiguration, database: StoreDatabase) async throws -> any ArtifactRepository {
         guard let settings = try config.s3Settings() else {
             return try FileArtifactRepository(root: config.artifactRoot, database: database)
         }
         let repository = try S3ArtifactRepository(settings: settings, database: database, cacheDirectory: config.dataDirectory + "/cache/s3")
-        try await repository.checkAccess()
+        if config.checkArtifactStorage { try await repository.checkAccess() }
         return repository
     }
 

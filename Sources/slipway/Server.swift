@@ -110,6 +110,7 @@ struct Server: AsyncParsableCommand {
             ])
         }
         let services: AppServices
+        config.checkArtifactStorage = true
         do {
             services = try await AppServices.open(config, logger: logger)
             if config.auth != nil, let (token, text) = try await services.bootstrapAdmin() {

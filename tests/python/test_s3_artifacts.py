@@ -172,6 +172,16 @@ def test_multipart_routes_refuse_bad_requests_and_abort_cleanly(s3_server, moto)
     assert not [k for k in moto.objects(BUCKET) if k.endswith("/big.bin") and folder in k]
 
 
+def test_file_names_with_spaces_plus_signs_and_accents_list_and_load(s3_server):
+    folder = "0/odd names"
+    name = "confusion matrix+v2 é.txt"
+    url = f"{s3_server.url}/api/2.0/mlflow-artifacts/artifacts/{requests.utils.quote(folder + '/' + name)}"
+    assert requests.put(url, data=b"odd", timeout=10).status_code == 200
+    listing = requests.get(f"{s3_server.url}/api/2.0/mlflow-artifacts/artifacts", params={"path": folder}, timeout=10).json()
+    assert [f["path"] for f in listing["files"]] == [name]
+    assert requests.get(url, timeout=10).content == b"odd"
+
+
 def test_a_server_on_local_disk_declines_multipart_as_mlflow_does():
     s = SlipwayServer("sqlite").start()
     try:

@@ -165,7 +165,8 @@ public protocol MultipartArtifactRepository: ArtifactRepository {
     /// Starts an upload of `parts` parts to `path` and signs a URL for each.
     func createMultipartUpload(_ path: ArtifactPath, parts: Int) async throws -> MultipartUploadGrant
     /// Assembles the parts into the file, reads it back to record its digest, and returns it.
-    func completeMultipartUpload(_ path: ArtifactPath, uploadID: String, parts: [MultipartUploadGrant.Part]) async throws -> ArtifactDigest
+    /// - Throws: `INVALID_PARAMETER_VALUE` when the file is larger than `limit` bytes (it is removed).
+    func completeMultipartUpload(_ path: ArtifactPath, uploadID: String, parts: [MultipartUploadGrant.Part], limit: Int64) async throws -> ArtifactDigest
     /// Discards an unfinished upload and the parts sent so far.
     func abortMultipartUpload(_ path: ArtifactPath, uploadID: String) async throws
 }

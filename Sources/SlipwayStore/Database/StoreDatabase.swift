@@ -6,6 +6,7 @@ import NIOPosix
 import PostgresKit
 public import SQLKit
 import SQLiteKit
+import SlipwayCore
 
 /// The connection to the store's database, and the one way to run a unit of work on it.
 ///
@@ -123,9 +124,29 @@ public final class StoreDatabase: Sendable {
         case .sqlite(let connection, let mutex):
             return try await mutex.withLock { try await body(connection.sql()) }
         case .postgres(let pool):
-            let connection = try await pool.requestConnection(logger: logger).get()
-            defer { pool.releaseConnection(connection, logger: logger) }
-            return try await body(connection.sql())
+            do {
+                let connection = try await pool.requestConnection(logger: logger).get()
+                defer { pool.releaseConnection(connection, logger: logger) }
+                return try await body(connection.sql())
+            } catch let error where Self.isOutage(error) {
+                // The database restarting or out of reach: the client may try again (MLflow's client does).
+                let reason = if case .postgres(let url) = configuration { ConnectionFailure.describe(error, url: url) } else { String?.none }
+                throw SlipwayError(.temporarilyUnavailable, "The database is unavailable: \(reason ?? "\(error)"); try again")
+            }
+        }
+    }
+
+    /// Whether an error means PostgreSQL is restarting or cannot be reached (not a failed statement).
+    static func isOutage(_ error: any Error) -> Bool {
+        if error is ConnectionPoolTimeoutError { return true }
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown: return true
+        case .server:
+            // admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down)
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return ["57P01", "57P02", "57P03"].contains(state)
+        default: return false
         }
     }
 

@@ -31,7 +31,7 @@ extension ArtifactsController {
                 else { throw SlipwayError.invalidParameter("Each part needs a part_number (1 to 10000) and the etag storage answered") }
                 return MultipartUploadGrant.Part(number: Int(number), value: etag)
             }
-            _ = try await repository.completeMultipartUpload(path, uploadID: try fields.requiredString("upload_id"), parts: parts)
+            _ = try await repository.completeMultipartUpload(path, uploadID: try fields.requiredString("upload_id"), parts: parts, limit: maxArtifactBytes)
             return .emptyJSON
         }
         routes.post("mpu/abort/**") { request, _ -> Response in

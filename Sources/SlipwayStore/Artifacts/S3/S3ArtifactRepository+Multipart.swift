@@ -21,12 +21,18 @@ extension S3ArtifactRepository {
         return MultipartUploadGrant(uploadID: uploadID, parts: urls)
     }
 
-    public func completeMultipartUpload(_ path: ArtifactPath, uploadID: String, parts: [MultipartUploadGrant.Part]) async throws -> ArtifactDigest {
+    public func completeMultipartUpload(_ path: ArtifactPath, uploadID: String, parts: [MultipartUploadGrant.Part], limit: Int64) async throws -> ArtifactDigest {
         guard !path.isRoot else { throw SlipwayError.invalidParameter("A multipart upload needs a file path") }
         guard !uploadID.isEmpty else { throw SlipwayError.invalidParameter("Missing upload_id") }
         guard !parts.isEmpty else { throw SlipwayError.invalidParameter("A multipart upload needs at least one part") }
         let key = settings.key(path)
+        // What was recorded of a file this one replaces no longer holds once it is assembled.
+        try await digests.forget(path)
         try await storage { try await client.completeMultipartUpload(key, uploadID: uploadID, parts: parts.map { ($0.number, $0.value) }) }
+        if let size = try await storage({ try await client.headObject(key) }), size > limit {
+            try await storage { try await client.deleteObject(key) }
+            throw SlipwayError.invalidParameter("Artifact '\(path)' is \(size) bytes, over the limit of \(limit) bytes: it was not kept")
+        }
         guard let digest = try await download(key, to: nil) else {
             throw SlipwayError(.internalError, "Artifact '\(path)' was assembled but cannot be read back")
         }

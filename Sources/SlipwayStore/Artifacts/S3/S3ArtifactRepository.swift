@@ -187,15 +187,25 @@ public struct S3ArtifactRepository: MultipartArtifactRepository {
         var hasher = SHA256()
         var written: Int64 = 0
         var interruptions = 0
+        var etag: String?
         while true {
-            guard let response = try await storage({ try await client.getObject(key, from: written) }) else { return nil }
+            guard let response = try await storage({ try await client.getObject(key, from: written, etag: etag) }) else { return nil }
+            if etag == nil { etag = response.headers.first(name: "ETag") }
             do {
                 for try await buffer in response.body {
+                    if let handle {
+                        do {
+                            try buffer.withUnsafeReadableBytes { try handle.write(contentsOf: $0) }
+                        } catch {
+                            throw SlipwayError(.internalError, "Cannot write a copy of s3://\(settings.bucket)/\(key) into \(cache): \(error.localizedDescription)")
+                        }
+                    }
                     hasher.update(data: buffer.readableBytesView)
-                    if let handle { try buffer.withUnsafeReadableBytes { try handle.write(contentsOf: $0) } }
                     written += Int64(buffer.readableBytes)
                 }
                 return ArtifactDigest(sha256: ArtifactManifest.hex(hasher.finalize()), size: written)
+            } catch let error as SlipwayError {
+                throw error
             } catch {
                 interruptions += 1
                 guard interruptions < client.attempts else {

@@ -51,7 +51,7 @@ struct S3Client: Sendable {
             case .success(let response) where (200..<300).contains(Int(response.status.code)) || accepting.contains(Int(response.status.code)):
                 return response
             case .success(let response):
-                let text = String(buffer: try await response.body.collect(upTo: 1 << 16))
+                let text = (try? await response.body.collect(upTo: 1 << 16)).map { String(buffer: $0) } ?? ""
                 let failure = S3Error(
                     status: Int(response.status.code), code: S3XML.value("Code", in: text[...]) ?? "", message: S3XML.value("Message", in: text[...]) ?? "",
                     request: describe(request), endpoint: settings.endpoint)

@@ -27,12 +27,22 @@ extension S3Client {
     }
 
     /// The object's bytes from `offset` on, still to be read; `nil` when there is no such key.
-    func getObject(_ key: String, from offset: Int64 = 0) async throws -> HTTPClientResponse? {
-        let range: [(String, String)] = offset > 0 ? [("Range", "bytes=\(offset)-")] : []
+    /// - Parameter etag: the version read so far, when resuming (`If-Match`).
+    func getObject(_ key: String, from offset: Int64 = 0, etag: String? = nil) async throws -> HTTPClientResponse? {
+        var range: [(String, String)] = offset > 0 ? [("Range", "bytes=\(offset)-")] : []
+        if let etag, offset > 0 { range.append(("If-Match", etag)) }
         let response = try await send(Request(method: .GET, key: key, headers: range), accepting: [404])
         if response.status == .notFound {
-            _ = try? await response.body.collect(upTo: 1 << 16)
+            let text = (try? await response.body.collect(upTo: 1 << 16)).map { String(buffer: $0) } ?? ""
+            if let code = S3XML.value("Code", in: text[...]), code != "NoSuchKey" {
+                throw S3Error(status: 404, code: code, message: S3XML.value("Message", in: text[...]) ?? "", request: "GET s3://\(settings.bucket)/\(key)", endpoint: settings.endpoint)
+            }
             return nil
+        }
+        // A resumed read must be the rest of the same object, not all of it again.
+        if offset > 0, response.status != .partialContent {
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            throw S3Error(status: Int(response.status.code), code: "", message: "asked for bytes from \(offset) on, got the whole object", request: "GET s3://\(settings.bucket)/\(key)", endpoint: settings.endpoint)
         }
         return response
     }
@@ -63,14 +73,29 @@ extension S3Client {
             let text = String(buffer: try await response.body.collect(upTo: 64 << 20))[...]
             for entry in S3XML.elements("Contents", in: text) {
                 guard let key = S3XML.value("Key", in: entry) else { continue }
-                objects.append(Object(key: key.removingPercentEncoding ?? key, size: S3XML.value("Size", in: entry).flatMap { Int64($0) } ?? 0))
+                let decoded = Self.urlDecoded(key)
+                // A zero-byte "folder" some consoles create is not a file.
+                if decoded.hasSuffix("/") { continue }
+                objects.append(Object(key: decoded, size: S3XML.value("Size", in: entry).flatMap { Int64($0) } ?? 0))
             }
             for entry in S3XML.elements("CommonPrefixes", in: text) {
-                if let value = S3XML.value("Prefix", in: entry) { prefixes.append(value.removingPercentEncoding ?? value) }
+                if let value = S3XML.value("Prefix", in: entry) { prefixes.append(Self.urlDecoded(value)) }
             }
-            token = S3XML.value("IsTruncated", in: text) == "true" ? S3XML.value("NextContinuationToken", in: text) : nil
+            token = nil
+            if S3XML.value("IsTruncated", in: text) == "true" {
+                guard let next = S3XML.value("NextContinuationToken", in: text), !next.isEmpty else {
+                    throw S3Error(status: 200, code: "", message: "a truncated listing without a continuation token", request: "GET s3://\(settings.bucket)/?prefix=\(prefix)", endpoint: settings.endpoint)
+                }
+                token = next
+            }
         } while token != nil
         return (objects, prefixes)
+    }
+
+    /// A key as `encoding-type=url` writes it: `+` for a space, `%XX` for the rest.
+    static func urlDecoded(_ text: String) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 
     func createMultipartUpload(_ key: String) async throws -> String {
@@ -94,10 +119,16 @@ extension S3Client {
         let xml = "<CompleteMultipartUpload>" + parts.sorted { $0.number < $1.number }.map {
             "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(S3XML.escape($0.etag))</ETag></Part>"
         }.joined() + "</CompleteMultipartUpload>"
-        let response = try await send(Request(method: .POST, key: key, query: [("uploadId", uploadID)], headers: [("Content-Type", "application/xml")], body: ByteBuffer(string: xml)))
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))[...]
-        if let code = S3XML.value("Code", in: S3XML.elements("Error", in: text).first ?? "") {
-            throw S3Error(status: Int(response.status.code), code: code, message: S3XML.value("Message", in: text) ?? "", request: "POST s3://\(settings.bucket)/\(key)?uploadId", endpoint: settings.endpoint)
+        for attempt in 1...attempts {
+            let response = try await send(Request(method: .POST, key: key, query: [("uploadId", uploadID)], headers: [("Content-Type", "application/xml")], body: ByteBuffer(string: xml)))
+            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))[...]
+            guard let code = S3XML.value("Code", in: S3XML.elements("Error", in: text).first ?? "") else { return }
+            // S3 may answer 200 and fail in the body; its own errors are worth another try.
+            let transient = ["InternalError", "SlowDown", "ServiceUnavailable"].contains(code)
+            let failure = S3Error(status: transient ? 500 : Int(response.status.code), code: code, message: S3XML.value("Message", in: text) ?? "",
+                                  request: "POST s3://\(settings.bucket)/\(key)?uploadId", endpoint: settings.endpoint)
+            guard transient, attempt < attempts else { throw failure }
+            try await Task.sleep(for: backoff(attempt))
         }
     }
 

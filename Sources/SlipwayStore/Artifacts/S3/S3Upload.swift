@@ -41,7 +41,11 @@ final class S3Upload: ArtifactUpload {
             if buffer.readableBytes == partSize {
                 let part = buffer
                 buffer = ByteBuffer()
-                try await send(part)
+                do {
+                    try await send(part)
+                } catch let error as S3Error {
+                    throw error.slipwayError
+                }
             }
         }
     }
@@ -76,13 +80,17 @@ final class S3Upload: ArtifactUpload {
         return ArtifactDigest(sha256: ArtifactManifest.hex(hasher.finalize()), size: size)
     }
 
-    /// Stops the parts on their way and discards those S3 holds.
+    /// Stops the parts on their way and discards those S3 holds; the abort is sent even when the
+    /// caller's task is being cancelled (a stopped job, a client gone), so no parts are left behind.
     func cancel() async {
         for task in inFlight { task.cancel() }
         for task in inFlight { _ = try? await task.value }
         inFlight = []
         buffer = ByteBuffer()
-        if let uploadID { try? await client.abortMultipartUpload(key, uploadID: uploadID) }
+        if let uploadID {
+            let (client, key) = (client, key)
+            await Task { try? await client.abortMultipartUpload(key, uploadID: uploadID) }.value
+        }
         uploadID = nil
     }
 }
