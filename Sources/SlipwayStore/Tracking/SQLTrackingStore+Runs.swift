@@ -196,7 +196,7 @@ extension SQLTrackingStore {
         }
         try await database.insert(
             db, into: "tags", columns: ["run_uuid", "key", "value"],
-            rows: order.map { [.text(runID), .text($0), .text(latest[$0]!)] },
+            rows: order.sorted().map { [.text(runID), .text($0), .text(latest[$0]!)] },  // key order: no deadlock between batches
             suffix: " ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value")
         if updatesName, let name = latest["mlflow.runName"] {
             try await database.run(db, "UPDATE runs SET name = \(bind: name) WHERE run_uuid = \(bind: runID)")
@@ -275,7 +275,9 @@ extension SQLTrackingStore {
                 latestIndex[slot] = i
             }
         }
-        let latest = latestIndex.map { ($0.key.owner, metrics[$0.value]) }
+        // In key order: two batches upserting the same keys of one run take their row locks in the same
+        // order, so they wait for each other instead of deadlocking (PostgreSQL; a dictionary's order is not fixed).
+        let latest = latestIndex.sorted { ($0.key.owner, $0.key.key) < ($1.key.owner, $1.key.key) }.map { ($0.key.owner, metrics[$0.value]) }
         try await database.insert(
             db, into: table, columns: [owner, "key", "value", "is_nan", "timestamp", "step"],
             rows: latest.map { ownerID, m in
