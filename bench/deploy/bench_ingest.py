@@ -9,20 +9,18 @@ already using them."""
 import argparse
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 
-from common import free_port, wait_ready  # noqa: E402
+from common import free_port, wait_ready, wrk_script  # noqa: E402
 
 LUA = """
 local runs = %s
@@ -108,20 +106,7 @@ def runs_on(url, count=8):
 
 
 def load(url, runs, connections, seconds):
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % ("{" + ",".join(json.dumps(r) for r in runs) + "}"))
-    try:
-        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-                             capture_output=True, text=True, check=True).stdout
-    finally:
-        os.unlink(script.name)
-
-    def latency(p):
-        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": latency(50), "p99": latency(99),
-            "errors": int(errors.group(1)) if errors else 0}
+    return wrk_script(url, LUA % ("{" + ",".join(json.dumps(r) for r in runs) + "}"), connections, seconds)
 
 
 def main():
