@@ -3,9 +3,10 @@ public import SlipwayCore
 import SQLKit
 
 /// Changes announced to the other servers sharing a PostgreSQL database: each is numbered from the
-/// one counter row and kept in `changes`, and a `NOTIFY` on ``channel`` (delivered when the
-/// transaction commits) wakes their listeners, which read every change after the last they saw.
-/// On SQLite nothing is announced: other processes on the file see changes at their next poll.
+/// one counter row and kept in `changes` by the transaction of the write it announces, and a
+/// `NOTIFY` on ``changeChannel`` (delivered when that transaction commits) wakes their listeners,
+/// which read every change after the last they saw. On SQLite nothing is announced: other
+/// processes on the file see changes at their next poll.
 extension StoreDatabase {
     /// The channel listeners `LISTEN` on.
     public static let changeChannel = "slipway_changes"
@@ -13,18 +14,9 @@ extension StoreDatabase {
     /// This process, as `changes.origin`: a listener skips what its own process announced.
     public static let processOrigin = IDGenerator.hex32()
 
-    /// Announces a change; a failure is logged, not thrown (the write it follows is done, and the
-    /// other servers' polls still find it).
-    func announce(_ kind: ChangeKind, _ subject: String) async {
-        guard isPostgres else { return }
-        do {
-            try await transaction { db in try await announce(db, kind, subject) }
-        } catch {
-            logger.warning("could not announce a change to other servers", metadata: ["kind": "\(kind.rawValue)", "subject": "\(subject)", "error": "\(error)"])
-        }
-    }
-
-    /// Announces a change as part of the transaction `db`: recorded with the write, heard when it commits.
+    /// Announces a change as part of the transaction `db`: recorded with the write, heard when it
+    /// commits. Called first in the transaction: the counter row's lock then orders the changes as they
+    /// commit, and every announcing transaction takes it before any other lock (no deadlock between them).
     func announce(_ db: any SQLDatabase, _ kind: ChangeKind, _ subject: String) async throws {
         guard isPostgres else { return }
         guard let row = try await first(db, "UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value") else { return }

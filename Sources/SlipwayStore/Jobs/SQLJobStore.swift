@@ -13,6 +13,7 @@ public struct SQLJobStore: JobStore {
     public func createJob(_ job: Job) async throws {
         try job.validate()
         try await database.transaction { db in
+            try await database.announce(db, .job, job.name)
             if try await database.first(db, "SELECT 1 AS one FROM jobs WHERE name = \(bind: job.name)") != nil {
                 throw SlipwayError(.resourceAlreadyExists, "A job named '\(job.name)' already exists")
             }
@@ -20,7 +21,6 @@ public struct SQLJobStore: JobStore {
             _ = try JobGraph.ordered(try await database.rows(db, "SELECT * FROM jobs\(unsafeRaw: database.forUpdate)").map(Self.job) + [job])
             try await insert(db, job)
         }
-        await database.announce(.job, job.name)
     }
 
     /// Inserts a job (validated, its links checked) in the transaction `db`. It answers upstream
@@ -48,6 +48,7 @@ public struct SQLJobStore: JobStore {
 
     public func deleteJob(name: String) async throws {
         try await database.transaction { db in
+            try await database.announce(db, .job, name)
             // Locked, as creating a job that runs after this one locks them: one waits for the other.
             let all = try await database.rows(db, "SELECT * FROM jobs\(unsafeRaw: database.forUpdate)").map(Self.job)
             guard all.contains(where: { $0.name == name }) else { throw SlipwayError.notFound("No job named '\(name)'") }
@@ -59,7 +60,6 @@ public struct SQLJobStore: JobStore {
             try await database.run(db, "DELETE FROM prediction_job_files WHERE job = \(bind: name)")
             try await database.run(db, "DELETE FROM prediction_job_watermarks WHERE job = \(bind: name)")
         }
-        await database.announce(.job, name)
     }
 
     public func dueJobs(now: Int64) async throws -> [Job] {

@@ -30,23 +30,23 @@ public struct SQLPromotionStore: PromotionStore {
         let text = JSONWriter.string(policy.json)
         let time = now()
         try await database.transaction { db in
+            try await database.announce(db, .policy, policy.modelName)
             try await registry.requireModel(db, policy.modelName)
             try await database.run(db, """
                 INSERT INTO promotion_policies (name, policy, updated_at) VALUES (\(bind: policy.modelName), \(bind: text), \(bind: time))
                 ON CONFLICT (name) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at
                 """)
         }
-        await database.announce(.policy, policy.modelName)
     }
 
     public func deletePolicy(name: String) async throws {
         try await database.transaction { db in
+            try await database.announce(db, .policy, name)
             guard try await database.first(db, "SELECT 1 AS one FROM promotion_policies WHERE name = \(bind: name)") != nil else {
                 throw SlipwayError.notFound("No promotion policy for model '\(name)'")
             }
             try await database.run(db, "DELETE FROM promotion_policies WHERE name = \(bind: name)")
         }
-        await database.announce(.policy, name)
     }
 
     public func listPolicies() async throws -> [PromotionPolicy] {
@@ -58,6 +58,7 @@ public struct SQLPromotionStore: PromotionStore {
         let name = change.model
         let time = change.record.time
         try await database.transaction { db in
+            if !change.aliases.isEmpty || !change.stages.isEmpty { try await database.announce(db, .model, name) }
             // FOR UPDATE on PostgreSQL serializes promotions of one model across processes; SQLite's single writer does already.
             guard try await database.first(db, "SELECT name FROM registered_models WHERE name = \(bind: name)\(unsafeRaw: database.forUpdate)") != nil else {
                 throw SlipwayError.notFound("Registered Model with name=\(name) not found")
@@ -97,7 +98,7 @@ public struct SQLPromotionStore: PromotionStore {
                 try await events.insert(db, event)
             }
         }
-        if !change.aliases.isEmpty || !change.stages.isEmpty { await registry.changed(name) }
+        if !change.aliases.isEmpty || !change.stages.isEmpty { registry.changes.notify(name) }
     }
 
     public func listRecords(name: String, maxResults: Int, pageToken: String?) async throws -> Page<PromotionRecord> {

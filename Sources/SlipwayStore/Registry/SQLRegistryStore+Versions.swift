@@ -66,18 +66,20 @@ extension SQLRegistryStore {
     public func deleteModelVersion(name: String, version: Int) async throws {
         let time = now()
         try await database.transaction { db in
+            try await database.announce(db, .model, name)
             try await requireVersion(db, name, version)
             for table in ["registered_model_aliases", "model_version_tags", "model_versions"] {
                 try await database.run(db, "DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name) AND version = \(bind: Int64(version))")
             }
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
-        await changed(name)
+        changes.notify(name)
     }
 
     public func transitionStage(name: String, version: Int, stage: ModelStage, archiveExisting: Bool) async throws -> ModelVersion {
         let time = now()
         try await database.transaction { db in
+            try await database.announce(db, .model, name)
             try await requireVersion(db, name, version)
             if archiveExisting, stage == .staging || stage == .production {
                 try await database.run(db, """
@@ -88,7 +90,7 @@ extension SQLRegistryStore {
             try await writeStage(db, name: name, version: version, stage: stage, time: time)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
-        await changed(name)
+        changes.notify(name)
         return try await getModelVersion(name: name, version: version)
     }
 
@@ -176,11 +178,12 @@ extension SQLRegistryStore {
         try Self.validateAlias(alias)
         let time = now()
         try await database.transaction { db in
+            try await database.announce(db, .model, name)
             try await requireVersion(db, name, version)
             try await writeAlias(db, name: name, alias: alias, version: version)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
-        await changed(name)
+        changes.notify(name)
     }
 
     /// Points an alias at a version (which must exist), or removes it for `nil`, inside a transaction,
@@ -208,11 +211,12 @@ extension SQLRegistryStore {
     public func deleteAlias(name: String, alias: String) async throws {
         let time = now()
         try await database.transaction { db in
+            try await database.announce(db, .model, name)
             try await requireModel(db, name)
             try await writeAlias(db, name: name, alias: alias, version: nil)
             try await database.run(db, "UPDATE registered_models SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: name)")
         }
-        await changed(name)
+        changes.notify(name)
     }
 
     public func getModelVersion(name: String, alias: String) async throws -> ModelVersion {

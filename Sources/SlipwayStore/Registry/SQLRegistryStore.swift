@@ -18,12 +18,6 @@ public struct SQLRegistryStore: RegistryStore {
         self.changes = changes
     }
 
-    /// Tells this process's watchers, and the other servers sharing the database, that `name`'s
-    /// aliases, stages or versions changed.
-    func changed(_ name: String) async {
-        changes.notify(name)
-        await database.announce(.model, name)
-    }
 
     public func createRegisteredModel(name: String, tags: [KeyValue], description: String?) async throws -> RegisteredModel {
         try Self.validateModelName(name)
@@ -70,6 +64,8 @@ public struct SQLRegistryStore: RegistryStore {
         try Self.validateModelName(newName)
         let time = now()
         try await database.transaction { db in
+            try await database.announce(db, .model, newName)
+            try await database.announce(db, .model, name)
             try await requireModel(db, name)
             if try await database.first(db, "SELECT 1 AS one FROM registered_models WHERE name = \(bind: newName)") != nil {
                 throw SlipwayError.alreadyExists("Registered Model (name=\(newName)) already exists.")
@@ -80,19 +76,20 @@ public struct SQLRegistryStore: RegistryStore {
             }
             try await database.run(db, "UPDATE model_versions SET last_updated_timestamp = \(bind: time) WHERE name = \(bind: newName)")
         }
-        await changed(name)
-        await changed(newName)
+        changes.notify(name)
+        changes.notify(newName)
         return try await getRegisteredModel(name: newName)
     }
 
     public func deleteRegisteredModel(name: String) async throws {
         try await database.transaction { db in
+            try await database.announce(db, .model, name)
             try await requireModel(db, name)
             for table in ["registered_model_aliases", "model_version_tags", "model_versions", "registered_model_tags", "registered_models"] {
                 try await database.run(db, "DELETE FROM \(unsafeRaw: table) WHERE name = \(bind: name)")
             }
         }
-        await changed(name)
+        changes.notify(name)
     }
 
     public func searchRegisteredModels(_ search: EntitySearch) async throws -> Page<RegisteredModel> {
