@@ -3,6 +3,7 @@ made through one server is served by a replica of the other within a second, tho
 polls only once a minute; a listening connection cut again and again misses nothing (each
 reconnection reads the changes numbered after the last one seen); a token revoked through one
 server stops working on the other at once, though tokens are kept for a while."""
+import contextlib
 import statistics
 import subprocess
 import tempfile
@@ -50,58 +51,57 @@ def flips(client, replica, name, a, b, count, limit):
     return latencies
 
 
-def test_a_flip_through_one_server_reaches_a_replica_of_the_other_within_a_second(pair):
+@contextlib.contextmanager
+def following(first, second, experiment, name, seeds):
+    """Two versions of `name` logged through the second server, production on the first, and a
+    replica of the first server that re-reads aliases only once a minute (so only the change feed
+    is quick); yields (client, replica, a, b)."""
     from mlflow import MlflowClient
-    first, second = pair
-    use_mlflow(second.url, "propagation")
+    use_mlflow(second.url, experiment)
     client = MlflowClient()
-    name = "propagated"
-    a, b = log_version(name, train(1)), log_version(name, train(2))
+    a, b = (log_version(name, train(seed)) for seed in seeds)
     client.set_registered_model_alias(name, "production", a)
-    # The replica follows the first server and re-reads aliases once a minute: only the change feed is quick.
     replica = SlipwayReplica(first.url, [f"{name}@production"], ["--poll-ms", "60000"]).start()
     try:
         wait_for_version(replica.url, a, name=name, limit=10)
-        latencies = flips(client, replica, name, a, b, 20, 1.0)
-        print(f"\nflip through the second server -> served by the first's replica, ms: median {statistics.median(latencies) * 1000:.0f}, "
-              f"max {max(latencies) * 1000:.0f}")
+        yield client, replica, a, b
     finally:
         replica.stop()
 
 
-def test_changes_announced_while_the_listener_reconnects_are_not_missed(pair):
-    from mlflow import MlflowClient
+def test_a_flip_through_one_server_reaches_a_replica_of_the_other_within_a_second(pair):
     first, second = pair
-    use_mlflow(second.url, "propagation-cuts")
-    client = MlflowClient()
+    with following(first, second, "propagation", "propagated", (1, 2)) as (client, replica, a, b):
+        latencies = flips(client, replica, "propagated", a, b, 20, 1.0)
+        print(f"\nflip through the second server -> served by the first's replica, ms: median {statistics.median(latencies) * 1000:.0f}, "
+              f"max {max(latencies) * 1000:.0f}")
+
+
+def test_changes_announced_while_the_listener_reconnects_are_not_missed(pair):
+    first, second = pair
     name = "cut-listener"
-    a, b = log_version(name, train(3)), log_version(name, train(4))
-    client.set_registered_model_alias(name, "production", a)
-    replica = SlipwayReplica(first.url, [f"{name}@production"], ["--poll-ms", "60000"]).start()
     stop = threading.Event()
     cuts = []
+    listening = "FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
 
     def cut():
-        # Ends every listening connection (both servers') over and over: flips land while they are away.
+        # Ends every listening connection (both servers') as soon as one is back: flips land while they are away.
         while not stop.is_set():
-            rows = sql(first.database_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
-            cuts.extend(rows or [])
-            time.sleep(0.03)
+            wait_until(lambda: stop.is_set() or sql(first.database_url, f"SELECT count(*) {listening}") != ["0"], 10, "a listener to reconnect")
+            cuts.extend(sql(first.database_url, f"SELECT pg_terminate_backend(pid) {listening}"))
     cutter = threading.Thread(target=cut)
-    try:
-        wait_for_version(replica.url, a, name=name, limit=10)
+    with following(first, second, "propagation-cuts", name, (3, 4)) as (client, replica, a, b):
         cutter.start()
-        latencies = flips(client, replica, name, a, b, 20, 3.0)
-        stop.set()
-        cutter.join()
+        try:
+            latencies = flips(client, replica, name, a, b, 20, 3.0)
+        finally:
+            stop.set()
+            cutter.join()
         assert len(cuts) >= 10, "the listening connections were not cut"
         print(f"\n{len(cuts)} listening connections cut during 20 flips; flip -> served ms: median {statistics.median(latencies) * 1000:.0f}, "
               f"max {max(latencies) * 1000:.0f}")
         # Listening again afterwards: a flip is quick again.
         assert max(flips(client, replica, name, a, b, 4, 1.0)) < 1.0
-    finally:
-        stop.set()
-        replica.stop()
 
 
 def test_a_token_revoked_through_one_server_is_refused_by_the_other_at_once():

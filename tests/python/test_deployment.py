@@ -131,7 +131,14 @@ class Load:
                     self.acknowledged.append(step)
             except requests.RequestException:
                 self.writes.append((sent, 0))
-            time.sleep(0.005)
+
+    def answered(self, records, since, count, what, limit=30):
+        """Waits until `count` requests sent after `since` were answered 200."""
+        wait_until(lambda: sum(1 for r in list(records) if r[0] >= since and r[1] == 200) >= count, limit, what)
+
+    def refused(self, since, status, what, limit=30):
+        """Waits until a write sent after `since` was answered `status`."""
+        wait_until(lambda: any(w[0] >= since and w[1] == status for w in list(self.writes)), limit, what)
 
     def __enter__(self):
         for t in self.threads:
@@ -205,35 +212,35 @@ def test_two_servers_two_replicas_behind_nginx_through_kills_and_a_database_rest
 
         windows = {}
         with Load(nginx.url, run.info.run_id) as load:
-            time.sleep(1)
+            load.answered(load.predictions, 0, 100, "the prediction load to be under way")
+            load.answered(load.writes, 0, 20, "the write load to be under way")
             flip(10)
             # kill -9 one server: the other answers everything, flips included.
             windows["server killed"] = start = time.monotonic()
             kill(servers[0])
-            time.sleep(2)
+            load.answered(load.writes, start, 100, "writes to go on through the other server")
             flip(4)
             windows["server killed"] = (start, time.monotonic())
             servers[0].start()
             # kill -9 one replica: nginx sends predictions to the other.
             start = time.monotonic()
             kill(replicas[0])
-            time.sleep(2)
+            load.answered(load.predictions, start, 500, "predictions to go on through the other replica")
             replicas[0].start()
             windows["replica killed"] = (start, time.monotonic())
             current = client.get_model_version_by_alias(MODEL, "production").version
             wait_for_version(replicas[0].url, current, name=MODEL, limit=30)
-            time.sleep(1)
             # PostgreSQL restarts: serving goes on; writes wait it out; the listeners reconnect and catch up.
             start = time.monotonic()
             subprocess.run([str(PG_SCRIPT), "pause", env["SLIPWAY_PG_DIR"]], check=True)
-            time.sleep(2)
+            load.refused(start, 503, "writes to be answered 503 while PostgreSQL is down")
             subprocess.run([str(PG_SCRIPT), "resume", env["SLIPWAY_PG_DIR"]], check=True)
             wait_until(lambda: requests.get(f"{nginx.url}/api/2.0/mlflow/registered-models/get", params={"name": MODEL}, timeout=5).status_code == 200,
                        30, "the servers to reach PostgreSQL again")
             windows["database restarted"] = (start, time.monotonic())
             wait_until(lambda: listening(env["SLIPWAY_TEST_POSTGRES_URL"]) == 2, 10, "both servers to listen for changes again")
             flip(6)
-            time.sleep(1)
+            load.answered(load.writes, time.monotonic(), 20, "writes to go on after the restart")
 
         # Every flip, on every replica, within a second (wait_for_version's limit); the figures:
         for url, latencies in flip_latencies.items():
