@@ -4,6 +4,7 @@
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import tempfile
@@ -73,3 +74,28 @@ def best_of(n, fn):
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def start(cmd, log, env=None):
+    """A process in a session of its own (so `stop` ends its children too), writing to the file `log`."""
+    return subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True)
+
+
+def stop(process):
+    """SIGTERM to the process's session, SIGKILL when it is not gone within 20 s."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except Exception:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def random_file(path, size):
+    """`path` filled with `size` random bytes, unless it is there already."""
+    if not os.path.exists(path):
+        with open(path, "wb") as f:
+            f.write(os.urandom(size))
+    return path

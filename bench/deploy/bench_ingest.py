@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests  # noqa: E402
 
-from common import free_port, wait_ready, wrk_script  # noqa: E402
+from common import free_port, start, stop, wait_ready, wrk_script  # noqa: E402
 
 LUA = """
 local runs = %s
@@ -51,21 +50,6 @@ def database(base):
     name = "bench_" + uuid.uuid4().hex[:10]
     subprocess.run(["psql", base, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
     return base.rpartition("/")[0] + "/" + name
-
-
-def start(cmd, log, env=None):
-    return subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True)
-
-
-def stop(process):
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except Exception:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def nginx(workdir, ports):

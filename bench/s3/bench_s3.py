@@ -7,9 +7,7 @@ the ratio (MLflow's time / Slipway's)."""
 import argparse
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,23 +21,10 @@ import boto3  # noqa: E402
 import mlflow  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 
-from common import free_port, wait_ready  # noqa: E402
+from common import free_port, random_file, start, stop, wait_ready  # noqa: E402
 
 MB = 1 << 20
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def start(cmd, workdir, env, name):
-    log = open(Path(workdir) / f"{name}.log", "w")
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env}, start_new_session=True)
-
-
-def stop(process):
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except Exception:
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def timed(fn):
@@ -55,10 +40,7 @@ def measure(url, workdir, sizes, small_files, rounds):
     experiment = client.create_experiment(f"bench-{time.time_ns()}")
     results = {}
     for size in sizes:
-        source = Path(workdir) / f"blob-{size // MB}MB.bin"
-        if not source.exists():
-            with open(source, "wb") as f:
-                f.write(os.urandom(size))
+        source = random_file(Path(workdir) / f"blob-{size // MB}MB.bin", size)
         up, down = [], []
         for _ in range(rounds):
             run = client.create_run(experiment).info.run_id
@@ -91,10 +73,7 @@ def direct(moto_url, workdir, sizes, rounds):
     s3 = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
     results = {}
     for size in sizes:
-        source = Path(workdir) / f"blob-{size // MB}MB.bin"
-        if not source.exists():
-            with open(source, "wb") as f:
-                f.write(os.urandom(size))
+        source = random_file(Path(workdir) / f"blob-{size // MB}MB.bin", size)
         up = [timed(lambda: s3.upload_file(str(source), "bench", f"direct/{source.name}")) for _ in range(rounds)]
         target = Path(workdir) / "direct.bin"
         down = [timed(lambda: s3.download_file("bench", f"direct/{source.name}", str(target))) for _ in range(rounds)]
@@ -115,16 +94,16 @@ def main():
     workdir = tempfile.mkdtemp(prefix="bench-s3-")
     moto_port = free_port()
     moto_url = f"http://127.0.0.1:{moto_port}"
-    processes = [start([str(Path(sys.executable).parent / "moto_server"), "-p", str(moto_port)], workdir, {}, "moto")]
+    processes = [start([str(Path(sys.executable).parent / "moto_server"), "-p", str(moto_port)], f"{workdir}/moto.log", {})]
     try:
         wait_ready(moto_url, "/moto-api/")
         boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench").create_bucket(Bucket="bench")
         env = {**CREDENTIALS, "MLFLOW_S3_ENDPOINT_URL": moto_url}
         mlflow_port, slipway_port = free_port(), free_port()
         processes.append(start([sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db", "--serve-artifacts",
-                                "--artifacts-destination", "s3://bench/mlflow", "--host", "127.0.0.1", "--port", str(mlflow_port)], workdir, env, "mlflow"))
+                                "--artifacts-destination", "s3://bench/mlflow", "--host", "127.0.0.1", "--port", str(mlflow_port)], f"{workdir}/mlflow.log", env))
         processes.append(start([args.slipway, "server", "--port", str(slipway_port), "--data-dir", f"{workdir}/slipway",
-                                "--artifacts-destination", "s3://bench/slipway"], workdir, {**env, "LOG_LEVEL": "warning"}, "slipway"))
+                                "--artifacts-destination", "s3://bench/slipway"], f"{workdir}/slipway.log", {**env, "LOG_LEVEL": "warning"}))
         mlflow_url, slipway_url = f"http://127.0.0.1:{mlflow_port}", f"http://127.0.0.1:{slipway_port}"
         wait_ready(mlflow_url)
         wait_ready(slipway_url)
